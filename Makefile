@@ -1,0 +1,136 @@
+# jacreg — build, test and run. `make run` and `make test` set up everything on a fresh Debian machine.
+#
+#   make run [ARGS='...']   the full experiment (CLI `experiment` by default; ARGS go to bin/jacreg)
+#   make test               native shim + every test
+#   make bench              JMH benchmarks          make compare   Java vs C++ vs Python table
+#   make native             only the shim           make bindings  regenerate bindings/ with jextract
+#
+# Variables: LIBTORCH=DIR (official libtorch distribution or pip torch/ folder; default Debian's
+# libtorch-dev), JAVA_HOME (a JDK >= 22; found under /usr/lib/jvm otherwise), JEXTRACT=path.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+
+# ---- JDK >= 22 ------------------------------------------------------------------------------------
+jdk_feature = $(shell f="$(1)/release"; [ -f "$$f" ] && sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$$f")
+JDK_CANDIDATES := $(JAVA_HOME) $(sort $(wildcard /usr/lib/jvm/*))
+JDK := $(firstword $(foreach d,$(JDK_CANDIDATES),$(if $(shell v=$(call jdk_feature,$(d)); [ -n "$$v" ] && [ "$$v" -ge 22 ] && echo y),$(d))))
+JAVA_ENV = JAVA_HOME=$(JDK) PATH=$(JDK)/bin:$$PATH
+
+# ---- libtorch -------------------------------------------------------------------------------------
+ifeq ($(strip $(LIBTORCH)),)
+  TORCH_INCLUDES := -I/usr/include -I/usr/include/torch/csrc/api/include
+  TORCH_LIBDIR := /usr/lib/x86_64-linux-gnu
+  TORCH_ABI := 1
+  TORCH_DESC := Debian libtorch-dev
+else
+  TORCH_ROOT := $(abspath $(LIBTORCH))
+  TORCH_INCLUDES := -I$(TORCH_ROOT)/include -I$(TORCH_ROOT)/include/torch/csrc/api/include
+  TORCH_LIBDIR := $(TORCH_ROOT)/lib
+  # The distribution says which C++ ABI it was built with; the shim must match it.
+  TORCH_ABI := $(or $(shell grep -ho '_GLIBCXX_USE_CXX11_ABI=[01]' $(TORCH_ROOT)/share/cmake/Torch/TorchConfig.cmake 2>/dev/null | head -1 | cut -d= -f2),1)
+  TORCH_DESC := $(TORCH_ROOT)
+endif
+# CUDA builds register their kernels from libtorch_cuda at load time: link it even though no symbol is used.
+TORCH_LIBS := -ltorch -ltorch_cpu -lc10 $(if $(wildcard $(TORCH_LIBDIR)/libtorch_cuda.so),-ltorch_cuda -lc10_cuda)
+
+CXX ?= g++
+CXXFLAGS := -std=c++17 -O2 -fPIC -Wall -Wno-unused-parameter -D_GLIBCXX_USE_CXX11_ABI=$(TORCH_ABI) -I$(ROOT)/native/include $(TORCH_INCLUDES)
+LDFLAGS := -shared -Wl,--no-as-needed -L$(TORCH_LIBDIR) $(TORCH_LIBS) -Wl,-rpath,$(TORCH_LIBDIR)
+
+NATIVE_SRC := $(wildcard $(ROOT)/native/src/*.cpp)
+NATIVE_OBJ := $(patsubst $(ROOT)/native/src/%.cpp,$(ROOT)/native/build/obj/%.o,$(NATIVE_SRC))
+NATIVE_LIB := $(ROOT)/native/build/libjacreg.so
+NATIVE_HDR := $(ROOT)/native/include/jacreg.h $(ROOT)/native/src/guard.hpp
+TORCH_STAMP := $(ROOT)/native/build/libtorch.txt
+
+MVN := mvn -B -q -Dstyle.color=never
+CORE_JAR := $(ROOT)/core/target/jacreg-core-0.1.0-SNAPSHOT.jar
+JAVA_SOURCES := $(shell find $(ROOT)/bindings/src $(ROOT)/core/src/main $(ROOT)/bench/src -name '*.java' 2>/dev/null) $(wildcard $(ROOT)/*/pom.xml) $(ROOT)/pom.xml
+
+# Bench baselines
+CPP_BENCH := $(ROOT)/bench/build/step_bench
+
+.PHONY: help setup check-jdk deps native build test run bench compare bindings clean
+
+help:
+	@sed -n '1,11p' $(lastword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+
+check-jdk:
+	@if [ -z "$(JDK)" ]; then \
+	  echo "error: jacreg needs a JDK >= 22 (final FFM API); none found in JAVA_HOME or /usr/lib/jvm." >&2; \
+	  echo "       Install one (e.g. Temurin 25) and set JAVA_HOME to it." >&2; exit 1; fi
+
+# Installs what a fresh Debian machine lacks; does nothing when everything is there.
+deps:
+	@missing=""; \
+	command -v g++ >/dev/null || missing="$$missing g++"; \
+	command -v mvn >/dev/null || missing="$$missing maven"; \
+	if [ -z "$(LIBTORCH)" ] && [ ! -f /usr/include/torch/csrc/api/include/torch/torch.h ]; then missing="$$missing libtorch-dev"; fi; \
+	[ -e /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 ] || missing="$$missing libjemalloc2"; \
+	[ -e /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 ] || missing="$$missing libopenblas0-pthread"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+setup: deps check-jdk native
+
+native: deps $(NATIVE_LIB)
+
+$(ROOT)/native/build/obj/%.o: $(ROOT)/native/src/%.cpp $(NATIVE_HDR) $(TORCH_STAMP)
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) -c $< -o $@
+
+# Rebuild everything when LIBTORCH changes.
+$(TORCH_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@echo "$(TORCH_DESC) abi=$(TORCH_ABI)" | cmp -s - $@ || echo "$(TORCH_DESC) abi=$(TORCH_ABI)" > $@
+
+$(NATIVE_LIB): $(NATIVE_OBJ)
+	$(CXX) $(NATIVE_OBJ) -o $@ $(LDFLAGS)
+	@echo "built $@ against $(TORCH_DESC)"
+
+FORCE:
+
+build: setup $(CORE_JAR)
+
+$(CORE_JAR): $(JAVA_SOURCES)
+	cd $(ROOT) && $(JAVA_ENV) $(MVN) install -DskipTests
+	@touch $@
+
+test: setup
+	cd $(ROOT) && $(JAVA_ENV) $(MVN) install -Dsurefire.printSummary=true -Dsurefire.reportFormat=plain
+
+run: build
+	$(ROOT)/bin/jacreg $(or $(ARGS),experiment)
+
+bench: build
+	$(ROOT)/bench/run-jmh $(ARGS)
+
+$(CPP_BENCH): $(ROOT)/bench/cpp/step_bench.cpp $(TORCH_STAMP)
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++17 -O2 -D_GLIBCXX_USE_CXX11_ABI=$(TORCH_ABI) $(TORCH_INCLUDES) $< -o $@ -Wl,--no-as-needed -L$(TORCH_LIBDIR) $(TORCH_LIBS) -Wl,-rpath,$(TORCH_LIBDIR)
+
+compare: build $(CPP_BENCH)
+	$(ROOT)/bench/compare $(ARGS)
+
+JEXTRACT ?= $(shell command -v jextract)
+bindings: check-jdk
+	@if [ -z "$(JEXTRACT)" ]; then \
+	  echo "error: jextract not found. Put it on PATH or run: make bindings JEXTRACT=/path/to/jextract" >&2; \
+	  echo "       (jextract is built from https://github.com/openjdk/jextract; it is not part of this repo)" >&2; exit 1; fi
+	rm -rf $(ROOT)/bindings/src/main/java/dev/jacreg/bindings $(ROOT)/native/build/jextract-includes.txt
+	@mkdir -p $(ROOT)/native/build
+	@# Bind only what jacreg.h itself declares, not the system headers it includes.
+	$(JEXTRACT) --dump-includes $(ROOT)/native/build/jextract-all.txt $(ROOT)/native/include/jacreg.h
+	grep -E 'jacreg\.h$$' $(ROOT)/native/build/jextract-all.txt > $(ROOT)/native/build/jextract-includes.txt
+	$(JEXTRACT) --output $(ROOT)/bindings/src/main/java --target-package dev.jacreg.bindings \
+	  --header-class-name jacreg_h @$(ROOT)/native/build/jextract-includes.txt $(ROOT)/native/include/jacreg.h
+	@echo "regenerated bindings/ from native/include/jacreg.h"
+
+clean:
+	rm -rf $(ROOT)/native/build $(ROOT)/bench/build
+	cd $(ROOT) && $(JAVA_ENV) $(MVN) clean || true

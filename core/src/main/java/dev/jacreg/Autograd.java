@@ -1,0 +1,128 @@
+package dev.jacreg;
+
+import dev.jacreg.bindings.jacreg_h;
+import dev.jacreg.internal.NativeCall;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Gradients of outputs with respect to chosen inputs ({@code torch::autograd::grad}), including the
+ * {@code createGraph} form whose results can be differentiated again — what the Jacobian penalty is
+ * built on — and no-grad blocks.
+ */
+public final class Autograd {
+    private Autograd() {}
+
+    /** What to return for an input the outputs do not depend on. */
+    public enum Unused {
+        /** Throw a {@link TorchException} (libtorch's default). */
+        FAIL,
+        /** Return null in that slot. */
+        NULL,
+        /** Return a zero tensor shaped like the input. */
+        ZEROS
+    }
+
+    /** d(output)/d(input) for a scalar output. */
+    public static Tensor grad(Tensor output, Tensor input, boolean createGraph) {
+        return grad(List.of(output), List.of(input), null, createGraph, createGraph, Unused.FAIL).get(0);
+    }
+
+    /**
+     * Vector-Jacobian products: for each input, Σ_k gradOutputs[k] · ∂outputs[k]/∂input.
+     *
+     * @param gradOutputs one seed per output, or null for all-ones seeds of scalar outputs
+     * @param createGraph keep the graph of the gradient computation, so results can be differentiated
+     * @param retainGraph keep the forward graph for another backward pass (libtorch defaults it to createGraph)
+     * @return one tensor per input (new, owned by the current scope)
+     */
+    public static List<Tensor> grad(List<Tensor> outputs, List<Tensor> inputs, List<Tensor> gradOutputs,
+                                    boolean createGraph, boolean retainGraph, Unused unused) {
+        if (outputs.isEmpty() || inputs.isEmpty()) {
+            throw new IllegalArgumentException("grad needs at least one output and one input");
+        }
+        if (gradOutputs != null && gradOutputs.size() != outputs.size()) {
+            throw new IllegalArgumentException("got " + gradOutputs.size() + " grad outputs for " + outputs.size() + " outputs");
+        }
+        NativeCall call = Torch.call();
+        MemorySegment[] raw = new MemorySegment[inputs.size()];
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment outs = Tensor.handles(arena, outputs);
+            MemorySegment ins = Tensor.handles(arena, inputs);
+            MemorySegment seeds = gradOutputs == null ? MemorySegment.NULL : Tensor.handles(arena, gradOutputs);
+            MemorySegment results = arena.allocate(ValueLayout.ADDRESS, inputs.size());
+            call.status(jacreg_h.jr_autograd_grad(outs, outputs.size(), ins, inputs.size(), seeds, retainGraph ? 1 : 0,
+                    createGraph ? 1 : 0, unused == Unused.FAIL ? 0 : 1, results, call.error()));
+            for (int i = 0; i < raw.length; i++) raw[i] = results.getAtIndex(ValueLayout.ADDRESS, i);
+        }
+        List<Tensor> grads = new ArrayList<>(raw.length);
+        for (int i = 0; i < raw.length; i++) {
+            if (raw[i].address() != 0) {
+                grads.add(Tensor.wrap(raw[i]));
+            } else if (unused == Unused.ZEROS) {
+                Tensor input = inputs.get(i);
+                try (Tensor zero = Tensor.zeros(input.dtype(), input.shape())) {
+                    grads.add(zero.to(input.device()));
+                }
+            } else {
+                grads.add(null);
+            }
+        }
+        return Collections.unmodifiableList(grads);
+    }
+
+    /** Gradients for several inputs of one scalar output. */
+    public static List<Tensor> grad(Tensor output, List<Tensor> inputs, boolean createGraph) {
+        return grad(List.of(output), inputs, null, createGraph, createGraph, Unused.FAIL);
+    }
+
+    /**
+     * Turns gradient tracking off until closed: {@code try (var off = Autograd.noGrad()) { ... }}.
+     * libtorch keeps this switch per OS thread, so open and close it on one platform thread.
+     */
+    public static GradModeScope noGrad() {
+        return new GradModeScope(false);
+    }
+
+    /** Turns gradient tracking on until closed (e.g. inside a no-grad block). */
+    public static GradModeScope enableGrad() {
+        return new GradModeScope(true);
+    }
+
+    public static boolean isGradEnabled() {
+        NativeCall call = Torch.call();
+        return call.status(jacreg_h.jr_grad_mode_is_enabled(call.error())) == 1;
+    }
+
+    static void setGradEnabled(boolean enabled) {
+        NativeCall call = Torch.call();
+        call.status(jacreg_h.jr_grad_mode_set_enabled(enabled ? 1 : 0, call.error()));
+    }
+
+    /** Restores the previous gradient mode on close. */
+    public static final class GradModeScope implements AutoCloseable {
+        private final boolean previous;
+        private final Thread thread = Thread.currentThread();
+        private boolean closed;
+
+        private GradModeScope(boolean enabled) {
+            previous = isGradEnabled();
+            setGradEnabled(enabled);
+        }
+
+        @Override
+        public void close() {
+            if (closed) return;
+            if (Thread.currentThread() != thread) {
+                throw new WrongThreadException("gradient mode must be restored on the thread that changed it");
+            }
+            closed = true;
+            setGradEnabled(previous);
+        }
+    }
+}

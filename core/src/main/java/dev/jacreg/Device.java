@@ -1,0 +1,74 @@
+package dev.jacreg;
+
+import java.util.Locale;
+
+/**
+ * Where tensors live. The default comes from {@code -Djacreg.device=cpu|cuda|cuda:N}, else the
+ * environment variable {@code JACREG_DEVICE}, else CPU.
+ */
+public record Device(Type type, int index) {
+    public enum Type { CPU, CUDA }
+
+    public static final Device CPU = new Device(Type.CPU, 0);
+
+    public Device {
+        if (index < 0) throw new IllegalArgumentException("device index must be >= 0, got " + index);
+    }
+
+    public static Device cuda(int index) {
+        return new Device(Type.CUDA, index);
+    }
+
+    public boolean isCuda() {
+        return type == Type.CUDA;
+    }
+
+    /** Parses "cpu", "cuda" or "cuda:N". */
+    public static Device parse(String text) {
+        String value = text.trim().toLowerCase(Locale.ROOT);
+        if (value.equals("cpu")) return CPU;
+        if (value.equals("cuda")) return cuda(0);
+        if (value.startsWith("cuda:")) {
+            try {
+                return cuda(Integer.parseInt(value.substring(5)));
+            } catch (NumberFormatException e) {
+                // fall through to the message below
+            }
+        }
+        throw new IllegalArgumentException("unknown device '" + text + "': use cpu, cuda or cuda:N");
+    }
+
+    private static volatile Device defaultDevice;
+
+    /** The device new tensors go to; checked against the loaded libtorch on first use. */
+    public static Device defaultDevice() {
+        Device device = defaultDevice;
+        if (device == null) {
+            synchronized (Device.class) {
+                if (defaultDevice == null) defaultDevice = Torch.checkAvailable(configured());
+                device = defaultDevice;
+            }
+        }
+        return device;
+    }
+
+    /** Changes the default device for the whole process (checked like the configured one). */
+    public static void setDefaultDevice(Device device) {
+        synchronized (Device.class) {
+            defaultDevice = Torch.checkAvailable(device);
+        }
+    }
+
+    static Device configured() {
+        String property = System.getProperty("jacreg.device");
+        if (property != null && !property.isBlank()) return parse(property);
+        String env = System.getenv("JACREG_DEVICE");
+        if (env != null && !env.isBlank()) return parse(env);
+        return CPU;
+    }
+
+    @Override
+    public String toString() {
+        return type == Type.CPU ? "cpu" : "cuda:" + index;
+    }
+}

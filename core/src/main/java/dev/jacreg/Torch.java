@@ -1,0 +1,125 @@
+package dev.jacreg;
+
+import dev.jacreg.bindings.jacreg_h;
+import dev.jacreg.internal.NativeCall;
+import dev.jacreg.internal.NativeLibrary;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+
+/**
+ * Process-wide libtorch settings: version, seed, threads, CUDA. Threads come from
+ * {@code -Djacreg.threads=N} when set (applied on first use of the library).
+ */
+public final class Torch {
+    private static volatile boolean configured;
+
+    private Torch() {}
+
+    /** Loads the shim and applies -Djacreg.threads; every entry point calls it. */
+    static NativeCall call() {
+        if (!configured) configure();
+        return NativeCall.current();
+    }
+
+    private static synchronized void configure() {
+        if (configured) return;
+        NativeLibrary.ensureLoaded();
+        configured = true;
+        String threads = System.getProperty("jacreg.threads");
+        if (threads != null && !threads.isBlank()) {
+            try {
+                setNumThreads(Integer.parseInt(threads.trim()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("-Djacreg.threads must be a positive integer, got '" + threads + "'");
+            }
+        }
+    }
+
+    /** The loaded shim's path. */
+    public static Path libraryPath() {
+        call();
+        return NativeLibrary.ensureLoaded();
+    }
+
+    /** libtorch's version, e.g. "1.13.0". */
+    public static String version() {
+        return text(true);
+    }
+
+    /** libtorch's build configuration (BLAS, OpenMP, CUDA...), as at::show_config() prints it. */
+    public static String buildConfig() {
+        return text(false);
+    }
+
+    private static String text(boolean version) {
+        NativeCall call = call();
+        try (Arena arena = Arena.ofConfined()) {
+            int capacity = 1 << 16;
+            MemorySegment buf = arena.allocate(capacity);
+            call.status(version ? jacreg_h.jr_torch_version(buf, capacity, call.error())
+                                : jacreg_h.jr_torch_config(buf, capacity, call.error()));
+            return buf.getString(0).strip();
+        }
+    }
+
+    /** Seeds libtorch's default generators (CPU and every CUDA device). */
+    public static void manualSeed(long seed) {
+        NativeCall call = call();
+        call.status(jacreg_h.jr_manual_seed(seed, call.error()));
+    }
+
+    public static void setNumThreads(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("number of threads must be >= 1, got " + threads);
+        NativeCall call = NativeCall.current();
+        call.status(jacreg_h.jr_set_num_threads(threads, call.error()));
+    }
+
+    public static int numThreads() {
+        NativeCall call = call();
+        return call.status(jacreg_h.jr_get_num_threads(call.error()));
+    }
+
+    public static boolean cudaAvailable() {
+        NativeCall call = call();
+        return call.status(jacreg_h.jr_cuda_is_available(call.error())) == 1;
+    }
+
+    public static int cudaDeviceCount() {
+        NativeCall call = call();
+        return call.status(jacreg_h.jr_cuda_device_count(call.error()));
+    }
+
+    /** Waits for queued CUDA work on the device (no-op on CPU), so timings measure finished work. */
+    public static void synchronize(Device device) {
+        if (!device.isCuda()) return;
+        NativeCall call = call();
+        call.status(jacreg_h.jr_cuda_synchronize(device.index(), call.error()));
+    }
+
+    /** Tensors handed out by the shim and not yet freed, process-wide. */
+    public static long nativeLiveTensors() {
+        call();
+        return jacreg_h.jr_live_tensors();
+    }
+
+    /** A call that does nothing, for measuring the bare binding overhead. */
+    public static int noop() {
+        return jacreg_h.jr_noop();
+    }
+
+    static Device checkAvailable(Device device) {
+        if (!device.isCuda()) return device;
+        int count = cudaAvailable() ? cudaDeviceCount() : 0;
+        if (count == 0) {
+            throw new TorchException("CUDA device " + device + " was requested (-Djacreg.device / JACREG_DEVICE), but the "
+                    + "loaded libtorch " + version() + " (shim " + libraryPath() + ") has no CUDA support or sees no GPU. "
+                    + "Build the shim against a CUDA libtorch (make native LIBTORCH=/path/to/libtorch) or use cpu.");
+        }
+        if (device.index() >= count) {
+            throw new TorchException("CUDA device " + device + " was requested but only " + count + " device(s) exist");
+        }
+        return device;
+    }
+}

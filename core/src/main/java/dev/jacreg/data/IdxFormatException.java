@@ -1,0 +1,39 @@
+package dev.jacreg.data;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * An IDX file that exists but cannot be decoded: bad magic, wrong element type, truncated data,
+ * inconsistent counts, impossible dimensions, out-of-range labels. The message always starts with
+ * the offending file, so a user can tell which of the dataset files to re-download.
+ */
+public class IdxFormatException extends IOException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final transient Path file;
+    private final String problem;
+
+    public IdxFormatException(Path file, String problem) {
+        super(file + ": " + problem);
+        this.file = file;
+        this.problem = problem;
+    }
+
+    public IdxFormatException(Path file, String problem, Throwable cause) {
+        super(file + ": " + problem, cause);
+        this.file = file;
+        this.problem = problem;
+    }
+
+    /** The file that failed to decode. */
+    public Path file() {
+        return file;
+    }
+
+    /** The problem, without the file name. */
+    public String problem() {
+        return problem;
+    }
+}

@@ -1,0 +1,219 @@
+/*
+ * jacreg.h — the flat C ABI of the jacreg shim over libtorch.
+ *
+ * Conventions (one rule each, so the Java side can be mechanical):
+ *  - Handles are opaque: jr_tensor is a libtorch tensor owned by the caller; every handle a function
+ *    returns is new and must be released with jr_tensor_free (in-place ops return a status instead).
+ *  - Every function takes a caller-provided jr_error as its last argument. On failure it fills
+ *    err->code (non-zero) and err->message, and returns NULL (handle results), a negative number
+ *    (status and count results) or NAN (double results). On success err is left untouched, so callers
+ *    check the return value first. A caller-owned slot, unlike a thread-local, stays correct when a
+ *    Java virtual thread moves between carrier threads.
+ *  - No C++ exception ever leaves the shim; nothing in it calls abort.
+ *  - Only fixed-width integers, double and pointers cross the boundary (no `long`, no enums in
+ *    signatures), so the generated bindings are the same on every 64-bit platform.
+ *
+ * Changing a signature here means bumping JR_ABI_VERSION and regenerating the bindings (make bindings).
+ */
+#ifndef JACREG_H
+#define JACREG_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define JR_ABI_VERSION 1
+
+/* ---- errors ------------------------------------------------------------------------------------ */
+
+#define JR_ERROR_MESSAGE_CAPACITY 4096
+
+#define JR_OK 0
+#define JR_ERROR_TORCH 1    /* c10::Error: libtorch rejected the call (shapes, dtypes, devices...) */
+#define JR_ERROR_ARGUMENT 2 /* bad argument detected by the shim itself (null handle, bad code...) */
+#define JR_ERROR_MEMORY 3   /* std::bad_alloc */
+#define JR_ERROR_STD 4      /* any other std::exception */
+#define JR_ERROR_UNKNOWN 5  /* anything else thrown */
+
+typedef struct jr_error {
+    int32_t code;
+    int32_t truncated; /* 1 when message was cut to fit */
+    char message[JR_ERROR_MESSAGE_CAPACITY];
+} jr_error;
+
+/* ---- codes ------------------------------------------------------------------------------------- */
+
+#define JR_DTYPE_FLOAT32 0
+#define JR_DTYPE_FLOAT64 1
+#define JR_DTYPE_INT64 2
+#define JR_DTYPE_INT32 3
+#define JR_DTYPE_BOOL 4
+#define JR_DTYPE_UINT8 5
+
+#define JR_DEVICE_CPU 0
+#define JR_DEVICE_CUDA 1
+
+#define JR_COMPARE_EQ 0
+#define JR_COMPARE_NE 1
+#define JR_COMPARE_LT 2
+#define JR_COMPARE_LE 3
+#define JR_COMPARE_GT 4
+#define JR_COMPARE_GE 5
+
+typedef struct jr_tensor jr_tensor;
+
+/* ---- runtime ----------------------------------------------------------------------------------- */
+
+int32_t jr_abi_version(void);
+/* Does nothing: measures the bare cost of a call through the binding. */
+int32_t jr_noop(void);
+/* Writes a NUL-terminated string into buf (cut to capacity); returns the full length or < 0. */
+int32_t jr_torch_version(char *buf, int64_t capacity, jr_error *err);
+int32_t jr_torch_config(char *buf, int64_t capacity, jr_error *err);
+int32_t jr_manual_seed(uint64_t seed, jr_error *err);
+int32_t jr_set_num_threads(int32_t threads, jr_error *err);
+int32_t jr_get_num_threads(jr_error *err);
+int32_t jr_cuda_is_available(jr_error *err);
+int32_t jr_cuda_device_count(jr_error *err);
+int32_t jr_cuda_synchronize(int32_t device_index, jr_error *err);
+/* Gradient mode is per OS thread in libtorch. */
+int32_t jr_grad_mode_set_enabled(int32_t enabled, jr_error *err);
+int32_t jr_grad_mode_is_enabled(jr_error *err);
+/* Tensors handed out and not yet freed, over the whole process (for leak tests). */
+int64_t jr_live_tensors(void);
+
+/* ---- creation and copy ------------------------------------------------------------------------- */
+
+/* Copies nbytes of row-major data (must equal numel * element size) into a new tensor. */
+jr_tensor *jr_tensor_from_data(const void *data, int64_t nbytes, const int64_t *shape, int64_t ndim,
+                               int32_t dtype, int32_t device_type, int32_t device_index, jr_error *err);
+/* Copies the tensor's elements (moved to CPU, made contiguous, same dtype) into dst. */
+int32_t jr_tensor_copy_to(const jr_tensor *t, void *dst, int64_t nbytes, jr_error *err);
+jr_tensor *jr_tensor_zeros(const int64_t *shape, int64_t ndim, int32_t dtype, int32_t device_type,
+                           int32_t device_index, jr_error *err);
+jr_tensor *jr_tensor_ones(const int64_t *shape, int64_t ndim, int32_t dtype, int32_t device_type,
+                          int32_t device_index, jr_error *err);
+jr_tensor *jr_tensor_full(const int64_t *shape, int64_t ndim, double value, int32_t dtype, int32_t device_type,
+                          int32_t device_index, jr_error *err);
+/* Random tensors draw from libtorch's default generator (see jr_manual_seed). */
+jr_tensor *jr_tensor_rand(const int64_t *shape, int64_t ndim, int32_t dtype, int32_t device_type,
+                          int32_t device_index, jr_error *err);
+jr_tensor *jr_tensor_randn(const int64_t *shape, int64_t ndim, int32_t dtype, int32_t device_type,
+                           int32_t device_index, jr_error *err);
+jr_tensor *jr_tensor_randint(int64_t low, int64_t high, const int64_t *shape, int64_t ndim, int32_t device_type,
+                             int32_t device_index, jr_error *err);
+jr_tensor *jr_tensor_randperm(int64_t n, int32_t device_type, int32_t device_index, jr_error *err);
+void jr_tensor_free(jr_tensor *t);
+
+/* ---- queries ----------------------------------------------------------------------------------- */
+
+int64_t jr_tensor_dim(const jr_tensor *t, jr_error *err);
+/* Writes min(dim, capacity) sizes into out; returns dim. */
+int64_t jr_tensor_sizes(const jr_tensor *t, int64_t *out, int64_t capacity, jr_error *err);
+int64_t jr_tensor_numel(const jr_tensor *t, jr_error *err);
+int32_t jr_tensor_dtype(const jr_tensor *t, jr_error *err);
+int32_t jr_tensor_device_type(const jr_tensor *t, jr_error *err);
+int32_t jr_tensor_device_index(const jr_tensor *t, jr_error *err);
+double jr_tensor_item_double(const jr_tensor *t, jr_error *err);
+int32_t jr_tensor_item_int64(const jr_tensor *t, int64_t *out, jr_error *err);
+
+/* ---- conversion and views ---------------------------------------------------------------------- */
+
+jr_tensor *jr_tensor_to(const jr_tensor *t, int32_t dtype, int32_t device_type, int32_t device_index,
+                        jr_error *err);
+jr_tensor *jr_tensor_clone(const jr_tensor *t, jr_error *err);
+jr_tensor *jr_tensor_detach(const jr_tensor *t, jr_error *err);
+jr_tensor *jr_tensor_contiguous(const jr_tensor *t, jr_error *err);
+jr_tensor *jr_tensor_reshape(const jr_tensor *t, const int64_t *shape, int64_t ndim, jr_error *err);
+jr_tensor *jr_tensor_flatten(const jr_tensor *t, int64_t start_dim, int64_t end_dim, jr_error *err);
+jr_tensor *jr_tensor_select(const jr_tensor *t, int64_t dim, int64_t index, jr_error *err);
+jr_tensor *jr_tensor_narrow(const jr_tensor *t, int64_t dim, int64_t start, int64_t length, jr_error *err);
+jr_tensor *jr_tensor_index_select(const jr_tensor *t, int64_t dim, const jr_tensor *index, jr_error *err);
+jr_tensor *jr_tensor_cat(jr_tensor *const *tensors, int64_t count, int64_t dim, jr_error *err);
+jr_tensor *jr_tensor_stack(jr_tensor *const *tensors, int64_t count, int64_t dim, jr_error *err);
+
+/* ---- elementwise arithmetic -------------------------------------------------------------------- */
+
+jr_tensor *jr_tensor_add(const jr_tensor *a, const jr_tensor *b, jr_error *err);
+jr_tensor *jr_tensor_sub(const jr_tensor *a, const jr_tensor *b, jr_error *err);
+jr_tensor *jr_tensor_mul(const jr_tensor *a, const jr_tensor *b, jr_error *err);
+jr_tensor *jr_tensor_div(const jr_tensor *a, const jr_tensor *b, jr_error *err);
+jr_tensor *jr_tensor_pow(const jr_tensor *a, const jr_tensor *exponent, jr_error *err);
+jr_tensor *jr_tensor_add_scalar(const jr_tensor *a, double value, jr_error *err);
+jr_tensor *jr_tensor_mul_scalar(const jr_tensor *a, double value, jr_error *err);
+jr_tensor *jr_tensor_pow_scalar(const jr_tensor *a, double exponent, jr_error *err);
+jr_tensor *jr_tensor_neg(const jr_tensor *a, jr_error *err);
+jr_tensor *jr_tensor_exp(const jr_tensor *a, jr_error *err);
+jr_tensor *jr_tensor_log(const jr_tensor *a, jr_error *err);
+jr_tensor *jr_tensor_sqrt(const jr_tensor *a, jr_error *err);
+jr_tensor *jr_tensor_abs(const jr_tensor *a, jr_error *err);
+
+/* ---- reductions -------------------------------------------------------------------------------- */
+
+jr_tensor *jr_tensor_sum(const jr_tensor *a, jr_error *err);
+jr_tensor *jr_tensor_sum_dims(const jr_tensor *a, const int64_t *dims, int64_t ndims, int32_t keepdim,
+                              jr_error *err);
+jr_tensor *jr_tensor_mean(const jr_tensor *a, jr_error *err);
+jr_tensor *jr_tensor_mean_dims(const jr_tensor *a, const int64_t *dims, int64_t ndims, int32_t keepdim,
+                               jr_error *err);
+jr_tensor *jr_tensor_max(const jr_tensor *a, jr_error *err);
+jr_tensor *jr_tensor_min(const jr_tensor *a, jr_error *err);
+jr_tensor *jr_tensor_argmax(const jr_tensor *a, int64_t dim, int32_t keepdim, jr_error *err);
+
+/* ---- comparison and selection ------------------------------------------------------------------ */
+
+jr_tensor *jr_tensor_compare(const jr_tensor *a, const jr_tensor *b, int32_t op, jr_error *err);
+jr_tensor *jr_tensor_compare_scalar(const jr_tensor *a, double value, int32_t op, jr_error *err);
+jr_tensor *jr_tensor_where(const jr_tensor *condition, const jr_tensor *a, const jr_tensor *b, jr_error *err);
+
+/* ---- neural-network ops ------------------------------------------------------------------------ */
+
+jr_tensor *jr_tensor_matmul(const jr_tensor *a, const jr_tensor *b, jr_error *err);
+/* bias may be NULL. */
+jr_tensor *jr_nn_linear(const jr_tensor *input, const jr_tensor *weight, const jr_tensor *bias, jr_error *err);
+jr_tensor *jr_nn_conv2d(const jr_tensor *input, const jr_tensor *weight, const jr_tensor *bias, int64_t stride_h,
+                        int64_t stride_w, int64_t padding_h, int64_t padding_w, jr_error *err);
+/* weight, bias, running_mean, running_var may be NULL. In training mode the running statistics are
+   updated in place: running = (1 - momentum) * running + momentum * batch statistic. */
+jr_tensor *jr_nn_batch_norm(const jr_tensor *input, const jr_tensor *weight, const jr_tensor *bias,
+                            const jr_tensor *running_mean, const jr_tensor *running_var, int32_t training,
+                            double momentum, double eps, jr_error *err);
+jr_tensor *jr_nn_relu(const jr_tensor *a, jr_error *err);
+jr_tensor *jr_nn_softmax(const jr_tensor *a, int64_t dim, jr_error *err);
+jr_tensor *jr_nn_log_softmax(const jr_tensor *a, int64_t dim, jr_error *err);
+jr_tensor *jr_nn_one_hot(const jr_tensor *labels, int64_t num_classes, jr_error *err);
+
+/* ---- in-place updates (return JR_OK or < 0) ---------------------------------------------------- */
+
+/* t += alpha * other */
+int32_t jr_tensor_add_(jr_tensor *t, const jr_tensor *other, double alpha, jr_error *err);
+int32_t jr_tensor_mul_scalar_(jr_tensor *t, double value, jr_error *err);
+int32_t jr_tensor_copy_(jr_tensor *t, const jr_tensor *src, jr_error *err);
+int32_t jr_tensor_fill_(jr_tensor *t, double value, jr_error *err);
+int32_t jr_tensor_zero_(jr_tensor *t, jr_error *err);
+
+/* ---- autograd ---------------------------------------------------------------------------------- */
+
+int32_t jr_tensor_requires_grad(const jr_tensor *t, jr_error *err);
+int32_t jr_tensor_set_requires_grad(jr_tensor *t, int32_t requires_grad, jr_error *err);
+/* Writes a new handle to the accumulated gradient into *out, or NULL when there is none. */
+int32_t jr_tensor_grad(const jr_tensor *t, jr_tensor **out, jr_error *err);
+/* Drops the accumulated gradient (the next backward starts from nothing). */
+int32_t jr_tensor_clear_grad(jr_tensor *t, jr_error *err);
+/* gradient may be NULL for a scalar t. retain_graph < 0 means "same as create_graph". */
+int32_t jr_tensor_backward(const jr_tensor *t, const jr_tensor *gradient, int32_t retain_graph,
+                           int32_t create_graph, jr_error *err);
+/* torch::autograd::grad. grad_outputs may be NULL (all implicit ones) or hold NULL entries.
+   results must have room for n_inputs handles; an input the outputs do not depend on gets NULL
+   when allow_unused is set (an error otherwise). retain_graph < 0 means "same as create_graph". */
+int32_t jr_autograd_grad(jr_tensor *const *outputs, int64_t n_outputs, jr_tensor *const *inputs, int64_t n_inputs,
+                         jr_tensor *const *grad_outputs, int32_t retain_graph, int32_t create_graph,
+                         int32_t allow_unused, jr_tensor **results, jr_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* JACREG_H */

@@ -1,0 +1,93 @@
+// guard.hpp — the one mechanism that keeps C++ exceptions inside the shim, plus handle plumbing.
+//
+// Every exported body is written as
+//     JR_TRY { ...; return result; } JR_CATCH(err, fallback)
+// so a c10::Error, any std::exception or anything else thrown becomes err->code/err->message and a
+// fallback return value. NativeGuardTest (Java) checks that every exported function uses it.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <atomic>
+#include <cstring>
+#include <new>
+#include <stdexcept>
+#include <string>
+
+#include "jacreg.h"
+
+struct jr_tensor {
+    at::Tensor tensor;
+};
+
+namespace jr {
+
+extern std::atomic<int64_t> live_tensors;
+
+inline void set_error(jr_error *err, int32_t code, const char *message) noexcept {
+    if (err == nullptr) return;  // the caller opted out of messages; the return value still says "failed"
+    err->code = code;
+    size_t length = std::strlen(message);
+    size_t capacity = JR_ERROR_MESSAGE_CAPACITY - 1;
+    err->truncated = length > capacity ? 1 : 0;
+    if (length > capacity) length = capacity;
+    std::memcpy(err->message, message, length);
+    err->message[length] = '\0';
+}
+
+// A new owning handle; the Java side frees it exactly once through jr_tensor_free.
+inline jr_tensor *wrap(at::Tensor tensor) {
+    auto *handle = new jr_tensor{std::move(tensor)};
+    live_tensors.fetch_add(1, std::memory_order_relaxed);
+    return handle;
+}
+
+inline const at::Tensor &unwrap(const jr_tensor *handle, const char *what = "tensor") {
+    if (handle == nullptr) throw std::invalid_argument(std::string(what) + " handle is NULL");
+    return handle->tensor;
+}
+
+inline at::Tensor &unwrap_mut(jr_tensor *handle, const char *what = "tensor") {
+    if (handle == nullptr) throw std::invalid_argument(std::string(what) + " handle is NULL");
+    return handle->tensor;
+}
+
+// Optional arguments (bias, running statistics...) arrive as NULL and become undefined tensors.
+inline at::Tensor optional_tensor(const jr_tensor *handle) {
+    return handle == nullptr ? at::Tensor() : handle->tensor;
+}
+
+at::ScalarType scalar_type(int32_t dtype_code);
+int32_t dtype_code(at::ScalarType type);
+at::Device device(int32_t device_type, int32_t device_index);
+at::IntArrayRef shape(const int64_t *sizes, int64_t ndim);
+std::vector<at::Tensor> tensor_list(jr_tensor *const *handles, int64_t count, const char *what);
+
+}  // namespace jr
+
+#define JR_TRY try
+
+// what_without_backtrace keeps libtorch's message and drops its C++ stack trace.
+#define JR_CATCH(err, fallback)                                                    \
+    catch (const c10::Error &e) {                                                  \
+        jr::set_error(err, JR_ERROR_TORCH, e.what_without_backtrace());            \
+        return fallback;                                                           \
+    }                                                                              \
+    catch (const std::invalid_argument &e) {                                       \
+        jr::set_error(err, JR_ERROR_ARGUMENT, e.what());                           \
+        return fallback;                                                           \
+    }                                                                              \
+    catch (const std::bad_alloc &e) {                                              \
+        jr::set_error(err, JR_ERROR_MEMORY, "out of memory (std::bad_alloc)");     \
+        return fallback;                                                           \
+    }                                                                              \
+    catch (const std::exception &e) {                                              \
+        jr::set_error(err, JR_ERROR_STD, e.what());                                \
+        return fallback;                                                           \
+    }                                                                              \
+    catch (...) {                                                                  \
+        jr::set_error(err, JR_ERROR_UNKNOWN, "unknown C++ exception in jacreg shim"); \
+        return fallback;                                                           \
+    }
+
+#define JR_API extern "C"

@@ -1,0 +1,58 @@
+// nn_ops.cpp — the layers the experiment needs, as functional ops (weights live on the Java side).
+#include "guard.hpp"
+
+JR_API jr_tensor *jr_nn_linear(const jr_tensor *input, const jr_tensor *weight, const jr_tensor *bias,
+                               jr_error *err) {
+    JR_TRY {
+        return jr::wrap(at::linear(jr::unwrap(input, "input"), jr::unwrap(weight, "weight"), jr::optional_tensor(bias)));
+    }
+    JR_CATCH(err, nullptr)
+}
+
+JR_API jr_tensor *jr_nn_conv2d(const jr_tensor *input, const jr_tensor *weight, const jr_tensor *bias,
+                               int64_t stride_h, int64_t stride_w, int64_t padding_h, int64_t padding_w,
+                               jr_error *err) {
+    JR_TRY {
+        const at::Tensor &x = jr::unwrap(input, "input");
+        const at::Tensor &w = jr::unwrap(weight, "weight");
+        // libtorch's own message for a channel mismatch omits the input's shape; name both here.
+        if (x.dim() == 4 && w.dim() == 4 && x.size(1) != w.size(1))
+            throw std::invalid_argument("conv2d: input of shape " + c10::str(x.sizes()) + " has " +
+                                        std::to_string(x.size(1)) + " channels but weight of shape " +
+                                        c10::str(w.sizes()) + " expects " + std::to_string(w.size(1)));
+        return jr::wrap(at::conv2d(x, w, jr::optional_tensor(bias), {stride_h, stride_w}, {padding_h, padding_w}));
+    }
+    JR_CATCH(err, nullptr)
+}
+
+JR_API jr_tensor *jr_nn_batch_norm(const jr_tensor *input, const jr_tensor *weight, const jr_tensor *bias,
+                                   const jr_tensor *running_mean, const jr_tensor *running_var, int32_t training,
+                                   double momentum, double eps, jr_error *err) {
+    JR_TRY {
+        return jr::wrap(at::batch_norm(jr::unwrap(input, "input"), jr::optional_tensor(weight),
+                                       jr::optional_tensor(bias), jr::optional_tensor(running_mean),
+                                       jr::optional_tensor(running_var), training != 0, momentum, eps,
+                                       /*cudnn_enabled=*/true));
+    }
+    JR_CATCH(err, nullptr)
+}
+
+JR_API jr_tensor *jr_nn_relu(const jr_tensor *a, jr_error *err) {
+    JR_TRY { return jr::wrap(at::relu(jr::unwrap(a))); }
+    JR_CATCH(err, nullptr)
+}
+
+JR_API jr_tensor *jr_nn_softmax(const jr_tensor *a, int64_t dim, jr_error *err) {
+    JR_TRY { return jr::wrap(at::softmax(jr::unwrap(a), dim)); }
+    JR_CATCH(err, nullptr)
+}
+
+JR_API jr_tensor *jr_nn_log_softmax(const jr_tensor *a, int64_t dim, jr_error *err) {
+    JR_TRY { return jr::wrap(at::log_softmax(jr::unwrap(a), dim)); }
+    JR_CATCH(err, nullptr)
+}
+
+JR_API jr_tensor *jr_nn_one_hot(const jr_tensor *labels, int64_t num_classes, jr_error *err) {
+    JR_TRY { return jr::wrap(at::one_hot(jr::unwrap(labels, "labels"), num_classes)); }
+    JR_CATCH(err, nullptr)
+}

@@ -1,0 +1,56 @@
+package dev.jacreg.data;
+
+import dev.jacreg.DType;
+import dev.jacreg.Tensor;
+
+/**
+ * A dataset copied once into native memory as N×1×H×W images and int64 labels, so batches are
+ * gathered by libtorch (index_select) with no per-pixel Java loop. Owns its tensors.
+ */
+public final class DeviceDataset implements AutoCloseable {
+    private final Tensor images;
+    private final Tensor labels;
+    private final int count;
+    private final int numClasses;
+
+    public DeviceDataset(DigitDataset data, DType dtype) {
+        this.count = data.count();
+        this.numClasses = data.numClasses();
+        Tensor floats = Tensor.of(data.pixels(), count, 1, data.height(), data.width()).releaseFromScope();
+        if (dtype == DType.FLOAT32) {
+            this.images = floats;
+        } else {
+            try (floats) {
+                this.images = floats.to(dtype).releaseFromScope();
+            }
+        }
+        this.labels = Tensor.of(data.labels(), count).releaseFromScope();
+    }
+
+    public Tensor images() {
+        return images;
+    }
+
+    public Tensor labels() {
+        return labels;
+    }
+
+    public int count() {
+        return count;
+    }
+
+    public int numClasses() {
+        return numClasses;
+    }
+
+    /** The per-pixel mean image, 1×1×H×W (new tensor in the current scope). */
+    public Tensor meanImage() {
+        return images.mean(new long[]{0}, true);
+    }
+
+    @Override
+    public void close() {
+        images.close();
+        labels.close();
+    }
+}

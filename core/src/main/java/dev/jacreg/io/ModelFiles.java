@@ -1,0 +1,92 @@
+package dev.jacreg.io;
+
+import dev.jacreg.Autograd;
+import dev.jacreg.DType;
+import dev.jacreg.Tensor;
+import dev.jacreg.TensorScope;
+import dev.jacreg.nn.Module;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Saves and loads a module's parameters and buffers as safetensors, named as the module names them
+ * ("conv1.weight", "bn1.running_mean", ...), so Python/numpy users can read the weights directly.
+ * Writes are atomic; loading checks every name, dtype and shape before changing anything.
+ */
+public final class ModelFiles {
+    private ModelFiles() {}
+
+    public static void save(Module model, Path file, Map<String, String> metadata) throws IOException {
+        List<SafeTensorsEntry> entries = new ArrayList<>();
+        for (Map.Entry<String, Tensor> state : state(model).entrySet()) entries.add(entry(state.getKey(), state.getValue()));
+        SafeTensors.write(file, entries, metadata);
+    }
+
+    /** Copies every tensor of the file into the module's state of the same name. */
+    public static Map<String, String> load(Module model, Path file) throws IOException {
+        SafeTensorsFile contents = SafeTensors.read(file);
+        Map<String, Tensor> state = state(model);
+        List<String> unexpected = new ArrayList<>(contents.tensors().keySet());
+        unexpected.removeAll(state.keySet());
+        if (!unexpected.isEmpty()) {
+            throw new SafeTensorsFormatException(file + ": tensors " + unexpected + " do not belong to this model (it has "
+                    + state.keySet() + ")");
+        }
+        // Validate everything first, so a bad file leaves the model untouched.
+        Map<String, SafeTensorsEntry> checked = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> target : state.entrySet()) {
+            Tensor tensor = target.getValue();
+            checked.put(target.getKey(), contents.require(target.getKey(), dtypeOf(tensor.dtype()), tensor.shape()));
+        }
+        try (TensorScope scope = TensorScope.open(); var off = Autograd.noGrad()) {
+            for (Map.Entry<String, SafeTensorsEntry> entry : checked.entrySet()) {
+                state.get(entry.getKey()).copyFrom(tensorOf(entry.getValue()));
+            }
+        }
+        return contents.metadata();
+    }
+
+    /** Parameters then buffers, by name. */
+    public static Map<String, Tensor> state(Module model) {
+        Map<String, Tensor> all = new LinkedHashMap<>(model.parameters());
+        all.putAll(model.buffers());
+        return all;
+    }
+
+    /** A safetensors entry holding a copy of the tensor's data. */
+    public static SafeTensorsEntry entry(String name, Tensor tensor) {
+        long[] shape = tensor.shape();
+        return switch (tensor.dtype()) {
+            case FLOAT32 -> SafeTensorsEntry.of(name, tensor.toFloatArray(), shape);
+            case FLOAT64 -> SafeTensorsEntry.of(name, tensor.toDoubleArray(), shape);
+            case INT64 -> SafeTensorsEntry.of(name, tensor.toLongArray(), shape);
+            default -> throw new IllegalArgumentException("cannot save " + name + " of dtype " + tensor.dtype());
+        };
+    }
+
+    /** A new tensor (current scope) with the entry's data. */
+    public static Tensor tensorOf(SafeTensorsEntry entry) {
+        return switch (entry.dtype()) {
+            case F32 -> Tensor.of(entry.toFloatArray(), entry.shape());
+            case F64 -> Tensor.of(entry.toDoubleArray(), entry.shape());
+            case I64 -> Tensor.of(entry.toLongArray(), entry.shape());
+            default -> throw new IllegalArgumentException("tensor " + entry.name() + " has dtype " + entry.dtype()
+                    + ", which jacreg does not load (F32, F64, I64); shape " + Arrays.toString(entry.shape()));
+        };
+    }
+
+    private static SafeTensorsDType dtypeOf(DType dtype) {
+        return switch (dtype) {
+            case FLOAT32 -> SafeTensorsDType.F32;
+            case FLOAT64 -> SafeTensorsDType.F64;
+            case INT64 -> SafeTensorsDType.I64;
+            default -> throw new IllegalArgumentException("no safetensors mapping for " + dtype);
+        };
+    }
+}

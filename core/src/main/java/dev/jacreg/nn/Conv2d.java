@@ -1,0 +1,31 @@
+package dev.jacreg.nn;
+
+import dev.jacreg.DType;
+import dev.jacreg.Functional;
+import dev.jacreg.Tensor;
+
+/** 2-D convolution, square kernel; Glorot-uniform weights, zero bias. */
+public final class Conv2d extends Layer {
+    private final Tensor weight;
+    private final Tensor bias;
+    private final int stride;
+    private final int padding;
+
+    public Conv2d(int inChannels, int outChannels, int kernel, int stride, int padding, DType dtype) {
+        if (inChannels < 1 || outChannels < 1 || kernel < 1 || stride < 1 || padding < 0) {
+            throw new IllegalArgumentException("bad Conv2d(" + inChannels + ", " + outChannels + ", kernel " + kernel
+                    + ", stride " + stride + ", padding " + padding + ")");
+        }
+        long area = (long) kernel * kernel;
+        this.weight = parameter("weight", Init.glorotUniform(dtype, inChannels * area, outChannels * area,
+                outChannels, inChannels, kernel, kernel));
+        this.bias = parameter("bias", Tensor.zeros(dtype, outChannels));
+        this.stride = stride;
+        this.padding = padding;
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        return Functional.conv2d(input, weight, bias, stride, padding);
+    }
+}

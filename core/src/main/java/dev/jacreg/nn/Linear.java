@@ -1,0 +1,24 @@
+package dev.jacreg.nn;
+
+import dev.jacreg.DType;
+import dev.jacreg.Functional;
+import dev.jacreg.Tensor;
+
+/** Fully connected layer y = x·Wᵀ + b; Glorot-uniform weights, zero bias. */
+public final class Linear extends Layer {
+    private final Tensor weight;
+    private final Tensor bias;
+
+    public Linear(int inFeatures, int outFeatures, DType dtype) {
+        if (inFeatures < 1 || outFeatures < 1) {
+            throw new IllegalArgumentException("bad Linear(" + inFeatures + ", " + outFeatures + ")");
+        }
+        this.weight = parameter("weight", Init.glorotUniform(dtype, inFeatures, outFeatures, outFeatures, inFeatures));
+        this.bias = parameter("bias", Tensor.zeros(dtype, outFeatures));
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        return Functional.linear(input, weight, bias);
+    }
+}

@@ -1,0 +1,30 @@
+package dev.jacreg.nn;
+
+import dev.jacreg.Tensor;
+
+import java.util.Map;
+
+/**
+ * A differentiable function with named state. Parameters are the learnables an optimiser updates;
+ * buffers are the rest of the state a saved model needs (batch-norm running statistics, the mean
+ * image). A module owns its tensors (they belong to no {@link dev.jacreg.TensorScope}) and frees them
+ * on {@link #close()}.
+ */
+public interface Module extends AutoCloseable {
+    /** Output for a batch; new tensors go to the caller's current scope. */
+    Tensor forward(Tensor input);
+
+    /** Learnable tensors by dotted name, in a stable order. */
+    Map<String, Tensor> parameters();
+
+    /** Non-learnable state by dotted name. */
+    default Map<String, Tensor> buffers() {
+        return Map.of();
+    }
+
+    /** Training mode (batch statistics, running statistics updated) or inference mode. */
+    default void setTraining(boolean training) {}
+
+    @Override
+    void close();
+}

@@ -1,0 +1,38 @@
+package dev.jacreg.nn;
+
+import dev.jacreg.DType;
+import dev.jacreg.Tensor;
+
+/**
+ * The network of the reference experiment (SEED.md §3): mean-image subtraction, conv 5×5×20 (no
+ * padding) + BN + ReLU, two conv 3×3×20 (padding 1) + BN + ReLU, fully connected 11,520 → 10. It
+ * returns logits; the loss applies the softmax, so the penalty can target either.
+ */
+public final class SeedNetwork {
+    public static final int CLASSES = 10;
+    public static final int FILTERS = 20;
+
+    private SeedNetwork() {}
+
+    /**
+     * @param meanImage 1×1×H×W per-pixel mean of the training images
+     * @param height    image height (28 in the reference)
+     * @param width     image width
+     */
+    public static Sequential create(Tensor meanImage, int height, int width, DType dtype) {
+        int convOut = (height - 4) * (width - 4);  // 5×5 without padding; 3×3 with padding 1 keeps the size
+        return new Sequential()
+                .add("normalize", new SubtractMean(meanImage))
+                .add("conv1", new Conv2d(1, FILTERS, 5, 1, 0, dtype))
+                .add("bn1", new BatchNorm2d(FILTERS, dtype))
+                .add("relu1", Activations.relu())
+                .add("conv2", new Conv2d(FILTERS, FILTERS, 3, 1, 1, dtype))
+                .add("bn2", new BatchNorm2d(FILTERS, dtype))
+                .add("relu2", Activations.relu())
+                .add("conv3", new Conv2d(FILTERS, FILTERS, 3, 1, 1, dtype))
+                .add("bn3", new BatchNorm2d(FILTERS, dtype))
+                .add("relu3", Activations.relu())
+                .add("flatten", Activations.flatten())
+                .add("fc", new Linear(FILTERS * convOut, CLASSES, dtype));
+    }
+}

@@ -1,0 +1,21 @@
+package dev.jacreg.nn;
+
+import dev.jacreg.Tensor;
+
+/**
+ * Zero-centring input layer: subtracts a fixed mean image (the training set's per-pixel mean) inside
+ * the model, so gradients are taken with respect to the raw image.
+ */
+public final class SubtractMean extends Layer {
+    private final Tensor mean;
+
+    /** Copies the mean, which must broadcast against the inputs (e.g. 1×1×28×28). */
+    public SubtractMean(Tensor mean) {
+        this.mean = buffer("mean", mean.detach().clone());
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        return input.sub(mean);
+    }
+}

@@ -1,0 +1,94 @@
+package dev.jacreg.train;
+
+import dev.jacreg.Autograd;
+import dev.jacreg.DType;
+import dev.jacreg.Tensor;
+import dev.jacreg.TensorScope;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The Jacobian penalty R ≈ ‖∂Y/∂X‖²_F per sample (SEED.md §4), for a batch output Y (B×C) of an
+ * input X (B×…) that requires grad. With n random unit directions v (one per sample):
+ * <pre>  s = Σ v·Y,  G = ∂s/∂X (create_graph),  R = C·Σ G² / (n·B)</pre>
+ * Because E[v vᵀ] = I/C for v uniform on the unit sphere, R is an unbiased estimate of the squared
+ * Frobenius norm, at the cost of one extra backward pass per projection. The result stays
+ * differentiable, so the total loss CE + (λ/2)·R trains against it.
+ *
+ * @param lambda      weight λ of the penalty in the total loss
+ * @param projections number n of random directions per batch
+ * @param target      which output is penalised: the softmax (reference) or the logits (the paper's code)
+ */
+public record JacobianPenalty(double lambda, int projections, Target target) {
+    public enum Target { SOFTMAX, LOGITS }
+
+    public JacobianPenalty {
+        if (!(lambda >= 0) || Double.isInfinite(lambda)) throw new IllegalArgumentException("lambda must be >= 0, got " + lambda);
+        if (projections < 1) throw new IllegalArgumentException("projections must be >= 1, got " + projections);
+        if (target == null) throw new IllegalArgumentException("target must not be null");
+    }
+
+    /** The reference settings: λ = 1, n = 1, penalty on the softmax output. */
+    public static JacobianPenalty reference() {
+        return new JacobianPenalty(1.0, 1, Target.SOFTMAX);
+    }
+
+    /** R with fresh standard-normal directions, each sample's vector scaled to unit length. */
+    public Tensor estimate(Tensor input, Tensor output) {
+        long[] shape = output.shape();
+        checkOutput(shape);
+        DType dtype = output.dtype();
+        List<Tensor> directions = new ArrayList<>(projections);
+        for (int k = 0; k < projections; k++) directions.add(unitRows(Tensor.randn(dtype, shape)));
+        return estimate(input, output, directions);
+    }
+
+    /** R with the given directions (B×C each, rows of unit length), e.g. fixed ones for testing. */
+    public static Tensor estimate(Tensor input, Tensor output, List<Tensor> directions) {
+        long[] shape = output.shape();
+        checkOutput(shape);
+        if (directions.isEmpty()) throw new IllegalArgumentException("at least one direction is needed");
+        double scale = (double) shape[1] / ((double) directions.size() * shape[0]);  // C / (n·B)
+        Tensor total = null;
+        for (Tensor v : directions) {
+            Tensor s = v.mul(output).sum();
+            Tensor g = Autograd.grad(List.of(s), List.of(input), null, true, true, Autograd.Unused.FAIL).get(0);
+            Tensor term = g.square().sum();
+            total = total == null ? term : total.add(term);
+        }
+        return total.mul(scale);
+    }
+
+    /**
+     * The exact mean squared Frobenius norm Σ_k ‖∂(Σ_b Y_bk)/∂X‖² / B, with C backward passes along the
+     * one-hot directions. When samples do not interact (inference-mode batch norm) this is the mean
+     * over samples of each one's ‖∂Y/∂x‖²_F.
+     */
+    public static Tensor exactSquaredNorm(Tensor input, Tensor output, boolean createGraph) {
+        long[] shape = output.shape();
+        checkOutput(shape);
+        Tensor total = null;
+        for (long k = 0; k < shape[1]; k++) {
+            Tensor s = output.select(1, k).sum();
+            Tensor g = Autograd.grad(List.of(s), List.of(input), null, createGraph, true, Autograd.Unused.FAIL).get(0);
+            Tensor term = g.square().sum();
+            total = total == null ? term : total.add(term);
+        }
+        return total.div((double) shape[0]);
+    }
+
+    /** Each row scaled to unit Euclidean length. */
+    static Tensor unitRows(Tensor v) {
+        try (TensorScope scope = TensorScope.open()) {
+            Tensor norms = v.square().sum(new long[]{1}, true).sqrt();
+            return scope.keep(v.div(norms));
+        }
+    }
+
+    private static void checkOutput(long[] shape) {
+        if (shape.length != 2) {
+            throw new IllegalArgumentException("the penalised output must be B×C, got shape " + java.util.Arrays.toString(shape));
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package dev.jacreg.train;
+
+import dev.jacreg.Autograd;
+import dev.jacreg.Tensor;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * SGD with momentum in MATLAB's form (sgdmupdate): vel ← m·vel − lr·grad, θ ← θ + vel, with vel
+ * starting at 0. Each step consumes and clears the parameters' accumulated gradients.
+ */
+public final class SgdMomentum implements AutoCloseable {
+    private final List<Tensor> parameters;
+    private final Map<String, Tensor> velocities = new LinkedHashMap<>();
+    private final List<Tensor> velocityList = new ArrayList<>();
+    private final double learningRate;
+    private final double momentum;
+
+    public SgdMomentum(Map<String, Tensor> parameters, double learningRate, double momentum) {
+        if (!(learningRate > 0)) throw new IllegalArgumentException("learning rate must be > 0, got " + learningRate);
+        if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
+        this.parameters = List.copyOf(parameters.values());
+        this.learningRate = learningRate;
+        this.momentum = momentum;
+        parameters.forEach((name, p) -> {
+            try (Tensor zeros = Tensor.zeros(p.dtype(), p.shape())) {
+                Tensor velocity = zeros.to(p.device()).releaseFromScope();
+                velocities.put(name, velocity);
+                velocityList.add(velocity);
+            }
+        });
+    }
+
+    /** Applies one update from the gradients of the last backward pass, then clears them. */
+    public void step() {
+        try (var off = Autograd.noGrad()) {
+            for (int i = 0; i < parameters.size(); i++) {
+                Tensor parameter = parameters.get(i);
+                try (Tensor grad = parameter.grad()) {
+                    if (grad == null) continue;  // a parameter the loss does not reach keeps its value
+                    Tensor velocity = velocityList.get(i);
+                    velocity.mulInPlace(momentum).addInPlace(grad, -learningRate);
+                    parameter.addInPlace(velocity, 1.0);
+                }
+                parameter.clearGrad();
+            }
+        }
+    }
+
+    public Map<String, Tensor> velocities() {
+        return Collections.unmodifiableMap(velocities);
+    }
+
+    public double learningRate() {
+        return learningRate;
+    }
+
+    public double momentum() {
+        return momentum;
+    }
+
+    @Override
+    public void close() {
+        velocityList.forEach(Tensor::close);
+    }
+}

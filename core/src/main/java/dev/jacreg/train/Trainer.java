@@ -1,0 +1,86 @@
+package dev.jacreg.train;
+
+import dev.jacreg.Functional;
+import dev.jacreg.Tensor;
+import dev.jacreg.TensorScope;
+import dev.jacreg.Torch;
+import dev.jacreg.data.DeviceDataset;
+import dev.jacreg.nn.Module;
+
+import java.util.Arrays;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * The custom training loop of SEED.md §5: each epoch reshuffles the training set, takes full
+ * mini-batches (the last partial one is dropped), computes the (regularized) loss, backpropagates and
+ * applies SGD with momentum. Every iteration's loss is recorded and reported; a stop request ends the
+ * run after the current iteration and keeps what was trained.
+ */
+public final class Trainer {
+    private final TrainingConfig config;
+    private final RegularizedLoss loss;
+
+    public Trainer(TrainingConfig config, RegularizedLoss loss) {
+        this.config = config;
+        this.loss = loss;
+    }
+
+    /**
+     * Trains the model in place.
+     *
+     * @param progress      called after every iteration (on this thread)
+     * @param stopRequested polled before every iteration
+     */
+    public TrainingResult train(Module model, DeviceDataset data, Consumer<TrainingProgress> progress,
+                                BooleanSupplier stopRequested) {
+        int perEpoch = config.iterationsPerEpoch(data.count());
+        if (perEpoch == 0) {
+            throw new IllegalArgumentException("the training set has " + data.count() + " images, fewer than one batch of "
+                    + config.batchSize());
+        }
+        int planned = perEpoch * config.epochs();
+        double[] losses = new double[planned];
+        double[] penalties = new double[planned];
+        long[] nanos = new long[planned];
+        int done = 0;
+        boolean stopped = false;
+        long start = System.nanoTime();
+        Torch.manualSeed(config.seed());
+        model.setTraining(true);
+        try (SgdMomentum optimizer = new SgdMomentum(model.parameters(), config.learningRate(), config.momentum())) {
+            training:
+            for (int epoch = 1; epoch <= config.epochs(); epoch++) {
+                try (TensorScope epochScope = TensorScope.open()) {
+                    Tensor order = Tensor.randperm(data.count());
+                    for (int i = 0; i < perEpoch; i++) {
+                        if (stopRequested.getAsBoolean()) {
+                            stopped = true;
+                            break training;
+                        }
+                        long t0 = System.nanoTime();
+                        try (TensorScope step = TensorScope.open()) {
+                            Tensor index = order.narrow(0, (long) i * config.batchSize(), config.batchSize());
+                            Tensor images = data.images().indexSelect(0, index);
+                            Tensor targets = Functional.oneHot(data.labels().indexSelect(0, index), data.numClasses())
+                                    .to(images.dtype());
+                            RegularizedLoss.Parts parts = loss.compute(model, images, targets);
+                            parts.total().backward();
+                            optimizer.step();
+                            losses[done] = parts.total().item();
+                            penalties[done] = parts.penalty() == null ? Double.NaN : parts.penalty().item();
+                        }
+                        nanos[done] = System.nanoTime() - t0;
+                        done++;
+                        progress.accept(new TrainingProgress(done, planned, epoch, config.epochs(), losses[done - 1],
+                                penalties[done - 1], System.nanoTime() - start));
+                    }
+                }
+            }
+        } finally {
+            model.setTraining(false);
+        }
+        return new TrainingResult(Arrays.copyOf(losses, done), Arrays.copyOf(penalties, done), Arrays.copyOf(nanos, done),
+                planned, stopped);
+    }
+}

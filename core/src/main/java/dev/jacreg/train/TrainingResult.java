@@ -1,0 +1,32 @@
+package dev.jacreg.train;
+
+/**
+ * What a training run did.
+ *
+ * @param losses          total loss per completed iteration
+ * @param penalties       penalty R per completed iteration (NaN when unpenalized)
+ * @param iterationNanos  wall time of each completed iteration
+ * @param plannedIterations iterations the run would have made without a stop
+ * @param stoppedEarly    whether a stop request ended it before the plan
+ */
+public record TrainingResult(double[] losses, double[] penalties, long[] iterationNanos, int plannedIterations,
+                             boolean stoppedEarly) {
+    public int iterations() {
+        return losses.length;
+    }
+
+    public double medianIterationMillis() {
+        if (iterationNanos.length == 0) return Double.NaN;
+        long[] sorted = iterationNanos.clone();
+        java.util.Arrays.sort(sorted);
+        int mid = sorted.length / 2;
+        double median = sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2.0;
+        return median / 1e6;
+    }
+
+    public double totalSeconds() {
+        long sum = 0;
+        for (long n : iterationNanos) sum += n;
+        return sum / 1e9;
+    }
+}

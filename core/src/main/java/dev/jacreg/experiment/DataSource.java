@@ -1,0 +1,72 @@
+package dev.jacreg.experiment;
+
+import dev.jacreg.data.DigitDataset;
+import dev.jacreg.data.Idx;
+import dev.jacreg.data.SyntheticDigitCache;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Where the images come from: the built-in synthetic digits (default, no download, cached on disk as
+ * IDX) or a directory of MNIST-style IDX files ({@code idx:DIR}).
+ */
+public sealed interface DataSource {
+    /** [train, test]. */
+    DigitDataset[] load(long seed) throws IOException;
+
+    String describe();
+
+    record Synthetic(int trainCount, int testCount, Path cacheDir) implements DataSource {
+        public Synthetic {
+            if (trainCount < 1 || testCount < 1) throw new IllegalArgumentException("synthetic set sizes must be >= 1");
+        }
+
+        @Override
+        public DigitDataset[] load(long seed) {
+            return SyntheticDigitCache.loadOrGenerate(cacheDir, trainCount, testCount, seed);
+        }
+
+        @Override
+        public String describe() {
+            return "synthetic digits (" + trainCount + " train + " + testCount + " test, cache " + cacheDir + ")";
+        }
+    }
+
+    record IdxDirectory(Path dir) implements DataSource {
+        @Override
+        public DigitDataset[] load(long seed) throws IOException {
+            return new DigitDataset[]{Idx.readDirectory(dir, "train"), Idx.readDirectory(dir, "test")};
+        }
+
+        @Override
+        public String describe() {
+            return "IDX files in " + dir;
+        }
+    }
+
+    /** The default cache folder: $XDG_CACHE_HOME/jacreg, else ~/.cache/jacreg. */
+    static Path defaultCacheDir() {
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return base.resolve("jacreg");
+    }
+
+    /** Parses "synthetic", "synthetic:TRAIN,TEST" or "idx:DIR". */
+    static DataSource parse(String text, Path cacheDir) {
+        if (text.equals("synthetic")) return new Synthetic(5000, 5000, cacheDir);
+        if (text.startsWith("synthetic:")) {
+            String[] counts = text.substring("synthetic:".length()).split(",");
+            try {
+                if (counts.length == 2) {
+                    return new Synthetic(Integer.parseInt(counts[0].trim()), Integer.parseInt(counts[1].trim()), cacheDir);
+                }
+            } catch (NumberFormatException e) {
+                // fall through
+            }
+            throw new IllegalArgumentException("bad data source '" + text + "': use synthetic:TRAIN,TEST, e.g. synthetic:5000,5000");
+        }
+        if (text.startsWith("idx:") && text.length() > 4) return new IdxDirectory(Path.of(text.substring(4)));
+        throw new IllegalArgumentException("unknown data source '" + text + "': use synthetic, synthetic:TRAIN,TEST or idx:DIR");
+    }
+}

@@ -1,0 +1,173 @@
+package dev.jacreg.experiment;
+
+import dev.jacreg.Device;
+import dev.jacreg.Tensor;
+import dev.jacreg.TensorScope;
+import dev.jacreg.Torch;
+import dev.jacreg.data.DeviceDataset;
+import dev.jacreg.data.DigitDataset;
+import dev.jacreg.data.Noise;
+import dev.jacreg.nn.Sequential;
+import dev.jacreg.nn.SeedNetwork;
+import dev.jacreg.train.Evaluator;
+import dev.jacreg.train.RegularizedLoss;
+import dev.jacreg.train.Trainer;
+import dev.jacreg.train.TrainingResult;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The whole reference experiment (SEED.md): train a Jacobian-regularized and a reference network of
+ * the same architecture from the same initial weights, then compare them under growing pixel noise.
+ * The trained networks are returned for saving or further use; callers close them.
+ */
+public final class Experiment {
+    public static final String JACOBIAN = "jacobian";
+    public static final String REFERENCE = "reference";
+
+    private final ExperimentConfig config;
+    private final ExperimentListener listener;
+    private final BooleanSupplier stopRequested;
+
+    public Experiment(ExperimentConfig config, ExperimentListener listener, BooleanSupplier stopRequested) {
+        this.config = config;
+        this.listener = listener;
+        this.stopRequested = stopRequested;
+    }
+
+    /** The trained networks and what was measured. */
+    public record Outcome(Sequential jacobianNet, Sequential referenceNet, ExperimentResult result) implements AutoCloseable {
+        @Override
+        public void close() {
+            jacobianNet.close();
+            referenceNet.close();
+        }
+    }
+
+    public Outcome run() throws IOException {
+        long start = System.nanoTime();
+        long seed = config.training().seed();
+        listener.phase("loading " + config.data().describe());
+        DigitDataset[] sets = config.data().load(seed);
+        DigitDataset trainSet = sets[0], testSet = sets[1];
+        int height = trainSet.height(), width = trainSet.width();
+
+        try (DeviceDataset train = new DeviceDataset(trainSet, config.dtype());
+             DeviceDataset test = new DeviceDataset(testSet, config.dtype());
+             TensorScope scope = TensorScope.open()) {
+            Tensor mean = train.meanImage();
+            Sequential jacobianNet = createNetwork(mean, height, width, seed);
+            Sequential referenceNet = createNetwork(mean, height, width, seed);  // same initial weights
+            try {
+                listener.phase("training the Jacobian-regularized network (lambda " + config.penalty().lambda() + ")");
+                TrainingResult jacobianTraining = train(JACOBIAN, jacobianNet, new RegularizedLoss(config.penalty()), train);
+                listener.phase("training the reference network (lambda 0)");
+                TrainingResult referenceTraining = stopRequested.getAsBoolean()
+                        ? new TrainingResult(new double[0], new double[0], new long[0], jacobianTraining.plannedIterations(), true)
+                        : train(REFERENCE, referenceNet, RegularizedLoss.plain(), train);
+
+                listener.phase("evaluating under noise");
+                double[] levels = config.noiseLevels();
+                double[] accJacobian = new double[levels.length], accReference = new double[levels.length];
+                for (int i = 0; i < levels.length; i++) {
+                    try (TensorScope level = TensorScope.open()) {
+                        Torch.manualSeed(seed + 1000 + i);  // a fresh, repeatable noisy copy per level, shared by both nets
+                        Tensor noisy = Noise.replacePixels(test.images(), levels[i]);
+                        accJacobian[i] = Evaluator.accuracy(jacobianNet, noisy, test.labels(), config.evalChunk());
+                        accReference[i] = Evaluator.accuracy(referenceNet, noisy, test.labels(), config.evalChunk());
+                    }
+                }
+                double inferenceMillis = timeInference(jacobianNet, test);
+
+                listener.phase("measuring the exact Jacobian norm on the test set");
+                var target = config.penalty().target();
+                double normJacobian = Evaluator.meanSquaredJacobianNorm(jacobianNet, test.images(), target, config.evalChunk());
+                double normReference = Evaluator.meanSquaredJacobianNorm(referenceNet, test.images(), target, config.evalChunk());
+
+                ExperimentResult.SingleCase example = singleCase(jacobianNet, referenceNet, test, testSet, seed);
+                ExperimentResult.Preview preview = preview(trainSet, train, seed);
+                ExperimentResult.Environment environment = new ExperimentResult.Environment(Device.defaultDevice().toString(),
+                        Torch.version(), Torch.numThreads(), cpuName(), Runtime.version().toString(),
+                        config.data().describe(), trainSet.count(), testSet.count());
+                ExperimentResult result = new ExperimentResult(config, environment, jacobianTraining, referenceTraining,
+                        levels, accJacobian, accReference, normJacobian, normReference, example, preview, inferenceMillis,
+                        (System.nanoTime() - start) / 1e9);
+                return new Outcome(jacobianNet, referenceNet, result);
+            } catch (RuntimeException | Error e) {
+                jacobianNet.close();
+                referenceNet.close();
+                throw e;
+            }
+        }
+    }
+
+    /** A seed network whose initial weights depend only on the seed. */
+    public Sequential createNetwork(Tensor mean, int height, int width, long seed) {
+        Torch.manualSeed(seed);
+        return SeedNetwork.create(mean, height, width, config.dtype());
+    }
+
+    private TrainingResult train(String name, Sequential net, RegularizedLoss loss, DeviceDataset data) {
+        Trainer trainer = new Trainer(config.training(), loss);
+        TrainingResult result = trainer.train(net, data, progress -> listener.iteration(name, progress), stopRequested);
+        listener.trainingEnded(name, result);
+        return result;
+    }
+
+    private double timeInference(Sequential net, DeviceDataset test) {
+        try (TensorScope scope = TensorScope.open()) {
+            Evaluator.predict(net, test.images(), config.evalChunk());  // warm-up
+            Torch.synchronize(Device.defaultDevice());
+            long t0 = System.nanoTime();
+            Evaluator.predict(net, test.images(), config.evalChunk()).sum().item();
+            return (System.nanoTime() - t0) / 1e6;
+        }
+    }
+
+    private ExperimentResult.SingleCase singleCase(Sequential jacobianNet, Sequential referenceNet, DeviceDataset test,
+                                                   DigitDataset testSet, long seed) {
+        double noise = config.exampleNoise();
+        try (TensorScope scope = TensorScope.open()) {
+            Tensor clean = test.images().narrow(0, 0, 1);
+            Torch.manualSeed(seed + 2000);
+            Tensor noisy = Noise.replacePixels(clean, noise);
+            Tensor both = Tensor.cat(java.util.List.of(clean, noisy), 0);
+            long[] jacobian = Evaluator.predict(jacobianNet, both, 2).toLongArray();
+            long[] reference = Evaluator.predict(referenceNet, both, 2).toLongArray();
+            return new ExperimentResult.SingleCase(clean.toFloatArray(), noisy.toFloatArray(), testSet.height(),
+                    testSet.width(), noise, testSet.labels()[0], (int) jacobian[0], (int) jacobian[1], (int) reference[0],
+                    (int) reference[1]);
+        }
+    }
+
+    private static ExperimentResult.Preview preview(DigitDataset trainSet, DeviceDataset train, long seed) {
+        int count = Math.min(16, trainSet.count());
+        double noise = 0.1;
+        try (TensorScope scope = TensorScope.open()) {
+            Torch.manualSeed(seed + 3000);
+            Tensor picks = Tensor.randperm(trainSet.count()).narrow(0, 0, count);
+            Tensor clean = train.images().indexSelect(0, picks);
+            Tensor noisy = Noise.replacePixels(clean, noise);
+            return new ExperimentResult.Preview(clean.toFloatArray(), noisy.toFloatArray(), count, trainSet.height(),
+                    trainSet.width(), noise);
+        }
+    }
+
+    static String cpuName() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim() + " (" + Runtime.getRuntime().availableProcessors()
+                            + " cores visible)";
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux or not readable: fall through
+        }
+        return System.getProperty("os.arch") + " (" + Runtime.getRuntime().availableProcessors() + " cores visible)";
+    }
+
+}

@@ -1,0 +1,50 @@
+package dev.jacreg.experiment;
+
+import dev.jacreg.DType;
+import dev.jacreg.train.JacobianPenalty;
+import dev.jacreg.train.TrainingConfig;
+
+import java.nio.file.Path;
+
+/**
+ * Every setting of the experiment; {@link #reference()} is SEED.md's.
+ *
+ * @param training     loop settings shared by both networks
+ * @param penalty      the regularized network's penalty (the reference network uses none)
+ * @param data         where images come from
+ * @param out          output folder
+ * @param noiseLevels  noise proportions of the sweep
+ * @param exampleNoise noise of the single-image case
+ * @param evalChunk    images per inference batch
+ * @param dtype        element type of images and weights
+ */
+public record ExperimentConfig(TrainingConfig training, JacobianPenalty penalty, DataSource data, Path out,
+                               double[] noiseLevels, double exampleNoise, int evalChunk, DType dtype) {
+    public ExperimentConfig {
+        if (noiseLevels.length == 0) throw new IllegalArgumentException("at least one noise level is needed");
+        for (double p : noiseLevels) {
+            if (!(p >= 0 && p <= 1)) throw new IllegalArgumentException("noise levels must be in [0, 1], got " + p);
+        }
+        if (evalChunk < 1) throw new IllegalArgumentException("evaluation chunk must be >= 1");
+        if (!dtype.isFloatingPoint()) throw new IllegalArgumentException("dtype must be floating point, got " + dtype);
+        noiseLevels = noiseLevels.clone();
+    }
+
+    /** 0, 0.05, …, 0.50. */
+    public static double[] referenceNoiseLevels() {
+        double[] levels = new double[11];
+        for (int i = 0; i < levels.length; i++) levels[i] = i * 0.05;
+        return levels;
+    }
+
+    public static ExperimentConfig reference() {
+        return new ExperimentConfig(TrainingConfig.reference(0), JacobianPenalty.reference(),
+                new DataSource.Synthetic(5000, 5000, DataSource.defaultCacheDir()), Path.of("results"),
+                referenceNoiseLevels(), 0.15, 500, DType.FLOAT32);
+    }
+
+    @Override
+    public double[] noiseLevels() {
+        return noiseLevels.clone();
+    }
+}

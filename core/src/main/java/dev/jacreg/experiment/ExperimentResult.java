@@ -1,0 +1,30 @@
+package dev.jacreg.experiment;
+
+import dev.jacreg.train.TrainingResult;
+
+/**
+ * Everything the experiment measured; the report is written from this alone.
+ *
+ * @param accuracyJacobian  accuracy (fraction) of the regularized net at each noise level
+ * @param accuracyReference the same for the reference net
+ * @param jacobianNormJacobian mean exact ‖∂Z/∂x‖²_F of the regularized net on the clean test set
+ * @param inferenceMillis  time to classify the clean test set once (regularized net)
+ */
+public record ExperimentResult(ExperimentConfig config, Environment environment, TrainingResult trainingJacobian,
+                               TrainingResult trainingReference, double[] noiseLevels, double[] accuracyJacobian,
+                               double[] accuracyReference, double jacobianNormJacobian, double jacobianNormReference,
+                               SingleCase example, Preview preview, double inferenceMillis, double totalSeconds) {
+
+    /** Machine and library facts for the report. */
+    public record Environment(String device, String torchVersion, int threads, String cpu, String javaVersion,
+                              String dataDescription, int trainCount, int testCount) {}
+
+    /**
+     * The first test image, clean and with noise, and each net's prediction for both.
+     */
+    public record SingleCase(float[] clean, float[] noisy, int height, int width, double noise, int trueLabel,
+                             int jacobianClean, int jacobianNoisy, int referenceClean, int referenceNoisy) {}
+
+    /** 16 training images clean and with noise, for the preview figure. */
+    public record Preview(float[] clean, float[] noisy, int count, int height, int width, double noise) {}
+}

@@ -1,0 +1,67 @@
+package dev.jacreg.io;
+
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/**
+ * Element types of the safetensors format, with their element size in bytes and the name used in the JSON header.
+ */
+public enum SafeTensorsDType {
+    /** IEEE 754 double precision. */
+    F64("F64", 8),
+    /** IEEE 754 single precision. */
+    F32("F32", 4),
+    /** IEEE 754 half precision. */
+    F16("F16", 2),
+    /** bfloat16 (upper half of a float32). */
+    BF16("BF16", 2),
+    /** Signed 64-bit integer. */
+    I64("I64", 8),
+    /** Signed 32-bit integer. */
+    I32("I32", 4),
+    /** Signed 16-bit integer. */
+    I16("I16", 2),
+    /** Signed 8-bit integer. */
+    I8("I8", 1),
+    /** Unsigned 8-bit integer. */
+    U8("U8", 1),
+    /** Boolean, one byte per element (0 or 1). */
+    BOOL("BOOL", 1);
+
+    private final String jsonName;
+    private final int byteSize;
+
+    SafeTensorsDType(String jsonName, int byteSize) {
+        this.jsonName = jsonName;
+        this.byteSize = byteSize;
+    }
+
+    /** The name of this type in a safetensors header, e.g. {@code "F32"}. */
+    public String jsonName() {
+        return jsonName;
+    }
+
+    /** Size of one element in bytes. */
+    public int byteSize() {
+        return byteSize;
+    }
+
+    /**
+     * The type whose header name is {@code name} (case-sensitive, as the format requires).
+     *
+     * @throws IllegalArgumentException for an unknown name, listing the known ones
+     */
+    public static SafeTensorsDType fromJsonName(String name) {
+        for (SafeTensorsDType t : values()) {
+            if (t.jsonName.equals(name)) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException("unknown safetensors dtype '" + name + "' (known: " + knownNames() + ")");
+    }
+
+    /** Comma-separated list of all header names, for error messages. */
+    static String knownNames() {
+        return Arrays.stream(values()).map(SafeTensorsDType::jsonName).collect(Collectors.joining(", "));
+    }
+}

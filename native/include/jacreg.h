@@ -73,6 +73,7 @@ int32_t jr_noop(void);
 int32_t jr_torch_version(char *buf, int64_t capacity, jr_error *err);
 int32_t jr_torch_config(char *buf, int64_t capacity, jr_error *err);
 int32_t jr_manual_seed(uint64_t seed, jr_error *err);
+/* Sets libtorch's intra-op threads and, when OpenBLAS is loaded, its thread pool too. */
 int32_t jr_set_num_threads(int32_t threads, jr_error *err);
 int32_t jr_get_num_threads(jr_error *err);
 int32_t jr_cuda_is_available(jr_error *err);

@@ -1,6 +1,8 @@
 // runtime.cpp — library-wide settings: versions, seeds, threads, CUDA, gradient mode, handle count.
 #include <torch/version.h>
 
+#include <dlfcn.h>
+
 #include <cstdio>
 
 #include "guard.hpp"
@@ -16,6 +18,14 @@ int32_t copy_text(const std::string &text, char *buf, int64_t capacity) {
     std::memcpy(buf, text.data(), n);
     buf[n] = '\0';
     return static_cast<int32_t>(text.size());
+}
+
+// libtorch's thread setting does not reach OpenBLAS's own pthread pool (Debian's libtorch calls BLAS for
+// convolutions and matmul), so "1 thread" would still keep a second core busy. Set both when OpenBLAS
+// is the BLAS in this process; other BLAS builds are left alone.
+void set_blas_threads(int32_t threads) {
+    using setter = void (*)(int);
+    if (auto set = reinterpret_cast<setter>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(threads);
 }
 
 }  // namespace
@@ -52,6 +62,7 @@ JR_API int32_t jr_set_num_threads(int32_t threads, jr_error *err) {
     JR_TRY {
         if (threads < 1) throw std::invalid_argument("number of threads must be >= 1, got " + std::to_string(threads));
         at::set_num_threads(threads);
+        set_blas_threads(threads);
         return JR_OK;
     }
     JR_CATCH(err, -1)

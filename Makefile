@@ -78,7 +78,9 @@ deps:
 
 setup: deps check-jdk native
 
-native: deps $(NATIVE_LIB)
+NPROC := $(shell nproc 2>/dev/null || echo 2)
+native: deps
+	@$(MAKE) --no-print-directory -j$(NPROC) $(NATIVE_LIB)
 
 $(ROOT)/native/build/obj/%.o: $(ROOT)/native/src/%.cpp $(NATIVE_HDR) $(TORCH_STAMP)
 	@mkdir -p $(dir $@)
@@ -101,8 +103,9 @@ $(CORE_JAR): $(JAVA_SOURCES)
 	cd $(ROOT) && $(JAVA_ENV) $(MVN) install -DskipTests
 	@touch $@
 
+# Not quiet: Surefire's per-class and closing "Tests run:" lines are the record of what ran.
 test: setup
-	cd $(ROOT) && $(JAVA_ENV) $(MVN) install -Dsurefire.printSummary=true -Dsurefire.reportFormat=plain
+	cd $(ROOT) && $(JAVA_ENV) mvn -B -ntp -Dstyle.color=never install
 
 run: build
 	$(ROOT)/bin/jacreg $(or $(ARGS),experiment)

@@ -64,10 +64,15 @@ public final class Experiment {
             try {
                 listener.phase("training the Jacobian-regularized network (lambda " + config.penalty().lambda() + ")");
                 TrainingResult jacobianTraining = train(JACOBIAN, jacobianNet, new RegularizedLoss(config.penalty()), train);
-                listener.phase("training the reference network (lambda 0)");
-                TrainingResult referenceTraining = stopRequested.getAsBoolean()
-                        ? new TrainingResult(new double[0], new double[0], new long[0], jacobianTraining.plannedIterations(), true)
-                        : train(REFERENCE, referenceNet, RegularizedLoss.plain(), train);
+                TrainingResult referenceTraining;
+                if (stopRequested.getAsBoolean()) {
+                    listener.phase("skipping the reference network: stop requested");
+                    referenceTraining = new TrainingResult(new double[0], new double[0], new long[0],
+                            jacobianTraining.plannedIterations(), true);
+                } else {
+                    listener.phase("training the reference network (lambda 0)");
+                    referenceTraining = train(REFERENCE, referenceNet, RegularizedLoss.plain(), train);
+                }
 
                 listener.phase("evaluating under noise");
                 double[] levels = config.noiseLevels();

@@ -1,0 +1,232 @@
+package dev.jacreg.cli;
+
+import dev.jacreg.DType;
+import dev.jacreg.Tensor;
+import dev.jacreg.TensorScope;
+import dev.jacreg.Torch;
+import dev.jacreg.data.DeviceDataset;
+import dev.jacreg.data.DigitDataset;
+import dev.jacreg.data.Noise;
+import dev.jacreg.experiment.DataSource;
+import dev.jacreg.experiment.ExperimentConfig;
+import dev.jacreg.experiment.ReportWriter;
+import dev.jacreg.io.ModelFiles;
+import dev.jacreg.io.SafeTensors;
+import dev.jacreg.io.SafeTensorsEntry;
+import dev.jacreg.io.SafeTensorsFile;
+import dev.jacreg.io.SafeTensorsFormatException;
+import dev.jacreg.nn.SeedNetwork;
+import dev.jacreg.nn.Sequential;
+import dev.jacreg.train.Evaluator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code jacreg evaluate}: saved nets under the noise sweep. */
+@Command(name = "evaluate",
+        mixinStandardHelpOptions = true,
+        usageHelpAutoWidth = true,
+        sortOptions = false,
+        versionProvider = JacregCli.Version.class,
+        description = {
+                "Loads one or two saved nets (weights written by 'jacreg experiment' or 'jacreg train') and measures "
+                        + "their accuracy on the test set at each noise level. --data and --seed default to those "
+                        + "stored in the first weights file, so the numbers equal the experiment's.",
+                "",
+                "Writes into --out:",
+                "  accuracy.csv            noise,accuracy (one net) or",
+                "                          noise,accuracy_jacobian,accuracy_reference (two)",
+                "  accuracy.png            accuracy against the noise proportion",
+                ""})
+final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
+    @ParentCommand
+    JacregCli cli;
+
+    @Option(names = "--model", paramLabel = "FILE", required = true,
+            description = "A weights file (.safetensors); give it twice to compare two nets.")
+    List<Path> models;
+
+    @Option(names = "--data", paramLabel = "SOURCE",
+            description = "synthetic, synthetic:TRAIN,TEST or idx:DIR (default: the data the first model was trained on).")
+    String data;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Output folder, created if needed (default: ${DEFAULT-VALUE}).")
+    Path out = Options.REFERENCE.out();
+
+    @Option(names = "--seed", paramLabel = "N",
+            description = "Seed of the synthetic data and the noise (default: the first model's training seed, else 0).")
+    Long seed;
+
+    @Option(names = "--noise-levels", paramLabel = "P", split = ",",
+            description = "Noise proportions, each in [0, 1] (default: 0,0.05,...,0.5).")
+    double[] noiseLevels;
+
+    @Option(names = "--eval-chunk", paramLabel = "N",
+            description = "Images per inference batch (default: ${DEFAULT-VALUE}).")
+    int evalChunk = Options.REFERENCE.evalChunk();
+
+    @Mixin
+    Options.Runtime runtime;
+
+    @Override
+    public boolean verbose() {
+        return runtime.verbose;
+    }
+
+    /** A loaded net and where it came from. */
+    private record Loaded(Path file, Sequential net, DType dtype, Map<String, String> metadata) {
+        double lambda() {
+            try {
+                return Double.parseDouble(metadata.getOrDefault("lambda", "NaN"));
+            } catch (NumberFormatException e) {
+                return Double.NaN;
+            }
+        }
+
+        String stem() {
+            String name = file.getFileName().toString();
+            return name.endsWith(ReportWriter.WEIGHTS_SUFFIX)
+                    ? name.substring(0, name.length() - ReportWriter.WEIGHTS_SUFFIX.length()) : name;
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (models.size() > 2) throw new UsageException("give one or two --model files, got " + models.size());
+        for (Path model : models) {
+            if (!Files.isRegularFile(model)) throw new UsageException("--model " + model + ": no such file");
+        }
+        double[] levels = noiseLevels == null ? ExperimentConfig.referenceNoiseLevels() : noiseLevels;
+        if (levels.length == 0) throw new UsageException("--noise-levels needs at least one value");
+        for (double p : levels) {
+            if (!(p >= 0 && p <= 1)) throw new UsageException("noise levels must be in [0, 1], got " + p);
+        }
+        if (evalChunk < 1) throw new UsageException("--eval-chunk must be >= 1, got " + evalChunk);
+        // The first file's metadata supplies the defaults; reading it also rejects a corrupt file early.
+        Map<String, String> firstMetadata = SafeTensors.read(models.get(0)).metadata();
+        long dataSeed = seed != null ? seed : parseLong(firstMetadata.get("seed"), 0);
+        String dataSpec = data != null ? data : firstMetadata.getOrDefault("data", "synthetic");
+        DataSource source = Options.dataSource(dataSpec, runtime.cacheDir);
+        Options.prepareOut(out);
+        runtime.apply();
+
+        ProgressDisplay display = ProgressDisplay.forTerminal(cli.err);
+        List<Loaded> nets = new ArrayList<>();
+        try (TensorScope scope = TensorScope.open()) {
+            for (Path model : models) nets.add(load(model));
+            if (nets.size() == 2 && nets.get(0).lambda() == 0 && nets.get(1).lambda() > 0) {
+                nets = List.of(nets.get(1), nets.get(0));  // regularized first, as in the experiment's table
+            }
+            display.phase("loading test images from " + source.describe() + " (seed " + dataSeed + ")");
+            DigitDataset testSet = source.load(dataSeed)[1];
+            for (Loaded n : nets) checkImageSize(n, testSet);
+
+            DType dtype = nets.get(0).dtype();
+            double[][] accuracy = new double[nets.size()][levels.length];
+            try (DeviceDataset test = new DeviceDataset(testSet, dtype)) {
+                for (int i = 0; i < levels.length; i++) {
+                    display.phase(String.format(Locale.ROOT, "noise %s (%d of %d)", ReportWriter.number(levels[i]), i + 1,
+                            levels.length));
+                    try (TensorScope level = TensorScope.open()) {
+                        Torch.manualSeed(dataSeed + 1000 + i);  // the same noisy copy as in the experiment
+                        Tensor noisy = Noise.replacePixels(test.images(), levels[i]);
+                        for (int k = 0; k < nets.size(); k++) {
+                            Loaded n = nets.get(k);
+                            Tensor input = n.dtype() == dtype ? noisy : noisy.to(n.dtype());
+                            accuracy[k][i] = Evaluator.accuracy(n.net(), input, test.labels(), evalChunk);
+                        }
+                    }
+                }
+            }
+
+            List<String> columns = new ArrayList<>();
+            List<String> labels = new ArrayList<>();
+            boolean pair = nets.size() == 2 && nets.get(0).lambda() > 0 && nets.get(1).lambda() == 0;
+            for (int k = 0; k < nets.size(); k++) {
+                Loaded n = nets.get(k);
+                // One net: noise,accuracy. Two: the experiment's header (regularized first when the metadata tell).
+                columns.add(nets.size() == 1 ? "" : k == 0 ? "jacobian" : "reference");
+                String lambda = Double.isNaN(n.lambda()) ? "" : " (λ = " + ReportWriter.number(n.lambda()) + ")";
+                labels.add(pair ? (k == 0 ? ReportWriter.JACOBIAN_LABEL : ReportWriter.REFERENCE_LABEL) + lambda
+                        : n.stem() + lambda);
+            }
+            ReportWriter.writeAccuracyCsv(out.resolve(ReportWriter.ACCURACY_CSV), levels, columns, Arrays.asList(accuracy));
+            ReportWriter.writeAccuracyChart(out.resolve(ReportWriter.ACCURACY_PNG), levels, labels, Arrays.asList(accuracy),
+                    "Accuracy under pixel noise (" + String.format(Locale.ROOT, "%,d", testSet.count()) + " test images)");
+
+            StringBuilder header = new StringBuilder("noise ");
+            for (Loaded n : nets) header.append(String.format(Locale.ROOT, " %14s", n.stem()));
+            cli.out.println(header);
+            for (int i = 0; i < levels.length; i++) {
+                StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%5.2f ", levels[i]));
+                for (int k = 0; k < nets.size(); k++) row.append(String.format(Locale.ROOT, " %13.2f%%", accuracy[k][i] * 100));
+                cli.out.println(row);
+            }
+            cli.out.println("wrote " + out.resolve(ReportWriter.ACCURACY_CSV).toAbsolutePath() + " and "
+                    + ReportWriter.ACCURACY_PNG);
+            cli.out.flush();
+        } finally {
+            for (Loaded n : nets) n.net().close();
+        }
+        return JacregCli.OK;
+    }
+
+    /** Rebuilds the seed network from the mean image stored in the file, then loads every tensor. */
+    private static Loaded load(Path file) throws IOException {
+        SafeTensorsFile contents = SafeTensors.read(file);
+        String meanName = "normalize.mean";
+        if (!contents.contains(meanName)) {
+            throw new SafeTensorsFormatException(file + ": not a jacreg network (it has no tensor '" + meanName + "')");
+        }
+        SafeTensorsEntry mean = contents.get(meanName);
+        long[] shape = mean.shape();
+        if (shape.length != 4 || shape[0] != 1 || shape[1] != 1 || shape[2] < 5 || shape[3] < 5) {
+            throw new SafeTensorsFormatException(file + ": tensor '" + meanName + "' has shape " + Arrays.toString(shape)
+                    + ", expected [1, 1, H, W] with H, W >= 5");
+        }
+        DType dtype = switch (mean.dtype()) {
+            case F32 -> DType.FLOAT32;
+            case F64 -> DType.FLOAT64;
+            default -> throw new SafeTensorsFormatException(file + ": tensor '" + meanName + "' has dtype " + mean.dtype()
+                    + ", expected F32 or F64");
+        };
+        try (TensorScope scope = TensorScope.open()) {
+            Sequential net = SeedNetwork.create(ModelFiles.tensorOf(mean), (int) shape[2], (int) shape[3], dtype);
+            try {
+                Map<String, String> metadata = ModelFiles.load(net, file);
+                return new Loaded(file, net, dtype, metadata);
+            } catch (IOException | RuntimeException e) {
+                net.close();
+                throw e;
+            }
+        }
+    }
+
+    private static void checkImageSize(Loaded n, DigitDataset testSet) {
+        long[] shape = n.net().buffers().get("normalize.mean").shape();
+        if (shape[2] != testSet.height() || shape[3] != testSet.width()) {
+            throw new UsageException(n.file() + " expects " + shape[2] + "×" + shape[3] + " images but the test set has "
+                    + testSet.height() + "×" + testSet.width());
+        }
+    }
+
+    private static long parseLong(String text, long fallback) {
+        if (text == null) return fallback;
+        try {
+            return Long.parseLong(text.trim());
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
+    }
+}

@@ -1,0 +1,182 @@
+package dev.jacreg.cli;
+
+import dev.jacreg.DType;
+import dev.jacreg.Device;
+import dev.jacreg.Torch;
+import dev.jacreg.experiment.DataSource;
+import dev.jacreg.experiment.ExperimentConfig;
+import dev.jacreg.train.JacobianPenalty;
+import dev.jacreg.train.TrainingConfig;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
+
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/** The option groups the commands share (picocli mixins); defaults are SEED.md's ({@link ExperimentConfig#reference()}). */
+final class Options {
+    static final ExperimentConfig REFERENCE = ExperimentConfig.reference();
+
+    private Options() {}
+
+    /** Element type of images and weights, as typed on the command line. */
+    enum Precision {
+        float32(DType.FLOAT32), float64(DType.FLOAT64);
+
+        final DType dtype;
+
+        Precision(DType dtype) {
+            this.dtype = dtype;
+        }
+    }
+
+    /** Which output the penalty differentiates. */
+    enum Target {
+        softmax(JacobianPenalty.Target.SOFTMAX), logits(JacobianPenalty.Target.LOGITS);
+
+        final JacobianPenalty.Target value;
+
+        Target(JacobianPenalty.Target value) {
+            this.value = value;
+        }
+    }
+
+    /** The training loop and the penalty. */
+    static final class Training {
+        @Option(names = "--epochs", paramLabel = "N", description = "Passes over the training set (default: ${DEFAULT-VALUE}).")
+        int epochs = REFERENCE.training().epochs();
+
+        @Option(names = "--batch-size", paramLabel = "N",
+                description = "Images per mini-batch; the last partial batch of an epoch is dropped (default: ${DEFAULT-VALUE}).")
+        int batchSize = REFERENCE.training().batchSize();
+
+        @Option(names = "--lambda", paramLabel = "LAMBDA",
+                description = "Weight of the Jacobian penalty: loss = cross-entropy + LAMBDA/2 * (estimate of the "
+                        + "squared Frobenius norm of the Jacobian); 0 trains without it (default: ${DEFAULT-VALUE}).")
+        double lambda = REFERENCE.penalty().lambda();
+
+        @Option(names = "--projections", paramLabel = "N",
+                description = "Random projections per batch for the penalty estimate; each costs one extra backward pass "
+                        + "(default: ${DEFAULT-VALUE}).")
+        int projections = REFERENCE.penalty().projections();
+
+        @Option(names = "--target", paramLabel = "softmax|logits",
+                description = "Output whose Jacobian is penalised: the softmax (as in the reference) or the logits (as in "
+                        + "the paper's code) (default: ${DEFAULT-VALUE}).")
+        Target target = Target.softmax;
+
+        @Option(names = "--lr", paramLabel = "RATE", description = "SGD learning rate (default: ${DEFAULT-VALUE}).")
+        double learningRate = REFERENCE.training().learningRate();
+
+        @Option(names = "--momentum", paramLabel = "M", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
+        double momentum = REFERENCE.training().momentum();
+    }
+
+    /** Where data come from and results go. */
+    static final class Data {
+        @Option(names = "--data", paramLabel = "SOURCE", description = {
+                "Where the images come from (default: ${DEFAULT-VALUE}):",
+                "synthetic: 5,000 + 5,000 generated digits,",
+                "  cached in --cache-dir;",
+                "synthetic:TRAIN,TEST: other set sizes;",
+                "idx:DIR: a folder of MNIST-format IDX files",
+                "  (train-images-idx3-ubyte[.gz] etc.)."})
+        String data = "synthetic";
+
+        @Option(names = "--out", paramLabel = "DIR", description = "Output folder, created if needed (default: ${DEFAULT-VALUE}).")
+        Path out = REFERENCE.out();
+
+        @Option(names = "--seed", paramLabel = "N",
+                description = "Seed of the synthetic data, initial weights, shuffling, penalty directions and noise "
+                        + "(default: ${DEFAULT-VALUE}).")
+        long seed = REFERENCE.training().seed();
+    }
+
+    /** Inference batches, element type. */
+    static final class Compute {
+        @Option(names = "--eval-chunk", paramLabel = "N",
+                description = "Images per inference batch when evaluating (default: ${DEFAULT-VALUE}).")
+        int evalChunk = REFERENCE.evalChunk();
+
+        @Option(names = "--dtype", paramLabel = "float32|float64",
+                description = "Element type of images and weights (default: ${DEFAULT-VALUE}).")
+        Precision dtype = Precision.float32;
+    }
+
+    /** Process settings every command takes. */
+    static final class Runtime {
+        @Option(names = "--threads", paramLabel = "N",
+                description = "libtorch intra-op threads (default: libtorch's choice, usually one per core).")
+        Integer threads;
+
+        @Option(names = "--device", paramLabel = "cpu|cuda|cuda:N", converter = DeviceConverter.class,
+                description = "Where tensors live (default: $JACREG_DEVICE, else cpu).")
+        Device device;
+
+        @Option(names = "--cache-dir", paramLabel = "DIR",
+                description = "Where generated synthetic data are cached (default: ${DEFAULT-VALUE}).")
+        Path cacheDir = DataSource.defaultCacheDir();
+
+        @Option(names = {"-v", "--verbose"}, description = "Show stack traces of errors.")
+        boolean verbose;
+
+        /** Applies threads and device to the process. */
+        void apply() {
+            if (threads != null) {
+                if (threads < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
+                Torch.numThreads();  // loads the library and applies -Djacreg.threads first, so the option wins
+                Torch.setNumThreads(threads);
+            }
+            if (device != null) Device.setDefaultDevice(device);
+        }
+    }
+
+    static final class DeviceConverter implements ITypeConverter<Device> {
+        @Override
+        public Device convert(String value) {
+            try {
+                return Device.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** Parses --data; a missing idx folder is a usage error, caught here rather than deep in loading. */
+    static DataSource dataSource(String text, Path cacheDir) {
+        DataSource source = DataSource.parse(text.trim(), cacheDir);
+        if (source instanceof DataSource.IdxDirectory idx && !Files.isDirectory(idx.dir())) {
+            throw new UsageException("--data " + text + ": folder " + idx.dir().toAbsolutePath() + " does not exist");
+        }
+        return source;
+    }
+
+    /**
+     * Creates the output folder before any work, so a bad --out fails in the first second rather than after
+     * training: a file in the way is a usage error, a folder that cannot be created or written a runtime one.
+     */
+    static void prepareOut(Path out) throws IOException {
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new UsageException("--out " + out + " is a file, not a folder");
+        }
+        Files.createDirectories(out);
+        if (!Files.isWritable(out)) throw new AccessDeniedException(out.toAbsolutePath().toString(), null, "folder not writable");
+    }
+
+    /** The experiment's settings from the options; the records' constructors validate them. */
+    static ExperimentConfig config(Training t, Data d, Compute c, Runtime r, double[] noiseLevels) {
+        TrainingConfig training = new TrainingConfig(t.epochs, t.batchSize, t.learningRate, t.momentum, d.seed);
+        JacobianPenalty penalty = new JacobianPenalty(t.lambda, t.projections, t.target.value);
+        return new ExperimentConfig(training, penalty, dataSource(d.data, r.cacheDir), d.out,
+                noiseLevels == null ? REFERENCE.noiseLevels() : noiseLevels, REFERENCE.exampleNoise(), c.evalChunk,
+                c.dtype.dtype);
+    }
+
+    static String lower(Enum<?> e) {
+        return e.name().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,221 @@
+package dev.jacreg.cli;
+
+import dev.jacreg.experiment.ExperimentListener;
+import dev.jacreg.train.TrainingProgress;
+import dev.jacreg.train.TrainingResult;
+
+import java.io.Console;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.LongSupplier;
+
+/**
+ * Live training progress on stderr. On a terminal one status line is redrawn in place ({@code \r}) at most
+ * ten times a second: net, epoch, iteration, percent, loss and its moving average, elapsed time, ETA and a
+ * bar. Elsewhere (logs, CI) a plain line is printed every 5 % of a run, so logs stay short.
+ * Called on the training thread.
+ */
+public final class ProgressDisplay implements ExperimentListener {
+    private static final long REDRAW_NANOS = 100_000_000L;
+    private static final int BAR = 24;
+    /** Longest moving-average horizon (iterations) of the smoothed loss; shorter runs use 1/50 of the run. */
+    private static final double SMOOTHING = 50;
+
+    private final PrintStream err;
+    private final boolean interactive;
+    private final LongSupplier clock;
+
+    private String net;
+    private double smoothed;
+    private double weight;
+    private int lastBucket = -1;
+    private long lastDraw = Long.MIN_VALUE;
+    private int lineLength;
+
+    private final int columns;
+
+    /**
+     * @param interactive redraw one line in place (a terminal) rather than print lines (a log)
+     * @param columns     terminal width; the live line never gets longer than this minus one, so that it does not
+     *                    wrap (a wrapped line cannot be redrawn with {@code \r})
+     * @param clock       nanosecond clock, for the redraw rate
+     */
+    public ProgressDisplay(PrintStream err, boolean interactive, int columns, LongSupplier clock) {
+        this.err = err;
+        this.interactive = interactive;
+        this.columns = Math.max(40, columns);
+        this.clock = clock;
+    }
+
+    public ProgressDisplay(PrintStream err, boolean interactive) {
+        this(err, interactive, 80, System::nanoTime);
+    }
+
+    /** Live redraws when the process runs in a terminal, plain lines otherwise. */
+    public static ProgressDisplay forTerminal(PrintStream err) {
+        boolean terminal = err == System.err && isTerminal();
+        return new ProgressDisplay(err, terminal, terminal ? terminalColumns() : 80, System::nanoTime);
+    }
+
+    /** $COLUMNS, else what {@code stty size} says about the controlling terminal, else 80. */
+    static int terminalColumns() {
+        try {
+            String env = System.getenv("COLUMNS");
+            if (env != null && !env.isBlank()) return Integer.parseInt(env.trim());
+        } catch (NumberFormatException e) {
+            // fall through
+        }
+        try {
+            Process stty = new ProcessBuilder("stty", "size").redirectInput(new java.io.File("/dev/tty"))
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            if (stty.waitFor(2, java.util.concurrent.TimeUnit.SECONDS) && stty.exitValue() == 0) {
+                String[] size = new String(stty.getInputStream().readAllBytes()).trim().split("\\s+");
+                if (size.length == 2) return Integer.parseInt(size[1]);
+            } else {
+                stty.destroy();
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // no stty or no terminal: the default below
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 80;
+    }
+
+    /** Whether the JVM is attached to a terminal (JDK 22+ returns a console even when redirected, hence isTerminal). */
+    static boolean isTerminal() {
+        Console console = System.console();
+        if (console == null || "dumb".equals(System.getenv("TERM"))) return false;
+        return console.isTerminal();
+    }
+
+    public boolean interactive() {
+        return interactive;
+    }
+
+    @Override
+    public void phase(String description) {
+        message(description);
+    }
+
+    /** A line of its own, ending any live status line first. */
+    public void message(String text) {
+        endLine();
+        err.println("jacreg: " + text);
+        err.flush();
+    }
+
+    @Override
+    public void iteration(String name, TrainingProgress p) {
+        if (!name.equals(net)) {
+            endLine();
+            net = name;
+            smoothed = 0;
+            weight = 0;
+            lastBucket = -1;
+            lastDraw = Long.MIN_VALUE;
+        }
+        if (Double.isFinite(p.loss())) {
+            double a = 1 / Math.max(5, Math.min(SMOOTHING, p.totalIterations() / 50.0));
+            smoothed = (1 - a) * smoothed + a * p.loss();
+            weight = (1 - a) * weight + a;
+        }
+        boolean last = p.iteration() >= p.totalIterations();
+        if (interactive) {
+            long now = clock.getAsLong();
+            if (!last && lastDraw != Long.MIN_VALUE && now - lastDraw < REDRAW_NANOS) return;
+            lastDraw = now;
+            draw(compactLine(name, p));
+        } else {
+            int bucket = (int) Math.floor(20.0 * p.iteration() / p.totalIterations());  // 5 % steps
+            if (bucket == lastBucket) return;
+            lastBucket = bucket;
+            err.println(line(name, p));
+            err.flush();
+        }
+    }
+
+    @Override
+    public void trainingEnded(String name, TrainingResult result) {
+        endLine();
+        String pace = result.iterations() == 0 ? ""
+                : String.format(Locale.ROOT, " in %s (median %.1f ms per iteration)", duration(result.totalSeconds()),
+                result.medianIterationMillis());
+        if (result.stoppedEarly()) {
+            err.printf(Locale.ROOT, "jacreg: %s: stopped early after %d of %d iterations%s%n", name, result.iterations(),
+                    result.plannedIterations(), pace);
+        } else {
+            err.printf(Locale.ROOT, "jacreg: %s: trained %d iterations%s%n", name, result.iterations(), pace);
+        }
+        err.flush();
+        net = null;
+    }
+
+    /** The log line for one iteration. */
+    String line(String name, TrainingProgress p) {
+        int width = Integer.toString(p.totalIterations()).length();
+        int epochWidth = Integer.toString(p.epochs()).length();
+        StringBuilder s = new StringBuilder();
+        s.append(String.format(Locale.ROOT, "%-9s epoch %" + epochWidth + "d/%d  iteration %" + width + "d/%d %5.1f%%",
+                name, p.epoch(), p.epochs(), p.iteration(), p.totalIterations(), 100 * p.fractionDone()));
+        s.append(String.format(Locale.ROOT, "  loss %.4f", p.loss()));
+        if (weight > 0) s.append(String.format(Locale.ROOT, " (avg %.4f)", smoothed / weight));
+        s.append("  ").append(duration(p.elapsedNanos() / 1e9)).append(" elapsed");
+        if (p.iteration() < p.totalIterations()) s.append(", ETA ").append(duration(p.etaNanos() / 1e9));
+        return s.toString();
+    }
+
+    /**
+     * The live terminal line: the log line's facts and a bar, in the longest form that fits the terminal (a wrapped
+     * line cannot be redrawn in place). Narrower terminals get terser labels, then lose the smoothed loss, then
+     * the bar.
+     */
+    String compactLine(String name, TrainingProgress p) {
+        int width = Integer.toString(p.totalIterations()).length();
+        int epochWidth = Integer.toString(p.epochs()).length();
+        String counts = String.format(Locale.ROOT, "%" + epochWidth + "d/%d %s %" + width + "d/%d %5.1f%%", p.epoch(),
+                p.epochs(), "%s", p.iteration(), p.totalIterations(), 100 * p.fractionDone());
+        String loss = String.format(Locale.ROOT, "loss %.4f", p.loss());
+        String avg = weight > 0 ? String.format(Locale.ROOT, " (avg %.4f)", smoothed / weight) : "";
+        String time = duration(p.elapsedNanos() / 1e9)
+                + (p.iteration() < p.totalIterations() ? " ETA " + duration(p.etaNanos() / 1e9) : "");
+        List<String> forms = List.of(
+                line(name, p),
+                name + " epoch " + counts.replace("%s", "iteration") + " " + loss + avg + " " + time,
+                name + " ep " + counts.replace("%s", "it") + " " + loss + avg + " " + time,
+                name + " ep " + counts.replace("%s", "it") + " " + loss + " " + time);
+        for (String form : forms) {
+            int room = columns - 1 - form.length() - 3;  // " [" + bar + "]"
+            if (room >= 10) {
+                int bar = Math.min(BAR, room);
+                int filled = (int) Math.round(p.fractionDone() * bar);
+                return form + " [" + "#".repeat(filled) + ".".repeat(bar - filled) + "]";
+            }
+        }
+        for (String form : forms) if (form.length() < columns) return form;
+        String last = forms.get(forms.size() - 1);
+        return last.substring(0, columns - 1);
+    }
+
+    private void draw(String text) {
+        int pad = Math.max(0, lineLength - text.length());
+        err.print("\r" + text + " ".repeat(pad));
+        err.flush();
+        lineLength = text.length();
+    }
+
+    private void endLine() {
+        if (interactive && lineLength > 0) {
+            err.println();
+            lineLength = 0;
+        }
+    }
+
+    /** m:ss, or h:mm:ss from an hour on. */
+    static String duration(double seconds) {
+        long s = Math.max(0, Math.round(seconds));
+        if (s >= 3600) return String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
+        return String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
+    }
+}

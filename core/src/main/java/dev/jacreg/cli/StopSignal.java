@@ -1,0 +1,80 @@
+package dev.jacreg.cli;
+
+import java.io.PrintStream;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Ctrl-C handling for long runs: the first SIGINT asks training to stop after the current iteration (the run
+ * then evaluates and saves what was trained); a second one ends the process at once (exit 130).
+ *
+ * <p>Uses {@code sun.misc.Signal} (jdk.unsupported, accessible on the class path). Where that is unavailable a
+ * shutdown hook sets the same flag and holds the JVM's exit until the run has written its results, or five
+ * minutes at most.
+ */
+public final class StopSignal implements BooleanSupplier {
+    private static final long HOOK_WAIT_MINUTES = 5;
+
+    private final AtomicInteger presses = new AtomicInteger();
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private final PrintStream err;
+
+    private StopSignal(PrintStream err) {
+        this.err = err;
+    }
+
+    /** A flag that is never raised by a signal, e.g. for tests; {@link #request()} still raises it. */
+    public static StopSignal manual(PrintStream err) {
+        return new StopSignal(err);
+    }
+
+    /** Installs the SIGINT handler (or the shutdown-hook fallback) for this process. */
+    public static StopSignal install(PrintStream err) {
+        StopSignal stop = new StopSignal(err);
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("INT"), signal -> stop.press());
+        } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
+            Thread hook = new Thread(() -> {
+                stop.presses.incrementAndGet();
+                try {
+                    stop.finished.await(HOOK_WAIT_MINUTES, TimeUnit.MINUTES);
+                } catch (InterruptedException ignored) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "jacreg-stop");
+            Runtime.getRuntime().addShutdownHook(hook);
+        }
+        return stop;
+    }
+
+    @Override
+    public boolean getAsBoolean() {
+        return presses.get() > 0;
+    }
+
+    /** Raises the flag as a first Ctrl-C would. */
+    public void request() {
+        presses.compareAndSet(0, 1);
+    }
+
+    /** The run has written its results; a waiting shutdown hook may let the JVM exit. */
+    public void finished() {
+        finished.countDown();
+    }
+
+    private void press() {
+        if (presses.incrementAndGet() == 1) {
+            err.println();
+            err.println("jacreg: stopping after the current iteration; what was trained is evaluated and saved. "
+                    + "Press Ctrl-C again to quit at once.");
+        } else {
+            err.println();
+            err.println("jacreg: interrupted");
+            err.flush();
+            Runtime.getRuntime().halt(130);
+        }
+        err.flush();
+    }
+}

@@ -1,0 +1,133 @@
+package dev.jacreg.cli;
+
+import dev.jacreg.Tensor;
+import dev.jacreg.TensorScope;
+import dev.jacreg.Torch;
+import dev.jacreg.data.DeviceDataset;
+import dev.jacreg.data.DigitDataset;
+import dev.jacreg.experiment.Experiment;
+import dev.jacreg.experiment.ExperimentConfig;
+import dev.jacreg.experiment.ExperimentListener;
+import dev.jacreg.experiment.ReportWriter;
+import dev.jacreg.nn.Sequential;
+import dev.jacreg.train.Evaluator;
+import dev.jacreg.train.RegularizedLoss;
+import dev.jacreg.train.Trainer;
+import dev.jacreg.train.TrainingResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code jacreg train}: one network, its weights and its loss curve. */
+@Command(name = "train",
+        mixinStandardHelpOptions = true,
+        usageHelpAutoWidth = true,
+        sortOptions = false,
+        versionProvider = JacregCli.Version.class,
+        description = {
+                "Trains one net of the experiment's architecture: the Jacobian-regularized one (--lambda > 0) or the "
+                        + "reference (--lambda 0). With the same --seed and --data it starts from the same initial "
+                        + "weights as 'jacreg experiment' and trains the same way. Prints the accuracy on the clean "
+                        + "test set.",
+                "",
+                "Writes into --out:",
+                "  NAME.safetensors        the weights, with the settings as metadata (NAME is",
+                "                          jacobian, or reference with --lambda 0, unless --name)",
+                "  training-loss.csv, .png loss of every training iteration",
+                "",
+                "Then 'jacreg evaluate --model OUT/NAME.safetensors' measures the net under noise. Ctrl-C stops "
+                        + "training early and keeps what was trained.",
+                ""})
+final class TrainCommand implements Callable<Integer>, JacregCli.Verbose {
+    @ParentCommand
+    JacregCli cli;
+
+    @Mixin
+    Options.Training training;
+
+    @Mixin
+    Options.Data data;
+
+    @Option(names = "--name", paramLabel = "NAME",
+            description = "Base name of the weights file (default: jacobian, or reference with --lambda 0).")
+    String name;
+
+    @Mixin
+    Options.Compute compute;
+
+    @Mixin
+    Options.Runtime runtime;
+
+    @Override
+    public boolean verbose() {
+        return runtime.verbose;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ExperimentConfig config = Options.config(training, data, compute, runtime, null);
+        String net = name != null ? name : config.penalty().lambda() > 0 ? Experiment.JACOBIAN : Experiment.REFERENCE;
+        if (net.isBlank() || !net.matches("[A-Za-z0-9._-]+") || net.startsWith(".")) {
+            throw new UsageException("--name must be a plain file name (letters, digits, . _ -), got '" + net + "'");
+        }
+        Options.prepareOut(config.out());
+        runtime.apply();
+        ProgressDisplay display = ProgressDisplay.forTerminal(cli.err);
+        long seed = config.training().seed();
+        display.phase("loading " + config.data().describe());
+        DigitDataset[] sets = config.data().load(seed);
+        DigitDataset trainSet = sets[0], testSet = sets[1];
+
+        try (DeviceDataset train = new DeviceDataset(trainSet, config.dtype());
+             DeviceDataset test = new DeviceDataset(testSet, config.dtype());
+             TensorScope scope = TensorScope.open()) {
+            Tensor mean = train.meanImage();
+            try (Sequential model = new Experiment(config, ExperimentListener.SILENT, cli.stopRequested)
+                    .createNetwork(mean, trainSet.height(), trainSet.width(), seed)) {
+                boolean penalized = config.penalty().lambda() > 0;
+                RegularizedLoss loss = penalized ? new RegularizedLoss(config.penalty()) : RegularizedLoss.plain();
+                display.phase("training " + net + (penalized ? " (Jacobian penalty, lambda " + config.penalty().lambda() + ")"
+                        : " (no penalty)"));
+                TrainingResult result = new Trainer(config.training(), loss)
+                        .train(model, train, p -> display.iteration(net, p), cli.stopRequested);
+                display.trainingEnded(net, result);
+
+                display.phase("evaluating on the clean test set");
+                double accuracy = Evaluator.accuracy(model, test.images(), test.labels(), config.evalChunk());
+
+                Path weights = config.out().resolve(net + ReportWriter.WEIGHTS_SUFFIX);
+                Map<String, String> metadata = new java.util.LinkedHashMap<>(ReportWriter.weightsMetadata(net, config,
+                        config.penalty().lambda(), result, Torch.version(), config.data().describe()));
+                metadata.put("clean_test_accuracy", ReportWriter.number(accuracy));
+                ReportWriter.saveWeights(model, weights, metadata);
+
+                int perEpoch = Math.max(1, result.plannedIterations() / config.training().epochs());
+                List<ReportWriter.NetLoss> losses = List.of(new ReportWriter.NetLoss(net,
+                        penalized ? ReportWriter.JACOBIAN_LABEL : ReportWriter.REFERENCE_LABEL, result, penalized));
+                ReportWriter.writeTrainingLossCsv(config.out().resolve(ReportWriter.LOSS_CSV), losses, perEpoch);
+                ReportWriter.writeTrainingLossChart(config.out().resolve(ReportWriter.LOSS_PNG), losses, perEpoch,
+                        config.training().epochs());
+
+                if (result.stoppedEarly()) {
+                    cli.out.printf(Locale.ROOT, "STOPPED EARLY after %d of %d iterations%n", result.iterations(),
+                            result.plannedIterations());
+                }
+                cli.out.printf(Locale.ROOT, "%s: %d iterations, median %.1f ms each, %.1f s in all%n", net,
+                        result.iterations(), result.medianIterationMillis(), result.totalSeconds());
+                cli.out.printf(Locale.ROOT, "clean test accuracy: %.4f (%d of %d test images right)%n", accuracy,
+                        Math.round(accuracy * testSet.count()), testSet.count());
+                cli.out.println("wrote " + weights.toAbsolutePath() + ", " + ReportWriter.LOSS_CSV + ", "
+                        + ReportWriter.LOSS_PNG);
+                cli.out.flush();
+            }
+        }
+        return JacregCli.OK;
+    }
+}

@@ -24,7 +24,10 @@ public final class Evaluator {
         try (TensorScope scope = TensorScope.open(); var off = Autograd.noGrad()) {
             for (long start = 0; start < n; start += chunk) {
                 long length = Math.min(chunk, n - start);
-                parts.add(model.forward(images.narrow(0, start, length)).argmax(1));
+                // Each chunk's activations are freed before the next chunk runs; only its labels stay.
+                try (TensorScope chunkScope = TensorScope.open()) {
+                    parts.add(chunkScope.keep(model.forward(images.narrow(0, start, length)).argmax(1)));
+                }
             }
             return scope.keep(Tensor.cat(parts, 0));
         }

@@ -1,0 +1,268 @@
+package dev.jacreg.bench;
+
+import dev.jacreg.DType;
+import dev.jacreg.Functional;
+import dev.jacreg.Tensor;
+import dev.jacreg.TensorScope;
+import dev.jacreg.Torch;
+import dev.jacreg.nn.Sequential;
+import dev.jacreg.train.Evaluator;
+import dev.jacreg.train.JacobianPenalty;
+import dev.jacreg.train.RegularizedLoss;
+import dev.jacreg.train.SgdMomentum;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The Java side of bench/compare: same flags, same work and the same one-line JSON as
+ * bench/cpp/step_bench.cpp and bench/python/step_bench.py, through jacreg's public API.
+ *
+ * <pre>
+ * StepBench --case step_plain|step_jacobian|inference_test_set|small_op
+ *           [--threads N] [--warmup K] [--iters M] [--seed S] [--chunk C] [--calls N]
+ * </pre>
+ *
+ * <ul>
+ *   <li>step_*: one training step at batch 32 on batches pre-generated into a pool of 50 and cycled:
+ *       forward, cross-entropy (+ Jacobian penalty with fresh V for step_jacobian, {@link
+ *       JacobianPenalty#reference()}), backward, {@link SgdMomentum} update, loss read back — all inside
+ *       one {@link TensorScope}, all timed.</li>
+ *   <li>inference_test_set: {@link Evaluator#predict} over 5,000 random images in chunks of C (eval mode,
+ *       no-grad, argmax), plus the checksum read back as the baselines do.</li>
+ *   <li>small_op: {@code a.add(b)} on two 1-element float32 tensors and close of the result, inside an
+ *       open scope, in blocks of 1,000; reports µs per call.</li>
+ * </ul>
+ * Defaults as in the baselines: 20 warm-up + 100 timed steps; 1 + 3 inference passes; 200,000 small ops.
+ * stdout gets exactly one JSON line; notes go to stderr.
+ */
+public final class StepBench {
+    private static final int SMALL_OP_BLOCK = 1000;
+    private static final int SMALL_OP_WARMUP = 50_000;  // C++ warms up with 10,000; the JIT needs more to reach steady state
+
+    record Options(String benchCase, int threads, int warmup, int iters, long seed, long chunk, long calls) {}
+
+    private StepBench() {}
+
+    public static void main(String[] args) {
+        Options o;
+        try {
+            o = parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("StepBench: " + e.getMessage());
+            System.err.println("usage: StepBench --case step_plain|step_jacobian|inference_test_set|small_op"
+                    + " [--threads N] [--warmup K] [--iters M] [--seed S] [--chunk C] [--calls N]");
+            System.exit(2);
+            return;
+        }
+        int threads = BenchSupport.configureThreads(o.threads());
+        Torch.manualSeed(o.seed());
+        String json = switch (o.benchCase()) {
+            case "step_plain" -> steps(o, threads, false);
+            case "step_jacobian" -> steps(o, threads, true);
+            case "inference_test_set" -> inference(o, threads);
+            default -> smallOp(o, threads);
+        };
+        System.out.println(json);
+    }
+
+    static Options parse(String[] args) {
+        String benchCase = "step_jacobian";
+        int threads = 1;
+        int warmup = -1;
+        int iters = -1;
+        long seed = 0;
+        long chunk = Evaluator.DEFAULT_CHUNK;
+        long calls = 200_000;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            String value = null;
+            int eq = a.indexOf('=');
+            if (a.startsWith("--") && eq > 0) {
+                value = a.substring(eq + 1);
+                a = a.substring(0, eq);
+            }
+            if (a.equals("-h") || a.equals("--help")) throw new IllegalArgumentException("help");
+            if (value == null) {
+                if (i + 1 >= args.length) throw new IllegalArgumentException("missing value for " + a);
+                value = args[++i];
+            }
+            try {
+                switch (a) {
+                    case "--case" -> benchCase = value;
+                    case "--threads" -> threads = Integer.parseInt(value);
+                    case "--warmup" -> warmup = Integer.parseInt(value);
+                    case "--iters" -> iters = Integer.parseInt(value);
+                    case "--seed" -> seed = Long.parseLong(value);
+                    case "--chunk" -> chunk = Long.parseLong(value);
+                    case "--calls" -> calls = Long.parseLong(value);
+                    default -> throw new IllegalArgumentException("unknown argument " + a);
+                }
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("bad value for " + a + ": " + value);
+            }
+        }
+        if (!List.of("step_plain", "step_jacobian", "inference_test_set", "small_op").contains(benchCase)) {
+            throw new IllegalArgumentException("unknown case " + benchCase);
+        }
+        if (threads < 1) throw new IllegalArgumentException("--threads must be >= 1");
+        if (chunk < 1) throw new IllegalArgumentException("--chunk must be >= 1");
+        boolean inference = benchCase.equals("inference_test_set");
+        if (warmup < 0) warmup = inference ? 1 : 20;
+        if (iters < 0) iters = inference ? 3 : 100;
+        if (iters < 1) throw new IllegalArgumentException("--iters must be >= 1");
+        return new Options(benchCase, threads, warmup, iters, seed, chunk, calls);
+    }
+
+    // ---- cases -------------------------------------------------------------------------------------
+
+    private static String steps(Options o, int threads, boolean jacobian) {
+        int poolSize = BenchSupport.POOL_BATCHES * BenchSupport.BATCH;
+        List<Tensor> xs = new ArrayList<>();
+        List<Tensor> ts = new ArrayList<>();
+        Sequential model;
+        // Data pool, generated once (not timed): uniform images, one-hot float targets, contiguous batches.
+        try (TensorScope setup = TensorScope.open()) {
+            Tensor poolX = Tensor.rand(DType.FLOAT32, poolSize, 1, BenchSupport.IMG, BenchSupport.IMG);
+            Tensor poolT = Functional.oneHot(Tensor.randint(0, BenchSupport.CLASSES, poolSize), BenchSupport.CLASSES)
+                    .to(DType.FLOAT32);
+            for (int i = 0; i < BenchSupport.POOL_BATCHES; i++) {
+                long start = (long) i * BenchSupport.BATCH;
+                xs.add(setup.keep(poolX.narrow(0, start, BenchSupport.BATCH).contiguous()));
+                ts.add(setup.keep(poolT.narrow(0, start, BenchSupport.BATCH).contiguous()));
+            }
+            model = BenchSupport.seedNetwork(poolX.mean(new long[]{0}, true));
+        }
+        RegularizedLoss loss = jacobian ? new RegularizedLoss(JacobianPenalty.reference()) : RegularizedLoss.plain();
+        model.setTraining(true);
+        double[] times = new double[o.iters()];
+        double lastLoss = Double.NaN;
+        try (SgdMomentum optimizer = new SgdMomentum(model.parameters(), BenchSupport.CONFIG.learningRate(),
+                BenchSupport.CONFIG.momentum())) {
+            for (int it = 0; it < o.warmup() + o.iters(); it++) {
+                Tensor x = xs.get(it % BenchSupport.POOL_BATCHES);
+                Tensor t = ts.get(it % BenchSupport.POOL_BATCHES);
+                long t0 = System.nanoTime();
+                try (TensorScope step = TensorScope.open()) {
+                    RegularizedLoss.Parts parts = loss.compute(model, x, t);  // V is drawn inside, as in C++
+                    parts.total().backward();
+                    optimizer.step();
+                    lastLoss = parts.total().item();
+                    double ce = parts.crossEntropy().item();
+                    double penalty = parts.penalty() == null ? 0 : parts.penalty().item();
+                    if (Double.isNaN(ce + penalty)) lastLoss = Double.NaN;
+                }
+                long ns = System.nanoTime() - t0;
+                if (it >= o.warmup()) times[it - o.warmup()] = ns / 1e6;
+            }
+        } finally {
+            model.close();
+            xs.forEach(Tensor::close);
+            ts.forEach(Tensor::close);
+        }
+        System.err.println("java " + o.benchCase() + ": final loss " + lastLoss);
+        if (!Double.isFinite(lastLoss)) System.err.println("warning: non-finite loss");
+        return head(o, threads) + stats(Stats.of(times)) + ",\"iters\":" + o.iters() + ",\"warmup\":" + o.warmup()
+                + tail();
+    }
+
+    private static String inference(Options o, int threads) {
+        Tensor test = Tensor.rand(DType.FLOAT32, BenchSupport.TEST_IMAGES, 1, BenchSupport.IMG, BenchSupport.IMG);
+        Sequential model;
+        try (Tensor mean = test.mean(new long[]{0}, true)) {
+            model = BenchSupport.seedNetwork(mean);
+        }
+        double[] times = new double[o.iters()];
+        long checksum = 0;
+        int chunk = Math.toIntExact(o.chunk());
+        try (model; test) {
+            for (int it = 0; it < o.warmup() + o.iters(); it++) {
+                long t0 = System.nanoTime();
+                try (TensorScope scope = TensorScope.open()) {
+                    Tensor predictions = Evaluator.predict(model, test, chunk);
+                    checksum = predictions.sum().itemLong();
+                }
+                long ns = System.nanoTime() - t0;
+                if (it >= o.warmup()) times[it - o.warmup()] = ns / 1e6;
+            }
+        }
+        System.err.println("java inference: prediction checksum " + checksum);
+        return head(o, threads) + stats(Stats.of(times)) + ",\"iters\":" + o.iters() + ",\"warmup\":" + o.warmup()
+                + ",\"chunk\":" + o.chunk() + ",\"images\":" + BenchSupport.TEST_IMAGES + tail();
+    }
+
+    private static String smallOp(Options o, int threads) {
+        long blocks = Math.max(1, o.calls() / SMALL_OP_BLOCK);
+        double[] perCallMs = new double[Math.toIntExact(blocks)];
+        double result;
+        try (TensorScope outer = TensorScope.open()) {
+            Tensor a = Tensor.rand(DType.FLOAT32, 1);
+            Tensor b = Tensor.rand(DType.FLOAT32, 1);
+            for (int i = 0; i < SMALL_OP_WARMUP / SMALL_OP_BLOCK; i++) block(a, b);
+            for (int blk = 0; blk < blocks; blk++) {
+                long t0 = System.nanoTime();
+                block(a, b);
+                perCallMs[blk] = (System.nanoTime() - t0) / 1e6 / SMALL_OP_BLOCK;
+            }
+            try (Tensor c = a.add(b)) {
+                result = c.item();
+            }
+        }
+        System.err.println("java small_op: result " + result);
+        Stats s = Stats.of(perCallMs);
+        return head(o, threads) + ",\"us_per_call\":" + num(s.median() * 1000) + stats(s) + ",\"iters\":"
+                + blocks * SMALL_OP_BLOCK + ",\"block\":" + SMALL_OP_BLOCK + tail();
+    }
+
+    /** 1,000 × (c = a + b; close c) inside a scope, as a user would write it. */
+    private static void block(Tensor a, Tensor b) {
+        try (TensorScope scope = TensorScope.open()) {
+            for (int i = 0; i < SMALL_OP_BLOCK; i++) {
+                Tensor c = a.add(b);
+                c.close();
+            }
+        }
+    }
+
+    // ---- statistics and JSON -----------------------------------------------------------------------
+
+    record Stats(double median, double mean, double min, double p90) {
+        /** Median, mean, min and the 90th percentile interpolated between closest ranks (numpy's default). */
+        static Stats of(double[] values) {
+            double[] xs = values.clone();
+            Arrays.sort(xs);
+            int n = xs.length;
+            double median = n % 2 == 1 ? xs[n / 2] : 0.5 * (xs[n / 2 - 1] + xs[n / 2]);
+            double mean = Arrays.stream(xs).average().orElse(Double.NaN);
+            double pos = 0.9 * (n - 1);
+            int lo = (int) Math.floor(pos);
+            int hi = Math.min(lo + 1, n - 1);
+            double p90 = xs[lo] + (xs[hi] - xs[lo]) * (pos - lo);
+            return new Stats(median, mean, xs[0], p90);
+        }
+    }
+
+    private static String head(Options o, int threads) {
+        return "{\"impl\":\"java\",\"case\":\"" + o.benchCase() + "\",\"threads\":" + threads;
+    }
+
+    private static String stats(Stats s) {
+        return ",\"ms_median\":" + num(s.median()) + ",\"ms_mean\":" + num(s.mean()) + ",\"ms_min\":" + num(s.min())
+                + ",\"ms_p90\":" + num(s.p90());
+    }
+
+    private static String tail() {
+        return ",\"java\":\"" + Runtime.version() + "\",\"libtorch\":\"" + Torch.version() + "\"}";
+    }
+
+    /** Six significant digits, like the C++ baseline's %.6g, always valid JSON. */
+    static String num(double x) {
+        if (!Double.isFinite(x)) return "null";
+        String s = String.format(Locale.ROOT, "%.6g", x);
+        if (s.contains("e")) return s;
+        if (s.contains(".")) s = s.replaceAll("0+$", "").replaceAll("\\.$", "");
+        return s;
+    }
+}

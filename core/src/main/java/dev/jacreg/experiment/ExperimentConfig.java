@@ -1,6 +1,7 @@
 package dev.jacreg.experiment;
 
 import dev.jacreg.DType;
+import dev.jacreg.train.Evaluator;
 import dev.jacreg.train.JacobianPenalty;
 import dev.jacreg.train.TrainingConfig;
 
@@ -40,7 +41,7 @@ public record ExperimentConfig(TrainingConfig training, JacobianPenalty penalty,
     public static ExperimentConfig reference() {
         return new ExperimentConfig(TrainingConfig.reference(0), JacobianPenalty.reference(),
                 new DataSource.Synthetic(5000, 5000, DataSource.defaultCacheDir()), Path.of("results"),
-                referenceNoiseLevels(), 0.15, 500, DType.FLOAT32);
+                referenceNoiseLevels(), 0.15, Evaluator.DEFAULT_CHUNK, DType.FLOAT32);
     }
 
     @Override

@@ -11,9 +11,17 @@
 //       -ltorch -ltorch_cpu -lc10 -o step_bench
 //
 // Usage:
-//   step_bench --case step_plain|step_jacobian|inference_test_set|small_op
+//   step_bench --case step_plain|step_jacobian|inference_test_set|small_op|full_run
 //              [--threads N] [--warmup K] [--iters M] [--seed S] [--chunk C]
-//              [--calls N] [--grad-api backward|grad] [--blas-threads B] [--check]
+//              [--calls N] [--epochs E] [--grad-api backward|grad] [--blas-threads B] [--check]
+//
+// full_run: the whole experiment minus file output, in one timed block: train the regularized
+// net (lambda 1, n 1) then the reference net (no penalty) for E epochs each (default 15) on 5,000
+// random images (each epoch a randperm, full batches of 32 gathered with index_select, the last
+// partial batch dropped: 156 steps per epoch), then the noise sweep p = 0, 0.05, ..., 0.5 over a
+// 5,000-image test set, both nets in eval mode under no-grad, in chunks of C, accuracy read back.
+// Mirrors jacreg's Experiment/Trainer/Evaluator/Noise call for call. Reports seconds (total),
+// train_seconds and sweep_seconds. --epochs is ignored by the other cases.
 //
 // --threads N sets ATen's intra-op threads (OpenMP) and, by default, also the
 // thread count of a pthreads OpenBLAS if one is loaded (Debian's libtorch calls
@@ -49,6 +57,8 @@ constexpr int64_t kImg = 28;
 constexpr int64_t kFlat = kFilters * 24 * 24;  // 11520
 constexpr int64_t kPoolBatches = 50;
 constexpr int64_t kTestImages = 5000;
+constexpr int64_t kTrainImages = 5000;  // full_run
+constexpr int kNoiseLevels = 11;        // full_run: p = 0, 0.05, ..., 0.5
 constexpr double kLearnRate = 0.01;
 constexpr double kMomentum = 0.9;
 constexpr double kBnMomentum = 0.1;
@@ -64,6 +74,7 @@ struct Options {
   int64_t seed = 0;
   int64_t chunk = 500;
   int64_t calls = 200000;  // small_op only
+  int epochs = 15;         // full_run only
   std::string grad_api = "backward";
   int blas_threads = -1;  // -1: same as --threads; 0: leave OpenBLAS alone
   bool check = false;
@@ -71,9 +82,9 @@ struct Options {
 
 [[noreturn]] void usage(const std::string& msg) {
   std::cerr << "step_bench: " << msg << "\n"
-            << "usage: step_bench --case step_plain|step_jacobian|inference_test_set|small_op"
+            << "usage: step_bench --case step_plain|step_jacobian|inference_test_set|small_op|full_run"
                " [--threads N] [--warmup K] [--iters M] [--seed S] [--chunk C]"
-               " [--calls N] [--grad-api backward|grad] [--blas-threads B] [--check]\n";
+               " [--calls N] [--epochs E] [--grad-api backward|grad] [--blas-threads B] [--check]\n";
   std::exit(2);
 }
 
@@ -102,6 +113,7 @@ Options parse_args(int argc, char** argv) {
       else if (a == "--seed") o.seed = std::stoll(next());
       else if (a == "--chunk") o.chunk = std::stoll(next());
       else if (a == "--calls") o.calls = std::stoll(next());
+      else if (a == "--epochs") o.epochs = std::stoi(next());
       else if (a == "--grad-api") o.grad_api = next();
       else if (a == "--blas-threads") o.blas_threads = std::stoi(next());
       else if (a == "--check") o.check = true;
@@ -114,11 +126,13 @@ Options parse_args(int argc, char** argv) {
     }
   }
   if (o.bench_case != "step_plain" && o.bench_case != "step_jacobian" &&
-      o.bench_case != "inference_test_set" && o.bench_case != "small_op")
+      o.bench_case != "inference_test_set" && o.bench_case != "small_op" &&
+      o.bench_case != "full_run")
     usage("unknown case " + o.bench_case);
   if (o.grad_api != "backward" && o.grad_api != "grad") usage("--grad-api must be backward or grad");
   if (o.threads < 1) usage("--threads must be >= 1");
   if (o.chunk < 1) usage("--chunk must be >= 1");
+  if (o.epochs < 1) usage("--epochs must be >= 1");
   bool inference = o.bench_case == "inference_test_set";
   if (o.warmup < 0) o.warmup = inference ? 1 : 20;
   if (o.iters < 0) o.iters = inference ? 3 : 100;
@@ -436,6 +450,103 @@ int run_inference(const Options& o) {
   return 0;
 }
 
+// full_run: one network's training, as jacreg's Trainer does it.
+struct TrainRun {
+  int64_t iters = 0;
+  double last_loss = 0;
+};
+
+TrainRun train_epochs(Model& m, const at::Tensor& images, const at::Tensor& labels, int epochs, bool jacobian,
+                      int64_t seed, bool use_backward) {
+  torch::manual_seed(static_cast<uint64_t>(seed));  // Trainer seeds its shuffles and directions
+  const int64_t n = images.size(0);
+  const int64_t per_epoch = n / kBatch;  // the last partial batch is dropped
+  TrainRun r;
+  for (int e = 0; e < epochs; ++e) {
+    at::Tensor order = at::randperm(n, at::kLong);
+    for (int64_t i = 0; i < per_epoch; ++i) {
+      at::Tensor index = order.narrow(0, i * kBatch, kBatch);
+      at::Tensor x = images.index_select(0, index);
+      at::Tensor t = to_one_hot(labels.index_select(0, index));
+      at::Tensor v = jacobian ? random_unit_rows(kBatch) : at::Tensor();
+      r.last_loss = train_step(m, x, t, jacobian, v, use_backward).total;
+      ++r.iters;
+    }
+  }
+  return r;
+}
+
+// Share of correctly classified images, eval mode, no-grad, in chunks (as jacreg's Evaluator.accuracy).
+double accuracy(Model& m, const at::Tensor& images, const at::Tensor& labels, int64_t chunk) {
+  at::NoGradGuard no_grad;
+  const int64_t n = images.size(0);
+  std::vector<at::Tensor> preds;
+  for (int64_t s = 0; s < n; s += chunk) {
+    const int64_t len = std::min(chunk, n - s);
+    preds.push_back(m.logits(images.narrow(0, s, len), /*training=*/false).argmax(1));
+  }
+  return at::cat(preds).eq(labels).to(at::kDouble).mean().item<double>();
+}
+
+// Pixel-replacement noise (as jacreg's Noise.replacePixels).
+at::Tensor replace_pixels(const at::Tensor& images, double p) {
+  if (p == 0) return images.clone();
+  at::Tensor replace = at::rand(images.sizes(), images.options()).lt(p);
+  at::Tensor fresh = at::rand(images.sizes(), images.options());
+  return at::where(replace, fresh, images);
+}
+
+std::string json_array(const std::vector<double>& xs) {
+  std::string out = "[";
+  for (size_t i = 0; i < xs.size(); ++i) out += (i ? "," : "") + fmt(xs[i]);
+  return out + "]";
+}
+
+int run_full(const Options& o) {
+  // Data, generated up front (not timed): uniform pixels, random labels.
+  at::Tensor train_x = at::rand({kTrainImages, 1, kImg, kImg}, at::kFloat);
+  at::Tensor train_y = at::randint(0, kClasses, {kTrainImages}, at::kLong);
+  at::Tensor test_x = at::rand({kTestImages, 1, kImg, kImg}, at::kFloat);
+  at::Tensor test_y = at::randint(0, kClasses, {kTestImages}, at::kLong);
+  at::Tensor mean = train_x.mean(0, /*keepdim=*/true);
+  // Both nets start from the same weights, as in jacreg's Experiment.
+  torch::manual_seed(static_cast<uint64_t>(o.seed));
+  Model jac = make_model(mean, /*deterministic=*/false);
+  torch::manual_seed(static_cast<uint64_t>(o.seed));
+  Model ref = make_model(mean, /*deterministic=*/false);
+  const bool use_backward = o.grad_api == "backward";
+
+  auto t0 = Clock::now();
+  TrainRun rj = train_epochs(jac, train_x, train_y, o.epochs, /*jacobian=*/true, o.seed, use_backward);
+  TrainRun rr = train_epochs(ref, train_x, train_y, o.epochs, /*jacobian=*/false, o.seed, use_backward);
+  const double train_ms = ms_since(t0);
+  auto t1 = Clock::now();
+  std::vector<double> acc_jac, acc_ref;
+  for (int i = 0; i < kNoiseLevels; ++i) {
+    torch::manual_seed(static_cast<uint64_t>(o.seed + 1000 + i));  // a fresh noisy copy per level, shared by both nets
+    at::Tensor noisy = replace_pixels(test_x, i * 0.05);
+    acc_jac.push_back(accuracy(jac, noisy, test_y, o.chunk));
+    acc_ref.push_back(accuracy(ref, noisy, test_y, o.chunk));
+  }
+  const double sweep_ms = ms_since(t1);
+  const double total_ms = ms_since(t0);
+
+  std::cerr << "cpp full_run: " << rj.iters << " + " << rr.iters << " iterations, final losses " << rj.last_loss
+            << " / " << rr.last_loss << "; accuracy at p=0 " << acc_jac.front() << " / " << acc_ref.front()
+            << ", at p=0.5 " << acc_jac.back() << " / " << acc_ref.back() << "\n";
+  if (!std::isfinite(rj.last_loss) || !std::isfinite(rr.last_loss)) std::cerr << "warning: non-finite loss\n";
+  std::cout << json_head(o) << ",\"seconds\":" << fmt(total_ms / 1e3)
+            << ",\"train_seconds\":" << fmt(train_ms / 1e3) << ",\"sweep_seconds\":" << fmt(sweep_ms / 1e3)
+            << ",\"epochs\":" << o.epochs << ",\"iters_per_epoch\":" << kTrainImages / kBatch
+            << ",\"train_iters\":" << rj.iters + rr.iters << ",\"noise_levels\":" << kNoiseLevels
+            << ",\"chunk\":" << o.chunk << ",\"train_images\":" << kTrainImages
+            << ",\"test_images\":" << kTestImages << ",\"final_loss_jacobian\":" << fmt(rj.last_loss)
+            << ",\"final_loss_reference\":" << fmt(rr.last_loss) << ",\"acc_jacobian\":" << json_array(acc_jac)
+            << ",\"acc_reference\":" << json_array(acc_ref) << ",\"grad_api\":\"" << o.grad_api << "\""
+            << json_tail() << std::endl;
+  return 0;
+}
+
 int run_small_op(const Options& o) {
   at::Tensor a = at::rand({1}, at::kFloat);
   at::Tensor b = at::rand({1}, at::kFloat);
@@ -476,6 +587,7 @@ int main(int argc, char** argv) {
     if (o.bench_case == "step_plain") return run_steps(o, false);
     if (o.bench_case == "step_jacobian") return run_steps(o, true);
     if (o.bench_case == "inference_test_set") return run_inference(o);
+    if (o.bench_case == "full_run") return run_full(o);
     return run_small_op(o);
   } catch (const std::exception& e) {
     std::cerr << "step_bench: error: " << e.what() << "\n";

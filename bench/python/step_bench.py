@@ -8,9 +8,17 @@ Run with the interpreter that has Debian's python3-torch:
 
     /usr/bin/python3 bench/python/step_bench.py --case step_jacobian --threads 1
 
-Flags: --case step_plain|step_jacobian|inference_test_set|small_op
+Flags: --case step_plain|step_jacobian|inference_test_set|small_op|full_run
        --threads N --warmup K --iters M --seed S --chunk C
-       --calls N (small_op) --grad-api backward|grad --blas-threads B --check
+       --calls N (small_op) --epochs E (full_run) --grad-api backward|grad
+       --blas-threads B --check
+
+full_run: the whole experiment minus file output, in one timed block: train the
+regularized net (lambda 1, n 1) then the reference net for E epochs each (default
+15) on 5,000 random images (randperm per epoch, full batches of 32 gathered with
+index_select, 156 per epoch), then the noise sweep p = 0, 0.05, ..., 0.5 over
+5,000 test images, both nets in eval mode under no-grad in chunks of C.
+Reports seconds (total), train_seconds and sweep_seconds.
 
 --threads N sets torch's intra-op threads and, by default, also the thread
 count of a pthreads OpenBLAS if one is loaded (Debian's torch calls BLAS for
@@ -38,6 +46,8 @@ IMG = 28
 FLAT = FILTERS * 24 * 24  # 11520
 POOL_BATCHES = 50
 TEST_IMAGES = 5000
+TRAIN_IMAGES = 5000  # full_run
+NOISE_LEVELS = 11    # full_run: p = 0, 0.05, ..., 0.5
 LEARN_RATE = 0.01
 MOMENTUM = 0.9
 BN_MOMENTUM = 0.1
@@ -281,6 +291,85 @@ def run_inference(args):
     emit(args, extra)
 
 
+def train_epochs(m, images, labels, epochs, jacobian, seed, use_backward):
+    """One network's training, as jacreg's Trainer does it; returns (iterations, last loss)."""
+    torch.manual_seed(seed)  # Trainer seeds its shuffles and directions
+    n = images.shape[0]
+    per_epoch = n // BATCH  # the last partial batch is dropped
+    iters = 0
+    last_loss = 0.0
+    for _ in range(epochs):
+        order = torch.randperm(n, dtype=torch.int64)
+        for i in range(per_epoch):
+            index = order.narrow(0, i * BATCH, BATCH)
+            x = images.index_select(0, index)
+            t = one_hot(labels.index_select(0, index))
+            v = random_unit_rows(BATCH) if jacobian else None
+            last_loss = train_step(m, x, t, jacobian, v, use_backward)[0]
+            iters += 1
+    return iters, last_loss
+
+
+def accuracy(m, images, labels, chunk):
+    """Share of correctly classified images, eval mode, no-grad, in chunks (as Evaluator.accuracy)."""
+    n = images.shape[0]
+    with torch.no_grad():
+        preds = [m.logits(images.narrow(0, s, min(chunk, n - s)), training=False).argmax(1)
+                 for s in range(0, n, chunk)]
+        return torch.cat(preds).eq(labels).to(torch.float64).mean().item()
+
+
+def replace_pixels(images, p):
+    """Pixel-replacement noise (as jacreg's Noise.replacePixels)."""
+    if p == 0:
+        return images.clone()
+    replace = torch.rand(images.shape, dtype=images.dtype).lt(p)
+    fresh = torch.rand(images.shape, dtype=images.dtype)
+    return torch.where(replace, fresh, images)
+
+
+def run_full(args):
+    # Data, generated up front (not timed): uniform pixels, random labels.
+    train_x = torch.rand(TRAIN_IMAGES, 1, IMG, IMG, dtype=torch.float32)
+    train_y = torch.randint(0, CLASSES, (TRAIN_IMAGES,), dtype=torch.int64)
+    test_x = torch.rand(TEST_IMAGES, 1, IMG, IMG, dtype=torch.float32)
+    test_y = torch.randint(0, CLASSES, (TEST_IMAGES,), dtype=torch.int64)
+    mean = train_x.mean(0, keepdim=True)
+    # Both nets start from the same weights, as in jacreg's Experiment.
+    torch.manual_seed(args.seed)
+    jac = Model(mean, deterministic=False)
+    torch.manual_seed(args.seed)
+    ref = Model(mean, deterministic=False)
+    use_backward = args.grad_api == "backward"
+
+    perf = time.perf_counter
+    t0 = perf()
+    it_j, loss_j = train_epochs(jac, train_x, train_y, args.epochs, True, args.seed, use_backward)
+    it_r, loss_r = train_epochs(ref, train_x, train_y, args.epochs, False, args.seed, use_backward)
+    train_s = perf() - t0
+    t1 = perf()
+    acc_j, acc_r = [], []
+    for i in range(NOISE_LEVELS):
+        torch.manual_seed(args.seed + 1000 + i)  # a fresh noisy copy per level, shared by both nets
+        noisy = replace_pixels(test_x, i * 0.05)
+        acc_j.append(accuracy(jac, noisy, test_y, args.chunk))
+        acc_r.append(accuracy(ref, noisy, test_y, args.chunk))
+    sweep_s = perf() - t1
+    total_s = perf() - t0
+
+    log(f"python full_run: {it_j} + {it_r} iterations, final losses {loss_j} / {loss_r}; "
+        f"accuracy at p=0 {acc_j[0]} / {acc_r[0]}, at p=0.5 {acc_j[-1]} / {acc_r[-1]}")
+    if not (math.isfinite(loss_j) and math.isfinite(loss_r)):
+        log("warning: non-finite loss")
+    six = lambda xs: [float(f"{x:.6g}") for x in xs]
+    emit(args, {"seconds": total_s, "train_seconds": train_s, "sweep_seconds": sweep_s,
+                "epochs": args.epochs, "iters_per_epoch": TRAIN_IMAGES // BATCH,
+                "train_iters": it_j + it_r, "noise_levels": NOISE_LEVELS, "chunk": args.chunk,
+                "train_images": TRAIN_IMAGES, "test_images": TEST_IMAGES,
+                "final_loss_jacobian": loss_j, "final_loss_reference": loss_r,
+                "acc_jacobian": six(acc_j), "acc_reference": six(acc_r), "grad_api": args.grad_api})
+
+
 def run_small_op(args):
     a = torch.rand(1, dtype=torch.float32)
     b = torch.rand(1, dtype=torch.float32)
@@ -306,13 +395,15 @@ def run_small_op(args):
 def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--case", default="step_jacobian",
-                    choices=["step_plain", "step_jacobian", "inference_test_set", "small_op"])
+                    choices=["step_plain", "step_jacobian", "inference_test_set", "small_op",
+                             "full_run"])
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--warmup", type=int, default=None)
     ap.add_argument("--iters", type=int, default=None)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--chunk", type=int, default=500)
     ap.add_argument("--calls", type=int, default=200000)
+    ap.add_argument("--epochs", type=int, default=15, help="full_run: epochs per network")
     ap.add_argument("--grad-api", dest="grad_api", default="backward",
                     choices=["backward", "grad"])
     ap.add_argument("--blas-threads", dest="blas_threads", type=int, default=-1,
@@ -324,8 +415,8 @@ def parse_args(argv):
         args.warmup = 1 if inference else 20
     if args.iters is None:
         args.iters = 3 if inference else 100
-    if args.threads < 1 or args.chunk < 1 or args.iters < 1 or args.warmup < 0:
-        ap.error("--threads, --chunk, --iters must be >= 1 and --warmup >= 0")
+    if args.threads < 1 or args.chunk < 1 or args.iters < 1 or args.warmup < 0 or args.epochs < 1:
+        ap.error("--threads, --chunk, --iters, --epochs must be >= 1 and --warmup >= 0")
     return args
 
 
@@ -349,6 +440,8 @@ def main(argv=None):
         run_steps(args, jacobian=True)
     elif args.case == "inference_test_set":
         run_inference(args)
+    elif args.case == "full_run":
+        run_full(args)
     else:
         run_small_op(args)
     return 0

@@ -5,11 +5,17 @@ import dev.jacreg.Functional;
 import dev.jacreg.Tensor;
 import dev.jacreg.TensorScope;
 import dev.jacreg.Torch;
+import dev.jacreg.data.DeviceDataset;
+import dev.jacreg.data.Noise;
+import dev.jacreg.experiment.ExperimentConfig;
 import dev.jacreg.nn.Sequential;
 import dev.jacreg.train.Evaluator;
 import dev.jacreg.train.JacobianPenalty;
 import dev.jacreg.train.RegularizedLoss;
 import dev.jacreg.train.SgdMomentum;
+import dev.jacreg.train.Trainer;
+import dev.jacreg.train.TrainingConfig;
+import dev.jacreg.train.TrainingResult;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,8 +27,8 @@ import java.util.Locale;
  * bench/cpp/step_bench.cpp and bench/python/step_bench.py, through jacreg's public API.
  *
  * <pre>
- * StepBench --case step_plain|step_jacobian|inference_test_set|small_op
- *           [--threads N] [--warmup K] [--iters M] [--seed S] [--chunk C] [--calls N]
+ * StepBench --case step_plain|step_jacobian|inference_test_set|small_op|full_run
+ *           [--threads N] [--warmup K] [--iters M] [--seed S] [--chunk C] [--calls N] [--epochs E]
  * </pre>
  *
  * <ul>
@@ -34,6 +40,14 @@ import java.util.Locale;
  *       no-grad, argmax), plus the checksum read back as the baselines do.</li>
  *   <li>small_op: {@code a.add(b)} on two 1-element float32 tensors and close of the result, inside an
  *       open scope, in blocks of 1,000; reports µs per call.</li>
+ *   <li>full_run: the whole experiment minus file output, in one timed block, calling the library as
+ *       {@link dev.jacreg.experiment.Experiment} does: a {@link Trainer} trains the regularized net
+ *       ({@link JacobianPenalty#reference()}) then the reference net ({@link RegularizedLoss#plain()}) for
+ *       E epochs each (default 15) on a {@link DeviceDataset} of 5,000 random images built from a
+ *       DigitDataset; then the noise sweep ({@link ExperimentConfig#referenceNoiseLevels()}): per level a
+ *       {@link Noise#replacePixels} copy of the 5,000-image test set and {@link Evaluator#accuracy} of both
+ *       nets in chunks of C. Data and networks are made before the clock starts. Reports seconds (total),
+ *       train_seconds and sweep_seconds. --epochs is ignored by the other cases.</li>
  * </ul>
  * Defaults as in the baselines: 20 warm-up + 100 timed steps; 1 + 3 inference passes; 200,000 small ops.
  * stdout gets exactly one JSON line; notes go to stderr.
@@ -42,7 +56,10 @@ public final class StepBench {
     private static final int SMALL_OP_BLOCK = 1000;
     private static final int SMALL_OP_WARMUP = 50_000;  // C++ warms up with 10,000; the JIT needs more to reach steady state
 
-    record Options(String benchCase, int threads, int warmup, int iters, long seed, long chunk, long calls) {}
+    private static final int TRAIN_IMAGES = 5000;  // full_run
+
+    record Options(String benchCase, int threads, int warmup, int iters, long seed, long chunk, long calls,
+                   int epochs) {}
 
     private StepBench() {}
 
@@ -52,8 +69,8 @@ public final class StepBench {
             o = parse(args);
         } catch (IllegalArgumentException e) {
             System.err.println("StepBench: " + e.getMessage());
-            System.err.println("usage: StepBench --case step_plain|step_jacobian|inference_test_set|small_op"
-                    + " [--threads N] [--warmup K] [--iters M] [--seed S] [--chunk C] [--calls N]");
+            System.err.println("usage: StepBench --case step_plain|step_jacobian|inference_test_set|small_op|full_run"
+                    + " [--threads N] [--warmup K] [--iters M] [--seed S] [--chunk C] [--calls N] [--epochs E]");
             System.exit(2);
             return;
         }
@@ -63,6 +80,7 @@ public final class StepBench {
             case "step_plain" -> steps(o, threads, false);
             case "step_jacobian" -> steps(o, threads, true);
             case "inference_test_set" -> inference(o, threads);
+            case "full_run" -> fullRun(o, threads);
             default -> smallOp(o, threads);
         };
         System.out.println(json);
@@ -76,6 +94,7 @@ public final class StepBench {
         long seed = 0;
         long chunk = Evaluator.DEFAULT_CHUNK;
         long calls = 200_000;
+        int epochs = 15;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String value = null;
@@ -98,22 +117,24 @@ public final class StepBench {
                     case "--seed" -> seed = Long.parseLong(value);
                     case "--chunk" -> chunk = Long.parseLong(value);
                     case "--calls" -> calls = Long.parseLong(value);
+                    case "--epochs" -> epochs = Integer.parseInt(value);
                     default -> throw new IllegalArgumentException("unknown argument " + a);
                 }
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("bad value for " + a + ": " + value);
             }
         }
-        if (!List.of("step_plain", "step_jacobian", "inference_test_set", "small_op").contains(benchCase)) {
+        if (!List.of("step_plain", "step_jacobian", "inference_test_set", "small_op", "full_run").contains(benchCase)) {
             throw new IllegalArgumentException("unknown case " + benchCase);
         }
         if (threads < 1) throw new IllegalArgumentException("--threads must be >= 1");
         if (chunk < 1) throw new IllegalArgumentException("--chunk must be >= 1");
+        if (epochs < 1) throw new IllegalArgumentException("--epochs must be >= 1");
         boolean inference = benchCase.equals("inference_test_set");
         if (warmup < 0) warmup = inference ? 1 : 20;
         if (iters < 0) iters = inference ? 3 : 100;
         if (iters < 1) throw new IllegalArgumentException("--iters must be >= 1");
-        return new Options(benchCase, threads, warmup, iters, seed, chunk, calls);
+        return new Options(benchCase, threads, warmup, iters, seed, chunk, calls, epochs);
     }
 
     // ---- cases -------------------------------------------------------------------------------------
@@ -191,6 +212,73 @@ public final class StepBench {
         System.err.println("java inference: prediction checksum " + checksum);
         return head(o, threads) + stats(Stats.of(times)) + ",\"iters\":" + o.iters() + ",\"warmup\":" + o.warmup()
                 + ",\"chunk\":" + o.chunk() + ",\"images\":" + BenchSupport.TEST_IMAGES + tail();
+    }
+
+    private static String fullRun(Options o, int threads) {
+        long seed = o.seed();
+        int chunk = Math.toIntExact(o.chunk());
+        TrainingConfig training = TrainingConfig.reference(seed).withEpochs(o.epochs());
+        double[] levels = ExperimentConfig.referenceNoiseLevels();
+        double[] accJacobian = new double[levels.length];
+        double[] accReference = new double[levels.length];
+        TrainingResult jacobianRun;
+        TrainingResult referenceRun;
+        long t0, t1, t2;
+        // Data up front, not timed: uniform pixels and random labels, through DigitDataset -> DeviceDataset.
+        try (DeviceDataset train = BenchSupport.randomDataset(TRAIN_IMAGES, seed);
+             DeviceDataset test = BenchSupport.randomDataset(BenchSupport.TEST_IMAGES, seed + 1);
+             TensorScope scope = TensorScope.open()) {
+            Tensor mean = train.meanImage();
+            Torch.manualSeed(seed);  // same initial weights for both nets, as Experiment.createNetwork
+            Sequential jacobianNet = BenchSupport.seedNetwork(mean);
+            Torch.manualSeed(seed);
+            Sequential referenceNet = BenchSupport.seedNetwork(mean);
+            try (jacobianNet; referenceNet) {
+                t0 = System.nanoTime();
+                jacobianRun = new Trainer(training, new RegularizedLoss(JacobianPenalty.reference()))
+                        .train(jacobianNet, train, progress -> {}, () -> false);
+                referenceRun = new Trainer(training, RegularizedLoss.plain())
+                        .train(referenceNet, train, progress -> {}, () -> false);
+                t1 = System.nanoTime();
+                for (int i = 0; i < levels.length; i++) {
+                    try (TensorScope level = TensorScope.open()) {
+                        Torch.manualSeed(seed + 1000 + i);  // a fresh noisy copy per level, shared by both nets
+                        Tensor noisy = Noise.replacePixels(test.images(), levels[i]);
+                        accJacobian[i] = Evaluator.accuracy(jacobianNet, noisy, test.labels(), chunk);
+                        accReference[i] = Evaluator.accuracy(referenceNet, noisy, test.labels(), chunk);
+                    }
+                }
+                t2 = System.nanoTime();
+            }
+        }
+        double lossJacobian = last(jacobianRun.losses());
+        double lossReference = last(referenceRun.losses());
+        int last = levels.length - 1;
+        System.err.println("java full_run: " + jacobianRun.iterations() + " + " + referenceRun.iterations()
+                + " iterations, final losses " + lossJacobian + " / " + lossReference + "; accuracy at p=0 "
+                + accJacobian[0] + " / " + accReference[0] + ", at p=" + levels[last] + " " + accJacobian[last] + " / "
+                + accReference[last]);
+        if (!Double.isFinite(lossJacobian) || !Double.isFinite(lossReference)) {
+            System.err.println("warning: non-finite loss");
+        }
+        return head(o, threads) + ",\"seconds\":" + num((t2 - t0) / 1e9) + ",\"train_seconds\":" + num((t1 - t0) / 1e9)
+                + ",\"sweep_seconds\":" + num((t2 - t1) / 1e9) + ",\"epochs\":" + o.epochs() + ",\"iters_per_epoch\":"
+                + training.iterationsPerEpoch(TRAIN_IMAGES) + ",\"train_iters\":"
+                + (jacobianRun.iterations() + referenceRun.iterations()) + ",\"noise_levels\":" + levels.length
+                + ",\"chunk\":" + chunk + ",\"train_images\":" + TRAIN_IMAGES + ",\"test_images\":"
+                + BenchSupport.TEST_IMAGES + ",\"final_loss_jacobian\":" + num(lossJacobian)
+                + ",\"final_loss_reference\":" + num(lossReference) + ",\"acc_jacobian\":" + array(accJacobian)
+                + ",\"acc_reference\":" + array(accReference) + tail();
+    }
+
+    private static double last(double[] xs) {
+        return xs.length == 0 ? Double.NaN : xs[xs.length - 1];
+    }
+
+    private static String array(double[] xs) {
+        StringBuilder out = new StringBuilder("[");
+        for (int i = 0; i < xs.length; i++) out.append(i == 0 ? "" : ",").append(num(xs[i]));
+        return out.append(']').toString();
     }
 
     private static String smallOp(Options o, int threads) {

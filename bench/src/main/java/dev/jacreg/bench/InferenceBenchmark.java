@@ -1,6 +1,5 @@
 package dev.jacreg.bench;
 
-import dev.jacreg.Autograd;
 import dev.jacreg.DType;
 import dev.jacreg.Tensor;
 import dev.jacreg.TensorScope;
@@ -22,20 +21,12 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Inference on a 5,000-image test set with {@link Evaluator#predict} (inference mode, no-grad, argmax),
- * in chunks of 500 (the library default) and, for comparison, 100 and the whole set at once.
- * One call takes seconds, so each iteration is about one sample.
- *
- * <p>{@code predictScopePerChunk} is the same loop as {@code Evaluator.predict} with one nested
- * {@link TensorScope} per chunk that keeps only the argmax, so each chunk's activations are freed before
- * the next chunk runs (as C++ RAII does). {@code Evaluator.predict} keeps every chunk's intermediates
- * alive until the whole pass ends (~200 MB per chunk of 500, ~2 GB per pass), so the memory is never
- * reused and every chunk page-faults fresh memory; the difference between the two is that cost.
+ * in chunks of 100 (the library default), 500 and the whole set at once; {@code -p chunk=32,64,...}
+ * tries others. One call takes about a second, so each iteration is about one sample.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SampleTime)
@@ -44,7 +35,7 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 4, time = 1)
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class InferenceBenchmark {
-    @Param({"500", "100", "5000"})
+    @Param({"100", "500", "5000"})
     public int chunk;
 
     private Tensor test;
@@ -64,22 +55,6 @@ public class InferenceBenchmark {
     public void predict(Blackhole bh) {
         try (TensorScope scope = TensorScope.open()) {
             bh.consume(Evaluator.predict(model, test, chunk));
-        }
-    }
-
-    @Benchmark
-    public void predictScopePerChunk(Blackhole bh) {
-        model.setTraining(false);
-        long n = test.size(0);
-        List<Tensor> parts = new ArrayList<>();
-        try (TensorScope scope = TensorScope.open(); var off = Autograd.noGrad()) {
-            for (long start = 0; start < n; start += chunk) {
-                long length = Math.min(chunk, n - start);
-                try (TensorScope perChunk = TensorScope.open()) {
-                    parts.add(perChunk.keep(model.forward(test.narrow(0, start, length)).argmax(1)));
-                }
-            }
-            bh.consume(Tensor.cat(parts, 0));
         }
     }
 

@@ -35,8 +35,13 @@ endif
 # CUDA builds register their kernels from libtorch_cuda at load time: link it even though no symbol is used.
 TORCH_LIBS := -ltorch -ltorch_cpu -lc10 $(if $(wildcard $(TORCH_LIBDIR)/libtorch_cuda.so),-ltorch_cuda -lc10_cuda)
 
+# libtorch 2.x headers use C++20 features; 1.13 is built as C++17.
+TORCH_VERSION_HEADERS := $(foreach d,$(TORCH_INCLUDES:-I%=%),$(wildcard $(d)/torch/version.h $(d)/torch/headeronly/version.h))
+TORCH_MAJOR := $(or $(shell cat $(TORCH_VERSION_HEADERS) /dev/null | sed -n 's/^\#define TORCH_VERSION_MAJOR \([0-9]*\)/\1/p' | head -1),1)
+CXXSTD := $(if $(filter 1,$(TORCH_MAJOR)),c++17,c++20)
+
 CXX ?= g++
-CXXFLAGS := -std=c++17 -O2 -fPIC -Wall -Wno-unused-parameter -D_GLIBCXX_USE_CXX11_ABI=$(TORCH_ABI) -I$(ROOT)/native/include $(TORCH_INCLUDES)
+CXXFLAGS := -std=$(CXXSTD) -O2 -fPIC -Wall -Wno-unused-parameter -D_GLIBCXX_USE_CXX11_ABI=$(TORCH_ABI) -I$(ROOT)/native/include $(TORCH_INCLUDES)
 LDFLAGS := -shared -Wl,--no-as-needed -L$(TORCH_LIBDIR) $(TORCH_LIBS) -Wl,-rpath,$(TORCH_LIBDIR)
 
 NATIVE_SRC := $(wildcard $(ROOT)/native/src/*.cpp)
@@ -89,7 +94,7 @@ $(ROOT)/native/build/obj/%.o: $(ROOT)/native/src/%.cpp $(NATIVE_HDR) $(TORCH_STA
 # Rebuild everything when LIBTORCH changes.
 $(TORCH_STAMP): FORCE
 	@mkdir -p $(dir $@)
-	@echo "$(TORCH_DESC) abi=$(TORCH_ABI)" | cmp -s - $@ || echo "$(TORCH_DESC) abi=$(TORCH_ABI)" > $@
+	@echo "$(TORCH_DESC) abi=$(TORCH_ABI) std=$(CXXSTD)" | cmp -s - $@ || echo "$(TORCH_DESC) abi=$(TORCH_ABI) std=$(CXXSTD)" > $@
 
 $(NATIVE_LIB): $(NATIVE_OBJ)
 	$(CXX) $(NATIVE_OBJ) -o $@ $(LDFLAGS)
@@ -115,7 +120,7 @@ bench: build
 
 $(CPP_BENCH): $(ROOT)/bench/cpp/step_bench.cpp $(TORCH_STAMP)
 	@mkdir -p $(dir $@)
-	$(CXX) -std=c++17 -O2 -D_GLIBCXX_USE_CXX11_ABI=$(TORCH_ABI) $(TORCH_INCLUDES) $< -o $@ -Wl,--no-as-needed -L$(TORCH_LIBDIR) $(TORCH_LIBS) -Wl,-rpath,$(TORCH_LIBDIR)
+	$(CXX) -std=$(CXXSTD) -O2 -D_GLIBCXX_USE_CXX11_ABI=$(TORCH_ABI) $(TORCH_INCLUDES) $< -o $@ -Wl,--no-as-needed -L$(TORCH_LIBDIR) $(TORCH_LIBS) -Wl,-rpath,$(TORCH_LIBDIR)
 
 compare: build $(CPP_BENCH)
 	$(ROOT)/bench/compare $(ARGS)

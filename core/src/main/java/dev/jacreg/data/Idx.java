@@ -1,23 +1,17 @@
 package dev.jacreg.data;
 
+import dev.jacreg.io.AtomicFile;
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.UUID;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import java.util.zip.ZipException;
@@ -428,31 +422,13 @@ public final class Idx {
 
     private static void writeAtomically(Path target, boolean gzip, IdxWriter body) throws IOException {
         Path absolute = target.toAbsolutePath();
-        Path dir = absolute.getParent();
-        Files.createDirectories(dir);
-        // Same directory as the target, so the final rename stays on one file system and can be atomic.
-        Path temp = dir.resolve("." + absolute.getFileName() + "." + UUID.randomUUID() + ".tmp");
-        boolean moved = false;
-        try {
-            try (OutputStream file = Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW);
-                    DataOutputStream out = new DataOutputStream(new BufferedOutputStream(
-                            gzip ? new GZIPOutputStream(file, 1 << 16) : file, 1 << 16))) {
-                body.write(out);
-            }
-            // Flush to disk before the rename, so a crash cannot leave a complete-looking but empty file.
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                channel.force(true);
-            }
-            try {
-                Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, absolute, StandardCopyOption.REPLACE_EXISTING);
-            }
-            moved = true;
-        } finally {
-            if (!moved) {
-                Files.deleteIfExists(temp);
-            }
-        }
+        Files.createDirectories(absolute.getParent());
+        AtomicFile.write(absolute, file -> {
+            GZIPOutputStream zipped = gzip ? new GZIPOutputStream(file, 1 << 16) : null;
+            DataOutputStream out = new DataOutputStream(zipped != null ? zipped : file);
+            body.write(out);
+            out.flush();
+            if (zipped != null) zipped.finish();  // the gzip trailer, without closing the file underneath
+        });
     }
 }

@@ -1,5 +1,6 @@
 package dev.jacreg.experiment;
 
+import dev.jacreg.io.AtomicFile;
 import dev.jacreg.io.ModelFiles;
 import dev.jacreg.nn.Module;
 import dev.jacreg.report.ImageGrid;
@@ -9,22 +10,15 @@ import dev.jacreg.train.TrainingResult;
 
 import java.awt.Color;
 import java.io.IOException;
-import java.io.Writer;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Writes everything an {@link Experiment} produced into one folder: the accuracy table and figure, the
@@ -615,41 +609,6 @@ public final class ReportWriter {
      * target. On failure the temporary file is deleted and an existing target is left as it was.
      */
     public static void writeString(Path file, String text) throws IOException {
-        Path target = file.toAbsolutePath();
-        Path dir = target.getParent();
-        Path tmp = null;
-        for (int attempt = 0; tmp == null; attempt++) {
-            Path candidate = dir.resolve("." + target.getFileName() + "."
-                    + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
-            try {
-                Files.createFile(candidate);
-                tmp = candidate;
-            } catch (FileAlreadyExistsException e) {
-                if (attempt > 100) throw e;
-            }
-        }
-        boolean moved = false;
-        try {
-            try (var channel = java.nio.channels.FileChannel.open(tmp, StandardOpenOption.WRITE);
-                 Writer w = java.nio.channels.Channels.newWriter(channel, StandardCharsets.UTF_8)) {
-                w.write(text);
-                w.flush();
-                channel.force(true);
-            }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-            moved = true;
-        } finally {
-            if (!moved) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // best effort; the original failure matters
-                }
-            }
-        }
+        AtomicFile.writeString(file, text);
     }
 }

@@ -1,5 +1,7 @@
 package dev.jacreg.io;
 
+import java.nio.channels.WritableByteChannel;
+import java.nio.channels.Channels;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -10,9 +12,7 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Reads and writes the <a href="https://github.com/huggingface/safetensors">safetensors</a> format.
@@ -141,43 +140,15 @@ public final class SafeTensors {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(entries, "entries");
         byte[] header = buildHeader(entries, metadata == null ? Map.of() : metadata);
-        Path target = path.toAbsolutePath();
-        Path dir = target.getParent();
-        String base = target.getFileName().toString();
-        Path tmp = null;
-        FileChannel ch = null;
-        for (int attempt = 0; ch == null; attempt++) {
-            tmp = dir.resolve("." + base + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
-            try {
-                ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            } catch (java.nio.file.FileAlreadyExistsException e) {
-                if (attempt > 100) {
-                    throw e;
-                }
+        AtomicFile.write(path, out -> {
+            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).array());
+            out.write(header);
+            WritableByteChannel channel = Channels.newChannel(out);
+            for (SafeTensorsEntry e : entries) {
+                ByteBuffer data = e.data();
+                while (data.hasRemaining()) channel.write(data);
             }
-        }
-        boolean moved = false;
-        try {
-            try (FileChannel out = ch) {
-                ByteBuffer prefix = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length);
-                writeFully(out, prefix.flip());
-                writeFully(out, ByteBuffer.wrap(header));
-                for (SafeTensorsEntry e : entries) {
-                    writeFully(out, e.data());
-                }
-                out.force(true);
-            }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            moved = true;
-        } finally {
-            if (!moved) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // best effort; the original failure is what matters
-                }
-            }
-        }
+        });
     }
 
     /** The padded JSON header bytes for {@code entries} and {@code metadata}, validating the arguments. */
@@ -409,12 +380,6 @@ public final class SafeTensors {
             }
         }
         return buf.flip();
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
-        while (buf.hasRemaining()) {
-            ch.write(buf);
-        }
     }
 
     private static SafeTensorsFormatException format(Path path, String problem) {

@@ -9,6 +9,7 @@ import dev.jacreg.data.DigitDataset;
 import dev.jacreg.data.Noise;
 import dev.jacreg.experiment.DataSource;
 import dev.jacreg.experiment.ExperimentConfig;
+import dev.jacreg.experiment.Formats;
 import dev.jacreg.experiment.ReportWriter;
 import dev.jacreg.io.ModelFiles;
 import dev.jacreg.io.SafeTensors;
@@ -136,7 +137,7 @@ final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
             double[][] accuracy = new double[nets.size()][levels.length];
             try (DeviceDataset test = new DeviceDataset(testSet, dtype)) {
                 for (int i = 0; i < levels.length; i++) {
-                    display.phase(String.format(Locale.ROOT, "noise %s (%d of %d)", ReportWriter.number(levels[i]), i + 1,
+                    display.phase(String.format(Locale.ROOT, "noise %s (%d of %d)", Formats.number(levels[i]), i + 1,
                             levels.length));
                     try (TensorScope level = TensorScope.open()) {
                         Torch.manualSeed(dataSeed + 1000 + i);  // the same noisy copy as in the experiment
@@ -157,7 +158,7 @@ final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
                 Loaded n = nets.get(k);
                 // One net: noise,accuracy. Two: the experiment's header (regularized first when the metadata tell).
                 columns.add(nets.size() == 1 ? "" : k == 0 ? "jacobian" : "reference");
-                String lambda = Double.isNaN(n.lambda()) ? "" : " (λ = " + ReportWriter.number(n.lambda()) + ")";
+                String lambda = Double.isNaN(n.lambda()) ? "" : " (λ = " + Formats.number(n.lambda()) + ")";
                 labels.add(pair ? (k == 0 ? ReportWriter.JACOBIAN_LABEL : ReportWriter.REFERENCE_LABEL) + lambda
                         : n.stem() + lambda);
             }

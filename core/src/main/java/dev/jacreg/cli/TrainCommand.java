@@ -8,6 +8,7 @@ import dev.jacreg.data.DigitDataset;
 import dev.jacreg.experiment.Experiment;
 import dev.jacreg.experiment.ExperimentConfig;
 import dev.jacreg.experiment.ExperimentListener;
+import dev.jacreg.experiment.Formats;
 import dev.jacreg.experiment.ReportWriter;
 import dev.jacreg.nn.Sequential;
 import dev.jacreg.train.Evaluator;
@@ -105,7 +106,7 @@ final class TrainCommand implements Callable<Integer>, JacregCli.Verbose {
                 Path weights = config.out().resolve(net + ReportWriter.WEIGHTS_SUFFIX);
                 Map<String, String> metadata = new java.util.LinkedHashMap<>(ReportWriter.weightsMetadata(net, config,
                         config.penalty().lambda(), result, Torch.version(), config.data().describe()));
-                metadata.put("clean_test_accuracy", ReportWriter.number(accuracy));
+                metadata.put("clean_test_accuracy", Formats.number(accuracy));
                 ReportWriter.saveWeights(model, weights, metadata);
 
                 int perEpoch = Math.max(1, result.plannedIterations() / config.training().epochs());

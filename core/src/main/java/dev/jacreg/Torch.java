@@ -115,7 +115,7 @@ public final class Torch {
         if (count == 0) {
             throw new TorchException("CUDA device " + device + " was requested (-Djacreg.device / JACREG_DEVICE), but the "
                     + "loaded libtorch " + version() + " (shim " + libraryPath() + ") has no CUDA support or sees no GPU. "
-                    + "Build the shim against a CUDA libtorch (make native LIBTORCH=/path/to/libtorch) or use cpu.");
+                    + "Build the shim against a CUDA libtorch (make build LIBTORCH=/path/to/libtorch) or use cpu.");
         }
         if (device.index() >= count) {
             throw new TorchException("CUDA device " + device + " was requested but only " + count + " device(s) exist");

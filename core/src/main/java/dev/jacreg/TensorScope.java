@@ -67,12 +67,6 @@ public final class TensorScope implements AutoCloseable {
         return tensor;
     }
 
-    /** {@link #keep(Tensor)} for several tensors. */
-    public <T extends Iterable<Tensor>> T keepAll(T tensors) {
-        for (Tensor tensor : tensors) if (tensor != null) keep(tensor);
-        return tensors;
-    }
-
     /** Number of tensors this scope still owns and will close. */
     public int ownedCount() {
         int count = 0;

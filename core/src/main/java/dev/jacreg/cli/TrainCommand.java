@@ -92,8 +92,8 @@ final class TrainCommand implements Callable<Integer>, JacregCli.Verbose {
             Tensor mean = train.meanImage();
             try (Sequential model = new Experiment(config, ExperimentListener.SILENT, cli.stopRequested)
                     .createNetwork(mean, trainSet.height(), trainSet.width(), seed)) {
-                boolean penalized = config.penalty().lambda() > 0;
-                RegularizedLoss loss = penalized ? new RegularizedLoss(config.penalty()) : RegularizedLoss.plain();
+                RegularizedLoss loss = new RegularizedLoss(config.penalty());  // builds no penalty graph at lambda 0
+                boolean penalized = loss.penalized();
                 display.phase("training " + net + (penalized ? " (Jacobian penalty, lambda " + config.penalty().lambda() + ")"
                         : " (no penalty)"));
                 TrainingResult result = new Trainer(config.training(), loss)

@@ -1,6 +1,7 @@
 package dev.jacreg.train;
 
 import dev.jacreg.Autograd;
+import dev.jacreg.DType;
 import dev.jacreg.Functional;
 import dev.jacreg.Tensor;
 import dev.jacreg.TensorScope;
@@ -41,7 +42,7 @@ public final class Evaluator {
     public static double accuracy(Module model, Tensor images, Tensor labels, int chunk) {
         try (TensorScope scope = TensorScope.open()) {
             Tensor correct = predict(model, images, chunk).eq(labels);
-            return correct.to(dev.jacreg.DType.FLOAT64).mean().item();
+            return correct.to(DType.FLOAT64).mean().item();
         }
     }
 

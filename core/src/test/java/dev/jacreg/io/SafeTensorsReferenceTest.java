@@ -7,20 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Assumptions;
+import dev.jacreg.train.PenaltyReference;
 import org.junit.jupiter.api.Test;
 
-/** Reads the float64 reference written by Python's safetensors library. */
+/** Reads the float64 reference written by bench/python/make_reference.py (Python's safetensors layout). */
 class SafeTensorsReferenceTest {
-    static Path reference() {
-        Path dir = Path.of(System.getProperty("jacreg.testdata", "../../shared/testdata"));
-        return dir.toAbsolutePath().normalize().resolve("penalty-reference.safetensors");
+    static Path reference() throws IOException {
+        return PenaltyReference.path();
     }
 
     @Test
     void readsPythonWrittenFile() throws IOException {
         Path ref = reference();
-        Assumptions.assumeTrue(Files.exists(ref), "reference file not found: " + ref);
         SafeTensorsFile file = SafeTensors.read(ref);
 
         assertArrayEquals(new long[] {4, 1, 28, 28}, file.require("input.x", SafeTensorsDType.F64, 4, 1, 28, 28).shape());

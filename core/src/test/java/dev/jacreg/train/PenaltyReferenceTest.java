@@ -14,8 +14,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -23,21 +21,15 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * The seed network's loss, penalty and every parameter gradient against the independent PyTorch
- * reference in shared/testdata/penalty-reference.safetensors (float64), read through jacreg's own
- * safetensors reader.
+ * reference {@code penalty-reference.safetensors} (float64, a test resource beside this class, made by
+ * bench/python/make_reference.py), read through jacreg's own safetensors reader.
  */
 class PenaltyReferenceTest {
     static SafeTensorsFile reference;
 
     @BeforeAll
     static void load() throws IOException {
-        Path file = Path.of(System.getProperty("jacreg.testdata", "../../shared/testdata"), "penalty-reference.safetensors");
-        if (!Files.exists(file)) {
-            // CI lays shared/ beside the clone; only a checkout without it may skip.
-            assertNotEquals("true", System.getenv("CI"), "reference file missing in CI: " + file);
-            org.junit.jupiter.api.Assumptions.abort("reference file not found: " + file);
-        }
-        reference = SafeTensors.read(file);
+        reference = SafeTensors.read(PenaltyReference.path());
     }
 
     static Tensor ref(String name) {

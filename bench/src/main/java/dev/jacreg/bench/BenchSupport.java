@@ -39,7 +39,7 @@ final class BenchSupport {
         return Torch.numThreads();
     }
 
-    /** The reference network (SEED.md §3) on a given mean image, float32, owned by the caller. */
+    /** The reference network (docs/experiment.md §3) on a given mean image, float32, owned by the caller. */
     static Sequential seedNetwork(Tensor meanImage) {
         return SeedNetwork.create(meanImage, IMG, IMG, DType.FLOAT32);
     }

@@ -17,7 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
-/** The option groups the commands share (picocli mixins); defaults are SEED.md's ({@link ExperimentConfig#reference()}). */
+/** The option groups the commands share (picocli mixins); defaults are docs/experiment.md's ({@link ExperimentConfig#reference()}). */
 final class Options {
     static final ExperimentConfig REFERENCE = ExperimentConfig.reference();
 

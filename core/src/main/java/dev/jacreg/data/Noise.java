@@ -3,7 +3,7 @@ package dev.jacreg.data;
 import dev.jacreg.Tensor;
 
 /**
- * Pixel-replacement noise (SEED.md §2): every pixel independently, with probability p, is replaced
+ * Pixel-replacement noise (docs/experiment.md §2): every pixel independently, with probability p, is replaced
  * by a fresh value uniform on [0, 1]. Draws from libtorch's default generator (seed it first).
  */
 public final class Noise {

@@ -20,7 +20,7 @@ import java.nio.file.Path;
 import java.util.function.BooleanSupplier;
 
 /**
- * The whole reference experiment (SEED.md): train a Jacobian-regularized and a reference network of
+ * The whole reference experiment (docs/experiment.md): train a Jacobian-regularized and a reference network of
  * the same architecture from the same initial weights, then compare them under growing pixel noise.
  * The trained networks are returned for saving or further use; callers close them.
  */

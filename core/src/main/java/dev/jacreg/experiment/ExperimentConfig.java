@@ -8,7 +8,7 @@ import dev.jacreg.train.TrainingConfig;
 import java.nio.file.Path;
 
 /**
- * Every setting of the experiment; {@link #reference()} is SEED.md's.
+ * Every setting of the experiment; {@link #reference()} is docs/experiment.md's.
  *
  * @param training     loop settings shared by both networks
  * @param penalty      the regularized network's penalty (the reference network uses none)

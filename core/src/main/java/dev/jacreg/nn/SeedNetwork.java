@@ -4,7 +4,7 @@ import dev.jacreg.DType;
 import dev.jacreg.Tensor;
 
 /**
- * The network of the reference experiment (SEED.md §3): mean-image subtraction, conv 5×5×20 (no
+ * The network of the reference experiment (docs/experiment.md §3): mean-image subtraction, conv 5×5×20 (no
  * padding) + BN + ReLU, two conv 3×3×20 (padding 1) + BN + ReLU, fully connected 11,520 → 10. It
  * returns logits; the loss applies the softmax, so the penalty can target either.
  */

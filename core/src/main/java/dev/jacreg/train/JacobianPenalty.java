@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The Jacobian penalty R ≈ ‖∂Y/∂X‖²_F per sample (SEED.md §4), for a batch output Y (B×C) of an
+ * The Jacobian penalty R ≈ ‖∂Y/∂X‖²_F per sample (docs/experiment.md §4), for a batch output Y (B×C) of an
  * input X (B×…) that requires grad. With n random unit directions v (one per sample):
  * <pre>  s = Σ v·Y,  G = ∂s/∂X (create_graph),  R = C·Σ G² / (n·B)</pre>
  * Because E[v vᵀ] = I/C for v uniform on the unit sphere, R is an unbiased estimate of the squared

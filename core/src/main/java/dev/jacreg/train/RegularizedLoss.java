@@ -7,7 +7,7 @@ import dev.jacreg.nn.Module;
 import java.util.List;
 
 /**
- * Cross-entropy of the softmax output plus the weighted Jacobian penalty (SEED.md §4):
+ * Cross-entropy of the softmax output plus the weighted Jacobian penalty (docs/experiment.md §4):
  * total = CE + (λ/2)·R, CE = −(1/B) Σ T·log Z. With λ = 0 (the reference network) no penalty
  * graph is built at all.
  */

@@ -12,7 +12,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
- * The custom training loop of SEED.md §5: each epoch reshuffles the training set, takes full
+ * The custom training loop of docs/experiment.md §5: each epoch reshuffles the training set, takes full
  * mini-batches (the last partial one is dropped), computes the (regularized) loss, backpropagates and
  * applies SGD with momentum. Every iteration's loss is recorded and reported; a stop request ends the
  * run after the current iteration and keeps what was trained.

@@ -1,7 +1,7 @@
 package dev.jacreg.train;
 
 /**
- * Loop settings (SEED.md §5): epochs, mini-batch size, SGDM learning rate and momentum, and the seed
+ * Loop settings (docs/experiment.md §5): epochs, mini-batch size, SGDM learning rate and momentum, and the seed
  * of libtorch's generator (shuffles, initial weights when the caller seeds before building, penalty
  * directions).
  */

@@ -1,44 +1,50 @@
 package dev.jacreg.data;
 
 import java.awt.BasicStroke;
-import java.awt.Font;
 import java.awt.Shape;
-import java.awt.font.FontRenderContext;
 import java.awt.geom.AffineTransform;
 import java.awt.geom.Ellipse2D;
 import java.awt.geom.Path2D;
 import java.awt.geom.Rectangle2D;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The outlines of the digits 0-9 in several "fonts", normalised so that each outline is centred on
+ * The outlines of the digits 0-9 in several fonts, normalised so that each outline is centred on
  * the origin and its larger side is 1. The renderer then only has to rotate, scale and fill them.
  *
- * <p>Outlines are computed once and shared by all threads (they are only read afterwards).
- * Fonts come from the JDK's logical families, which exist on every JDK; the hand-made
- * pen-stroke digits are always included too, and are all that is left if the platform has no
- * usable fonts at all (e.g. a minimal container without fontconfig), so generation never fails.
+ * <p>The font outlines are shipped with jacreg ({@code digit-outlines.txt}, exported from Debian's
+ * fonts-urw-base35 by {@code tools/DigitOutlineExport.java}) rather than read from the fonts a system
+ * happens to have: the JDK's logical fonts map to different physical fonts on different machines, so a
+ * seed would not give the same images everywhere. Hand-made pen-stroke digits are added to them.
+ * Outlines are parsed once and shared by all threads (they are only read afterwards).
  */
 final class DigitGlyphs {
 
-    /** Logical families guaranteed by the JDK (their physical fonts vary by platform). */
-    static final List<String> FONT_FAMILIES = List.of("Serif", "SansSerif", "Monospaced", "Dialog", "DialogInput");
-
-    static final List<Integer> FONT_STYLES = List.of(Font.PLAIN, Font.BOLD, Font.ITALIC, Font.BOLD | Font.ITALIC);
+    /** The shipped outlines, a classpath resource next to this class. */
+    static final String OUTLINES_RESOURCE = "digit-outlines.txt";
 
     /** Width of the hand-made pen strokes relative to the digit height. */
     private static final float PEN_WIDTH = 0.11f;
 
-    /** One font: the ten digit outlines, indexed by digit. */
+    /** One font: the ten digit outlines, indexed by digit; bold for the heavy weights (Bold, Demi). */
     record Glyphs(String name, Shape[] digits) {
+        boolean bold() {
+            return name.contains("Bold") || name.contains("Demi");
+        }
     }
 
     private DigitGlyphs() {
     }
 
-    /** All available fonts (JDK fonts that rendered, then the pen-stroke digits). */
+    /** All fonts: the shipped font outlines, then the pen-stroke digits. */
     static List<Glyphs> all() {
         return Holder.ALL;
     }
@@ -54,31 +60,61 @@ final class DigitGlyphs {
         return Collections.unmodifiableList(result);
     }
 
-    /** Outlines from the JDK's logical fonts; fonts that fail or draw nothing are skipped. */
+    /** The shipped font outlines, in file order. */
     static List<Glyphs> fontGlyphs() {
-        List<Glyphs> result = new ArrayList<>();
-        // Identity transform, antialiased, fractional metrics: no display or Toolkit needed (headless-safe).
-        FontRenderContext frc = new FontRenderContext(null, true, true);
-        for (String family : FONT_FAMILIES) {
-            for (int style : FONT_STYLES) {
-                try {
-                    Font font = new Font(family, style, 100);
-                    Shape[] digits = new Shape[10];
-                    boolean ok = true;
-                    for (int d = 0; d < 10 && ok; d++) {
-                        Shape outline = font.createGlyphVector(frc, Integer.toString(d)).getOutline();
-                        digits[d] = normalise(outline);
-                        ok = digits[d] != null;
+        try (InputStream in = DigitGlyphs.class.getResourceAsStream(OUTLINES_RESOURCE)) {
+            if (in == null) throw new IllegalStateException("resource " + OUTLINES_RESOURCE + " is missing from the jar");
+            return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + OUTLINES_RESOURCE, e);
+        }
+    }
+
+    /** Parses the outline format written by tools/DigitOutlineExport.java (see there). */
+    static List<Glyphs> parse(String text) {
+        Map<String, Shape[]> fonts = new LinkedHashMap<>();
+        String[] lines = text.split("\n");
+        for (int n = 0; n < lines.length; n++) {
+            String line = lines[n].strip();
+            if (line.isEmpty() || line.startsWith("#")) continue;
+            String[] t = line.split(" ");
+            try {
+                int digit = Integer.parseInt(t[1]);
+                Path2D.Double path = new Path2D.Double(switch (t[2]) {
+                    case "nonzero" -> Path2D.WIND_NON_ZERO;
+                    case "evenodd" -> Path2D.WIND_EVEN_ODD;
+                    default -> throw new IllegalArgumentException("winding rule " + t[2]);
+                });
+                int i = 3;
+                while (i < t.length) {
+                    switch (t[i++]) {
+                        case "M" -> path.moveTo(num(t[i++]), num(t[i++]));
+                        case "L" -> path.lineTo(num(t[i++]), num(t[i++]));
+                        case "Q" -> path.quadTo(num(t[i++]), num(t[i++]), num(t[i++]), num(t[i++]));
+                        case "C" -> path.curveTo(num(t[i++]), num(t[i++]), num(t[i++]), num(t[i++]), num(t[i++]), num(t[i++]));
+                        case "Z" -> path.closePath();
+                        default -> throw new IllegalArgumentException("path operator " + t[i - 1]);
                     }
-                    if (ok) {
-                        result.add(new Glyphs(family + "-" + styleName(style), digits));
-                    }
-                } catch (RuntimeException | Error e) {
-                    // A JDK without fonts (missing fontconfig/freetype) throws here; the pen digits remain.
                 }
+                Shape shape = normalise(path);
+                if (shape == null) throw new IllegalArgumentException("empty outline");
+                fonts.computeIfAbsent(t[0], k -> new Shape[10])[digit] = shape;
+            } catch (RuntimeException e) {
+                throw new IllegalStateException(OUTLINES_RESOURCE + " line " + (n + 1) + ": " + e.getMessage(), e);
             }
         }
+        List<Glyphs> result = new ArrayList<>();
+        fonts.forEach((name, digits) -> {
+            for (int d = 0; d < 10; d++) {
+                if (digits[d] == null) throw new IllegalStateException(OUTLINES_RESOURCE + ": font " + name + " lacks digit " + d);
+            }
+            result.add(new Glyphs(name, digits));
+        });
         return result;
+    }
+
+    private static double num(String s) {
+        return Double.parseDouble(s);
     }
 
     /** Simple pen-drawn digits, hand-made from lines, curves and ellipses (box 0.6 wide, 1 high). */
@@ -164,14 +200,5 @@ final class DigitGlyphs {
         t.translate(-b.getCenterX(), -b.getCenterY());
         // Path2D.Double copy: a plain geometric path that is safe to share read-only between threads.
         return new Path2D.Double(outline, t);
-    }
-
-    private static String styleName(int style) {
-        return switch (style) {
-            case Font.BOLD -> "Bold";
-            case Font.ITALIC -> "Italic";
-            case Font.BOLD | Font.ITALIC -> "BoldItalic";
-            default -> "Plain";
-        };
     }
 }

@@ -51,12 +51,16 @@ public final class SyntheticDigits {
      *     where it would push the digit out of the frame
      * @param maxExtraStrokePixels strokes thickened by a width uniform in [0, max] output pixels, so
      *     that thin and bold fonts both produce MNIST-like pen widths
+     * @param boldFonts whether the heavy font weights (Bold, Demi) are drawn from too
+     * @param minIntensity the digit's brightness is uniform in [min, 1] (1: always full white)
+     * @param maxBlurPixels a Gaussian blur with standard deviation uniform in [0, max] output pixels
+     *     softens each image (0: none)
      */
     public record Options(double maxRotationDegrees, double minScale, double maxScale, double maxShiftPixels,
-            double maxExtraStrokePixels) {
+            double maxExtraStrokePixels, boolean boldFonts, double minIntensity, double maxBlurPixels) {
 
         /** The experiment's setting: +-45 degrees, scale 0.85-1.15, shift +-2 px. */
-        public static final Options DEFAULT = new Options(45, 0.85, 1.15, 2, 0.6);
+        public static final Options DEFAULT = new Options(45, 0.85, 1.15, 2, 0.6, true, 1, 0);
 
         public Options {
             if (!(maxRotationDegrees >= 0 && maxRotationDegrees <= 180)) {
@@ -72,11 +76,18 @@ public final class SyntheticDigits {
             if (!(maxExtraStrokePixels >= 0 && maxExtraStrokePixels <= 4)) {
                 throw new IllegalArgumentException("maxExtraStrokePixels must be in [0,4]: " + maxExtraStrokePixels);
             }
+            if (!(minIntensity > 0 && minIntensity <= 1)) {
+                throw new IllegalArgumentException("minIntensity must be in (0,1]: " + minIntensity);
+            }
+            if (!(maxBlurPixels >= 0 && maxBlurPixels <= 3)) {
+                throw new IllegalArgumentException("maxBlurPixels must be in [0,3]: " + maxBlurPixels);
+            }
         }
 
         /** The default ranges with a different rotation limit (0 gives upright digits). */
         public Options withMaxRotationDegrees(double degrees) {
-            return new Options(degrees, minScale, maxScale, maxShiftPixels, maxExtraStrokePixels);
+            return new Options(degrees, minScale, maxScale, maxShiftPixels, maxExtraStrokePixels, boldFonts,
+                    minIntensity, maxBlurPixels);
         }
     }
 
@@ -89,7 +100,8 @@ public final class SyntheticDigits {
     }
 
     public static DigitDataset generate(int count, long seed, Options options) {
-        return generate(count, seed, options, DigitGlyphs.all());
+        List<DigitGlyphs.Glyphs> fonts = DigitGlyphs.all().stream().filter(f -> options.boldFonts() || !f.bold()).toList();
+        return generate(count, seed, options, fonts);
     }
 
     /**
@@ -167,6 +179,9 @@ public final class SyntheticDigits {
         double shiftX = uniformSymmetric(r, options.maxShiftPixels()) * SUPERSAMPLE;
         double shiftY = uniformSymmetric(r, options.maxShiftPixels()) * SUPERSAMPLE;
         float extraStroke = (float) (r.nextDouble() * options.maxExtraStrokePixels() * SUPERSAMPLE);
+        // Drawn only when their range is not a constant, so the default options keep their random stream.
+        double intensity = options.minIntensity() == 1 ? 1 : r.nextDouble(options.minIntensity(), 1);
+        double blur = options.maxBlurPixels() == 0 ? 0 : r.nextDouble() * options.maxBlurPixels();
 
         // Scale then rotate about the glyph centre (the normalised outline is centred on the origin).
         // Java2D's y axis points down, so a positive (counter-clockwise) angle is a negative rotation here.
@@ -204,7 +219,9 @@ public final class SyntheticDigits {
         } finally {
             g.dispose();
         }
-        downsample(((DataBufferByte) canvas.getRaster().getDataBuffer()).getData(), out, offset);
+        float[] image = downsample(((DataBufferByte) canvas.getRaster().getDataBuffer()).getData());
+        if (blur > 0) image = GaussianBlur.blur(image, SIZE, SIZE, blur);
+        quantise(image, intensity, out, offset);
         return angleDegrees;
     }
 
@@ -218,8 +235,9 @@ public final class SyntheticDigits {
         return Math.max(-room, Math.min(room, shift));
     }
 
-    /** Averages each 3x3 block of canvas bytes into one output pixel, quantised to k/255. */
-    private static void downsample(byte[] canvas, float[] out, int offset) {
+    /** Averages each 3x3 block of canvas bytes into one output pixel in [0, 1]. */
+    private static float[] downsample(byte[] canvas) {
+        float[] image = new float[SIZE * SIZE];
         for (int y = 0; y < SIZE; y++) {
             for (int x = 0; x < SIZE; x++) {
                 int sum = 0;
@@ -229,10 +247,18 @@ public final class SyntheticDigits {
                         sum += canvas[row + sx] & 0xFF;
                     }
                 }
-                int level = Math.round(sum / (float) (SUPERSAMPLE * SUPERSAMPLE));
-                // Same expression as the IDX reader, so values survive a write/read round trip bit for bit.
-                out[offset + y * SIZE + x] = level / 255f;
+                image[y * SIZE + x] = sum / (float) (SUPERSAMPLE * SUPERSAMPLE * 255);
             }
+        }
+        return image;
+    }
+
+    /** Scales by the digit's intensity and quantises to k/255, like MNIST's bytes. */
+    private static void quantise(float[] image, double intensity, float[] out, int offset) {
+        for (int i = 0; i < image.length; i++) {
+            int level = Math.round((float) (image[i] * intensity * 255));
+            // Same expression as the IDX reader, so values survive a write/read round trip bit for bit.
+            out[offset + i] = Math.min(255, level) / 255f;
         }
     }
 }

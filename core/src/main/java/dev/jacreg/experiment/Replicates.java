@@ -46,17 +46,17 @@ public final class Replicates {
     private final ExperimentConfig config;
     private final List<Long> seeds;
     private final int jobs;
-    private final boolean oneThreadEach;
+    private final int threadsEach;
     private final LongFunction<ExperimentListener> listeners;
     private final BooleanSupplier stopRequested;
 
     /**
      * @param config        the settings; its training seed is replaced by each of {@code seeds}
      * @param jobs          most replicates at a time (the pool has min(jobs, seeds) threads)
-     * @param oneThreadEach set libtorch's intra-op threads to 1 on each worker (off when the user chose a count)
+     * @param threadsEach   libtorch intra-op threads of each worker (1 keeps one core per replicate)
      * @param listeners     the listener of each replicate, by seed; called on that replicate's worker thread
      */
-    public Replicates(ExperimentConfig config, List<Long> seeds, int jobs, boolean oneThreadEach,
+    public Replicates(ExperimentConfig config, List<Long> seeds, int jobs, int threadsEach,
                       LongFunction<ExperimentListener> listeners, BooleanSupplier stopRequested) {
         if (seeds.isEmpty()) throw new IllegalArgumentException("at least one seed is needed");
         if (seeds.stream().distinct().count() != seeds.size()) throw new IllegalArgumentException("seeds repeat: " + seeds);
@@ -64,7 +64,8 @@ public final class Replicates {
         this.config = config;
         this.seeds = List.copyOf(seeds);
         this.jobs = Math.min(jobs, seeds.size());
-        this.oneThreadEach = oneThreadEach;
+        if (threadsEach < 1) throw new IllegalArgumentException("threads per replicate must be >= 1, got " + threadsEach);
+        this.threadsEach = threadsEach;
         this.listeners = listeners;
         this.stopRequested = stopRequested;
     }
@@ -120,7 +121,7 @@ public final class Replicates {
     /** One replicate on the current worker thread; null when skipped because of a stop request. */
     private Run runOne(long seed, DigitDataset[] sets, Finished finished) throws IOException {
         if (stopRequested.getAsBoolean()) return null;
-        if (oneThreadEach) Torch.setNumThreads(1);  // OpenMP keeps its thread count per calling thread
+        Torch.setNumThreads(threadsEach);  // OpenMP keeps its thread count per calling thread: set it on this one
         Experiment experiment = new Experiment(config.withSeed(seed), listeners.apply(seed), stopRequested);
         try (Experiment.Outcome outcome = experiment.run(sets)) {
             finished.accept(seed, outcome);

@@ -59,7 +59,7 @@ final class ReplicatedExperiment {
                     r.result().trainingJacobian().stoppedEarly() || r.result().trainingReference().stoppedEarly()
                             ? " (stopped early)" : "");
         }
-        out.printf(Locale.ROOT, "whole run %.1f s with %d replicates at a time%n", outcome.totalSeconds(), outcome.jobs());
+        out.printf(Locale.ROOT, "whole run %.1f s, %d at a time%n", outcome.totalSeconds(), outcome.jobs());
         out.println("wrote " + files.size() + " files and " + s.count() + " seed-S/ folders to " + dir.toAbsolutePath()
                 + "; open " + dir.resolve(ReportWriter.REPORT_MD));
         out.flush();

@@ -4,6 +4,7 @@
 #   make test               native shim + every test
 #   make bench              JMH benchmarks          make compare   Java vs C++ vs Python table
 #   make native             only the shim           make bindings  regenerate bindings/ with jextract
+#   make fashion-mnist      Debian's dataset-fashion-mnist (make run installs it when ARGS mention fashion-mnist)
 #
 # Variables: LIBTORCH=DIR (official libtorch distribution or pip torch/ folder; default Debian's
 # libtorch-dev), JAVA_HOME (a JDK >= 22; found under /usr/lib/jvm otherwise), JEXTRACT=path.
@@ -57,10 +58,10 @@ JAVA_SOURCES := $(shell find $(ROOT)/bindings/src $(ROOT)/core/src/main $(ROOT)/
 # Bench baselines
 CPP_BENCH := $(ROOT)/bench/build/step_bench
 
-.PHONY: help setup check-jdk deps native build test run bench compare bindings clean
+.PHONY: help setup check-jdk deps native build test run bench compare bindings clean fashion-mnist
 
 help:
-	@sed -n '1,11p' $(lastword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+	@sed -n '1,12p' $(lastword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
 
 check-jdk:
 	@if [ -z "$(JDK)" ]; then \
@@ -112,7 +113,17 @@ $(CORE_JAR): $(JAVA_SOURCES)
 test: setup
 	cd $(ROOT) && $(JAVA_ENV) mvn -B -ntp -Dstyle.color=never install
 
-run: build
+# --data fashion-mnist reads these files; the package is installed only when asked for.
+FASHION_MNIST_FILES := $(foreach f,train-images-idx3 train-labels-idx1 t10k-images-idx3 t10k-labels-idx1,/usr/share/datasets/fashion-mnist/$(f)-ubyte.gz)
+fashion-mnist:
+	@missing=""; for f in $(FASHION_MNIST_FILES); do [ -f "$$f" ] || missing=y; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: dataset-fashion-mnist"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends dataset-fashion-mnist; \
+	fi
+
+run: build $(if $(findstring fashion-mnist,$(ARGS)),fashion-mnist)
 	$(ROOT)/bin/jacreg $(or $(ARGS),experiment)
 
 bench: build

@@ -3,12 +3,12 @@ package dev.jacreg.cli;
 import dev.jacreg.DType;
 import dev.jacreg.Tensor;
 import dev.jacreg.TensorScope;
-import dev.jacreg.Torch;
 import dev.jacreg.data.DeviceDataset;
 import dev.jacreg.data.DigitDataset;
 import dev.jacreg.data.Noise;
 import dev.jacreg.experiment.DataSource;
 import dev.jacreg.experiment.ExperimentConfig;
+import dev.jacreg.experiment.ExperimentRandom;
 import dev.jacreg.experiment.Formats;
 import dev.jacreg.experiment.ReportWriter;
 import dev.jacreg.io.ModelFiles;
@@ -66,8 +66,12 @@ final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
     Path out = Options.REFERENCE.out();
 
     @Option(names = "--seed", paramLabel = "N",
-            description = "Seed of the synthetic data and the noise (default: the first model's training seed, else 0).")
+            description = "Seed of the noise (default: the first model's training seed, else 0).")
     Long seed;
+
+    @Option(names = "--data-seed", paramLabel = "N",
+            description = "Seed of the synthetic data (default: the first model's data seed, else its training seed).")
+    Long dataSeedOption;
 
     @Option(names = "--noise-levels", paramLabel = "P", split = ",",
             description = "Noise proportions, each in [0, 1] (default: 0,0.05,...,0.5).")
@@ -116,7 +120,10 @@ final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
         if (evalChunk < 1) throw new UsageException("--eval-chunk must be >= 1, got " + evalChunk);
         // The first file's metadata supplies the defaults; reading it also rejects a corrupt file early.
         Map<String, String> firstMetadata = SafeTensors.read(models.get(0)).metadata();
-        long dataSeed = seed != null ? seed : parseLong(firstMetadata.get("seed"), 0);
+        long noiseSeed = seed != null ? seed : parseLong(firstMetadata.get("seed"), 0);
+        // Files written before data and training seeds were separate have only "seed", which drove both.
+        long dataSeed = dataSeedOption != null ? dataSeedOption
+                : parseLong(firstMetadata.get("data_seed"), parseLong(firstMetadata.get("seed"), 0));
         String dataSpec = data != null ? data : firstMetadata.getOrDefault("data", "synthetic");
         DataSource source = Options.dataSource(dataSpec, runtime.cacheDir);
         Options.prepareOut(out);
@@ -140,8 +147,8 @@ final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
                     display.phase(String.format(Locale.ROOT, "noise %s (%d of %d)", Formats.number(levels[i]), i + 1,
                             levels.length));
                     try (TensorScope level = TensorScope.open()) {
-                        Torch.manualSeed(dataSeed + 1000 + i);  // the same noisy copy as in the experiment
-                        Tensor noisy = Noise.replacePixels(test.images(), levels[i]);
+                        // the same noisy copy as in the experiment
+                        Tensor noisy = Noise.replacePixels(test.images(), levels[i], ExperimentRandom.noise(noiseSeed, i));
                         for (int k = 0; k < nets.size(); k++) {
                             Loaded n = nets.get(k);
                             Tensor input = n.dtype() == dtype ? noisy : noisy.to(n.dtype());

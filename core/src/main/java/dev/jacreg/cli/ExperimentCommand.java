@@ -3,6 +3,8 @@ package dev.jacreg.cli;
 import dev.jacreg.experiment.Experiment;
 import dev.jacreg.experiment.ExperimentConfig;
 import dev.jacreg.experiment.ExperimentResult;
+import dev.jacreg.experiment.ReplicateReport;
+import dev.jacreg.experiment.Replicates;
 import dev.jacreg.experiment.ReportWriter;
 import dev.jacreg.train.TrainingResult;
 import picocli.CommandLine.Command;
@@ -38,6 +40,12 @@ import java.util.concurrent.Callable;
                 "                          predictions of both nets",
                 "  jacobian.safetensors,   the trained weights, with the settings as metadata",
                 "  reference.safetensors",
+                "  replicates.csv          seed,noise,accuracy_jacobian,accuracy_reference",
+                "  jacobian-norms.csv      seed,norm_jacobian,norm_reference",
+                "",
+                "With --replicates N (or --seeds) > 1, N pairs are trained, --jobs at a time, and --out gets report.md "
+                        + "with means and 95 % confidence intervals, accuracy.png with bands, accuracy-summary.csv, "
+                        + "the two tables above, and each seed's full report in seed-S/.",
                 "",
                 "The defaults reproduce the reference: 15 epochs of 156 mini-batches of 32 images on 5,000 synthetic "
                         + "digits, lambda 1, noise 0 to 0.5. That takes a while on a CPU; try --epochs 1 or "
@@ -59,6 +67,9 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
     double[] noiseLevels;
 
     @Mixin
+    ReplicateOptions replicates;
+
+    @Mixin
     Options.Compute compute;
 
     @Mixin
@@ -71,14 +82,20 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
 
     @Override
     public Integer call() throws Exception {
-        ExperimentConfig config = Options.config(training, data, compute, runtime, noiseLevels);
+        List<Long> seeds = replicates.seeds(data.seed);
+        ExperimentConfig config = Options.config(training, data, compute, runtime, noiseLevels).withSeed(seeds.get(0));
         Options.prepareOut(config.out());  // fail now, not after an hour of training
         runtime.apply();
+        if (seeds.size() > 1) {
+            return ReplicatedExperiment.run(cli, config, seeds, replicates.jobs, runtime.threads == null ? 1 : runtime.threads);
+        }
         ProgressDisplay display = ProgressDisplay.forTerminal(cli.err);
         Experiment experiment = new Experiment(config, display, cli.stopRequested);
         try (Experiment.Outcome outcome = experiment.run()) {
             display.phase("writing the report to " + config.out().toAbsolutePath());
-            List<Path> files = new ReportWriter(config.out()).write(outcome);
+            List<Path> files = new java.util.ArrayList<>(new ReportWriter(config.out()).write(outcome));
+            files.addAll(ReplicateReport.writeTables(config.out(), List.of(new Replicates.Run(config.training().seed(),
+                    outcome.result()))));
             printSummary(cli.out, outcome.result(), config.out(), files);
         }
         return JacregCli.OK;

@@ -84,16 +84,24 @@ final class Options {
                 "  cached in --cache-dir;",
                 "synthetic:TRAIN,TEST: other set sizes;",
                 "idx:DIR: a folder of MNIST-format IDX files",
-                "  (train-images-idx3-ubyte[.gz] etc.)."})
+                "  (train-images-idx3-ubyte[.gz] etc.);",
+                "fashion-mnist[:TRAIN,TEST]: the first 5,000",
+                "  (or TRAIN, TEST) images of Fashion-MNIST",
+                "  from Debian's dataset-fashion-mnist",
+                "  (make fashion-mnist installs it)."})
         String data = "synthetic";
 
         @Option(names = "--out", paramLabel = "DIR", description = "Output folder, created if needed (default: ${DEFAULT-VALUE}).")
         Path out = REFERENCE.out();
 
         @Option(names = "--seed", paramLabel = "N",
-                description = "Seed of the synthetic data, initial weights, shuffling, penalty directions and noise "
+                description = "Seed of the initial weights, shuffling, penalty directions and noise "
                         + "(default: ${DEFAULT-VALUE}).")
         long seed = REFERENCE.training().seed();
+
+        @Option(names = "--data-seed", paramLabel = "N",
+                description = "Seed of the synthetic data, the same for every --seed (default: ${DEFAULT-VALUE}).")
+        long dataSeed = 0;
     }
 
     /** Inference batches, element type. */
@@ -173,7 +181,7 @@ final class Options {
         JacobianPenalty penalty = new JacobianPenalty(t.lambda, t.projections, t.target.value);
         return new ExperimentConfig(training, penalty, dataSource(d.data, r.cacheDir), d.out,
                 noiseLevels == null ? REFERENCE.noiseLevels() : noiseLevels, REFERENCE.exampleNoise(), c.evalChunk,
-                c.dtype.dtype);
+                c.dtype.dtype, d.dataSeed);
     }
 
     static String lower(Enum<?> e) {

@@ -6,6 +6,7 @@ import dev.jacreg.Torch;
 import dev.jacreg.data.DeviceDataset;
 import dev.jacreg.data.DigitDataset;
 import dev.jacreg.experiment.Experiment;
+import dev.jacreg.experiment.ExperimentRandom;
 import dev.jacreg.experiment.ExperimentConfig;
 import dev.jacreg.experiment.ExperimentListener;
 import dev.jacreg.experiment.Formats;
@@ -83,7 +84,7 @@ final class TrainCommand implements Callable<Integer>, JacregCli.Verbose {
         ProgressDisplay display = ProgressDisplay.forTerminal(cli.err);
         long seed = config.training().seed();
         display.phase("loading " + config.data().describe());
-        DigitDataset[] sets = config.data().load(seed);
+        DigitDataset[] sets = config.data().load(config.dataSeed());
         DigitDataset trainSet = sets[0], testSet = sets[1];
 
         try (DeviceDataset train = new DeviceDataset(trainSet, config.dtype());
@@ -96,7 +97,7 @@ final class TrainCommand implements Callable<Integer>, JacregCli.Verbose {
                 boolean penalized = loss.penalized();
                 display.phase("training " + net + (penalized ? " (Jacobian penalty, lambda " + config.penalty().lambda() + ")"
                         : " (no penalty)"));
-                TrainingResult result = new Trainer(config.training(), loss)
+                TrainingResult result = new Trainer(config.training(), loss, ExperimentRandom.training(seed))  // as the experiment
                         .train(model, train, p -> display.iteration(net, p), cli.stopRequested);
                 display.trainingEnded(net, result);
 

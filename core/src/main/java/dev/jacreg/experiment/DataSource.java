@@ -1,6 +1,7 @@
 package dev.jacreg.experiment;
 
 import dev.jacreg.data.DigitDataset;
+import dev.jacreg.data.FashionMnist;
 import dev.jacreg.data.Idx;
 import dev.jacreg.data.SyntheticDigitCache;
 
@@ -45,6 +46,23 @@ public sealed interface DataSource {
         }
     }
 
+    /** The first TRAIN and TEST images of Fashion-MNIST from Debian's dataset-fashion-mnist; the seed is unused. */
+    record FashionMnistFiles(int trainCount, int testCount, Path dir) implements DataSource {
+        public FashionMnistFiles {
+            if (trainCount < 1 || testCount < 1) throw new IllegalArgumentException("Fashion-MNIST set sizes must be >= 1");
+        }
+
+        @Override
+        public DigitDataset[] load(long seed) throws IOException {
+            return FashionMnist.load(dir, trainCount, testCount);
+        }
+
+        @Override
+        public String describe() {
+            return "Fashion-MNIST (first " + trainCount + " train + " + testCount + " test, " + dir + ")";
+        }
+    }
+
     /** The default cache folder: $XDG_CACHE_HOME/jacreg, else ~/.cache/jacreg. */
     static Path defaultCacheDir() {
         String xdg = System.getenv("XDG_CACHE_HOME");
@@ -66,7 +84,28 @@ public sealed interface DataSource {
             }
             throw new IllegalArgumentException("bad data source '" + text + "': use synthetic:TRAIN,TEST, e.g. synthetic:5000,5000");
         }
+        if (text.equals("fashion-mnist")) return new FashionMnistFiles(5000, 5000, FashionMnist.DEFAULT_DIR);
+        if (text.startsWith("fashion-mnist:")) {
+            int[] counts = counts(text.substring("fashion-mnist:".length()));
+            if (counts == null) {
+                throw new IllegalArgumentException("bad data source '" + text
+                        + "': use fashion-mnist:TRAIN,TEST, e.g. fashion-mnist:5000,5000");
+            }
+            return new FashionMnistFiles(counts[0], counts[1], FashionMnist.DEFAULT_DIR);
+        }
         if (text.startsWith("idx:") && text.length() > 4) return new IdxDirectory(Path.of(text.substring(4)));
-        throw new IllegalArgumentException("unknown data source '" + text + "': use synthetic, synthetic:TRAIN,TEST or idx:DIR");
+        throw new IllegalArgumentException("unknown data source '" + text + "': use synthetic, synthetic:TRAIN,TEST, "
+                + "fashion-mnist[:TRAIN,TEST] or idx:DIR");
+    }
+
+    /** "TRAIN,TEST" as two ints, or null. */
+    private static int[] counts(String text) {
+        String[] parts = text.split(",");
+        if (parts.length != 2) return null;
+        try {
+            return new int[]{Integer.parseInt(parts[0].trim()), Integer.parseInt(parts[1].trim())};
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 }

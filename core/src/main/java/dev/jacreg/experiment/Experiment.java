@@ -1,6 +1,7 @@
 package dev.jacreg.experiment;
 
 import dev.jacreg.Device;
+import dev.jacreg.RandomStream;
 import dev.jacreg.Tensor;
 import dev.jacreg.TensorScope;
 import dev.jacreg.Torch;
@@ -49,9 +50,21 @@ public final class Experiment {
 
     public Outcome run() throws IOException {
         long start = System.nanoTime();
-        long seed = config.training().seed();
         listener.phase("loading " + config.data().describe());
-        DigitDataset[] sets = config.data().load(seed);
+        return run(config.data().load(config.dataSeed()), start);
+    }
+
+    /**
+     * Runs on data loaded by the caller ({train, test}), e.g. shared by concurrent replicates. All randomness
+     * comes from {@link ExperimentRandom} streams of the training seed, so the outcome does not depend on the
+     * thread or on other experiments running meanwhile.
+     */
+    public Outcome run(DigitDataset[] sets) {
+        return run(sets, System.nanoTime());
+    }
+
+    private Outcome run(DigitDataset[] sets, long start) {
+        long seed = config.training().seed();
         DigitDataset trainSet = sets[0], testSet = sets[1];
         int height = trainSet.height(), width = trainSet.width();
 
@@ -79,8 +92,8 @@ public final class Experiment {
                 double[] accJacobian = new double[levels.length], accReference = new double[levels.length];
                 for (int i = 0; i < levels.length; i++) {
                     try (TensorScope level = TensorScope.open()) {
-                        Torch.manualSeed(seed + 1000 + i);  // a fresh, repeatable noisy copy per level, shared by both nets
-                        Tensor noisy = Noise.replacePixels(test.images(), levels[i]);
+                        // a fresh, repeatable noisy copy per level, shared by both nets
+                        Tensor noisy = Noise.replacePixels(test.images(), levels[i], ExperimentRandom.noise(seed, i));
                         accJacobian[i] = Evaluator.accuracy(jacobianNet, noisy, test.labels(), config.evalChunk());
                         accReference[i] = Evaluator.accuracy(referenceNet, noisy, test.labels(), config.evalChunk());
                     }
@@ -111,12 +124,11 @@ public final class Experiment {
 
     /** A seed network whose initial weights depend only on the seed. */
     public Sequential createNetwork(Tensor mean, int height, int width, long seed) {
-        Torch.manualSeed(seed);
-        return SeedNetwork.create(mean, height, width, config.dtype());
+        return SeedNetwork.create(mean, height, width, config.dtype(), ExperimentRandom.init(seed));
     }
 
     private TrainingResult train(String name, Sequential net, RegularizedLoss loss, DeviceDataset data) {
-        Trainer trainer = new Trainer(config.training(), loss);
+        Trainer trainer = new Trainer(config.training(), loss, ExperimentRandom.training(config.training().seed()));
         TrainingResult result = trainer.train(net, data, progress -> listener.iteration(name, progress), stopRequested);
         listener.trainingEnded(name, result);
         return result;
@@ -137,8 +149,7 @@ public final class Experiment {
         double noise = config.exampleNoise();
         try (TensorScope scope = TensorScope.open()) {
             Tensor clean = test.images().narrow(0, 0, 1);
-            Torch.manualSeed(seed + 2000);
-            Tensor noisy = Noise.replacePixels(clean, noise);
+            Tensor noisy = Noise.replacePixels(clean, noise, ExperimentRandom.example(seed));
             Tensor both = Tensor.cat(java.util.List.of(clean, noisy), 0);
             long[] jacobian = Evaluator.predict(jacobianNet, both, 2).toLongArray();
             long[] reference = Evaluator.predict(referenceNet, both, 2).toLongArray();
@@ -152,10 +163,10 @@ public final class Experiment {
         int count = Math.min(16, trainSet.count());
         double noise = 0.1;
         try (TensorScope scope = TensorScope.open()) {
-            Torch.manualSeed(seed + 3000);
-            Tensor picks = Tensor.randperm(trainSet.count()).narrow(0, 0, count);
+            RandomStream random = ExperimentRandom.preview(seed);
+            Tensor picks = random.permutation(trainSet.count()).narrow(0, 0, count);
             Tensor clean = train.images().indexSelect(0, picks);
-            Tensor noisy = Noise.replacePixels(clean, noise);
+            Tensor noisy = Noise.replacePixels(clean, noise, random);
             return new ExperimentResult.Preview(clean.toFloatArray(), noisy.toFloatArray(), count, trainSet.height(),
                     trainSet.width(), noise);
         }

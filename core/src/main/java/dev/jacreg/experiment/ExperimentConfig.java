@@ -18,9 +18,11 @@ import java.nio.file.Path;
  * @param exampleNoise noise of the single-image case
  * @param evalChunk    images per inference batch
  * @param dtype        element type of images and weights
+ * @param dataSeed     seed of generated data (synthetic digits); independent of the training seed, so
+ *                     replicates with different training seeds share the same data
  */
 public record ExperimentConfig(TrainingConfig training, JacobianPenalty penalty, DataSource data, Path out,
-                               double[] noiseLevels, double exampleNoise, int evalChunk, DType dtype) {
+                               double[] noiseLevels, double exampleNoise, int evalChunk, DType dtype, long dataSeed) {
     public ExperimentConfig {
         if (noiseLevels.length == 0) throw new IllegalArgumentException("at least one noise level is needed");
         for (double p : noiseLevels) {
@@ -29,6 +31,18 @@ public record ExperimentConfig(TrainingConfig training, JacobianPenalty penalty,
         if (evalChunk < 1) throw new IllegalArgumentException("evaluation chunk must be >= 1");
         if (!dtype.isFloatingPoint()) throw new IllegalArgumentException("dtype must be floating point, got " + dtype);
         noiseLevels = noiseLevels.clone();
+    }
+
+    /** Data generated with the training seed, as before the two seeds were separate. */
+    public ExperimentConfig(TrainingConfig training, JacobianPenalty penalty, DataSource data, Path out,
+                            double[] noiseLevels, double exampleNoise, int evalChunk, DType dtype) {
+        this(training, penalty, data, out, noiseLevels, exampleNoise, evalChunk, dtype, training.seed());
+    }
+
+    /** The same settings with another training seed (the data seed stays). */
+    public ExperimentConfig withSeed(long seed) {
+        return new ExperimentConfig(training.withSeed(seed), penalty, data, out, noiseLevels, exampleNoise, evalChunk,
+                dtype, dataSeed);
     }
 
     /** 0, 0.05, …, 0.50. */

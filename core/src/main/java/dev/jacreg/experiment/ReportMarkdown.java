@@ -112,6 +112,7 @@ final class ReportMarkdown {
         setting(md, "SGD learning rate", Formats.number(c.training().learningRate()));
         setting(md, "SGD momentum", Formats.number(c.training().momentum()));
         setting(md, "seed", Long.toString(c.training().seed()));
+        setting(md, "data seed", Long.toString(c.dataSeed()));
         setting(md, "dtype", c.dtype().name().toLowerCase(Locale.ROOT));
         setting(md, "data", r.environment().dataDescription() + " (`--data " + dataSpec(c.data()) + "`)");
         setting(md, "training / test images", Formats.count(r.environment().trainCount()) + " / "

@@ -161,6 +161,7 @@ public final class ReportWriter {
         m.put("projections", Integer.toString(config.penalty().projections()));
         m.put("target", config.penalty().target().name().toLowerCase(Locale.ROOT));
         m.put("seed", Long.toString(config.training().seed()));
+        m.put("data_seed", Long.toString(config.dataSeed()));
         m.put("epochs", Integer.toString(config.training().epochs()));
         m.put("batch_size", Integer.toString(config.training().batchSize()));
         m.put("learning_rate", Formats.number(config.training().learningRate()));
@@ -181,6 +182,8 @@ public final class ReportWriter {
             case DataSource.Synthetic s -> s.trainCount() == 5000 && s.testCount() == 5000 ? "synthetic"
                     : "synthetic:" + s.trainCount() + "," + s.testCount();
             case DataSource.IdxDirectory d -> "idx:" + d.dir().toAbsolutePath();
+            case DataSource.FashionMnistFiles f -> f.trainCount() == 5000 && f.testCount() == 5000 ? "fashion-mnist"
+                    : "fashion-mnist:" + f.trainCount() + "," + f.testCount();
         };
     }
 

@@ -2,6 +2,7 @@ package dev.jacreg.nn;
 
 import dev.jacreg.DType;
 import dev.jacreg.Functional;
+import dev.jacreg.RandomStream;
 import dev.jacreg.Tensor;
 
 /** 2-D convolution, square kernel; Glorot-uniform weights, zero bias. */
@@ -12,12 +13,17 @@ public final class Conv2d extends Layer {
     private final int padding;
 
     public Conv2d(int inChannels, int outChannels, int kernel, int stride, int padding, DType dtype) {
+        this(inChannels, outChannels, kernel, stride, padding, dtype, RandomStream.libtorch());
+    }
+
+    /** @param random where the initial weights are drawn from */
+    public Conv2d(int inChannels, int outChannels, int kernel, int stride, int padding, DType dtype, RandomStream random) {
         if (inChannels < 1 || outChannels < 1 || kernel < 1 || stride < 1 || padding < 0) {
             throw new IllegalArgumentException("bad Conv2d(" + inChannels + ", " + outChannels + ", kernel " + kernel
                     + ", stride " + stride + ", padding " + padding + ")");
         }
         long area = (long) kernel * kernel;
-        this.weight = parameter("weight", Init.glorotUniform(dtype, inChannels * area, outChannels * area,
+        this.weight = parameter("weight", Init.glorotUniform(random, dtype, inChannels * area, outChannels * area,
                 outChannels, inChannels, kernel, kernel));
         this.bias = parameter("bias", Tensor.zeros(dtype, outChannels));
         this.stride = stride;

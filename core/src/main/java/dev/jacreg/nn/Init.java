@@ -1,10 +1,11 @@
 package dev.jacreg.nn;
 
 import dev.jacreg.DType;
+import dev.jacreg.RandomStream;
 import dev.jacreg.Tensor;
 import dev.jacreg.TensorScope;
 
-/** Weight initialisers; they draw from libtorch's default generator (seed it with Torch.manualSeed). */
+/** Weight initialisers; they draw from a {@link RandomStream} (by default libtorch's generator, seeded with Torch.manualSeed). */
 public final class Init {
     private Init() {}
 
@@ -13,9 +14,14 @@ public final class Init {
      * PyTorch both take fanIn = inChannels·kh·kw and fanOut = outChannels·kh·kw.
      */
     public static Tensor glorotUniform(DType dtype, long fanIn, long fanOut, long... shape) {
+        return glorotUniform(RandomStream.libtorch(), dtype, fanIn, fanOut, shape);
+    }
+
+    /** {@link #glorotUniform(DType, long, long, long...)} drawing from the given stream. */
+    public static Tensor glorotUniform(RandomStream random, DType dtype, long fanIn, long fanOut, long... shape) {
         double bound = Math.sqrt(6.0 / (fanIn + fanOut));
         try (TensorScope scope = TensorScope.open()) {
-            return scope.keep(Tensor.rand(dtype, shape).mul(2 * bound).sub(bound));
+            return scope.keep(random.uniform(dtype, shape).mul(2 * bound).sub(bound));
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.jacreg.nn;
 
 import dev.jacreg.DType;
 import dev.jacreg.Functional;
+import dev.jacreg.RandomStream;
 import dev.jacreg.Tensor;
 
 /** Fully connected layer y = x·Wᵀ + b; Glorot-uniform weights, zero bias. */
@@ -10,10 +11,15 @@ public final class Linear extends Layer {
     private final Tensor bias;
 
     public Linear(int inFeatures, int outFeatures, DType dtype) {
+        this(inFeatures, outFeatures, dtype, RandomStream.libtorch());
+    }
+
+    /** @param random where the initial weights are drawn from */
+    public Linear(int inFeatures, int outFeatures, DType dtype, RandomStream random) {
         if (inFeatures < 1 || outFeatures < 1) {
             throw new IllegalArgumentException("bad Linear(" + inFeatures + ", " + outFeatures + ")");
         }
-        this.weight = parameter("weight", Init.glorotUniform(dtype, inFeatures, outFeatures, outFeatures, inFeatures));
+        this.weight = parameter("weight", Init.glorotUniform(random, dtype, inFeatures, outFeatures, outFeatures, inFeatures));
         this.bias = parameter("bias", Tensor.zeros(dtype, outFeatures));
     }
 

@@ -1,6 +1,7 @@
 package dev.jacreg.nn;
 
 import dev.jacreg.DType;
+import dev.jacreg.RandomStream;
 import dev.jacreg.Tensor;
 
 /**
@@ -20,19 +21,24 @@ public final class SeedNetwork {
      * @param width     image width
      */
     public static Sequential create(Tensor meanImage, int height, int width, DType dtype) {
+        return create(meanImage, height, width, dtype, RandomStream.libtorch());
+    }
+
+    /** As {@link #create(Tensor, int, int, DType)}, the initial weights drawn from {@code random}. */
+    public static Sequential create(Tensor meanImage, int height, int width, DType dtype, RandomStream random) {
         int convOut = (height - 4) * (width - 4);  // 5×5 without padding; 3×3 with padding 1 keeps the size
         return new Sequential()
                 .add("normalize", new SubtractMean(meanImage))
-                .add("conv1", new Conv2d(1, FILTERS, 5, 1, 0, dtype))
+                .add("conv1", new Conv2d(1, FILTERS, 5, 1, 0, dtype, random))
                 .add("bn1", new BatchNorm2d(FILTERS, dtype))
                 .add("relu1", Activations.relu())
-                .add("conv2", new Conv2d(FILTERS, FILTERS, 3, 1, 1, dtype))
+                .add("conv2", new Conv2d(FILTERS, FILTERS, 3, 1, 1, dtype, random))
                 .add("bn2", new BatchNorm2d(FILTERS, dtype))
                 .add("relu2", Activations.relu())
-                .add("conv3", new Conv2d(FILTERS, FILTERS, 3, 1, 1, dtype))
+                .add("conv3", new Conv2d(FILTERS, FILTERS, 3, 1, 1, dtype, random))
                 .add("bn3", new BatchNorm2d(FILTERS, dtype))
                 .add("relu3", Activations.relu())
                 .add("flatten", Activations.flatten())
-                .add("fc", new Linear(FILTERS * convOut, CLASSES, dtype));
+                .add("fc", new Linear(FILTERS * convOut, CLASSES, dtype, random));
     }
 }

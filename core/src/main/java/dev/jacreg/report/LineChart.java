@@ -90,6 +90,9 @@ public final class LineChart {
         private int smoothingWindow;
         private float rawAlpha = 0.25f;
         private boolean inLegend = true;
+        private double[] bandLower;
+        private double[] bandUpper;
+        private float bandAlpha = 0.2f;
 
         private Series(String name, double[] x, double[] y) {
             this.name = Objects.requireNonNull(name, "series name");
@@ -183,6 +186,28 @@ public final class LineChart {
                 throw new IllegalArgumentException("series '" + name + "': alpha must be in [0, 1], got " + alpha);
             }
             this.rawAlpha = alpha;
+            return this;
+        }
+
+        /**
+         * A shaded band from {@code lower[i]} to {@code upper[i]} at each x, drawn under every line in the series'
+         * colour (e.g. a confidence interval around a mean). Points where either bound is not finite break the band.
+         */
+        public Series band(double[] lower, double[] upper) {
+            if (lower == null || upper == null || lower.length != x.length || upper.length != x.length) {
+                throw new IllegalArgumentException("series '" + name + "': band bounds need " + x.length + " values each");
+            }
+            this.bandLower = lower.clone();
+            this.bandUpper = upper.clone();
+            return this;
+        }
+
+        /** Opacity of the band, in [0, 1] (default 0.2). */
+        public Series bandAlpha(float alpha) {
+            if (!(alpha >= 0 && alpha <= 1)) {
+                throw new IllegalArgumentException("series '" + name + "': alpha must be in [0, 1], got " + alpha);
+            }
+            this.bandAlpha = alpha;
             return this;
         }
 
@@ -480,13 +505,17 @@ public final class LineChart {
         return out.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
-    /** Drawable y values of points whose x lies on the axis. */
+    /** Drawable y values (band bounds included) of points whose x lies on the axis. */
     private double[] yData(Axis xa) {
         List<Double> out = new ArrayList<>();
         for (Series sr : series) {
             for (int i = 0; i < sr.x.length; i++) {
                 if (Double.isFinite(sr.x[i]) && drawableY(sr.y[i]) && xa.contains(sr.x[i])) {
                     out.add(sr.y[i]);
+                }
+                if (sr.bandLower != null && Double.isFinite(sr.x[i]) && xa.contains(sr.x[i])) {
+                    if (drawableY(sr.bandLower[i])) out.add(sr.bandLower[i]);
+                    if (drawableY(sr.bandUpper[i])) out.add(sr.bandUpper[i]);
                 }
             }
         }
@@ -721,6 +750,30 @@ public final class LineChart {
         return out;
     }
 
+    /** Closed polygons (upper bound left to right, lower bound back) over each run of drawable band points. */
+    private List<Path2D> bands(Layout L, Series sr) {
+        List<Path2D> out = new ArrayList<>();
+        int i = 0;
+        while (i < sr.x.length) {
+            int start = i;
+            while (i < sr.x.length && Double.isFinite(sr.x[i]) && drawableY(sr.bandLower[i])
+                    && drawableY(sr.bandUpper[i])) {
+                i++;
+            }
+            if (i > start) {
+                Path2D p = new Path2D.Double();
+                p.moveTo(L.px(sr.x[start]), L.py(sr.bandUpper[start]));
+                for (int j = start + 1; j < i; j++) p.lineTo(L.px(sr.x[j]), L.py(sr.bandUpper[j]));
+                for (int j = i - 1; j >= start; j--) p.lineTo(L.px(sr.x[j]), L.py(sr.bandLower[j]));
+                p.closePath();
+                out.add(p);
+            } else {
+                i++;
+            }
+        }
+        return out;
+    }
+
     private BasicStroke lineStroke(Series sr, float s, float width) {
         float w = width * s;
         return sr.dashed
@@ -733,6 +786,18 @@ public final class LineChart {
         List<Color> colors = colors();
         Shape oldClip = g.getClip();
         g.clip(L.plot);
+        // bands under everything
+        for (int k = 0; k < series.size(); k++) {
+            Series sr = series.get(k);
+            if (sr.bandLower == null) {
+                continue;
+            }
+            Color c = colors.get(k);
+            g.setColor(new Color(c.getRed(), c.getGreen(), c.getBlue(), Math.round(sr.bandAlpha * 255)));
+            for (Path2D p : bands(L, sr)) {
+                g.fill(p);
+            }
+        }
         // raw lines under smoothed series first, so every main line is drawn over all faint ones
         for (int k = 0; k < series.size(); k++) {
             Series sr = series.get(k);

@@ -2,6 +2,7 @@ package dev.jacreg.train;
 
 import dev.jacreg.Autograd;
 import dev.jacreg.DType;
+import dev.jacreg.RandomStream;
 import dev.jacreg.Tensor;
 import dev.jacreg.TensorScope;
 
@@ -36,12 +37,15 @@ public record JacobianPenalty(double lambda, int projections, Target target) {
 
     /** R with fresh standard-normal directions, each sample's vector scaled to unit length. */
     public Tensor estimate(Tensor input, Tensor output) {
-        long[] shape = output.shape();
+        return estimate(input, output, directions(RandomStream.libtorch(), output.dtype(), output.shape()));
+    }
+
+    /** {@link #projections} random unit directions for a B×C output: standard normals, each row scaled to unit length. */
+    public List<Tensor> directions(RandomStream random, DType dtype, long... shape) {
         checkOutput(shape);
-        DType dtype = output.dtype();
         List<Tensor> directions = new ArrayList<>(projections);
-        for (int k = 0; k < projections; k++) directions.add(unitRows(Tensor.randn(dtype, shape)));
-        return estimate(input, output, directions);
+        for (int k = 0; k < projections; k++) directions.add(unitRows(random.normal(dtype, shape)));
+        return directions;
     }
 
     /** R with the given directions (B×C each, rows of unit length), e.g. fixed ones for testing. */

@@ -1,6 +1,7 @@
 package dev.jacreg.train;
 
 import dev.jacreg.Functional;
+import dev.jacreg.RandomStream;
 import dev.jacreg.Tensor;
 import dev.jacreg.TensorScope;
 import dev.jacreg.Torch;
@@ -8,6 +9,7 @@ import dev.jacreg.data.DeviceDataset;
 import dev.jacreg.nn.Module;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
@@ -20,10 +22,21 @@ import java.util.function.Consumer;
 public final class Trainer {
     private final TrainingConfig config;
     private final RegularizedLoss loss;
+    private final RandomStream random;
 
+    /** Shuffles and draws penalty directions from libtorch's generator, seeded with the config's seed. */
     public Trainer(TrainingConfig config, RegularizedLoss loss) {
+        this(config, loss, null);
+    }
+
+    /**
+     * @param random the shuffles and penalty directions come from this stream (the config's seed is then
+     *               unused); null: libtorch's generator, seeded with the config's seed
+     */
+    public Trainer(TrainingConfig config, RegularizedLoss loss, RandomStream random) {
         this.config = config;
         this.loss = loss;
+        this.random = random;
     }
 
     /**
@@ -46,13 +59,16 @@ public final class Trainer {
         int done = 0;
         boolean stopped = false;
         long start = System.nanoTime();
-        Torch.manualSeed(config.seed());
+        if (random == null) Torch.manualSeed(config.seed());
+        RandomStream shuffles = random == null ? RandomStream.libtorch() : random;
+        // Directions on a stream of their own: nets with and without a penalty then see the same batches.
+        RandomStream directions = random == null ? null : random.split();
         model.setTraining(true);
         try (SgdMomentum optimizer = new SgdMomentum(model.parameters(), config.learningRate(), config.momentum())) {
             training:
             for (int epoch = 1; epoch <= config.epochs(); epoch++) {
                 try (TensorScope epochScope = TensorScope.open()) {
-                    Tensor order = Tensor.randperm(data.count());
+                    Tensor order = shuffles.permutation(data.count());
                     for (int i = 0; i < perEpoch; i++) {
                         if (stopRequested.getAsBoolean()) {
                             stopped = true;
@@ -64,7 +80,9 @@ public final class Trainer {
                             Tensor images = data.images().indexSelect(0, index);
                             Tensor targets = Functional.oneHot(data.labels().indexSelect(0, index), data.numClasses())
                                     .to(images.dtype());
-                            RegularizedLoss.Parts parts = loss.compute(model, images, targets);
+                            List<Tensor> v = directions == null || !loss.penalized() ? null
+                                    : loss.penalty().directions(directions, images.dtype(), config.batchSize(), data.numClasses());
+                            RegularizedLoss.Parts parts = loss.compute(model, images, targets, v);
                             parts.total().backward();
                             optimizer.step();
                             losses[done] = parts.total().item();

@@ -22,6 +22,10 @@ public record TrainingConfig(int epochs, int batchSize, double learningRate, dou
         return new TrainingConfig(value, batchSize, learningRate, momentum, seed);
     }
 
+    public TrainingConfig withSeed(long value) {
+        return new TrainingConfig(epochs, batchSize, learningRate, momentum, value);
+    }
+
     /** Full batches per epoch: the last partial batch is dropped. */
     public int iterationsPerEpoch(int samples) {
         return samples / batchSize;

@@ -1,0 +1,76 @@
+package dev.jacreg.cli;
+
+import dev.jacreg.experiment.ExperimentConfig;
+import dev.jacreg.experiment.ReplicateReport;
+import dev.jacreg.experiment.ReplicateSummary;
+import dev.jacreg.experiment.Replicates;
+import dev.jacreg.experiment.ReportWriter;
+import dev.jacreg.stats.ConfidenceInterval;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/** {@code jacreg experiment} with several seeds: the replicates, their report and the summary on stdout. */
+final class ReplicatedExperiment {
+    private ReplicatedExperiment() {}
+
+    /**
+     * @param threadsEach libtorch intra-op threads per replicate (--threads, else 1)
+     */
+    static int run(JacregCli cli, ExperimentConfig config, List<Long> seeds, int jobs, int threadsEach)
+            throws IOException, InterruptedException {
+        Path out = config.out();
+        ReplicateProgress progress = new ReplicateProgress(cli.err, seeds.size());
+        Replicates replicates = new Replicates(config, seeds, jobs, threadsEach, progress::forSeed, cli.stopRequested);
+        progress.line("running " + seeds.size() + " replicates (seeds " + seeds.toString().replaceAll("[\\[\\]]", "")
+                + "), " + replicates.jobs() + " at a time, " + threadsEach + " libtorch thread(s) each; loading "
+                + config.data().describe());
+        // Each replicate's full report is written as soon as it finishes, so a later failure or stop loses nothing.
+        Replicates.Outcome outcome = replicates.run((seed, o) -> {
+            new ReportWriter(ReplicateReport.seedFolder(out, seed)).write(o);
+            progress.line("seed " + seed + ": report written to " + ReplicateReport.seedFolder(out, seed));
+        });
+        if (outcome.runs().isEmpty()) {
+            throw new IOException("stopped before any replicate started; nothing to report");
+        }
+        ReplicateSummary summary = ReplicateSummary.of(outcome.runs());
+        List<Path> files = ReplicateReport.write(out, outcome, summary);
+        printSummary(cli.out, outcome, summary, out, files);
+        return JacregCli.OK;
+    }
+
+    static void printSummary(PrintStream out, Replicates.Outcome outcome, ReplicateSummary s, Path dir, List<Path> files) {
+        if (!outcome.skipped().isEmpty()) {
+            out.println("STOPPED EARLY: seeds never started: " + outcome.skipped());
+        }
+        out.printf(Locale.ROOT, "%d replicates (seeds %s), mean ± 95 %% confidence interval:%n", s.count(),
+                outcome.runs().stream().map(r -> Long.toString(r.seed())).toList());
+        out.println("noise   Jacobian          Reference         difference (points)  Jacobian ahead");
+        for (int i = 0; i < s.levels().length; i++) {
+            out.printf(Locale.ROOT, "%5.2f   %-16s  %-16s  %-19s  %d of %d%n", s.levels()[i], pct(s.jacobian().get(i)),
+                    pct(s.reference().get(i)), points(s.difference().get(i)), s.ahead()[i], s.count());
+        }
+        for (Replicates.Run r : outcome.runs()) {
+            out.printf(Locale.ROOT, "seed %d: mean squared Jacobian norm (exact, clean test set) Jacobian %.6g, reference %.6g%s%n",
+                    r.seed(), r.result().jacobianNormJacobian(), r.result().jacobianNormReference(),
+                    r.result().trainingJacobian().stoppedEarly() || r.result().trainingReference().stoppedEarly()
+                            ? " (stopped early)" : "");
+        }
+        out.printf(Locale.ROOT, "whole run %.1f s, %d at a time%n", outcome.totalSeconds(), outcome.jobs());
+        out.println("wrote " + files.size() + " files and " + s.count() + " seed-S/ folders to " + dir.toAbsolutePath()
+                + "; open " + dir.resolve(ReportWriter.REPORT_MD));
+        out.flush();
+    }
+
+    private static String pct(ConfidenceInterval ci) {
+        return Double.isNaN(ci.halfWidth()) ? String.format(Locale.ROOT, "%.2f%%", ci.mean() * 100)
+                : String.format(Locale.ROOT, "%.2f ± %.2f%%", ci.mean() * 100, ci.halfWidth() * 100);
+    }
+
+    private static String points(ConfidenceInterval ci) {
+        return String.format(Locale.ROOT, "%+.2f ± %.2f", ci.mean() * 100, ci.halfWidth() * 100);
+    }
+}

@@ -1,0 +1,116 @@
+package dev.jacreg.experiment;
+
+import dev.jacreg.report.LineChart;
+import dev.jacreg.stats.ConfidenceInterval;
+
+import java.awt.Color;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The files of a replicated experiment. Every run (one replicate too) gets the per-seed tables
+ * {@value #REPLICATES_CSV} and {@value #NORMS_CSV}; with several replicates the folder also gets the summary
+ * ({@value #SUMMARY_CSV}), the accuracy chart with 95 % bands ({@code accuracy.png}) and {@code report.md},
+ * while each replicate's full single-run report sits in its own {@code seed-S/} subfolder.
+ */
+public final class ReplicateReport {
+    public static final String REPLICATES_CSV = "replicates.csv";
+    public static final String NORMS_CSV = "jacobian-norms.csv";
+    public static final String SUMMARY_CSV = "accuracy-summary.csv";
+    public static final String REPLICATES_HEADER = "seed,noise,accuracy_jacobian,accuracy_reference";
+    public static final String NORMS_HEADER = "seed,norm_jacobian,norm_reference";
+    public static final String SUMMARY_HEADER = "noise,replicates,mean_jacobian,ci_low_jacobian,ci_high_jacobian,"
+            + "mean_reference,ci_low_reference,ci_high_reference,mean_difference,ci_low_difference,ci_high_difference,"
+            + "jacobian_ahead";
+
+    private ReplicateReport() {}
+
+    /** The subfolder of one replicate's full report. */
+    public static Path seedFolder(Path out, long seed) {
+        return out.resolve("seed-" + seed);
+    }
+
+    /** {@value #REPLICATES_CSV} and {@value #NORMS_CSV}: one row per replicate and noise level, one per replicate. */
+    public static List<Path> writeTables(Path out, List<Replicates.Run> runs) throws IOException {
+        Files.createDirectories(out);
+        StringBuilder acc = new StringBuilder(REPLICATES_HEADER).append('\n');
+        StringBuilder norms = new StringBuilder(NORMS_HEADER).append('\n');
+        for (Replicates.Run run : runs) {
+            ExperimentResult r = run.result();
+            double[] levels = r.noiseLevels();
+            for (int i = 0; i < levels.length; i++) {
+                acc.append(run.seed()).append(',').append(Formats.number(levels[i])).append(',')
+                        .append(Formats.fraction(r.accuracyJacobian()[i])).append(',')
+                        .append(Formats.fraction(r.accuracyReference()[i])).append('\n');
+            }
+            norms.append(run.seed()).append(',').append(Formats.cell(r.jacobianNormJacobian())).append(',')
+                    .append(Formats.cell(r.jacobianNormReference())).append('\n');
+        }
+        Path a = out.resolve(REPLICATES_CSV), n = out.resolve(NORMS_CSV);
+        ReportWriter.writeString(a, acc.toString());
+        ReportWriter.writeString(n, norms.toString());
+        return List.of(a, n);
+    }
+
+    /**
+     * The tables, the summary CSV, the band chart and report.md of several replicates (the seed-S/ folders are
+     * written as each replicate finishes, see {@link Replicates#run}).
+     */
+    public static List<Path> write(Path out, Replicates.Outcome outcome, ReplicateSummary summary) throws IOException {
+        List<Path> written = new ArrayList<>(writeTables(out, outcome.runs()));
+        Path csv = out.resolve(SUMMARY_CSV);
+        writeSummaryCsv(csv, summary);
+        written.add(csv);
+        Path png = out.resolve(ReportWriter.ACCURACY_PNG);
+        writeBandChart(png, summary, outcome.runs().get(0).result().environment().testCount());
+        written.add(png);
+        Path md = out.resolve(ReportWriter.REPORT_MD);
+        ReportWriter.writeString(md, ReplicateMarkdown.render(outcome, summary));
+        written.add(md);
+        return written;
+    }
+
+    private static void writeSummaryCsv(Path file, ReplicateSummary s) throws IOException {
+        StringBuilder csv = new StringBuilder(SUMMARY_HEADER).append('\n');
+        for (int i = 0; i < s.levels().length; i++) {
+            csv.append(Formats.number(s.levels()[i])).append(',').append(s.count());
+            for (ConfidenceInterval ci : List.of(s.jacobian().get(i), s.reference().get(i), s.difference().get(i))) {
+                csv.append(',').append(Formats.cell(ci.mean())).append(',').append(Formats.cell(ci.lower())).append(',')
+                        .append(Formats.cell(ci.upper()));
+            }
+            csv.append(',').append(s.ahead()[i]).append('\n');
+        }
+        ReportWriter.writeString(file, csv.toString());
+    }
+
+    /** Mean accuracy (%) of each net against the noise, with its 95 % confidence band (none for one replicate). */
+    private static void writeBandChart(Path file, ReplicateSummary s, int testCount) throws IOException {
+        double[] levels = s.levels();
+        double maxLevel = 0;
+        for (double p : levels) maxLevel = Math.max(maxLevel, p);
+        LineChart chart = new LineChart()
+                .title("Mean accuracy of " + s.count() + " replicates, 95 % confidence bands (" + Formats.count(testCount)
+                        + " test images)")
+                .xLabel("noise proportion p (share of pixels replaced)").yLabel("accuracy (%)")
+                .xRange(0, Math.max(0.5, maxLevel)).yRange(0, 100).yTickSpacing(10)
+                .xTickSpacing(maxLevel > 0.5 ? 0.1 : 0.05).legend(LineChart.LegendPosition.LOWER_LEFT);
+        chart.add(bandSeries(ReportWriter.JACOBIAN_LABEL, levels, s.jacobian(), new Color(0x1f77b4), LineChart.Marker.CIRCLE));
+        chart.add(bandSeries(ReportWriter.REFERENCE_LABEL, levels, s.reference(), new Color(0xd62728), LineChart.Marker.SQUARE));
+        chart.writePng(file);
+    }
+
+    private static LineChart.Series bandSeries(String name, double[] levels, List<ConfidenceInterval> cis, Color color,
+                                               LineChart.Marker marker) {
+        double[] mean = new double[levels.length], low = new double[levels.length], high = new double[levels.length];
+        for (int i = 0; i < levels.length; i++) {
+            mean[i] = cis.get(i).mean() * 100;
+            low[i] = cis.get(i).lower() * 100;
+            high[i] = cis.get(i).upper() * 100;
+        }
+        return LineChart.Series.of(name + " (mean)", levels, mean).band(low, high).color(color).marker(marker)
+                .lineWidth(2.5f).markerSize(8);
+    }
+}

@@ -71,7 +71,8 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
 
     @Override
     public Integer call() throws Exception {
-        ExperimentConfig config = Options.config(training, data, compute, runtime, noiseLevels);
+        // Diagnostics on by default here: the experiment is where training is studied; they cost ~20 % per penalized step.
+        ExperimentConfig config = Options.config(training, data, compute, runtime, noiseLevels, true);
         Options.prepareOut(config.out());  // fail now, not after an hour of training
         runtime.apply();
         ProgressDisplay display = ProgressDisplay.forTerminal(cli.err);

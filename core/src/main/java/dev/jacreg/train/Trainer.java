@@ -7,7 +7,9 @@ import dev.jacreg.Torch;
 import dev.jacreg.data.DeviceDataset;
 import dev.jacreg.nn.Module;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
@@ -43,12 +45,15 @@ public final class Trainer {
         double[] losses = new double[planned];
         double[] penalties = new double[planned];
         long[] nanos = new long[planned];
+        List<IterationDiagnostics> diagnostics = new ArrayList<>();
         int done = 0;
         boolean stopped = false;
         long start = System.nanoTime();
         Torch.manualSeed(config.seed());
         model.setTraining(true);
         try (SgdMomentum optimizer = new SgdMomentum(model.parameters(), config.learningRate(), config.momentum())) {
+            TrainingStep step = new TrainingStep(config, loss, model, optimizer, perEpoch);
+            step.recordBatchVariances(true);
             training:
             for (int epoch = 1; epoch <= config.epochs(); epoch++) {
                 try (TensorScope epochScope = TensorScope.open()) {
@@ -59,16 +64,20 @@ public final class Trainer {
                             break training;
                         }
                         long t0 = System.nanoTime();
-                        try (TensorScope step = TensorScope.open()) {
+                        try (TensorScope stepScope = TensorScope.open()) {
                             Tensor index = order.narrow(0, (long) i * config.batchSize(), config.batchSize());
                             Tensor images = data.images().indexSelect(0, index);
                             Tensor targets = Functional.oneHot(data.labels().indexSelect(0, index), data.numClasses())
                                     .to(images.dtype());
-                            RegularizedLoss.Parts parts = loss.compute(model, images, targets);
-                            parts.total().backward();
-                            optimizer.step();
-                            losses[done] = parts.total().item();
-                            penalties[done] = parts.penalty() == null ? Double.NaN : parts.penalty().item();
+                            TrainingStep.Outcome outcome = step.run(done, images, targets);
+                            if (outcome.failure() != null) {
+                                throw new NonFiniteLossException(done + 1, epoch, outcome.failure(), outcome.detail(),
+                                        new TrainingResult(Arrays.copyOf(losses, done), Arrays.copyOf(penalties, done),
+                                                Arrays.copyOf(nanos, done), planned, true, diagnostics));
+                            }
+                            losses[done] = outcome.loss();
+                            penalties[done] = outcome.penalty();
+                            if (outcome.diagnostics() != null) diagnostics.add(outcome.diagnostics());
                         }
                         nanos[done] = System.nanoTime() - t0;
                         done++;
@@ -78,9 +87,10 @@ public final class Trainer {
                 }
             }
         } finally {
+            TrainingDiagnostics.recordBatchVariances(TrainingDiagnostics.batchNormLayers(model), false);
             model.setTraining(false);
         }
         return new TrainingResult(Arrays.copyOf(losses, done), Arrays.copyOf(penalties, done), Arrays.copyOf(nanos, done),
-                planned, stopped);
+                planned, stopped, diagnostics);
     }
 }

@@ -4,6 +4,7 @@ import dev.jacreg.experiment.Experiment;
 import dev.jacreg.experiment.ExperimentConfig;
 import dev.jacreg.experiment.ExperimentResult;
 import dev.jacreg.experiment.ReportWriter;
+import dev.jacreg.train.NonFiniteLossException;
 import dev.jacreg.train.TrainingResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -77,7 +78,16 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
         runtime.apply();
         ProgressDisplay display = ProgressDisplay.forTerminal(cli.err);
         Experiment experiment = new Experiment(config, display, cli.stopRequested);
-        try (Experiment.Outcome outcome = experiment.run()) {
+        Experiment.Outcome run;
+        try {
+            run = experiment.run();
+        } catch (NonFiniteLossException e) {
+            // No report and no weights; only the diverged net's record, under its own name.
+            DivergedRun.writeLossTable(config.out(), e, null, Experiment.JACOBIAN.equals(e.net()),
+                    config.training().epochs(), cli.err);
+            throw e;
+        }
+        try (Experiment.Outcome outcome = run) {
             display.phase("writing the report to " + config.out().toAbsolutePath());
             List<Path> files = new ReportWriter(config.out()).write(outcome);
             printSummary(cli.out, outcome.result(), config.out(), files);

@@ -33,6 +33,7 @@ public final class NonFiniteLossException extends RuntimeException {
     private final int epoch;
     private final Part part;
     private final TrainingResult completed;
+    private final String net;
 
     /**
      * @param iteration   1-based iteration (over the run) that failed
@@ -42,11 +43,27 @@ public final class NonFiniteLossException extends RuntimeException {
      * @param completed   the iterations before it (all finite)
      */
     public NonFiniteLossException(int iteration, int epoch, Part part, String detail, TrainingResult completed) {
-        super(message(iteration, epoch, part, detail, completed));
+        this(message(iteration, epoch, part, detail, completed), iteration, epoch, part, completed, null, null);
+    }
+
+    private NonFiniteLossException(String message, int iteration, int epoch, Part part, TrainingResult completed,
+                                   String net, Throwable cause) {
+        super(message, cause);
         this.iteration = iteration;
         this.epoch = epoch;
         this.part = part;
         this.completed = completed;
+        this.net = net;
+    }
+
+    /** The same failure, naming the net that was being trained (for callers that train several). */
+    public NonFiniteLossException forNet(String name) {
+        return new NonFiniteLossException("net " + name + ": " + getMessage(), iteration, epoch, part, completed, name, this);
+    }
+
+    /** The net's name when a caller gave it ({@link #forNet}), else null. */
+    public String net() {
+        return net;
     }
 
     public int iteration() {

@@ -9,6 +9,7 @@ import dev.jacreg.cli.JacregCliTest.Run;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,22 +18,45 @@ class NonFiniteLossCliTest {
     @TempDir
     Path dir;
 
-    private Run train(Path out) {
-        return JacregCliTest.run("train", "--lambda", "1e300", "--data", "synthetic:200,100", "--epochs", "1",
+    private Run run(String command, Path out) {
+        return JacregCliTest.run(command, "--lambda", "1e300", "--data", "synthetic:200,100", "--epochs", "1",
                 "--out", out.toString(), "--cache-dir", dir.resolve("cache").toString());
     }
 
+    private Run train(Path out) {
+        return run("train", out);
+    }
+
+    private static String lastLine(Run r) {
+        return r.err().strip().lines().reduce((a, b) -> b).orElseThrow();
+    }
+
     @Test
-    void trainStopsWithExitCode3AndWritesNothing() {
+    void trainStopsWithExitCode3AndWritesNoWeights() throws IOException {
         Path out = dir.resolve("fresh");
         Run r = train(out);
         assertEquals(JacregCli.NON_FINITE_LOSS, r.code(), r.err());
-        String last = r.err().strip().lines().reduce((a, b) -> b).orElseThrow();
-        assertTrue(last.contains("error: training diverged: non-finite weighted penalty")
+        String last = lastLine(r);
+        assertTrue(last.contains("error: training diverged: net jacobian: non-finite weighted penalty")
                 && last.contains("iteration 1 (epoch 1)"), last);
         assertFalse(r.err().contains("\tat "), "no stack trace without --verbose");
         assertFalse(Files.exists(out.resolve("jacobian.safetensors")), "no weights for a diverged net");
         assertFalse(Files.exists(out.resolve("training-loss.csv")));
+        // The post-mortem table under its own name: no iteration was finite, so only the header.
+        assertEquals(List.of("iteration,epoch,loss_jacobian,penalty_jacobian"),
+                Files.readAllLines(out.resolve("jacobian-diverged-training-loss.csv")));
+    }
+
+    @Test
+    void experimentStopsWithExitCode3NamesTheNetAndWritesNoReport() throws IOException {
+        Path out = dir.resolve("experiment");
+        Run r = run("experiment", out);
+        assertEquals(JacregCli.NON_FINITE_LOSS, r.code(), r.err());
+        assertTrue(lastLine(r).contains("training diverged: net jacobian: non-finite"), lastLine(r));
+        try (var files = Files.list(out)) {
+            assertEquals(List.of("jacobian-diverged-training-loss.csv"),
+                    files.map(p -> p.getFileName().toString()).toList());
+        }
     }
 
     @Test

@@ -17,7 +17,9 @@ import java.util.function.Consumer;
  * The custom training loop of SEED.md §5: each epoch reshuffles the training set, takes full
  * mini-batches (the last partial one is dropped), computes the (regularized) loss, backpropagates and
  * applies SGD with momentum. Every iteration's loss is recorded and reported; a stop request ends the
- * run after the current iteration and keeps what was trained.
+ * run after the current iteration and keeps what was trained. One iteration is a {@link TrainingStep} (remedies and
+ * diagnostics of {@link TrainingConfig}); a non-finite loss or gradient throws {@link NonFiniteLossException}
+ * before that step is applied.
  */
 public final class Trainer {
     private final TrainingConfig config;
@@ -33,6 +35,8 @@ public final class Trainer {
      *
      * @param progress      called after every iteration (on this thread)
      * @param stopRequested polled before every iteration
+     * @throws NonFiniteLossException when an iteration's loss or gradient is NaN or infinite; the model then holds
+     *                                the weights of the last finite step
      */
     public TrainingResult train(Module model, DeviceDataset data, Consumer<TrainingProgress> progress,
                                 BooleanSupplier stopRequested) {
@@ -87,7 +91,7 @@ public final class Trainer {
                 }
             }
         } finally {
-            TrainingDiagnostics.recordBatchVariances(TrainingDiagnostics.batchNormLayers(model), false);
+            if (config.diagnostics()) TrainingDiagnostics.recordBatchVariances(TrainingDiagnostics.batchNormLayers(model), false);
             model.setTraining(false);
         }
         return new TrainingResult(Arrays.copyOf(losses, done), Arrays.copyOf(penalties, done), Arrays.copyOf(nanos, done),

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * One iteration of {@link Trainer} on one batch: loss, gradient, the finiteness checks, the remedies of
@@ -56,11 +57,11 @@ final class TrainingStep {
         double crossEntropy = parts.crossEntropy().item();
         double penalty = penalized ? parts.penalty().item() : Double.NaN;
         double total = penalized ? parts.total().item() : crossEntropy;
-        String values = String.format(Locale.ROOT, "cross-entropy %.6g, penalty %.6g, lambda %.6g, total %.6g",
+        Supplier<String> values = () -> String.format(Locale.ROOT, "cross-entropy %.6g, penalty %.6g, lambda %.6g, total %.6g",
                 crossEntropy, penalty, lambda, total);
-        if (!Double.isFinite(crossEntropy)) return Outcome.failed(NonFiniteLossException.Part.CROSS_ENTROPY, values);
-        if (penalized && !Double.isFinite(penalty)) return Outcome.failed(NonFiniteLossException.Part.PENALTY, values);
-        if (!Double.isFinite(total)) return Outcome.failed(NonFiniteLossException.Part.WEIGHTED_PENALTY, values);
+        if (!Double.isFinite(crossEntropy)) return Outcome.failed(NonFiniteLossException.Part.CROSS_ENTROPY, values.get());
+        if (penalized && !Double.isFinite(penalty)) return Outcome.failed(NonFiniteLossException.Part.PENALTY, values.get());
+        if (!Double.isFinite(total)) return Outcome.failed(NonFiniteLossException.Part.WEIGHTED_PENALTY, values.get());
 
         List<Tensor> parameters = optimizer.parameters();
         List<Tensor> gradients;
@@ -78,13 +79,13 @@ final class TrainingStep {
                 normPenalty = Gradients.norm(penaltyGradients);
                 gradients = Gradients.sum(ceGradients, penaltyGradients);
             }
-            String norms = String.format(Locale.ROOT, "%s; gradient norms: cross-entropy %.6g, penalty %.6g", values,
-                    normCrossEntropy, normPenalty);
+            String norms = String.format(Locale.ROOT, "gradient norms: cross-entropy %.6g, penalty %.6g", normCrossEntropy,
+                    normPenalty);
             if (!Double.isFinite(normCrossEntropy)) {
-                return Outcome.failed(NonFiniteLossException.Part.GRADIENT_CROSS_ENTROPY, norms);
+                return Outcome.failed(NonFiniteLossException.Part.GRADIENT_CROSS_ENTROPY, values.get() + "; " + norms);
             }
             if (penalized && !Double.isFinite(normPenalty)) {
-                return Outcome.failed(NonFiniteLossException.Part.GRADIENT_PENALTY, norms);
+                return Outcome.failed(NonFiniteLossException.Part.GRADIENT_PENALTY, values.get() + "; " + norms);
             }
         } else {
             parts.total().backward();
@@ -96,7 +97,7 @@ final class TrainingStep {
         }
         double normTotal = Gradients.norm(gradients);
         if (!Double.isFinite(normTotal)) {
-            return Outcome.failed(NonFiniteLossException.Part.GRADIENT, values + "; gradient norm " + normTotal);
+            return Outcome.failed(NonFiniteLossException.Part.GRADIENT, values.get() + "; gradient norm " + normTotal);
         }
 
         IterationDiagnostics diagnostics = null;

@@ -6,6 +6,7 @@ import dev.jacreg.experiment.ExperimentResult;
 import dev.jacreg.experiment.ReplicateReport;
 import dev.jacreg.experiment.Replicates;
 import dev.jacreg.experiment.ReportWriter;
+import dev.jacreg.train.NonFiniteLossException;
 import dev.jacreg.train.TrainingResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -83,7 +84,8 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
     @Override
     public Integer call() throws Exception {
         List<Long> seeds = replicates.seeds(data.seed);
-        ExperimentConfig config = Options.config(training, data, compute, runtime, noiseLevels).withSeed(seeds.get(0));
+        // Diagnostics on by default here: the experiment is where training is studied; they cost ~20 % per penalized step.
+        ExperimentConfig config = Options.config(training, data, compute, runtime, noiseLevels, true).withSeed(seeds.get(0));
         Options.prepareOut(config.out());  // fail now, not after an hour of training
         runtime.apply();
         if (seeds.size() > 1) {
@@ -91,7 +93,16 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
         }
         ProgressDisplay display = ProgressDisplay.forTerminal(cli.err);
         Experiment experiment = new Experiment(config, display, cli.stopRequested);
-        try (Experiment.Outcome outcome = experiment.run()) {
+        Experiment.Outcome run;
+        try {
+            run = experiment.run();
+        } catch (NonFiniteLossException e) {
+            // No report and no weights; only the diverged net's record, under its own name.
+            DivergedRun.writeLossTable(config.out(), e, null, Experiment.JACOBIAN.equals(e.net()),
+                    config.training().epochs(), cli.err);
+            throw e;
+        }
+        try (Experiment.Outcome outcome = run) {
             display.phase("writing the report to " + config.out().toAbsolutePath());
             List<Path> files = new java.util.ArrayList<>(new ReportWriter(config.out()).write(outcome));
             files.addAll(ReplicateReport.writeTables(config.out(), List.of(new Replicates.Run(config.training().seed(),

@@ -25,7 +25,8 @@ import java.util.function.BooleanSupplier;
  * The {@code jacreg} command line: {@code experiment}, {@code train} and {@code evaluate}.
  *
  * <p>Exit codes: 0 success (also after a Ctrl-C stop, once the partial results are written), 1 a runtime failure
- * (unreadable or corrupt file, libtorch error), 2 a usage error (unknown option, invalid value). Errors are one
+ * (unreadable or corrupt file, libtorch error), 2 a usage error (unknown option, invalid value), 3 training stopped
+ * on a non-finite loss or gradient (no weights are written for that run). Errors are one
  * line on stderr; {@code --verbose} adds the stack trace.
  */
 @Command(name = "jacreg",
@@ -54,7 +55,8 @@ import java.util.function.BooleanSupplier;
                 "                  --model results/reference.safetensors",
                 "      both saved nets under the noise sweep again",
                 "",
-                "Exit status: 0 success, 1 runtime failure, 2 usage error.",
+                "Exit status: 0 success, 1 runtime failure, 2 usage error, 3 training diverged (non-finite loss",
+                "or gradient; no weights written).",
                 "Ctrl-C during training stops it early and still writes the results; a second Ctrl-C quits at once."},
         subcommands = {ExperimentCommand.class, TrainCommand.class, EvaluateCommand.class,
                 CommandLine.HelpCommand.class})
@@ -62,6 +64,8 @@ public final class JacregCli implements Callable<Integer> {
     public static final int OK = 0;
     public static final int RUNTIME_ERROR = 1;
     public static final int USAGE_ERROR = 2;
+    /** Training met a non-finite loss or gradient ({@link dev.jacreg.train.NonFiniteLossException}) and stopped. */
+    public static final int NON_FINITE_LOSS = 3;
 
     final PrintStream out;
     final PrintStream err;
@@ -131,7 +135,10 @@ public final class JacregCli implements Callable<Integer> {
         boolean verbose = command.getCommand() instanceof Verbose v && v.verbose();
         String name = command.getCommandSpec().qualifiedName();
         int code;
-        if (e instanceof IllegalArgumentException) {
+        if (e instanceof dev.jacreg.train.NonFiniteLossException) {
+            report(command, "training diverged: " + oneLine(e.getMessage()));
+            code = NON_FINITE_LOSS;
+        } else if (e instanceof IllegalArgumentException) {
             report(command, oneLine(e.getMessage()) + "; see '" + name + " --help'");
             code = USAGE_ERROR;
         } else {

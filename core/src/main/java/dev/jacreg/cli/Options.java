@@ -6,6 +6,7 @@ import dev.jacreg.Torch;
 import dev.jacreg.experiment.DataSource;
 import dev.jacreg.experiment.ExperimentConfig;
 import dev.jacreg.train.JacobianPenalty;
+import dev.jacreg.train.LearningRateSchedule;
 import dev.jacreg.train.TrainingConfig;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
@@ -74,6 +75,58 @@ final class Options {
 
         @Option(names = "--momentum", paramLabel = "M", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
         double momentum = REFERENCE.training().momentum();
+
+        @Option(names = "--penalty-bn", paramLabel = "train|eval",
+                description = "Batch norm inside the penalty: train (as in the reference: the training pass's batch "
+                        + "statistics) or eval (a second pass of the batch with the running statistics, not updated, so "
+                        + "the penalised Jacobian is the test-time one; the cross-entropy keeps training mode) "
+                        + "(default: ${DEFAULT-VALUE}).")
+        PenaltyBatchNorm penaltyBn = PenaltyBatchNorm.train;
+
+        @Option(names = "--clip-grad-norm", paramLabel = "X",
+                description = "Scale the total gradient down to L2 norm X before each SGD step when it is larger; 0 = off "
+                        + "(default: ${DEFAULT-VALUE}).")
+        double clipGradNorm = 0;
+
+        @Option(names = "--lr-schedule", paramLabel = "constant|step:E1,E2,...:F|cosine",
+                converter = ScheduleConverter.class,
+                description = "Learning rate over the run: constant; step: multiply by F after each listed epoch (e.g. "
+                        + "step:10,13:0.1); cosine: half a cosine from --lr down to 0 over all iterations (default: "
+                        + "constant).")
+        LearningRateSchedule schedule = LearningRateSchedule.constant();
+
+        @Option(names = "--penalty-warmup", paramLabel = "E",
+                description = "Ramp lambda linearly from 0 to its value over the first E epochs; 0 = off "
+                        + "(default: ${DEFAULT-VALUE}).")
+        int penaltyWarmup = 0;
+
+        @Option(names = "--diagnostics", negatable = true,
+                description = "Record per-iteration diagnostics (cross-entropy and penalty gradient norms, parameter "
+                        + "norm, batch-norm variances, confidence, learning rate) in training-loss.csv; costs a second "
+                        + "backward pass through the forward graph (default: on for experiment, off for train).")
+        Boolean diagnostics;
+    }
+
+    /** Batch-norm mode of the penalty's forward pass. */
+    enum PenaltyBatchNorm {
+        train(JacobianPenalty.BatchNormMode.TRAIN), eval(JacobianPenalty.BatchNormMode.EVAL);
+
+        final JacobianPenalty.BatchNormMode value;
+
+        PenaltyBatchNorm(JacobianPenalty.BatchNormMode value) {
+            this.value = value;
+        }
+    }
+
+    static final class ScheduleConverter implements ITypeConverter<LearningRateSchedule> {
+        @Override
+        public LearningRateSchedule convert(String value) {
+            try {
+                return LearningRateSchedule.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
     }
 
     /** Where data come from and results go. */
@@ -177,8 +230,15 @@ final class Options {
 
     /** The experiment's settings from the options; the records' constructors validate them. */
     static ExperimentConfig config(Training t, Data d, Compute c, Runtime r, double[] noiseLevels) {
-        TrainingConfig training = new TrainingConfig(t.epochs, t.batchSize, t.learningRate, t.momentum, d.seed);
-        JacobianPenalty penalty = new JacobianPenalty(t.lambda, t.projections, t.target.value);
+        return config(t, d, c, r, noiseLevels, false);
+    }
+
+    /** As above; diagnosticsByDefault applies when neither --diagnostics nor --no-diagnostics was given. */
+    static ExperimentConfig config(Training t, Data d, Compute c, Runtime r, double[] noiseLevels,
+                                   boolean diagnosticsByDefault) {
+        TrainingConfig training = new TrainingConfig(t.epochs, t.batchSize, t.learningRate, t.momentum, d.seed,
+                t.schedule, t.clipGradNorm, t.penaltyWarmup, t.diagnostics != null ? t.diagnostics : diagnosticsByDefault);
+        JacobianPenalty penalty = new JacobianPenalty(t.lambda, t.projections, t.target.value, t.penaltyBn.value);
         return new ExperimentConfig(training, penalty, dataSource(d.data, r.cacheDir), d.out,
                 noiseLevels == null ? REFERENCE.noiseLevels() : noiseLevels, REFERENCE.exampleNoise(), c.evalChunk,
                 c.dtype.dtype, d.dataSeed);

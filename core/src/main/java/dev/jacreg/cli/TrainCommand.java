@@ -13,6 +13,7 @@ import dev.jacreg.experiment.Formats;
 import dev.jacreg.experiment.ReportWriter;
 import dev.jacreg.nn.Sequential;
 import dev.jacreg.train.Evaluator;
+import dev.jacreg.train.NonFiniteLossException;
 import dev.jacreg.train.RegularizedLoss;
 import dev.jacreg.train.Trainer;
 import dev.jacreg.train.TrainingResult;
@@ -97,8 +98,15 @@ final class TrainCommand implements Callable<Integer>, JacregCli.Verbose {
                 boolean penalized = loss.penalized();
                 display.phase("training " + net + (penalized ? " (Jacobian penalty, lambda " + config.penalty().lambda() + ")"
                         : " (no penalty)"));
-                TrainingResult result = new Trainer(config.training(), loss, ExperimentRandom.training(seed))  // as the experiment
-                        .train(model, train, p -> display.iteration(net, p), cli.stopRequested);
+                TrainingResult result;
+                try {
+                    result = new Trainer(config.training(), loss, ExperimentRandom.training(seed))  // as the experiment
+                            .train(model, train, p -> display.iteration(net, p), cli.stopRequested);
+                } catch (NonFiniteLossException e) {
+                    // No weights: the net is unusable. Keep the record of its finite iterations for a post-mortem.
+                    DivergedRun.writeLossTable(config.out(), e, net, penalized, config.training().epochs(), cli.err);
+                    throw e.forNet(net);
+                }
                 display.trainingEnded(net, result);
 
                 display.phase("evaluating on the clean test set");

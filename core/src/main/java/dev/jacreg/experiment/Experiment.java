@@ -11,6 +11,7 @@ import dev.jacreg.data.Noise;
 import dev.jacreg.nn.Sequential;
 import dev.jacreg.nn.SeedNetwork;
 import dev.jacreg.train.Evaluator;
+import dev.jacreg.train.NonFiniteLossException;
 import dev.jacreg.train.RegularizedLoss;
 import dev.jacreg.train.Trainer;
 import dev.jacreg.train.TrainingResult;
@@ -129,7 +130,12 @@ public final class Experiment {
 
     private TrainingResult train(String name, Sequential net, RegularizedLoss loss, DeviceDataset data) {
         Trainer trainer = new Trainer(config.training(), loss, ExperimentRandom.training(config.training().seed()));
-        TrainingResult result = trainer.train(net, data, progress -> listener.iteration(name, progress), stopRequested);
+        TrainingResult result;
+        try {
+            result = trainer.train(net, data, progress -> listener.iteration(name, progress), stopRequested);
+        } catch (NonFiniteLossException e) {
+            throw e.forNet(name);  // say which of the two nets diverged
+        }
         listener.trainingEnded(name, result);
         return result;
     }

@@ -111,6 +111,15 @@ final class ReportMarkdown {
         setting(md, "penalised output", output);
         setting(md, "SGD learning rate", Formats.number(c.training().learningRate()));
         setting(md, "SGD momentum", Formats.number(c.training().momentum()));
+        // The remedies (off = SEED.md) and whether training-loss.csv holds the diagnostics columns.
+        setting(md, "batch norm in the penalty", c.penalty().batchNorm() == dev.jacreg.train.JacobianPenalty.BatchNormMode.TRAIN
+                ? "training mode (batch statistics)" : "inference mode (running statistics, second pass)");
+        setting(md, "learning-rate schedule", c.training().schedule().describe());
+        setting(md, "gradient clipping (max L2 norm)", c.training().clipGradNorm() > 0
+                ? Formats.number(c.training().clipGradNorm()) : "off");
+        setting(md, "penalty warm-up", c.training().penaltyWarmupEpochs() > 0
+                ? c.training().penaltyWarmupEpochs() + (c.training().penaltyWarmupEpochs() == 1 ? " epoch" : " epochs") : "off");
+        setting(md, "per-iteration diagnostics", c.training().diagnostics() ? "in training-loss.csv" : "off");
         setting(md, "seed", Long.toString(c.training().seed()));
         setting(md, "data seed", Long.toString(c.dataSeed()));
         setting(md, "dtype", c.dtype().name().toLowerCase(Locale.ROOT));

@@ -49,6 +49,15 @@ public final class ReportWriter {
     public static final String ACCURACY_HEADER = "noise,accuracy_jacobian,accuracy_reference";
     /** Header of the two-network training-loss table. */
     public static final String LOSS_HEADER = "iteration,epoch,loss_jacobian,penalty_jacobian,loss_reference";
+    /** The same with both nets' diagnostics columns (seed network: batch-norm layers bn1, bn2, bn3). */
+    public static final String LOSS_HEADER_WITH_DIAGNOSTICS = LOSS_HEADER + diagnosticsHeader(Experiment.JACOBIAN)
+            + diagnosticsHeader(Experiment.REFERENCE);
+
+    private static String diagnosticsHeader(String net) {
+        StringBuilder header = new StringBuilder();
+        DiagnosticsColumns.appendHeader(header, net, List.of("bn1", "bn2", "bn3"));
+        return header.toString();
+    }
 
     /** The files {@link #write} produces, in the order it writes them. */
     public static final List<String> FILES = List.of(Experiment.JACOBIAN + WEIGHTS_SUFFIX,
@@ -166,6 +175,10 @@ public final class ReportWriter {
         m.put("batch_size", Integer.toString(config.training().batchSize()));
         m.put("learning_rate", Formats.number(config.training().learningRate()));
         m.put("momentum", Formats.number(config.training().momentum()));
+        m.put("penalty_bn", config.penalty().batchNorm().name().toLowerCase(Locale.ROOT));
+        m.put("lr_schedule", config.training().schedule().describe());
+        m.put("clip_grad_norm", Formats.number(config.training().clipGradNorm()));
+        m.put("penalty_warmup_epochs", Integer.toString(config.training().penaltyWarmupEpochs()));
         m.put("iterations", Integer.toString(training.iterations()));
         m.put("iterations_planned", Integer.toString(training.plannedIterations()));
         m.put("stopped_early", Boolean.toString(training.stoppedEarly()));
@@ -252,7 +265,8 @@ public final class ReportWriter {
 
     /**
      * {@code iteration,epoch,loss_<name>[,penalty_<name>]...}, one row per iteration of the longest run; a cell is
-     * empty where that run had stopped or the value is not finite.
+     * empty where that run had stopped or the value is not finite. When a run recorded diagnostics, every net's
+     * {@link DiagnosticsColumns} follow, net after net.
      */
     public static void writeTrainingLossCsv(Path file, List<NetLoss> nets, int iterationsPerEpoch) throws IOException {
         StringBuilder csv = new StringBuilder("iteration,epoch");
@@ -262,6 +276,8 @@ public final class ReportWriter {
             if (n.withPenalty()) csv.append(",penalty_").append(n.name());
             rows = Math.max(rows, n.training().iterations());
         }
+        List<String> batchNorms = DiagnosticsColumns.batchNormNames(nets.stream().map(NetLoss::training).toList());
+        if (batchNorms != null) for (NetLoss n : nets) DiagnosticsColumns.appendHeader(csv, n.name(), batchNorms);
         csv.append('\n');
         for (int i = 0; i < rows; i++) {
             csv.append(i + 1).append(',').append(i / Math.max(1, iterationsPerEpoch) + 1);
@@ -270,6 +286,7 @@ public final class ReportWriter {
                 csv.append(',').append(i < t.iterations() ? Formats.cell(t.losses()[i]) : "");
                 if (n.withPenalty()) csv.append(',').append(i < t.iterations() ? Formats.cell(t.penalties()[i]) : "");
             }
+            if (batchNorms != null) for (NetLoss n : nets) DiagnosticsColumns.appendRow(csv, n.training(), i, batchNorms);
             csv.append('\n');
         }
         writeString(file, csv.toString());

@@ -16,6 +16,8 @@ public final class BatchNorm2d extends Layer {
     private final Tensor runningVar;
     private final double momentum;
     private final double eps;
+    private boolean recordBatchVariance;
+    private double minBatchVariance = Double.NaN;
 
     public BatchNorm2d(int channels, double momentum, double eps, DType dtype) {
         if (channels < 1) throw new IllegalArgumentException("BatchNorm2d needs >= 1 channel, got " + channels);
@@ -31,8 +33,42 @@ public final class BatchNorm2d extends Layer {
         this(channels, 0.1, 1e-5, dtype);
     }
 
+    /**
+     * Turns on (or off) recording of the smallest per-channel batch variance of training-mode forward passes, a
+     * diagnostic: a channel whose variance collapses towards 0 divides by about sqrt(eps) and can blow up gradients.
+     * Off by default, since it costs a reduction and a read-back per pass.
+     */
+    public void recordBatchVariance(boolean on) {
+        recordBatchVariance = on;
+        minBatchVariance = Double.NaN;
+    }
+
+    /**
+     * The smallest per-channel batch variance (biased, the one training mode normalises with) over the training-mode
+     * passes since the last {@link #resetBatchVariance()}; NaN when none was recorded.
+     */
+    public double minBatchVariance() {
+        return minBatchVariance;
+    }
+
+    public void resetBatchVariance() {
+        minBatchVariance = Double.NaN;
+    }
+
     @Override
     public Tensor forward(Tensor input) {
+        if (recordBatchVariance && isTraining()) record(input);
         return Functional.batchNorm(input, weight, bias, runningMean, runningVar, isTraining(), momentum, eps);
+    }
+
+    private void record(Tensor input) {
+        long[] dims = new long[input.dim() - 1];
+        dims[0] = 0;
+        for (int d = 2; d < input.dim(); d++) dims[d - 1] = d;
+        try (Tensor x = input.detach(); Tensor mean = x.mean(dims, true); Tensor centred = x.sub(mean);
+             Tensor squares = centred.square(); Tensor variance = squares.mean(dims, false); Tensor min = variance.min()) {
+            double value = min.item();
+            minBatchVariance = Double.isNaN(minBatchVariance) ? value : Math.min(minBatchVariance, value);
+        }
     }
 }

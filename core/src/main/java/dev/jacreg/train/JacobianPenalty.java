@@ -20,14 +20,29 @@ import java.util.List;
  * @param lambda      weight λ of the penalty in the total loss
  * @param projections number n of random directions per batch
  * @param target      which output is penalised: the softmax (reference) or the logits (the paper's code)
+ * @param batchNorm   which batch-norm mode the penalised forward pass uses (see {@link BatchNormMode})
  */
-public record JacobianPenalty(double lambda, int projections, Target target) {
+public record JacobianPenalty(double lambda, int projections, Target target, BatchNormMode batchNorm) {
     public enum Target { SOFTMAX, LOGITS }
+
+    /**
+     * How batch norm behaves in the forward pass the penalty differentiates. TRAIN (SEED.md): the same training-mode
+     * pass as the cross-entropy, so the penalised Jacobian includes the batch statistics' dependence on every image.
+     * EVAL: a second pass over the same batch in inference mode (running statistics, not updated), so the penalised
+     * Jacobian is the one the net has at test time; the cross-entropy keeps training-mode batch norm.
+     */
+    public enum BatchNormMode { TRAIN, EVAL }
+
+    /** A penalty through training-mode batch norm, as SEED.md. */
+    public JacobianPenalty(double lambda, int projections, Target target) {
+        this(lambda, projections, target, BatchNormMode.TRAIN);
+    }
 
     public JacobianPenalty {
         if (!(lambda >= 0) || Double.isInfinite(lambda)) throw new IllegalArgumentException("lambda must be >= 0, got " + lambda);
         if (projections < 1) throw new IllegalArgumentException("projections must be >= 1, got " + projections);
         if (target == null) throw new IllegalArgumentException("target must not be null");
+        if (batchNorm == null) throw new IllegalArgumentException("batch-norm mode must not be null");
     }
 
     /** The reference settings: λ = 1, n = 1, penalty on the softmax output. */

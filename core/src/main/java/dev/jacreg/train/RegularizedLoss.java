@@ -41,16 +41,41 @@ public final class RegularizedLoss {
 
     /** As {@link #compute(Module, Tensor, Tensor)} with given directions (B×C unit rows) instead of random ones. */
     public Parts compute(Module model, Tensor images, Tensor oneHotTargets, List<Tensor> directions) {
+        return compute(model, images, oneHotTargets, directions, penalty == null ? 0 : penalty.lambda());
+    }
+
+    /**
+     * As {@link #compute(Module, Tensor, Tensor, List)} with the weight λ given (e.g. during a warm-up) instead of the
+     * penalty's. The penalty is computed whenever {@link #penalized()}, even at λ = 0, so it can be recorded. With
+     * {@link JacobianPenalty.BatchNormMode#EVAL} the model must be in training mode; it is back in training mode on
+     * return. directions may be null (random ones).
+     */
+    public Parts compute(Module model, Tensor images, Tensor oneHotTargets, List<Tensor> directions, double lambda) {
         boolean withPenalty = penalized();
+        boolean evalPenalty = withPenalty && penalty.batchNorm() == JacobianPenalty.BatchNormMode.EVAL;
         // The penalty differentiates with respect to the raw images, so they must be a graph leaf.
-        Tensor input = withPenalty ? images.detach().requiresGrad(true) : images;
+        Tensor input = withPenalty && !evalPenalty ? images.detach().requiresGrad(true) : images;
         Tensor logits = model.forward(input);
         Tensor softmax = Functional.softmax(logits, 1);
         Tensor crossEntropy = crossEntropy(logits, oneHotTargets);
         if (!withPenalty) return new Parts(logits, softmax, crossEntropy, null, crossEntropy);
-        Tensor output = penalty.target() == JacobianPenalty.Target.SOFTMAX ? softmax : logits;
-        Tensor r = directions == null ? penalty.estimate(input, output) : JacobianPenalty.estimate(input, output, directions);
-        Tensor total = crossEntropy.add(r.mul(penalty.lambda() / 2));
+        Tensor penaltyInput = input, penaltyLogits = logits, penaltySoftmax = softmax;
+        if (evalPenalty) {
+            // A second pass over the same batch with running statistics: samples no longer interact, and inference
+            // mode leaves the running statistics as the training pass above set them.
+            penaltyInput = images.detach().requiresGrad(true);
+            model.setTraining(false);
+            try {
+                penaltyLogits = model.forward(penaltyInput);
+            } finally {
+                model.setTraining(true);
+            }
+            penaltySoftmax = penalty.target() == JacobianPenalty.Target.SOFTMAX ? Functional.softmax(penaltyLogits, 1) : null;
+        }
+        Tensor output = penalty.target() == JacobianPenalty.Target.SOFTMAX ? penaltySoftmax : penaltyLogits;
+        Tensor r = directions == null ? penalty.estimate(penaltyInput, output)
+                : JacobianPenalty.estimate(penaltyInput, output, directions);
+        Tensor total = crossEntropy.add(r.mul(lambda / 2));
         return new Parts(logits, softmax, crossEntropy, r, total);
     }
 

@@ -37,18 +37,39 @@ public final class SgdMomentum implements AutoCloseable {
 
     /** Applies one update from the gradients of the last backward pass, then clears them. */
     public void step() {
+        List<Tensor> gradients = new ArrayList<>(parameters.size());
+        try {
+            for (Tensor parameter : parameters) gradients.add(parameter.grad());
+            step(gradients, learningRate);
+        } finally {
+            for (Tensor g : gradients) if (g != null) g.close();
+            parameters.forEach(Tensor::clearGrad);
+        }
+    }
+
+    /**
+     * Applies one update from the given gradients (one per parameter, in {@link #SgdMomentum} order; null leaves that
+     * parameter and its velocity as they are) with the given learning rate, e.g. from a schedule. The parameters'
+     * accumulated gradients are not read.
+     */
+    public void step(List<Tensor> gradients, double rate) {
+        if (gradients.size() != parameters.size()) {
+            throw new IllegalArgumentException("got " + gradients.size() + " gradients for " + parameters.size() + " parameters");
+        }
         try (var off = Autograd.noGrad()) {
             for (int i = 0; i < parameters.size(); i++) {
-                Tensor parameter = parameters.get(i);
-                try (Tensor grad = parameter.grad()) {
-                    if (grad == null) continue;  // a parameter the loss does not reach keeps its value
-                    Tensor velocity = velocityList.get(i);
-                    velocity.mulInPlace(momentum).addInPlace(grad, -learningRate);
-                    parameter.addInPlace(velocity, 1.0);
-                }
-                parameter.clearGrad();
+                Tensor grad = gradients.get(i);
+                if (grad == null) continue;  // a parameter the loss does not reach keeps its value
+                Tensor velocity = velocityList.get(i);
+                velocity.mulInPlace(momentum).addInPlace(grad, -rate);
+                parameters.get(i).addInPlace(velocity, 1.0);
             }
         }
+    }
+
+    /** The parameters this optimiser updates, in the order {@link #step(List, double)} expects gradients. */
+    public List<Tensor> parameters() {
+        return parameters;
     }
 
     public Map<String, Tensor> velocities() {

@@ -8,6 +8,7 @@ import dev.jacreg.Torch;
 import dev.jacreg.data.DeviceDataset;
 import dev.jacreg.nn.Module;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -17,7 +18,9 @@ import java.util.function.Consumer;
  * The custom training loop of docs/experiment.md §5: each epoch reshuffles the training set, takes full
  * mini-batches (the last partial one is dropped), computes the (regularized) loss, backpropagates and
  * applies SGD with momentum. Every iteration's loss is recorded and reported; a stop request ends the
- * run after the current iteration and keeps what was trained.
+ * run after the current iteration and keeps what was trained. One iteration is a {@link TrainingStep} (remedies and
+ * diagnostics of {@link TrainingConfig}); a non-finite loss or gradient throws {@link NonFiniteLossException}
+ * before that step is applied.
  */
 public final class Trainer {
     private final TrainingConfig config;
@@ -44,6 +47,8 @@ public final class Trainer {
      *
      * @param progress      called after every iteration (on this thread)
      * @param stopRequested polled before every iteration
+     * @throws NonFiniteLossException when an iteration's loss or gradient is NaN or infinite; the model then holds
+     *                                the weights of the last finite step
      */
     public TrainingResult train(Module model, DeviceDataset data, Consumer<TrainingProgress> progress,
                                 BooleanSupplier stopRequested) {
@@ -56,6 +61,7 @@ public final class Trainer {
         double[] losses = new double[planned];
         double[] penalties = new double[planned];
         long[] nanos = new long[planned];
+        List<IterationDiagnostics> diagnostics = new ArrayList<>();
         int done = 0;
         boolean stopped = false;
         long start = System.nanoTime();
@@ -65,6 +71,8 @@ public final class Trainer {
         RandomStream directions = random == null ? null : random.split();
         model.setTraining(true);
         try (SgdMomentum optimizer = new SgdMomentum(model.parameters(), config.learningRate(), config.momentum())) {
+            TrainingStep step = new TrainingStep(config, loss, model, optimizer, perEpoch);
+            step.recordBatchVariances(true);
             training:
             for (int epoch = 1; epoch <= config.epochs(); epoch++) {
                 try (TensorScope epochScope = TensorScope.open()) {
@@ -75,18 +83,22 @@ public final class Trainer {
                             break training;
                         }
                         long t0 = System.nanoTime();
-                        try (TensorScope step = TensorScope.open()) {
+                        try (TensorScope stepScope = TensorScope.open()) {
                             Tensor index = order.narrow(0, (long) i * config.batchSize(), config.batchSize());
                             Tensor images = data.images().indexSelect(0, index);
                             Tensor targets = Functional.oneHot(data.labels().indexSelect(0, index), data.numClasses())
                                     .to(images.dtype());
                             List<Tensor> v = directions == null || !loss.penalized() ? null
                                     : loss.penalty().directions(directions, images.dtype(), config.batchSize(), data.numClasses());
-                            RegularizedLoss.Parts parts = loss.compute(model, images, targets, v);
-                            parts.total().backward();
-                            optimizer.step();
-                            losses[done] = parts.total().item();
-                            penalties[done] = parts.penalty() == null ? Double.NaN : parts.penalty().item();
+                            TrainingStep.Outcome outcome = step.run(done, images, targets, v);
+                            if (outcome.failure() != null) {
+                                throw new NonFiniteLossException(done + 1, epoch, outcome.failure(), outcome.detail(),
+                                        new TrainingResult(Arrays.copyOf(losses, done), Arrays.copyOf(penalties, done),
+                                                Arrays.copyOf(nanos, done), planned, true, diagnostics));
+                            }
+                            losses[done] = outcome.loss();
+                            penalties[done] = outcome.penalty();
+                            if (outcome.diagnostics() != null) diagnostics.add(outcome.diagnostics());
                         }
                         nanos[done] = System.nanoTime() - t0;
                         done++;
@@ -96,9 +108,10 @@ public final class Trainer {
                 }
             }
         } finally {
+            if (config.diagnostics()) TrainingDiagnostics.recordBatchVariances(TrainingDiagnostics.batchNormLayers(model), false);
             model.setTraining(false);
         }
         return new TrainingResult(Arrays.copyOf(losses, done), Arrays.copyOf(penalties, done), Arrays.copyOf(nanos, done),
-                planned, stopped);
+                planned, stopped, diagnostics);
     }
 }

@@ -3,14 +3,34 @@ package dev.jacreg.train;
 /**
  * Loop settings (docs/experiment.md §5): epochs, mini-batch size, SGDM learning rate and momentum, and the seed
  * of libtorch's generator (shuffles, initial weights when the caller seeds before building, penalty
- * directions).
+ * directions); then the remedies, each off by default (= SEED.md's exact algorithm), and the diagnostics.
+ *
+ * @param schedule            learning rate per iteration from {@code learningRate} ({@link LearningRateSchedule.Constant}: SEED)
+ * @param clipGradNorm        scale the total gradient down to this L2 norm before each step when it is larger; 0 = off
+ * @param penaltyWarmupEpochs λ ramps linearly from 0 to its value over this many epochs; 0 = off
+ * @param diagnostics         record {@link IterationDiagnostics} every iteration (splits the gradient into its
+ *                            cross-entropy and penalty parts, which costs an extra backward pass through the forward graph)
  */
-public record TrainingConfig(int epochs, int batchSize, double learningRate, double momentum, long seed) {
+public record TrainingConfig(int epochs, int batchSize, double learningRate, double momentum, long seed,
+                             LearningRateSchedule schedule, double clipGradNorm, int penaltyWarmupEpochs,
+                             boolean diagnostics) {
     public TrainingConfig {
         if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
         if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
         if (!(learningRate > 0)) throw new IllegalArgumentException("learning rate must be > 0, got " + learningRate);
         if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
+        if (schedule == null) throw new IllegalArgumentException("learning-rate schedule must not be null");
+        if (!(clipGradNorm >= 0) || Double.isInfinite(clipGradNorm)) {
+            throw new IllegalArgumentException("gradient clipping norm must be >= 0 (0 = off), got " + clipGradNorm);
+        }
+        if (penaltyWarmupEpochs < 0) {
+            throw new IllegalArgumentException("penalty warm-up must be >= 0 epochs (0 = off), got " + penaltyWarmupEpochs);
+        }
+    }
+
+    /** SEED.md's loop: constant rate, no clipping, no warm-up, no diagnostics. */
+    public TrainingConfig(int epochs, int batchSize, double learningRate, double momentum, long seed) {
+        this(epochs, batchSize, learningRate, momentum, seed, LearningRateSchedule.constant(), 0, 0, false);
     }
 
     /** 15 epochs, batch 32, lr 0.01, momentum 0.9. */
@@ -19,15 +39,51 @@ public record TrainingConfig(int epochs, int batchSize, double learningRate, dou
     }
 
     public TrainingConfig withEpochs(int value) {
-        return new TrainingConfig(value, batchSize, learningRate, momentum, seed);
+        return new TrainingConfig(value, batchSize, learningRate, momentum, seed, schedule, clipGradNorm,
+                penaltyWarmupEpochs, diagnostics);
+    }
+
+    public TrainingConfig withSchedule(LearningRateSchedule value) {
+        return new TrainingConfig(epochs, batchSize, learningRate, momentum, seed, value, clipGradNorm,
+                penaltyWarmupEpochs, diagnostics);
+    }
+
+    public TrainingConfig withClipGradNorm(double value) {
+        return new TrainingConfig(epochs, batchSize, learningRate, momentum, seed, schedule, value,
+                penaltyWarmupEpochs, diagnostics);
+    }
+
+    public TrainingConfig withPenaltyWarmupEpochs(int value) {
+        return new TrainingConfig(epochs, batchSize, learningRate, momentum, seed, schedule, clipGradNorm, value,
+                diagnostics);
+    }
+
+    public TrainingConfig withDiagnostics(boolean value) {
+        return new TrainingConfig(epochs, batchSize, learningRate, momentum, seed, schedule, clipGradNorm,
+                penaltyWarmupEpochs, value);
     }
 
     public TrainingConfig withSeed(long value) {
-        return new TrainingConfig(epochs, batchSize, learningRate, momentum, value);
+        return new TrainingConfig(epochs, batchSize, learningRate, momentum, value, schedule, clipGradNorm,
+                penaltyWarmupEpochs, diagnostics);
     }
 
     /** Full batches per epoch: the last partial batch is dropped. */
     public int iterationsPerEpoch(int samples) {
         return samples / batchSize;
+    }
+
+    /** The learning rate of a 0-based iteration. */
+    public double learningRate(int iteration, int perEpoch) {
+        return schedule.rate(learningRate, iteration, perEpoch, perEpoch * epochs);
+    }
+
+    /**
+     * The share of λ in force at a 0-based iteration: 1 without warm-up, else iteration / (warm-up iterations) up to
+     * 1, so the first iteration trains on cross-entropy alone and the full λ applies from epoch warm-up + 1 on.
+     */
+    public double penaltyScale(int iteration, int perEpoch) {
+        if (penaltyWarmupEpochs == 0) return 1;
+        return Math.min(1.0, (double) iteration / ((double) penaltyWarmupEpochs * perEpoch));
     }
 }

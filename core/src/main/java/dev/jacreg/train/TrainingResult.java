@@ -8,9 +8,24 @@ package dev.jacreg.train;
  * @param iterationNanos  wall time of each completed iteration
  * @param plannedIterations iterations the run would have made without a stop
  * @param stoppedEarly    whether a stop request ended it before the plan
+ * @param diagnostics     per completed iteration when {@link TrainingConfig#diagnostics()} was on, else empty
  */
 public record TrainingResult(double[] losses, double[] penalties, long[] iterationNanos, int plannedIterations,
-                             boolean stoppedEarly) {
+                             boolean stoppedEarly, java.util.List<IterationDiagnostics> diagnostics) {
+    public TrainingResult {
+        diagnostics = java.util.List.copyOf(diagnostics);
+    }
+
+    /** A result without diagnostics. */
+    public TrainingResult(double[] losses, double[] penalties, long[] iterationNanos, int plannedIterations,
+                          boolean stoppedEarly) {
+        this(losses, penalties, iterationNanos, plannedIterations, stoppedEarly, java.util.List.of());
+    }
+
+    public boolean hasDiagnostics() {
+        return !diagnostics.isEmpty();
+    }
+
     public int iterations() {
         return losses.length;
     }

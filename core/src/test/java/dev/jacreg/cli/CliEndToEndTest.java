@@ -78,9 +78,9 @@ class CliEndToEndTest {
         assertTrue(accuracy.get(3).startsWith("0.5,"), accuracy.toString());
 
         List<String> loss = Files.readAllLines(out.resolve("training-loss.csv"));
-        assertEquals(ReportWriter.LOSS_HEADER, loss.get(0));
+        assertEquals(ReportWriter.LOSS_HEADER_WITH_DIAGNOSTICS, loss.get(0));  // experiment records diagnostics by default
         assertEquals(1 + 2 * (1000 / 32), loss.size());
-        assertTrue(loss.get(1).matches("1,1,[0-9.e+-]+,[0-9.e+-]+,[0-9.e+-]+"), loss.get(1));
+        assertTrue(loss.get(1).matches("1,1,[0-9.e+-]+,[0-9.e+-]+,[0-9.e+-]+,.*"), loss.get(1));
         assertTrue(loss.get(loss.size() - 1).startsWith("62,2,"), loss.get(loss.size() - 1));
 
         assertImage(out.resolve("accuracy.png"), 900, 600);

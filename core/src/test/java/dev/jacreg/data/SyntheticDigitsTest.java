@@ -260,8 +260,10 @@ class SyntheticDigitsTest {
     @Test
     void rejectsInvalidArguments() {
         assertThrows(IllegalArgumentException.class, () -> SyntheticDigits.generate(-1, 0));
-        assertThrows(IllegalArgumentException.class, () -> new SyntheticDigits.Options(45, 1.2, 0.8, 2, 1));
-        assertThrows(IllegalArgumentException.class, () -> new SyntheticDigits.Options(-1, 0.8, 1.2, 2, 1));
+        assertThrows(IllegalArgumentException.class, () -> new SyntheticDigits.Options(45, 1.2, 0.8, 2, 1, true, 1, 0));
+        assertThrows(IllegalArgumentException.class, () -> new SyntheticDigits.Options(-1, 0.8, 1.2, 2, 1, true, 1, 0));
+        assertThrows(IllegalArgumentException.class, () -> new SyntheticDigits.Options(45, 0.8, 1.2, 2, 1, true, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new SyntheticDigits.Options(45, 0.8, 1.2, 2, 1, true, 1, -0.5));
         assertEquals(0, SyntheticDigits.generate(0, 1).count());
     }
 

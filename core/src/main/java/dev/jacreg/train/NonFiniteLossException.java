@@ -1,0 +1,101 @@
+package dev.jacreg.train;
+
+import java.util.Locale;
+
+/**
+ * Training met a non-finite loss or gradient and stopped before applying it, so the model holds the weights of the
+ * last finite step. Carries where it happened, which part went non-finite and what was trained until then.
+ */
+public final class NonFiniteLossException extends RuntimeException {
+    /** Which quantity went non-finite first (checked in this order). */
+    public enum Part {
+        CROSS_ENTROPY("cross-entropy"),
+        PENALTY("penalty"),
+        /** Both parts finite but (λ/2)·R or the total overflowed. */
+        WEIGHTED_PENALTY("weighted penalty (lambda/2)*R"),
+        GRADIENT_CROSS_ENTROPY("gradient of the cross-entropy"),
+        GRADIENT_PENALTY("gradient of the penalty"),
+        /** The total gradient, when it is not split into its parts (diagnostics off). */
+        GRADIENT("gradient");
+
+        private final String text;
+
+        Part(String text) {
+            this.text = text;
+        }
+
+        public String text() {
+            return text;
+        }
+    }
+
+    private final int iteration;
+    private final int epoch;
+    private final Part part;
+    private final TrainingResult completed;
+    private final String net;
+
+    /**
+     * @param iteration   1-based iteration (over the run) that failed
+     * @param epoch       1-based epoch it belongs to
+     * @param part        what went non-finite
+     * @param detail      the values of that iteration, as text
+     * @param completed   the iterations before it (all finite)
+     */
+    public NonFiniteLossException(int iteration, int epoch, Part part, String detail, TrainingResult completed) {
+        this(message(iteration, epoch, part, detail, completed), iteration, epoch, part, completed, null, null);
+    }
+
+    private NonFiniteLossException(String message, int iteration, int epoch, Part part, TrainingResult completed,
+                                   String net, Throwable cause) {
+        super(message, cause);
+        this.iteration = iteration;
+        this.epoch = epoch;
+        this.part = part;
+        this.completed = completed;
+        this.net = net;
+    }
+
+    /** The same failure, naming the net that was being trained (for callers that train several). */
+    public NonFiniteLossException forNet(String name) {
+        return new NonFiniteLossException("net " + name + ": " + getMessage(), iteration, epoch, part, completed, name, this);
+    }
+
+    /** The net's name when a caller gave it ({@link #forNet}), else null. */
+    public String net() {
+        return net;
+    }
+
+    public int iteration() {
+        return iteration;
+    }
+
+    public int epoch() {
+        return epoch;
+    }
+
+    public Part part() {
+        return part;
+    }
+
+    /** The finite iterations trained before the failure (losses, diagnostics), for a post-mortem. */
+    public TrainingResult completed() {
+        return completed;
+    }
+
+    private static String message(int iteration, int epoch, Part part, String detail, TrainingResult completed) {
+        String last;
+        int n = completed.iterations();
+        if (n == 0) {
+            last = "no iteration before it was finite";
+        } else {
+            double penalty = completed.penalties()[n - 1];
+            String crossEntropy = completed.hasDiagnostics()
+                    ? String.format(Locale.ROOT, ", cross-entropy %.6g", completed.diagnostics().get(n - 1).crossEntropy()) : "";
+            last = String.format(Locale.ROOT, "last finite values (iteration %d): loss %.6g%s%s", n, completed.losses()[n - 1],
+                    crossEntropy, Double.isNaN(penalty) ? "" : String.format(Locale.ROOT, ", penalty %.6g", penalty));
+        }
+        return String.format(Locale.ROOT, "non-finite %s at iteration %d (epoch %d): %s; %s; training stopped (a smaller "
+                + "lambda or learning rate, gradient clipping or a penalty warm-up may help)", part.text(), iteration, epoch, detail, last);
+    }
+}

@@ -1,0 +1,116 @@
+package dev.jacreg.train;
+
+import dev.jacreg.Autograd;
+import dev.jacreg.Tensor;
+import dev.jacreg.nn.BatchNorm2d;
+import dev.jacreg.nn.Module;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * One iteration of {@link Trainer} on one batch: loss, gradient, the finiteness checks, the remedies of
+ * {@link TrainingConfig} (λ warm-up, learning-rate schedule, gradient clipping) and, when on, the diagnostics.
+ * With every remedy off and diagnostics off it is SEED.md's step exactly: total.backward(), then SGDM.
+ */
+final class TrainingStep {
+    /** What one iteration produced: the values, or what went non-finite (then nothing was applied). */
+    record Outcome(double loss, double penalty, IterationDiagnostics diagnostics, NonFiniteLossException.Part failure,
+                   String detail) {
+        static Outcome failed(NonFiniteLossException.Part part, String detail) {
+            return new Outcome(Double.NaN, Double.NaN, null, part, detail);
+        }
+    }
+
+    private final TrainingConfig config;
+    private final RegularizedLoss loss;
+    private final Module model;
+    private final SgdMomentum optimizer;
+    private final int perEpoch;
+    private final Map<String, BatchNorm2d> batchNorms;
+
+    TrainingStep(TrainingConfig config, RegularizedLoss loss, Module model, SgdMomentum optimizer, int perEpoch) {
+        this.config = config;
+        this.loss = loss;
+        this.model = model;
+        this.optimizer = optimizer;
+        this.perEpoch = perEpoch;
+        this.batchNorms = config.diagnostics() ? TrainingDiagnostics.batchNormLayers(model) : Map.of();
+    }
+
+    /** Starts or stops the batch-variance recording the diagnostics need. */
+    void recordBatchVariances(boolean on) {
+        TrainingDiagnostics.recordBatchVariances(batchNorms, on);
+    }
+
+    /**
+     * Runs iteration (0-based over the run) on a batch; new tensors go to the caller's scope. directions are
+     * the penalty's unit directions, or null for fresh ones from libtorch's generator.
+     */
+    Outcome run(int iteration, Tensor images, Tensor targets, List<Tensor> directions) {
+        boolean penalized = loss.penalized();
+        double lambda = penalized ? loss.penalty().lambda() * config.penaltyScale(iteration, perEpoch) : 0;
+        double rate = config.learningRate(iteration, perEpoch);
+
+        RegularizedLoss.Parts parts = loss.compute(model, images, targets, directions, lambda);
+        // The values are read back for the record anyway, so checking them is free.
+        double crossEntropy = parts.crossEntropy().item();
+        double penalty = penalized ? parts.penalty().item() : Double.NaN;
+        double total = penalized ? parts.total().item() : crossEntropy;
+        Supplier<String> values = () -> String.format(Locale.ROOT, "cross-entropy %.6g, penalty %.6g, lambda %.6g, total %.6g",
+                crossEntropy, penalty, lambda, total);
+        if (!Double.isFinite(crossEntropy)) return Outcome.failed(NonFiniteLossException.Part.CROSS_ENTROPY, values.get());
+        if (penalized && !Double.isFinite(penalty)) return Outcome.failed(NonFiniteLossException.Part.PENALTY, values.get());
+        if (!Double.isFinite(total)) return Outcome.failed(NonFiniteLossException.Part.WEIGHTED_PENALTY, values.get());
+
+        List<Tensor> parameters = optimizer.parameters();
+        List<Tensor> gradients;
+        double normCrossEntropy = Double.NaN, normPenalty = Double.NaN;
+        if (config.diagnostics()) {
+            // The two parts separately (the forward graph kept for the second); their sum is what total.backward()
+            // would accumulate.
+            List<Tensor> ceGradients = Autograd.grad(List.of(parts.crossEntropy()), parameters, null, false, penalized,
+                    Autograd.Unused.ZEROS);
+            normCrossEntropy = Gradients.norm(ceGradients);
+            gradients = ceGradients;
+            if (penalized) {
+                List<Tensor> penaltyGradients = Autograd.grad(List.of(parts.penalty().mul(lambda / 2)), parameters, null,
+                        false, false, Autograd.Unused.ZEROS);
+                normPenalty = Gradients.norm(penaltyGradients);
+                gradients = Gradients.sum(ceGradients, penaltyGradients);
+            }
+            String norms = String.format(Locale.ROOT, "gradient norms: cross-entropy %.6g, penalty %.6g", normCrossEntropy,
+                    normPenalty);
+            if (!Double.isFinite(normCrossEntropy)) {
+                return Outcome.failed(NonFiniteLossException.Part.GRADIENT_CROSS_ENTROPY, values.get() + "; " + norms);
+            }
+            if (penalized && !Double.isFinite(normPenalty)) {
+                return Outcome.failed(NonFiniteLossException.Part.GRADIENT_PENALTY, values.get() + "; " + norms);
+            }
+        } else {
+            parts.total().backward();
+            gradients = new ArrayList<>(parameters.size());
+            for (Tensor p : parameters) {
+                gradients.add(p.grad());
+                p.clearGrad();  // the handle above keeps the gradient; the next backward starts from nothing
+            }
+        }
+        double normTotal = Gradients.norm(gradients);
+        if (!Double.isFinite(normTotal)) {
+            return Outcome.failed(NonFiniteLossException.Part.GRADIENT, values.get() + "; gradient norm " + normTotal);
+        }
+
+        IterationDiagnostics diagnostics = null;
+        if (config.diagnostics()) {
+            diagnostics = new IterationDiagnostics(crossEntropy, penalty, lambda, rate, normCrossEntropy, normPenalty,
+                    normTotal, Gradients.norm(parameters), TrainingDiagnostics.takeBatchVariances(batchNorms),
+                    TrainingDiagnostics.meanMaxProbability(parts.softmax()), TrainingDiagnostics.meanRowNorm(parts.logits()));
+        }
+        if (config.clipGradNorm() > 0) Gradients.clipInPlace(gradients, config.clipGradNorm(), normTotal);
+        optimizer.step(gradients, rate);
+        return new Outcome(total, penalty, diagnostics, null, null);
+    }
+}

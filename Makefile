@@ -57,7 +57,7 @@ JAVA_SOURCES := $(shell find $(ROOT)/bindings/src $(ROOT)/core/src/main $(ROOT)/
 # Bench baselines
 CPP_BENCH := $(ROOT)/bench/build/step_bench
 
-.PHONY: help setup check-jdk deps native build test run bench compare bindings clean
+.PHONY: help setup check-jdk deps native build test soak run bench compare bindings clean
 
 help:
 	@sed -n '1,11p' $(lastword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
@@ -111,6 +111,14 @@ $(CORE_JAR): $(JAVA_SOURCES)
 # Not quiet: Surefire's per-class and closing "Tests run:" lines are the record of what ran.
 test: setup
 	cd $(ROOT) && $(JAVA_ENV) mvn -B -ntp -Dstyle.color=never install
+
+# The long reliability runs (profile soak in core/pom.xml): the Cleaner race of issue 8 for SOAK_SECONDS
+# (forced GC every 2 ms) and the random-op fuzz for FUZZ_CALLS calls. Installs nothing into ~/.m2.
+SOAK_SECONDS ?= 600
+FUZZ_CALLS ?= 100000
+soak: setup
+	cd $(ROOT) && $(JAVA_ENV) mvn -B -ntp -Dstyle.color=never -pl core -am test -Psoak \
+	  -Djacreg.soak.seconds=$(SOAK_SECONDS) -Djacreg.fuzz.calls=$(FUZZ_CALLS)
 
 run: build
 	$(ROOT)/bin/jacreg $(or $(ARGS),experiment)

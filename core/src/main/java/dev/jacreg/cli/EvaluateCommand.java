@@ -116,12 +116,20 @@ final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
         if (evalChunk < 1) throw new UsageException("--eval-chunk must be >= 1, got " + evalChunk);
         // The first file's metadata supplies the defaults; reading it also rejects a corrupt file early.
         Map<String, String> firstMetadata = SafeTensors.read(models.get(0)).metadata();
-        long dataSeed = seed != null ? seed : parseLong(firstMetadata.get("seed"), 0);
+        long dataSeed = seed != null ? seed : metadataSeed(models.get(0), firstMetadata.get("seed"));
         String dataSpec = data != null ? data : firstMetadata.getOrDefault("data", "synthetic");
         DataSource source = Options.dataSource(dataSpec, runtime.cacheDir);
-        Options.prepareOut(out);
         runtime.apply();
+        OutFolder folder = OutFolder.prepare(out);
+        try {
+            return run(levels, dataSeed, source);
+        } catch (Exception | Error e) {
+            folder.removeIfEmpty();
+            throw e;
+        }
+    }
 
+    private int run(double[] levels, long dataSeed, DataSource source) throws Exception {
         ProgressDisplay display = ProgressDisplay.forTerminal(cli.err);
         List<Loaded> nets = new ArrayList<>();
         try (TensorScope scope = TensorScope.open()) {
@@ -222,12 +230,14 @@ final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
         }
     }
 
-    private static long parseLong(String text, long fallback) {
-        if (text == null) return fallback;
+    /** The training seed stored in a weights file (0 when there is none); a malformed one is an error, not a silent 0. */
+    private static long metadataSeed(Path file, String text) throws SafeTensorsFormatException {
+        if (text == null) return 0;
         try {
             return Long.parseLong(text.trim());
         } catch (NumberFormatException e) {
-            return fallback;
+            throw new SafeTensorsFormatException(file + ": metadata 'seed' is '" + text
+                    + "', not an integer; give --seed to evaluate this file");
         }
     }
 }

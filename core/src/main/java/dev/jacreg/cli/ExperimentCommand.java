@@ -72,10 +72,19 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
     @Override
     public Integer call() throws Exception {
         ExperimentConfig config = Options.config(training, data, compute, runtime, noiseLevels);
-        Options.prepareOut(config.out());  // fail now, not after an hour of training
         runtime.apply();
+        OutFolder folder = OutFolder.prepare(config.out());  // fail now, not after an hour of training
+        try {
+            return run(config);
+        } catch (Exception | Error e) {
+            folder.removeIfEmpty();
+            throw e;
+        }
+    }
+
+    private int run(ExperimentConfig config) throws Exception {
         ProgressDisplay display = ProgressDisplay.forTerminal(cli.err);
-        Experiment experiment = new Experiment(config, display, cli.stopRequested);
+        Experiment experiment = new Experiment(config, StopSignal.tracking(display, cli.stopRequested), cli.stopRequested);
         try (Experiment.Outcome outcome = experiment.run()) {
             display.phase("writing the report to " + config.out().toAbsolutePath());
             List<Path> files = new ReportWriter(config.out()).write(outcome);

@@ -10,6 +10,7 @@ import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Gradients of outputs with respect to chosen inputs ({@code torch::autograd::grad}), including the
@@ -31,6 +32,8 @@ public final class Autograd {
 
     /** d(output)/d(input) for a scalar output. */
     public static Tensor grad(Tensor output, Tensor input, boolean createGraph) {
+        Objects.requireNonNull(output, "output");
+        Objects.requireNonNull(input, "input");
         return grad(List.of(output), List.of(input), null, createGraph, createGraph, Unused.FAIL).get(0);
     }
 
@@ -44,6 +47,9 @@ public final class Autograd {
      */
     public static List<Tensor> grad(List<Tensor> outputs, List<Tensor> inputs, List<Tensor> gradOutputs,
                                     boolean createGraph, boolean retainGraph, Unused unused) {
+        Objects.requireNonNull(outputs, "outputs");
+        Objects.requireNonNull(inputs, "inputs");
+        Objects.requireNonNull(unused, "unused");
         if (outputs.isEmpty() || inputs.isEmpty()) {
             throw new IllegalArgumentException("grad needs at least one output and one input");
         }
@@ -83,6 +89,7 @@ public final class Autograd {
 
     /** Gradients for several inputs of one scalar output. */
     public static List<Tensor> grad(Tensor output, List<Tensor> inputs, boolean createGraph) {
+        Objects.requireNonNull(output, "output");
         return grad(List.of(output), inputs, null, createGraph, createGraph, Unused.FAIL);
     }
 

@@ -420,6 +420,7 @@ public final class Tensor implements AutoCloseable {
     }
 
     private static Tensor join(List<Tensor> tensors, long dim, boolean cat) {
+        Objects.requireNonNull(tensors, "tensors");
         if (tensors.isEmpty()) throw new IllegalArgumentException((cat ? "cat" : "stack") + " needs at least one tensor");
         NativeCall call = Torch.call();
         try (Arena arena = Arena.ofConfined()) {

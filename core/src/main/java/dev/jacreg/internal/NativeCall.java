@@ -6,6 +6,7 @@ import dev.jacreg.bindings.jr_error;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Objects;
 
 /**
  * Per-thread memory for calls into the shim: the jr_error slot every call takes, and a small scratch
@@ -49,6 +50,7 @@ public final class NativeCall {
 
     /** Writes values into the scratch area and returns that slice (valid until the next call); longer lists get their own memory. */
     public MemorySegment longs(long... values) {
+        Objects.requireNonNull(values, "sizes");
         if (values.length > SCRATCH_LONGS) {
             return Arena.ofAuto().allocateFrom(ValueLayout.JAVA_LONG, values);  // rare: freed once the call is done with it
         }

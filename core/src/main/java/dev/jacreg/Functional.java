@@ -14,8 +14,9 @@ public final class Functional {
     /** x·Wᵀ + b; bias may be null. */
     public static Tensor linear(Tensor input, Tensor weight, Tensor bias) {
         NativeCall call = Torch.call();
-        return Tensor.wrap(call.handle(jacreg_h.jr_nn_linear(Tensor.handleOf(input, "input"), Tensor.handleOf(weight, "weight"), optional(bias), call.error())),
-                input, weight, bias);
+        MemorySegment result = jacreg_h.jr_nn_linear(Tensor.handleOf(input, "input"), Tensor.handleOf(weight, "weight"),
+                optional(bias), call.error());
+        return Tensor.wrap(call.handle(result), input, weight, bias);
     }
 
     /** 2-D convolution of an N×C×H×W input; bias may be null. */
@@ -26,8 +27,9 @@ public final class Functional {
     public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int strideH, int strideW, int paddingH,
                                 int paddingW) {
         NativeCall call = Torch.call();
-        return Tensor.wrap(call.handle(jacreg_h.jr_nn_conv2d(Tensor.handleOf(input, "input"), Tensor.handleOf(weight, "weight"), optional(bias), strideH,
-                strideW, paddingH, paddingW, call.error())), input, weight, bias);
+        MemorySegment result = jacreg_h.jr_nn_conv2d(Tensor.handleOf(input, "input"), Tensor.handleOf(weight, "weight"),
+                optional(bias), strideH, strideW, paddingH, paddingW, call.error());
+        return Tensor.wrap(call.handle(result), input, weight, bias);
     }
 
     /**

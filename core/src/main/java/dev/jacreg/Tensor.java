@@ -587,8 +587,9 @@ public final class Tensor implements AutoCloseable {
     /** Elementwise {@code condition ? ifTrue : ifFalse}, broadcasting. */
     public static Tensor where(Tensor condition, Tensor ifTrue, Tensor ifFalse) {
         NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_where(handleOf(condition, "condition"), handleOf(ifTrue, "ifTrue"), handleOf(ifFalse, "ifFalse"),
-                call.error())), condition, ifTrue, ifFalse);
+        MemorySegment result = jacreg_h.jr_tensor_where(handleOf(condition, "condition"), handleOf(ifTrue, "ifTrue"),
+                handleOf(ifFalse, "ifFalse"), call.error());
+        return wrap(call.handle(result), condition, ifTrue, ifFalse);
     }
 
     // ---- in-place updates (for optimisers and statistics; return this) -----------------------------
@@ -693,7 +694,8 @@ public final class Tensor implements AutoCloseable {
         for (long size : shape) {
             if (size != 0 && n > Long.MAX_VALUE / size) {
                 for (long s : shape) if (s == 0) return 0;
-                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has more than " + Long.MAX_VALUE + " elements");
+                throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has more than " + Long.MAX_VALUE
+                        + " elements");
             }
             n *= size;
         }

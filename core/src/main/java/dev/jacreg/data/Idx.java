@@ -177,8 +177,9 @@ public final class Idx {
         if (train.height() != test.height() || train.width() != test.width()) {
             Path trainImages = locate(dir, imagesFileName("train"), "train", true);
             Path testImages = locate(dir, imagesFileName("test"), "test", true);
-            throw new IdxFormatException(testImages, "images are " + test.height() + "×" + test.width() + " but the training images in "
-                    + trainImages + " are " + train.height() + "×" + train.width() + "; train and test images must have one size");
+            throw new IdxFormatException(testImages, "images are " + test.height() + "×" + test.width()
+                    + " but the training images in " + trainImages + " are " + train.height() + "×" + train.width()
+                    + "; train and test images must have one size");
         }
         return new DigitDataset[]{train, test};
     }

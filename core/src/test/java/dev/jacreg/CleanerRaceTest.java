@@ -38,9 +38,13 @@ class CleanerRaceTest {
         });
         Runnable work = () -> {
             try {
+                java.util.SplittableRandom random = new java.util.SplittableRandom();
                 while (!stop.get() && System.nanoTime() < deadline) {
-                    double value = Tensor.full(1.0, DType.FLOAT64, SIZE, SIZE).mul(2.0).sum().item();  // no scope: Cleaner frees
-                    if (value != 2.0 * SIZE * SIZE) throw new AssertionError("sum was " + value);
+                    // A different fill each time: a freed input whose memory was reused by another thread shows up
+                    // as a wrong sum even where reading it does not crash. All values are exact in double.
+                    double fill = random.nextInt(1, 1000);
+                    double value = Tensor.full(fill, DType.FLOAT64, SIZE, SIZE).mul(2.0).sum().item();  // no scope
+                    if (value != 2.0 * fill * SIZE * SIZE) throw new AssertionError("sum was " + value + " for fill " + fill);
                     double shaped = Tensor.ones(DType.FLOAT64, 4, 5).reshape(20).add(Tensor.ones(DType.FLOAT64, 20)).max().item();
                     if (shaped != 2.0) throw new AssertionError("max was " + shaped);
                     iterations.incrementAndGet();
@@ -56,6 +60,7 @@ class CleanerRaceTest {
         stop.set(true);
         gc.join();
 
+        System.out.printf("CleanerRaceTest: %d iterations in %d s with forced GC every 2 ms%n", iterations.get(), seconds);
         if (failure.get() != null) throw new AssertionError("a worker failed", failure.get());
         assertTrue(iterations.get() > 0, "no iteration ran");
         // Everything dropped is the Cleaner's: once collected, the live count is back where it was.

@@ -45,6 +45,7 @@ class CliBadInputTableTest {
         writeIdx(dir.resolve("mixed-sizes"), "test", 7, 7);
         writeIdx(dir.resolve("tiny"), "train", 4, 4);
         writeIdx(dir.resolve("tiny"), "test", 4, 4);
+        Files.createDirectories(dir.resolve("empty\u001b[2J"));  // an idx folder with a crafted name and no files
         Files.writeString(dir.resolve("a-file"), "not a folder");
         saveNet(dir.resolve("banana-seed.safetensors"), Map.of("seed", "banana", "data", "synthetic:64,32"), false);
         saveNet(dir.resolve("nan-weights.safetensors"), Map.of("seed", "0", "data", "synthetic:64,32"), true);
@@ -70,7 +71,9 @@ class CliBadInputTableTest {
                         dir.resolve("nan-weights.safetensors").toString(), "--data", tiny),
                         List.of("nan-weights.safetensors", "fc.bias", "non-finite")),
                 new Case("control-chars", JacregCli.USAGE_ERROR, List.of("evaluate", "--model",
-                        dir.resolve("x\u001b[2J\u0007y.safetensors").toString()), List.of("\\u001b[2J\\u0007y.safetensors"))));
+                        dir.resolve("x\u001b[2J\u0007y.safetensors").toString()), List.of("\\u001b[2J\\u0007y.safetensors")),
+                new Case("control-chars-in-data", JacregCli.RUNTIME_ERROR, List.of("train", "--data",
+                        "idx:" + dir.resolve("empty\u001b[2J")), List.of("\\u001b[2J"))));
         if (Files.isDirectory(Path.of("/proc/self"))) {
             cases.add(new Case("out-in-proc", JacregCli.RUNTIME_ERROR, List.of("train", "--data", tiny, "--out", "/proc/jacreg-x"),
                     List.of("cannot create the output folder /proc/jacreg-x")));

@@ -2,6 +2,7 @@
 #
 #   make run [ARGS='...']   the full experiment (CLI `experiment` by default; ARGS go to bin/jacreg)
 #   make test               native shim + every test
+#   make soak               the long reliability runs: 10 min Cleaner race + 100,000 fuzzed calls
 #   make bench              JMH benchmarks          make compare   Java vs C++ vs Python table
 #   make native             only the shim           make bindings  regenerate bindings/ with jextract
 #

@@ -24,6 +24,7 @@ class CleanerRaceTest {
     @Test
     void droppedTemporariesSurviveForcedGcDuringNativeCalls() throws Exception {
         long seconds = Long.getLong("jacreg.soak.seconds", 12);
+        LiveCounts.settle();
         long javaBefore = Tensor.liveCount();
         long deadline = System.nanoTime() + seconds * 1_000_000_000L;
         AtomicBoolean stop = new AtomicBoolean();
@@ -64,15 +65,16 @@ class CleanerRaceTest {
         if (failure.get() != null) throw new AssertionError("a worker failed", failure.get());
         assertTrue(iterations.get() > 0, "no iteration ran");
         // Everything dropped is the Cleaner's: once collected, the live count is back where it was.
-        assertTrue(awaitCount(javaBefore), "Java-side live tensors did not return to " + javaBefore + ": " + Tensor.liveCount());
+        awaitCount(javaBefore);
+        LiveCounts.settle();
+        assertEquals(javaBefore, Tensor.liveCount(), "Java-side live tensors once the Cleaner is done");
     }
 
-    private static boolean awaitCount(long expected) throws InterruptedException {
+    private static void awaitCount(long expected) throws InterruptedException {
         for (int i = 0; i < 200 && Tensor.liveCount() > expected; i++) {
             System.gc();
             Thread.sleep(50);
         }
-        return Tensor.liveCount() <= expected;
     }
 
     private static void sleepMillis(long millis) {

@@ -46,15 +46,8 @@ class OpSequenceFuzzTest {
     }
 
     @BeforeAll
-    static void collectEarlierGarbage() throws InterruptedException {
-        // Tensors other tests dropped are freed by the Cleaner at any time; let that finish first, so the counts
-        // compared below move only by what the sequences themselves do.
-        long previous = -1;
-        for (int i = 0; i < 40 && Tensor.liveCount() != previous; i++) {
-            previous = Tensor.liveCount();
-            System.gc();
-            Thread.sleep(25);
-        }
+    static void collectEarlierGarbage() {
+        LiveCounts.settle();  // the sequences leave no garbage of their own: everything is in their scopes
     }
 
     @Test

@@ -37,7 +37,8 @@ class ReliabilityEdgeCaseTest {
         long[] shape = new long[70];
         Arrays.fill(shape, 1);
         shape[69] = 2;
-        try (Tensor t = Tensor.ones(DType.FLOAT32, shape)) {
+        try (TensorScope scope = TensorScope.open()) {
+            Tensor t = Tensor.ones(DType.FLOAT32, shape);
             assertArrayEquals(shape, t.shape());
             assertEquals(70, t.dim());
             assertTrue(t.toString().contains("dtype=FLOAT32"), t.toString());

@@ -1,5 +1,8 @@
 package dev.jacreg;
 
+import dev.jacreg.nn.SeedNetwork;
+import dev.jacreg.nn.Sequential;
+import dev.jacreg.train.Evaluator;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -33,9 +36,41 @@ class GradModeThreadsTest {
         assertFreshThreadsRecord(Thread.ofPlatform()::unstarted);
     }
 
+    /** The scenario: the library's own no-grad users (here the Evaluator) on some virtual threads. */
+    @Test
+    void evaluatingOnVirtualThreadsLeavesOtherVirtualThreadsRecording() throws Exception {
+        AtomicInteger wrong = new AtomicInteger();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            threads.add(Thread.ofVirtual().start(() -> {
+                try (TensorScope scope = TensorScope.open();
+                     Sequential net = SeedNetwork.create(Tensor.zeros(1, 1, 6, 6), 6, 6, DType.FLOAT32)) {
+                    net.setTraining(false);
+                    Tensor images = Tensor.rand(DType.FLOAT32, 8, 1, 6, 6);
+                    Tensor labels = Tensor.of(new int[]{0, 1, 2, 3, 4, 5, 6, 7}, 8);
+                    for (int round = 0; round < 20; round++) {
+                        double accuracy = Evaluator.accuracy(net, images, labels, 3);  // no-grad inside
+                        if (!(accuracy >= 0 && accuracy <= 1)) wrong.incrementAndGet();
+                        Thread.yield();
+                    }
+                }
+            }));
+            threads.add(Thread.ofVirtual().start(() -> {
+                for (int round = 0; round < 40; round++) {
+                    if (!records()) wrong.incrementAndGet();
+                    Thread.yield();
+                }
+            }));
+        }
+        for (Thread t : threads) t.join();
+        assertEquals(0, wrong.get(), "virtual threads that saw gradient recording off while others evaluated");
+        assertFreshThreadsRecord(Thread.ofVirtual()::unstarted);
+    }
+
     @Test
     void blocksNestAndRestoreOnTheirThread() throws Exception {
-        Thread t = Thread.ofVirtual().start(() -> {
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = Thread.ofVirtual().uncaughtExceptionHandler((thread, e) -> failure.set(e)).start(() -> {
             assertTrue(Autograd.isGradEnabled());
             try (var off = Autograd.noGrad()) {
                 assertFalse(records());
@@ -48,6 +83,7 @@ class GradModeThreadsTest {
             assertTrue(records());
         });
         t.join();
+        if (failure.get() != null) throw new AssertionError("on the virtual thread", failure.get());
     }
 
     @Test

@@ -2,6 +2,7 @@
 #
 #   make run [ARGS='...']   the full experiment (CLI `experiment` by default; ARGS go to bin/jacreg)
 #   make test               native shim + every test
+#   make soak               the long reliability runs: 10 min Cleaner race + 100,000 fuzzed calls
 #   make bench              JMH benchmarks          make compare   Java vs C++ vs Python table
 #   make native             only the shim           make bindings  regenerate bindings/ with jextract
 #   make fashion-mnist      Debian's dataset-fashion-mnist (make run installs it when ARGS mention fashion-mnist)
@@ -58,7 +59,7 @@ JAVA_SOURCES := $(shell find $(ROOT)/bindings/src $(ROOT)/core/src/main $(ROOT)/
 # Bench baselines
 CPP_BENCH := $(ROOT)/bench/build/step_bench
 
-.PHONY: help setup check-jdk deps native build test run bench compare bindings clean fashion-mnist
+.PHONY: help setup check-jdk deps native build test soak run bench compare bindings clean fashion-mnist
 
 help:
 	@sed -n '1,12p' $(lastword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
@@ -122,6 +123,14 @@ fashion-mnist:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends dataset-fashion-mnist; \
 	fi
+
+# The long reliability runs (profile soak in core/pom.xml): the Cleaner race of issue 8 for SOAK_SECONDS
+# (forced GC every 2 ms) and the random-op fuzz for FUZZ_CALLS calls. Installs nothing into ~/.m2.
+SOAK_SECONDS ?= 600
+FUZZ_CALLS ?= 100000
+soak: setup
+	cd $(ROOT) && $(JAVA_ENV) mvn -B -ntp -Dstyle.color=never -pl core -am test -Psoak \
+	  -Djacreg.soak.seconds=$(SOAK_SECONDS) -Djacreg.fuzz.calls=$(FUZZ_CALLS)
 
 run: build $(if $(findstring fashion-mnist,$(ARGS)),fashion-mnist)
 	$(ROOT)/bin/jacreg $(or $(ARGS),experiment)

@@ -24,7 +24,7 @@
 extern "C" {
 #endif
 
-#define JR_ABI_VERSION 1
+#define JR_ABI_VERSION 2
 
 /* ---- errors ------------------------------------------------------------------------------------ */
 
@@ -37,9 +37,15 @@ extern "C" {
 #define JR_ERROR_STD 4      /* any other std::exception */
 #define JR_ERROR_UNKNOWN 5  /* anything else thrown */
 
+/* The slot is also the call's context. no_grad is an input: when it is 1 the call runs with libtorch's
+   gradient mode off (as under torch::NoGradGuard) and the calling OS thread's own mode is restored
+   before it returns; 0 (a zeroed slot) records autograd. So the mode belongs to whoever owns the slot
+   (in Java: one per Java thread, virtual threads included), never to the carrier OS thread. */
 typedef struct jr_error {
     int32_t code;
     int32_t truncated; /* 1 when message was cut to fit */
+    int32_t no_grad;   /* in: 1 = run this call without recording autograd */
+    int32_t reserved;  /* 0 */
     char message[JR_ERROR_MESSAGE_CAPACITY];
 } jr_error;
 
@@ -79,8 +85,8 @@ int32_t jr_get_num_threads(jr_error *err);
 int32_t jr_cuda_is_available(jr_error *err);
 int32_t jr_cuda_device_count(jr_error *err);
 int32_t jr_cuda_synchronize(int32_t device_index, jr_error *err);
-/* Gradient mode is per OS thread in libtorch. */
-int32_t jr_grad_mode_set_enabled(int32_t enabled, jr_error *err);
+/* 1 when a call made with this slot records autograd (err->no_grad == 0), 0 when it does not. libtorch keeps
+   the mode per OS thread; the shim sets it from err->no_grad for the length of each call instead. */
 int32_t jr_grad_mode_is_enabled(jr_error *err);
 /* Tensors handed out and not yet freed, over the whole process (for leak tests). */
 int64_t jr_live_tensors(void);

@@ -2,6 +2,7 @@
 //
 // Every exported body is written as
 //     JR_TRY { ...; return result; } JR_CATCH(err, fallback)
+// (see JR_TRY below: it also runs the call in the caller's gradient mode)
 // so a c10::Error, any std::exception or anything else thrown becomes err->code/err->message and a
 // fallback return value. NativeGuardTest (Java) checks that every exported function uses it.
 #pragma once
@@ -63,12 +64,35 @@ at::Device device(int32_t device_type, int32_t device_index);
 at::IntArrayRef shape(const int64_t *sizes, int64_t ndim);
 std::vector<at::Tensor> tensor_list(jr_tensor *const *handles, int64_t count, const char *what);
 
+// Runs one call in the gradient mode its caller asked for (err->no_grad) and gives the OS thread its
+// own mode back afterwards, so the mode never leaks between the Java threads that share a carrier.
+// A thread-local read when the modes agree (the common case), a write more when they differ.
+class CallerGradMode {
+public:
+    explicit CallerGradMode(const jr_error *err) noexcept
+        : previous_(c10::GradMode::is_enabled()), wanted_(err == nullptr ? previous_ : err->no_grad == 0) {
+        if (wanted_ != previous_) c10::GradMode::set_enabled(wanted_);
+    }
+    ~CallerGradMode() {
+        if (wanted_ != previous_) c10::GradMode::set_enabled(previous_);
+    }
+    CallerGradMode(const CallerGradMode &) = delete;
+    CallerGradMode &operator=(const CallerGradMode &) = delete;
+
+private:
+    bool previous_;
+    bool wanted_;
+};
+
 }  // namespace jr
 
-#define JR_TRY try
+// JR_TRY opens the try block and applies the caller's gradient mode (the function's jr_error must be
+// named err); JR_CATCH closes it. The body between them is an ordinary { ... } block.
+#define JR_TRY try { const jr::CallerGradMode jr_caller_grad_mode_(err);
 
 // what_without_backtrace keeps libtorch's message and drops its C++ stack trace.
 #define JR_CATCH(err, fallback)                                                    \
+    }                                                                              \
     catch (const c10::Error &e) {                                                  \
         jr::set_error(err, JR_ERROR_TORCH, e.what_without_backtrace());            \
         return fallback;                                                           \

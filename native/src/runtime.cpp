@@ -92,14 +92,7 @@ JR_API int32_t jr_cuda_synchronize(int32_t device_index, jr_error *err) {
     JR_CATCH(err, -1)
 }
 
-JR_API int32_t jr_grad_mode_set_enabled(int32_t enabled, jr_error *err) {
-    JR_TRY {
-        at::GradMode::set_enabled(enabled != 0);
-        return JR_OK;
-    }
-    JR_CATCH(err, -1)
-}
-
+// Reports the mode JR_TRY has just applied: what every call made with this slot runs in.
 JR_API int32_t jr_grad_mode_is_enabled(jr_error *err) {
     JR_TRY { return at::GradMode::is_enabled() ? 1 : 0; }
     JR_CATCH(err, -1)

@@ -140,12 +140,13 @@ JR_API jr_tensor *jr_tensor_randperm(int64_t n, int32_t device_type, int32_t dev
 
 // Freeing cannot fail in a way a caller could act on, so it takes no error slot; it still never throws.
 JR_API void jr_tensor_free(jr_tensor *t) {
+    jr_error *err = nullptr;  // no slot, so JR_TRY leaves the thread's gradient mode alone
     JR_TRY {
         if (t == nullptr) return;
         delete t;
         jr::live_tensors.fetch_sub(1, std::memory_order_relaxed);
     }
-    JR_CATCH(nullptr, )
+    JR_CATCH(err, )
 }
 
 JR_API int64_t jr_tensor_dim(const jr_tensor *t, jr_error *err) {

@@ -6,9 +6,11 @@ import dev.jacreg.internal.NativeCall;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Gradients of outputs with respect to chosen inputs ({@code torch::autograd::grad}), including the
@@ -30,6 +32,8 @@ public final class Autograd {
 
     /** d(output)/d(input) for a scalar output. */
     public static Tensor grad(Tensor output, Tensor input, boolean createGraph) {
+        Objects.requireNonNull(output, "output");
+        Objects.requireNonNull(input, "input");
         return grad(List.of(output), List.of(input), null, createGraph, createGraph, Unused.FAIL).get(0);
     }
 
@@ -43,6 +47,9 @@ public final class Autograd {
      */
     public static List<Tensor> grad(List<Tensor> outputs, List<Tensor> inputs, List<Tensor> gradOutputs,
                                     boolean createGraph, boolean retainGraph, Unused unused) {
+        Objects.requireNonNull(outputs, "outputs");
+        Objects.requireNonNull(inputs, "inputs");
+        Objects.requireNonNull(unused, "unused");
         if (outputs.isEmpty() || inputs.isEmpty()) {
             throw new IllegalArgumentException("grad needs at least one output and one input");
         }
@@ -60,6 +67,10 @@ public final class Autograd {
                     createGraph ? 1 : 0, unused == Unused.FAIL ? 0 : 1, results, call.error()));
             for (int i = 0; i < raw.length; i++) raw[i] = results.getAtIndex(ValueLayout.ADDRESS, i);
         }
+        // The lists hold the tensors whose handles the call used: reachable until it has returned.
+        Reference.reachabilityFence(outputs);
+        Reference.reachabilityFence(inputs);
+        Reference.reachabilityFence(gradOutputs);
         List<Tensor> grads = new ArrayList<>(raw.length);
         for (int i = 0; i < raw.length; i++) {
             if (raw[i].address() != 0) {
@@ -78,12 +89,15 @@ public final class Autograd {
 
     /** Gradients for several inputs of one scalar output. */
     public static List<Tensor> grad(Tensor output, List<Tensor> inputs, boolean createGraph) {
+        Objects.requireNonNull(output, "output");
         return grad(List.of(output), inputs, null, createGraph, createGraph, Unused.FAIL);
     }
 
     /**
-     * Turns gradient tracking off until closed: {@code try (var off = Autograd.noGrad()) { ... }}.
-     * libtorch keeps this switch per OS thread, so open and close it on one platform thread.
+     * Turns gradient tracking off for this thread's calls until closed:
+     * {@code try (var off = Autograd.noGrad()) { ... }}. The mode belongs to the Java thread (platform or
+     * virtual): it is passed with every native call, never left in libtorch's per-OS-thread state, so it
+     * cannot leak to other threads sharing a carrier. Close it on the thread that opened it.
      */
     public static GradModeScope noGrad() {
         return new GradModeScope(false);
@@ -94,14 +108,10 @@ public final class Autograd {
         return new GradModeScope(true);
     }
 
+    /** Whether this thread's native calls record autograd (asked from libtorch inside a call). */
     public static boolean isGradEnabled() {
         NativeCall call = Torch.call();
         return call.status(jacreg_h.jr_grad_mode_is_enabled(call.error())) == 1;
-    }
-
-    static void setGradEnabled(boolean enabled) {
-        NativeCall call = Torch.call();
-        call.status(jacreg_h.jr_grad_mode_set_enabled(enabled ? 1 : 0, call.error()));
     }
 
     /** Restores the previous gradient mode on close. */
@@ -111,8 +121,9 @@ public final class Autograd {
         private boolean closed;
 
         private GradModeScope(boolean enabled) {
-            previous = isGradEnabled();
-            setGradEnabled(enabled);
+            NativeCall call = Torch.call();
+            previous = !call.noGrad();
+            call.noGrad(!enabled);
         }
 
         @Override
@@ -122,7 +133,7 @@ public final class Autograd {
                 throw new WrongThreadException("gradient mode must be restored on the thread that changed it");
             }
             closed = true;
-            setGradEnabled(previous);
+            Torch.call().noGrad(!previous);
         }
     }
 }

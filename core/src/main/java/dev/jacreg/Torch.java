@@ -110,10 +110,15 @@ public final class Torch {
     }
 
     static Device checkAvailable(Device device) {
+        return checkAvailable(device, "(-Djacreg.device / JACREG_DEVICE)");
+    }
+
+    /** A clear error instead of libtorch's dispatcher text when a CUDA device is asked for on a CPU build. */
+    static Device checkAvailable(Device device, String requestedBy) {
         if (!device.isCuda()) return device;
         int count = cudaAvailable() ? cudaDeviceCount() : 0;
         if (count == 0) {
-            throw new TorchException("CUDA device " + device + " was requested (-Djacreg.device / JACREG_DEVICE), but the "
+            throw new TorchException("CUDA device " + device + " was requested " + requestedBy + ", but the "
                     + "loaded libtorch " + version() + " (shim " + libraryPath() + ") has no CUDA support or sees no GPU. "
                     + "Build the shim against a CUDA libtorch (make build LIBTORCH=/path/to/libtorch) or use cpu.");
         }

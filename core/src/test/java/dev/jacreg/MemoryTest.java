@@ -1,5 +1,6 @@
 package dev.jacreg;
 
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -10,6 +11,11 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** Native lifetimes: scopes free what they own, handle counts return to baseline, nothing piles up. */
 class MemoryTest {
+    @BeforeEach
+    void settleEarlierGarbage() {
+        LiveCounts.settle();  // these tests compare process-wide counts exactly
+    }
+
     @Test
     void scopeClosesEverythingItOwnsExceptKeptTensors() {
         long javaBefore = Tensor.liveCount(), nativeBefore = Torch.nativeLiveTensors();

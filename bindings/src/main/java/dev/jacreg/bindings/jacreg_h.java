@@ -68,10 +68,10 @@ public class jacreg_h {
     public static final AddressLayout C_POINTER = ValueLayout.ADDRESS
             .withTargetLayout(MemoryLayout.sequenceLayout(java.lang.Long.MAX_VALUE, JAVA_BYTE));
     public static final ValueLayout.OfLong C_LONG = ValueLayout.JAVA_LONG;
-    private static final int JR_ABI_VERSION = (int)1L;
+    private static final int JR_ABI_VERSION = (int)2L;
     /**
      * {@snippet lang=c :
-     * #define JR_ABI_VERSION 1
+     * #define JR_ABI_VERSION 2
      * }
      */
     public static int JR_ABI_VERSION() {
@@ -845,65 +845,6 @@ public class jacreg_h {
                 traceDowncall("jr_cuda_synchronize", device_index, err);
             }
             return (int)mh$.invokeExact(device_index, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_grad_mode_set_enabled {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_INT,
-            jacreg_h.C_INT,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_grad_mode_set_enabled");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * int32_t jr_grad_mode_set_enabled(int32_t enabled, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_grad_mode_set_enabled$descriptor() {
-        return jr_grad_mode_set_enabled.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * int32_t jr_grad_mode_set_enabled(int32_t enabled, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_grad_mode_set_enabled$handle() {
-        return jr_grad_mode_set_enabled.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * int32_t jr_grad_mode_set_enabled(int32_t enabled, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_grad_mode_set_enabled$address() {
-        return jr_grad_mode_set_enabled.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * int32_t jr_grad_mode_set_enabled(int32_t enabled, jr_error *err)
-     * }
-     */
-    public static int jr_grad_mode_set_enabled(int enabled, MemorySegment err) {
-        var mh$ = jr_grad_mode_set_enabled.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_grad_mode_set_enabled", enabled, err);
-            }
-            return (int)mh$.invokeExact(enabled, err);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }

@@ -17,6 +17,8 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
  * struct jr_error {
  *     int32_t code;
  *     int32_t truncated;
+ *     int32_t no_grad;
+ *     int32_t reserved;
  *     char message[4096];
  * }
  * }
@@ -30,6 +32,8 @@ public class jr_error {
     private static final GroupLayout $LAYOUT = MemoryLayout.structLayout(
         jacreg_h.C_INT.withName("code"),
         jacreg_h.C_INT.withName("truncated"),
+        jacreg_h.C_INT.withName("no_grad"),
+        jacreg_h.C_INT.withName("reserved"),
         MemoryLayout.sequenceLayout(4096, jacreg_h.C_CHAR).withName("message")
     ).withName("jr_error");
 
@@ -126,6 +130,94 @@ public class jr_error {
      */
     public static void truncated(MemorySegment struct, int fieldValue) {
         struct.set(truncated$LAYOUT, truncated$OFFSET, fieldValue);
+    }
+
+    private static final OfInt no_grad$LAYOUT = (OfInt)$LAYOUT.select(groupElement("no_grad"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * int32_t no_grad
+     * }
+     */
+    public static final OfInt no_grad$layout() {
+        return no_grad$LAYOUT;
+    }
+
+    private static final long no_grad$OFFSET = $LAYOUT.byteOffset(groupElement("no_grad"));
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * int32_t no_grad
+     * }
+     */
+    public static final long no_grad$offset() {
+        return no_grad$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * int32_t no_grad
+     * }
+     */
+    public static int no_grad(MemorySegment struct) {
+        return struct.get(no_grad$LAYOUT, no_grad$OFFSET);
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * int32_t no_grad
+     * }
+     */
+    public static void no_grad(MemorySegment struct, int fieldValue) {
+        struct.set(no_grad$LAYOUT, no_grad$OFFSET, fieldValue);
+    }
+
+    private static final OfInt reserved$LAYOUT = (OfInt)$LAYOUT.select(groupElement("reserved"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * int32_t reserved
+     * }
+     */
+    public static final OfInt reserved$layout() {
+        return reserved$LAYOUT;
+    }
+
+    private static final long reserved$OFFSET = $LAYOUT.byteOffset(groupElement("reserved"));
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * int32_t reserved
+     * }
+     */
+    public static final long reserved$offset() {
+        return reserved$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * int32_t reserved
+     * }
+     */
+    public static int reserved(MemorySegment struct) {
+        return struct.get(reserved$LAYOUT, reserved$OFFSET);
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * int32_t reserved
+     * }
+     */
+    public static void reserved(MemorySegment struct, int fieldValue) {
+        struct.set(reserved$LAYOUT, reserved$OFFSET, fieldValue);
     }
 
     private static final SequenceLayout message$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("message"));

@@ -120,15 +120,23 @@ final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
         if (evalChunk < 1) throw new UsageException("--eval-chunk must be >= 1, got " + evalChunk);
         // The first file's metadata supplies the defaults; reading it also rejects a corrupt file early.
         Map<String, String> firstMetadata = SafeTensors.read(models.get(0)).metadata();
-        long noiseSeed = seed != null ? seed : parseLong(firstMetadata.get("seed"), 0);
+        long noiseSeed = seed != null ? seed : metadataSeed(models.get(0), "seed", firstMetadata.get("seed"));
         // Files written before data and training seeds were separate have only "seed", which drove both.
-        long dataSeed = dataSeedOption != null ? dataSeedOption
-                : parseLong(firstMetadata.get("data_seed"), parseLong(firstMetadata.get("seed"), 0));
+        long dataSeed = dataSeedOption != null ? dataSeedOption : firstMetadata.containsKey("data_seed")
+                ? metadataSeed(models.get(0), "data_seed", firstMetadata.get("data_seed")) : noiseSeed;
         String dataSpec = data != null ? data : firstMetadata.getOrDefault("data", "synthetic");
         DataSource source = Options.dataSource(dataSpec, runtime.cacheDir);
-        Options.prepareOut(out);
         runtime.apply();
+        OutFolder folder = OutFolder.prepare(out);
+        try {
+            return run(levels, noiseSeed, dataSeed, source);
+        } catch (Exception | Error e) {
+            folder.removeIfEmpty();
+            throw e;
+        }
+    }
 
+    private int run(double[] levels, long noiseSeed, long dataSeed, DataSource source) throws Exception {
         ProgressDisplay display = ProgressDisplay.forTerminal(cli.err);
         List<Loaded> nets = new ArrayList<>();
         try (TensorScope scope = TensorScope.open()) {
@@ -229,12 +237,14 @@ final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
         }
     }
 
-    private static long parseLong(String text, long fallback) {
-        if (text == null) return fallback;
+    /** The training seed stored in a weights file (0 when there is none); a malformed one is an error, not a silent 0. */
+    private static long metadataSeed(Path file, String key, String text) throws SafeTensorsFormatException {
+        if (text == null) return 0;
         try {
             return Long.parseLong(text.trim());
         } catch (NumberFormatException e) {
-            return fallback;
+            throw new SafeTensorsFormatException(file + ": metadata '" + key + "' is '" + text
+                    + "', not an integer; give --" + key.replace('_', '-') + " to evaluate this file");
         }
     }
 }

@@ -86,13 +86,22 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
         List<Long> seeds = replicates.seeds(data.seed);
         // Diagnostics on by default here: the experiment is where training is studied; they cost ~20 % per penalized step.
         ExperimentConfig config = Options.config(training, data, compute, runtime, noiseLevels, true).withSeed(seeds.get(0));
-        Options.prepareOut(config.out());  // fail now, not after an hour of training
         runtime.apply();
-        if (seeds.size() > 1) {
-            return ReplicatedExperiment.run(cli, config, seeds, replicates.jobs, runtime.threads == null ? 1 : runtime.threads);
+        OutFolder folder = OutFolder.prepare(config.out());  // fail now, not after an hour of training
+        try {
+            if (seeds.size() > 1) {
+                return ReplicatedExperiment.run(cli, config, seeds, replicates.jobs, runtime.threads == null ? 1 : runtime.threads);
+            }
+            return run(config);
+        } catch (Exception | Error e) {
+            folder.removeIfEmpty();
+            throw e;
         }
+    }
+
+    private int run(ExperimentConfig config) throws Exception {
         ProgressDisplay display = ProgressDisplay.forTerminal(cli.err);
-        Experiment experiment = new Experiment(config, display, cli.stopRequested);
+        Experiment experiment = new Experiment(config, StopSignal.tracking(display, cli.stopRequested), cli.stopRequested);
         Experiment.Outcome run;
         try {
             run = experiment.run();

@@ -24,10 +24,10 @@ import java.util.function.BooleanSupplier;
 /**
  * The {@code jacreg} command line: {@code experiment}, {@code train} and {@code evaluate}.
  *
- * <p>Exit codes: 0 success (also after a Ctrl-C stop, once the partial results are written), 1 a runtime failure
- * (unreadable or corrupt file, libtorch error), 2 a usage error (unknown option, invalid value), 3 training stopped
- * on a non-finite loss or gradient (no weights are written for that run). Errors are one
- * line on stderr; {@code --verbose} adds the stack trace.
+ * <p>Exit codes: 0 success, 1 a runtime failure (unreadable or corrupt file, libtorch error), 2 a usage error
+ * (unknown option, invalid value), 3 training stopped on a non-finite loss or gradient (no weights are written for
+ * that run), 130 stopped by Ctrl-C (after training was stopped early and its partial results were written, or at
+ * once outside training). Errors are one line on stderr; {@code --verbose} adds the stack trace.
  */
 @Command(name = "jacreg",
         mixinStandardHelpOptions = true,
@@ -56,8 +56,9 @@ import java.util.function.BooleanSupplier;
                 "      both saved nets under the noise sweep again",
                 "",
                 "Exit status: 0 success, 1 runtime failure, 2 usage error, 3 training diverged (non-finite loss",
-                "or gradient; no weights written).",
-                "Ctrl-C during training stops it early and still writes the results; a second Ctrl-C quits at once."},
+                "or gradient; no weights written), 130 stopped by Ctrl-C.",
+                "Ctrl-C during training stops it early and still writes the results (exit 130); at any other time, or a",
+                "second time, it quits at once."},
         subcommands = {ExperimentCommand.class, TrainCommand.class, EvaluateCommand.class,
                 CommandLine.HelpCommand.class})
 public final class JacregCli implements Callable<Integer> {
@@ -66,6 +67,8 @@ public final class JacregCli implements Callable<Integer> {
     public static final int USAGE_ERROR = 2;
     /** Training met a non-finite loss or gradient ({@link dev.jacreg.train.NonFiniteLossException}) and stopped. */
     public static final int NON_FINITE_LOSS = 3;
+    /** Stopped by Ctrl-C (128 + SIGINT, as shells report it), also when the partial results were written. */
+    public static final int STOPPED = 130;
 
     final PrintStream out;
     final PrintStream err;
@@ -100,7 +103,8 @@ public final class JacregCli implements Callable<Integer> {
 
     /** Runs the command line; training stops early once {@code stopRequested} turns true. */
     public static int run(String[] args, PrintStream out, PrintStream err, BooleanSupplier stopRequested) {
-        return commandLine(out, err, stopRequested).execute(args);
+        int code = commandLine(out, err, stopRequested).execute(args);
+        return code == OK && stopRequested.getAsBoolean() ? STOPPED : code;  // scripts can tell a stopped run from a complete one
     }
 
     /** The configured picocli command line, for tests and embedding. */
@@ -151,7 +155,7 @@ public final class JacregCli implements Callable<Integer> {
 
     private static void report(CommandLine command, String message) {
         PrintWriter err = command.getErr();
-        err.println(command.getCommandSpec().qualifiedName() + ": error: " + message);
+        err.println(command.getCommandSpec().qualifiedName() + ": error: " + printable(message));
         err.flush();
     }
 
@@ -175,6 +179,19 @@ public final class JacregCli implements Callable<Integer> {
         if (e instanceof OutOfMemoryError) return "out of memory: " + oneLine(String.valueOf(e.getMessage()));
         String text = e.getMessage() == null ? "" : ": " + oneLine(e.getMessage());
         return "unexpected " + e.getClass().getSimpleName() + text;
+    }
+
+    /** Control and format characters (e.g. from a crafted file name) shown as escapes, never sent raw to the terminal. */
+    static String printable(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        text.codePoints().forEach(c -> {
+            if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029 || Character.getType(c) == Character.FORMAT) {
+                out.append(String.format("\\u%04x", c));
+            } else {
+                out.appendCodePoint(c);
+            }
+        });
+        return out.toString();
     }
 
     static String oneLine(String text) {

@@ -12,8 +12,6 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
 
-import java.io.IOException;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -211,21 +209,12 @@ final class Options {
     static DataSource dataSource(String text, Path cacheDir) {
         DataSource source = DataSource.parse(text.trim(), cacheDir);
         if (source instanceof DataSource.IdxDirectory idx && !Files.isDirectory(idx.dir())) {
-            throw new UsageException("--data " + text + ": folder " + idx.dir().toAbsolutePath() + " does not exist");
+            Path dir = idx.dir().toAbsolutePath();
+            throw new UsageException("--data " + text + ": " + (Files.exists(dir)
+                    ? dir + " is a file; idx: takes the folder that holds train-images-idx3-ubyte[.gz] and the other IDX files"
+                    : "folder " + dir + " does not exist"));
         }
         return source;
-    }
-
-    /**
-     * Creates the output folder before any work, so a bad --out fails in the first second rather than after
-     * training: a file in the way is a usage error, a folder that cannot be created or written a runtime one.
-     */
-    static void prepareOut(Path out) throws IOException {
-        if (Files.exists(out) && !Files.isDirectory(out)) {
-            throw new UsageException("--out " + out + " is a file, not a folder");
-        }
-        Files.createDirectories(out);
-        if (!Files.isWritable(out)) throw new AccessDeniedException(out.toAbsolutePath().toString(), null, "folder not writable");
     }
 
     /** The experiment's settings from the options; the records' constructors validate them. */

@@ -102,7 +102,7 @@ public final class ProgressDisplay implements ExperimentListener {
     /** A line of its own, ending any live status line first. */
     public void message(String text) {
         endLine();
-        err.println("jacreg: " + text);
+        err.println("jacreg: " + JacregCli.printable(text));  // paths in it may hold control characters
         err.flush();
     }
 

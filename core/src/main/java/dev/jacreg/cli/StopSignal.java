@@ -1,5 +1,9 @@
 package dev.jacreg.cli;
 
+import dev.jacreg.experiment.ExperimentListener;
+import dev.jacreg.train.TrainingProgress;
+import dev.jacreg.train.TrainingResult;
+
 import java.io.PrintStream;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -7,8 +11,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 /**
- * Ctrl-C handling for long runs: the first SIGINT asks training to stop after the current iteration (the run
- * then evaluates and saves what was trained); a second one ends the process at once (exit 130).
+ * Ctrl-C handling for long runs: while a net is training, the first SIGINT asks training to stop after the
+ * current iteration (the run then evaluates and saves what was trained, and exits 130); at any other time
+ * (loading, evaluation, the report), or a second time, it ends the process at once (exit 130). Saying "stopping"
+ * and then running on through a long evaluation would be a lie.
  *
  * <p>Uses {@code sun.misc.Signal} (jdk.unsupported, accessible on the class path). Where that is unavailable a
  * shutdown hook sets the same flag and holds the JVM's exit until the run has written its results, or five
@@ -18,6 +24,7 @@ public final class StopSignal implements BooleanSupplier {
     private static final long HOOK_WAIT_MINUTES = 5;
 
     private final AtomicInteger presses = new AtomicInteger();
+    private volatile boolean training;
     private final CountDownLatch finished = new CountDownLatch(1);
     private final PrintStream err;
 
@@ -59,13 +66,46 @@ public final class StopSignal implements BooleanSupplier {
         presses.compareAndSet(0, 1);
     }
 
+    /** Whether a net is training now, i.e. a first Ctrl-C can stop the run gracefully. */
+    public void training(boolean active) {
+        training = active;
+    }
+
+    /** True while a first Ctrl-C would stop training gracefully; false when it would quit at once. */
+    boolean stopsGracefully() {
+        return training && presses.get() == 0;
+    }
+
+    /** A listener that tells {@code stop} (when it is a StopSignal) when training runs, around {@code display}. */
+    static ExperimentListener tracking(ExperimentListener display, BooleanSupplier stop) {
+        if (!(stop instanceof StopSignal signal)) return display;
+        return new ExperimentListener() {
+            @Override
+            public void phase(String description) {
+                display.phase(description);
+            }
+
+            @Override
+            public void iteration(String net, TrainingProgress progress) {
+                signal.training(true);  // from the first finished iteration on, the trainer polls the flag
+                display.iteration(net, progress);
+            }
+
+            @Override
+            public void trainingEnded(String net, TrainingResult result) {
+                signal.training(false);
+                display.trainingEnded(net, result);
+            }
+        };
+    }
+
     /** The run has written its results; a waiting shutdown hook may let the JVM exit. */
     public void finished() {
         finished.countDown();
     }
 
     private void press() {
-        if (presses.incrementAndGet() == 1) {
+        if (presses.incrementAndGet() == 1 && training) {
             err.println();
             err.println("jacreg: stopping after the current iteration; what was trained is evaluated and saved. "
                     + "Press Ctrl-C again to quit at once.");

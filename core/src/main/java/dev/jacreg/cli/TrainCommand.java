@@ -80,8 +80,17 @@ final class TrainCommand implements Callable<Integer>, JacregCli.Verbose {
         if (net.isBlank() || !net.matches("[A-Za-z0-9._-]+") || net.startsWith(".")) {
             throw new UsageException("--name must be a plain file name (letters, digits, . _ -), got '" + net + "'");
         }
-        Options.prepareOut(config.out());
         runtime.apply();
+        OutFolder folder = OutFolder.prepare(config.out());  // fail now, not after training
+        try {
+            return run(config, net);
+        } catch (Exception | Error e) {
+            folder.removeIfEmpty();
+            throw e;
+        }
+    }
+
+    private int run(ExperimentConfig config, String net) throws Exception {
         ProgressDisplay display = ProgressDisplay.forTerminal(cli.err);
         long seed = config.training().seed();
         display.phase("loading " + config.data().describe());
@@ -98,16 +107,17 @@ final class TrainCommand implements Callable<Integer>, JacregCli.Verbose {
                 boolean penalized = loss.penalized();
                 display.phase("training " + net + (penalized ? " (Jacobian penalty, lambda " + config.penalty().lambda() + ")"
                         : " (no penalty)"));
+                ExperimentListener listener = StopSignal.tracking(display, cli.stopRequested);
                 TrainingResult result;
                 try {
                     result = new Trainer(config.training(), loss, ExperimentRandom.training(seed))  // as the experiment
-                            .train(model, train, p -> display.iteration(net, p), cli.stopRequested);
+                            .train(model, train, p -> listener.iteration(net, p), cli.stopRequested);
                 } catch (NonFiniteLossException e) {
                     // No weights: the net is unusable. Keep the record of its finite iterations for a post-mortem.
                     DivergedRun.writeLossTable(config.out(), e, net, penalized, config.training().epochs(), cli.err);
                     throw e.forNet(net);
                 }
-                display.trainingEnded(net, result);
+                listener.trainingEnded(net, result);
 
                 display.phase("evaluating on the clean test set");
                 double accuracy = Evaluator.accuracy(model, test.images(), test.labels(), config.evalChunk());

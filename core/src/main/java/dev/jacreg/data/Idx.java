@@ -165,6 +165,25 @@ public final class Idx {
         return read(images, labels, angles);
     }
 
+    /**
+     * Reads the train and test splits of a directory and checks that their images have one size: a net is
+     * built for one size, so a mismatch would otherwise only fail after the whole training run.
+     *
+     * @return {train, test}
+     */
+    public static DigitDataset[] readTrainAndTest(Path dir) throws IOException {
+        DigitDataset train = readDirectory(dir, "train");
+        DigitDataset test = readDirectory(dir, "test");
+        if (train.height() != test.height() || train.width() != test.width()) {
+            Path trainImages = locate(dir, imagesFileName("train"), "train", true);
+            Path testImages = locate(dir, imagesFileName("test"), "test", true);
+            throw new IdxFormatException(testImages, "images are " + test.height() + "×" + test.width()
+                    + " but the training images in " + trainImages + " are " + train.height() + "×" + train.width()
+                    + "; train and test images must have one size");
+        }
+        return new DigitDataset[]{train, test};
+    }
+
     private static Path locate(Path dir, String baseName, String split, boolean required) throws IOException {
         Path plain = dir.resolve(baseName);
         Path gzip = dir.resolve(baseName + ".gz");

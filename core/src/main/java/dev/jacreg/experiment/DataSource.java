@@ -3,6 +3,8 @@ package dev.jacreg.experiment;
 import dev.jacreg.data.DigitDataset;
 import dev.jacreg.data.FashionMnist;
 import dev.jacreg.data.Idx;
+import dev.jacreg.data.IdxFormatException;
+import dev.jacreg.nn.SeedNetwork;
 import dev.jacreg.data.SyntheticDigitCache;
 
 import java.io.IOException;
@@ -37,7 +39,13 @@ public sealed interface DataSource {
     record IdxDirectory(Path dir) implements DataSource {
         @Override
         public DigitDataset[] load(long seed) throws IOException {
-            return new DigitDataset[]{Idx.readDirectory(dir, "train"), Idx.readDirectory(dir, "test")};
+            DigitDataset[] sets = Idx.readTrainAndTest(dir);
+            if (sets[0].height() < SeedNetwork.MIN_SIZE || sets[0].width() < SeedNetwork.MIN_SIZE) {
+                throw new IdxFormatException(dir.resolve(Idx.imagesFileName("train")), "images are " + sets[0].height() + "×"
+                        + sets[0].width() + " pixels; the network needs at least " + SeedNetwork.MIN_SIZE + "×"
+                        + SeedNetwork.MIN_SIZE + " (its first convolution is 5×5 without padding)");
+            }
+            return sets;
         }
 
         @Override

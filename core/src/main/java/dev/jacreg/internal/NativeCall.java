@@ -6,6 +6,7 @@ import dev.jacreg.bindings.jr_error;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Objects;
 
 /**
  * Per-thread memory for calls into the shim: the jr_error slot every call takes, and a small scratch
@@ -13,7 +14,7 @@ import java.lang.foreign.ValueLayout;
  * is read back from the same slot it was written to, whatever carrier thread ran it.
  */
 public final class NativeCall {
-    private static final int SCRATCH_LONGS = 64;
+    public static final int SCRATCH_LONGS = 64;
     private static final ThreadLocal<NativeCall> CURRENT = ThreadLocal.withInitial(NativeCall::new);
 
     private final MemorySegment error;
@@ -34,10 +35,24 @@ public final class NativeCall {
         return error;
     }
 
-    /** Writes values into the scratch area and returns that slice (valid until the next call). */
+    /**
+     * Whether this thread's calls run without recording autograd. The flag lives in the error slot that
+     * every call passes, and the shim applies it for the length of each call (jacreg.h, jr_error.no_grad):
+     * the mode is this Java thread's, whichever carrier a virtual thread runs on, and costs no extra call.
+     */
+    public boolean noGrad() {
+        return jr_error.no_grad(error) != 0;
+    }
+
+    public void noGrad(boolean noGrad) {
+        jr_error.no_grad(error, noGrad ? 1 : 0);
+    }
+
+    /** Writes values into the scratch area and returns that slice (valid until the next call); longer lists get their own memory. */
     public MemorySegment longs(long... values) {
+        Objects.requireNonNull(values, "sizes");
         if (values.length > SCRATCH_LONGS) {
-            throw new IllegalArgumentException("at most " + SCRATCH_LONGS + " dimensions are supported, got " + values.length);
+            return Arena.ofAuto().allocateFrom(ValueLayout.JAVA_LONG, values);  // rare: freed once the call is done with it
         }
         MemorySegment.copy(values, 0, scratch, ValueLayout.JAVA_LONG, 0, values.length);
         return scratch.asSlice(0, (long) values.length * Long.BYTES);

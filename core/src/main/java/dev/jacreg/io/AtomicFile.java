@@ -5,13 +5,17 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
  * The one way jacreg writes files: into a temporary file in the target's folder, forced to disk, then
@@ -29,22 +33,24 @@ public final class AtomicFile {
 
     public static void write(Path target, Content content) throws IOException {
         Path absolute = target.toAbsolutePath();
+        removeStaleTemporaries(absolute);
         // Same folder as the target, so the final rename stays on one file system.
-        Path temp = absolute.resolveSibling("." + absolute.getFileName() + "." + UUID.randomUUID() + ".tmp");
+        Path temp = absolute.resolveSibling(tempPrefix(absolute) + UUID.randomUUID() + ".tmp");
         boolean moved = false;
         try {
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16)) {
+                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
+                 FileLock lock = channel.lock()) {  // tells other writers' clean-up that this temporary is alive
                 content.writeTo(out);
                 out.flush();
                 channel.force(true);  // on disk before the rename: a crash cannot leave a complete-looking empty file
+                try {  // renamed while still open and locked (fine on POSIX), so it is never unlocked before the move
+                    Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(temp, absolute, StandardCopyOption.REPLACE_EXISTING);
+                }
+                moved = true;
             }
-            try {
-                Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, absolute, StandardCopyOption.REPLACE_EXISTING);
-            }
-            moved = true;
         } finally {
             if (!moved) {
                 try {
@@ -54,6 +60,37 @@ public final class AtomicFile {
                 }
             }
         }
+    }
+
+    private static final Pattern UUID_TMP = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.tmp");
+
+    /**
+     * Deletes the hidden temporaries a killed writer of the same target left behind ({@code .NAME.UUID.tmp}). A
+     * temporary still being written is locked by its writer; only those this process can lock are removed.
+     */
+    static void removeStaleTemporaries(Path absoluteTarget) {
+        Path dir = absoluteTarget.getParent();
+        String prefix = tempPrefix(absoluteTarget);
+        if (dir == null || !Files.isDirectory(dir)) return;
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, path -> {
+            String name = path.getFileName().toString();
+            return name.startsWith(prefix) && UUID_TMP.matcher(name.substring(prefix.length())).matches();
+        })) {
+            for (Path stale : entries) {
+                try (FileChannel channel = FileChannel.open(stale, StandardOpenOption.WRITE);
+                     FileLock lock = channel.tryLock()) {
+                    if (lock != null) Files.deleteIfExists(stale);
+                } catch (IOException | OverlappingFileLockException e) {
+                    // in use (by this process or another) or gone: leave it
+                }
+            }
+        } catch (IOException e) {
+            // best effort: the write itself is what matters
+        }
+    }
+
+    private static String tempPrefix(Path target) {
+        return "." + target.getFileName() + ".";
     }
 
     public static void writeString(Path target, String text) throws IOException {

@@ -42,7 +42,9 @@ public final class ModelFiles {
         Map<String, SafeTensorsEntry> checked = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> target : state.entrySet()) {
             Tensor tensor = target.getValue();
-            checked.put(target.getKey(), contents.require(target.getKey(), dtypeOf(tensor.dtype()), tensor.shape()));
+            SafeTensorsEntry entry = contents.require(target.getKey(), dtypeOf(tensor.dtype()), tensor.shape());
+            checkFinite(file, entry);
+            checked.put(target.getKey(), entry);
         }
         try (TensorScope scope = TensorScope.open(); var off = Autograd.noGrad()) {
             for (Map.Entry<String, SafeTensorsEntry> entry : checked.entrySet()) {
@@ -50,6 +52,20 @@ public final class ModelFiles {
             }
         }
         return contents.metadata();
+    }
+
+    /** A net with a NaN or infinite weight predicts garbage (or NaN) for every input: refuse to load it. */
+    private static void checkFinite(Path file, SafeTensorsEntry entry) throws SafeTensorsFormatException {
+        long bad = 0;
+        switch (entry.dtype()) {
+            case F32 -> { for (float v : entry.toFloatArray()) if (!Float.isFinite(v)) bad++; }
+            case F64 -> { for (double v : entry.toDoubleArray()) if (!Double.isFinite(v)) bad++; }
+            default -> { }
+        }
+        if (bad > 0) {
+            throw new SafeTensorsFormatException(file + ": tensor '" + entry.name() + "' holds " + bad
+                    + " non-finite value(s) (NaN or infinity); the weights are unusable (was training diverging?)");
+        }
     }
 
     /** Parameters then buffers, by name. */

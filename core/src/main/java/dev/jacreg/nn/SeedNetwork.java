@@ -4,6 +4,8 @@ import dev.jacreg.DType;
 import dev.jacreg.RandomStream;
 import dev.jacreg.Tensor;
 
+import java.util.Objects;
+
 /**
  * The network of the reference experiment (docs/experiment.md §3): mean-image subtraction, conv 5×5×20 (no
  * padding) + BN + ReLU, two conv 3×3×20 (padding 1) + BN + ReLU, fully connected 11,520 → 10. It
@@ -12,6 +14,8 @@ import dev.jacreg.Tensor;
 public final class SeedNetwork {
     public static final int CLASSES = 10;
     public static final int FILTERS = 20;
+    /** Smallest image side: the 5×5 unpadded first convolution must leave at least one pixel. */
+    public static final int MIN_SIZE = 5;
 
     private SeedNetwork() {}
 
@@ -26,6 +30,12 @@ public final class SeedNetwork {
 
     /** As {@link #create(Tensor, int, int, DType)}, the initial weights drawn from {@code random}. */
     public static Sequential create(Tensor meanImage, int height, int width, DType dtype, RandomStream random) {
+        Objects.requireNonNull(meanImage, "meanImage");
+        Objects.requireNonNull(dtype, "dtype");
+        if (height < MIN_SIZE || width < MIN_SIZE) {
+            throw new IllegalArgumentException("the seed network needs images of at least " + MIN_SIZE + "×" + MIN_SIZE
+                    + " pixels (its first convolution is 5×5 without padding), got " + height + "×" + width);
+        }
         int convOut = (height - 4) * (width - 4);  // 5×5 without padding; 3×3 with padding 1 keeps the size
         return new Sequential()
                 .add("normalize", new SubtractMean(meanImage))

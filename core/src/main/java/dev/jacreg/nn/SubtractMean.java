@@ -11,7 +11,9 @@ public final class SubtractMean extends Layer {
 
     /** Copies the mean, which must broadcast against the inputs (e.g. 1×1×28×28). */
     public SubtractMean(Tensor mean) {
-        this.mean = buffer("mean", mean.detach().clone());
+        try (Tensor detached = mean.detach()) {  // closed here, so no handle is left to the Cleaner outside a scope
+            this.mean = buffer("mean", detached.clone());
+        }
     }
 
     @Override

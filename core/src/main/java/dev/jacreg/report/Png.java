@@ -20,6 +20,9 @@ public final class Png {
     public static void write(RenderedImage image, Path path) throws IOException {
         Objects.requireNonNull(image, "image");
         Objects.requireNonNull(path, "path");
+        // No disk cache: ImageIO's cache file lives in java.io.tmpdir and, when the disk is full, leaves a
+        // half-made stream behind whose shutdown hook (StreamCloser) prints a NullPointerException trace.
+        ImageIO.setUseCache(false);
         AtomicFile.write(path, out -> {
             if (!ImageIO.write(image, "png", out)) {
                 throw new IOException("no PNG writer available for image of type " + image.getClass().getName());

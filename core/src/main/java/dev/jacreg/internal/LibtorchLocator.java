@@ -128,9 +128,10 @@ final class LibtorchLocator {
 
     private static IllegalStateException failure(Path shim, ElfDynamic elf, List<String> report) {
         String wants = elf.needed().stream().filter(n -> n.startsWith("libtorch") || n.startsWith("libc10")).toList().toString();
-        StringBuilder message = new StringBuilder("jacreg could not load libtorch for its native library ").append(shim);
-        if (!elf.needed().isEmpty()) message.append(" (which needs ").append(wants).append(')');
-        message.append(". Looked in:");
+        StringBuilder message = new StringBuilder("jacreg could not load its native library ").append(shim);
+        message.append(" with libtorch");
+        if (!elf.needed().isEmpty()) message.append(" (it needs ").append(wants).append(')');
+        message.append(". Looked for libtorch in:");
         for (String line : report) message.append("\n  - ").append(line);
         message.append("\nInstall libtorch: on Debian/Ubuntu 'sudo apt-get install libtorch-dev' (the libtorch jacreg's jar is built")
                 .append(" against), or unpack a libtorch distribution from pytorch.org (or use pip's torch/ folder) and pass")

@@ -114,7 +114,7 @@ class LibtorchLocatorTest {
         var e = assertThrows(IllegalStateException.class, () -> new LibtorchLocator(null, null, debian, linker).load(shim));
         String message = e.getMessage();
         for (String expected : List.of(
-                "could not load libtorch for its native library " + shim,
+                "could not load its native library " + shim + " with libtorch. Looked for libtorch in:",
                 "-Djacreg.libtorch: not set",
                 "LIBTORCH: not set",
                 "the shim's own run path and the system library path: " + shim + ": libtorch.so.1.13: cannot open shared object file",

@@ -62,7 +62,7 @@ CPP_BENCH := $(ROOT)/bench/build/step_bench
 .PHONY: help setup check-jdk deps native build test example run bench compare bindings clean fashion-mnist
 
 help:
-	@sed -n '1,13p' $(lastword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+	@sed -n '1,12p' $(lastword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
 
 check-jdk:
 	@if [ -z "$(JDK)" ]; then \

@@ -1,8 +1,9 @@
 # jacreg — build, test and run. `make run` and `make test` set up everything on a fresh Debian machine.
 #
 #   make run [ARGS='...']   the full experiment (CLI `experiment` by default; ARGS go to bin/jacreg)
-#   make test               native shim + every test
+#   make test               native shim + every test, then the consumer example
 #   make soak               the long reliability runs: 10 min Cleaner race + 100,000 fuzzed calls
+#   make example            builds and runs examples/consumer against the installed jacreg-core
 #   make bench              JMH benchmarks          make compare   Java vs C++ vs Python table
 #   make native             only the shim           make bindings  regenerate bindings/ with jextract
 #   make fashion-mnist      Debian's dataset-fashion-mnist (make run installs it when ARGS mention fashion-mnist)
@@ -59,10 +60,10 @@ JAVA_SOURCES := $(shell find $(ROOT)/bindings/src $(ROOT)/core/src/main $(ROOT)/
 # Bench baselines
 CPP_BENCH := $(ROOT)/bench/build/step_bench
 
-.PHONY: help setup check-jdk deps native build test soak run bench compare bindings clean fashion-mnist
+.PHONY: help setup check-jdk deps native build test soak example run bench compare bindings clean fashion-mnist
 
 help:
-	@sed -n '1,12p' $(lastword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+	@sed -n '1,13p' $(lastword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
 
 check-jdk:
 	@if [ -z "$(JDK)" ]; then \
@@ -106,13 +107,24 @@ FORCE:
 
 build: setup $(CORE_JAR)
 
-$(CORE_JAR): $(JAVA_SOURCES)
+# The core jar carries the shim (native/linux-x86_64/libjacreg.so), so a rebuilt shim means a rebuilt jar.
+$(CORE_JAR): $(JAVA_SOURCES) $(NATIVE_LIB)
 	cd $(ROOT) && $(JAVA_ENV) $(MVN) install -DskipTests
 	@touch $@
 
 # Not quiet: Surefire's per-class and closing "Tests run:" lines are the record of what ran.
 test: setup
 	cd $(ROOT) && $(JAVA_ENV) mvn -B -ntp -Dstyle.color=never install
+	@$(MAKE) --no-print-directory example
+
+# The example consumer, built and run as a user would: a separate Maven project that depends on the
+# jacreg-core installed in the local Maven repository, run with plain java and no -Djacreg.native /
+# JACREG_NATIVE, so the shim inside the jar is what loads (it prints its path).
+CONSUMER := $(ROOT)/examples/consumer
+example: build
+	cd $(ROOT) && $(JAVA_ENV) $(MVN) -f $(CONSUMER)/pom.xml package
+	cd $(ROOT) && env -u JACREG_NATIVE $(JAVA_ENV) java --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true \
+	  -cp $(CONSUMER)/target/jacreg-consumer-1.0.jar:$$(cat $(CONSUMER)/target/classpath.txt) example.TrainDigits
 
 # --data fashion-mnist reads these files; the package is installed only when asked for.
 FASHION_MNIST_FILES := $(foreach f,train-images-idx3 train-labels-idx1 t10k-images-idx3 t10k-labels-idx1,/usr/share/datasets/fashion-mnist/$(f)-ubyte.gz)
@@ -162,3 +174,4 @@ bindings: check-jdk
 clean:
 	rm -rf $(ROOT)/native/build $(ROOT)/bench/build
 	cd $(ROOT) && $(JAVA_ENV) $(MVN) clean || true
+	rm -rf $(CONSUMER)/target

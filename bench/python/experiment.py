@@ -15,6 +15,10 @@ Run with the interpreter that has Debian's python3-torch:
 
 One JSON line per (seed, model) on stdout: accuracies per noise level, the exact mean ||dZ/dx||_F^2
 on the clean test set, training time, and loss-burst counts. Progress goes to stderr.
+
+--save FILE writes each trained net as a jacreg weights file (safetensors, the same tensor names, dtypes
+and metadata as jacreg's own), so `jacreg evaluate --model FILE` evaluates the PyTorch net; its metadata
+names the data as idx:DIR, whose test images evaluate uses in full (give --test the number in DIR).
 """
 
 import argparse
@@ -28,6 +32,8 @@ import time
 
 import torch
 import torch.nn.functional as F
+
+import safetensors_io
 
 CLASSES = 10
 FILTERS = 20
@@ -198,6 +204,32 @@ def train(net, x, y, args, lam, seed, trace=None):
     return losses
 
 
+# ---- jacreg weights files ----------------------------------------------------------------------
+
+def jacreg_state(net):
+    """The net's tensors under jacreg's names (SeedNetwork): the mean image, the parameters, the BN statistics."""
+    state = {"normalize.mean": net.mean}
+    state.update({name: p.detach() for name, p in net.params.items()})
+    for i in (1, 2, 3):
+        state[f"bn{i}.running_mean"], state[f"bn{i}.running_var"] = net.running[f"bn{i}"]
+    # jacreg rebuilds the net in the dtype of normalize.mean and checks every tensor against it
+    return {name: t.to(torch.float32) for name, t in state.items()}
+
+
+def save_jacreg(path, net, args, seed, model, lam, clean_accuracy):
+    """Writes what `jacreg evaluate` needs: the tensors, plus the data and seed it defaults to."""
+    metadata = {
+        "format": "jacreg", "producer": "bench/python/experiment.py", "torch_version": torch.__version__,
+        "net": model, "lambda": repr(lam), "target": args.target, "projections": "1", "penalty_bn": args.penalty_bn,
+        "seed": str(seed), "data": "idx:" + os.path.abspath(args.data), "train_count": str(args.train),
+        "test_count": str(args.test), "epochs": str(args.epochs), "batch_size": str(args.batch),
+        "learning_rate": repr(args.lr), "momentum": repr(args.momentum), "dtype": "float32",
+        "clean_test_accuracy": repr(clean_accuracy),
+    }
+    safetensors_io.save(path, jacreg_state(net), metadata)
+    print(f"wrote {path}", file=sys.stderr)
+
+
 # ---- evaluation ---------------------------------------------------------------------------------
 
 def accuracy(net, x, y, chunk=500):
@@ -247,7 +279,13 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--tag", default="")
     ap.add_argument("--trace", help="write per-iteration diagnostics (JSON lines) of the first seed's nets here")
+    ap.add_argument("--save", metavar="FILE",
+                    help="write each trained net as a jacreg weights file (safetensors); with several seeds or "
+                         "models, FILE must contain {seed} and/or {model} to tell them apart")
     args = ap.parse_args()
+    runs = len(args.seeds.split(",")) * len(args.models.split(","))
+    if args.save and runs > 1 and args.save.format(seed=0, model="a") == args.save.format(seed=1, model="b"):
+        ap.error("--save: several seeds/models would write the same file; put {seed} and {model} in FILE")
     torch.set_num_threads(args.threads)
 
     xtr, ytr = load_split(args.data, "train", args.train)
@@ -276,6 +314,8 @@ def main():
                 "final_loss": sum(losses[-per_epoch:]) / per_epoch,
                 "train_seconds": seconds,
             }
+            if args.save:
+                save_jacreg(args.save.format(seed=seed, model=model), net, args, seed, model, lam, acc[0])
             print(json.dumps(row), flush=True)
             print(f"seed {seed} {model}: acc0 {acc[0]:.4f} acc.3 {acc[6]:.4f} acc.5 {acc[10]:.4f} "
                   f"norm {row['exact_norm']:.4f} bursts {row['bursts']} {seconds:.0f}s", file=sys.stderr)

@@ -2,6 +2,7 @@ package dev.jacreg.internal;
 
 import dev.jacreg.bindings.jacreg_h;
 
+import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,8 +12,9 @@ import java.util.List;
 /**
  * Finds and loads the shim (libjacreg.so) once. The generated bindings look symbols up through the
  * class loader, so loading it here, before any binding is touched, is what makes them work wherever
- * the library lives. Order: -Djacreg.native, env JACREG_NATIVE, then next to the jar/classes and the
- * project's native/build folder above them.
+ * the library lives. Order: -Djacreg.native, env JACREG_NATIVE (either wins alone), then the shim the
+ * jar carries for this platform (extracted by {@link NativeExtractor}), then next to the jar/classes and
+ * the project's native/build folder above them. {@link LibtorchLocator} finds the libtorch it needs.
  */
 public final class NativeLibrary {
     public static final String LIBRARY_FILE = "libjacreg.so";
@@ -30,21 +32,63 @@ public final class NativeLibrary {
     }
 
     private static Path load() {
-        List<Path> tried = candidates();
-        for (Path candidate : tried) {
-            if (Files.isRegularFile(candidate)) {
-                try {
-                    System.load(candidate.toAbsolutePath().toString());
-                } catch (UnsatisfiedLinkError e) {
-                    throw new IllegalStateException("could not load the jacreg shim " + candidate + ": " + e.getMessage()
-                            + " (was it built against a libtorch that has since moved? rebuild with 'make native')", e);
-                }
-                checkAbi(candidate);
-                return candidate;
+        List<String> tried = new ArrayList<>();
+        Path shim = locate(tried);
+        if (shim == null) {
+            throw new IllegalStateException("jacreg's native library " + LIBRARY_FILE + " was not found; tried " + tried
+                    + ". Use a jacreg-core jar built with its shim ('make build'), build it with 'make native', or point"
+                    + " -Djacreg.native=/path/to/" + LIBRARY_FILE + " at it.");
+        }
+        LibtorchLocator.fromSystem().load(shim.toAbsolutePath());
+        checkAbi(shim);
+        return shim;
+    }
+
+    /** The first candidate that exists, or null; each one looked at is described in {@code tried}. */
+    private static Path locate(List<String> tried) {
+        String explicit = explicitChoice();
+        if (explicit != null) {
+            // An explicit choice must not silently fall back to another library.
+            tried.add(explicit);
+            return Files.isRegularFile(Path.of(explicit)) ? Path.of(explicit) : null;
+        }
+        Path embedded = embedded(tried);
+        if (embedded != null) return embedded;
+        for (Path candidate : nearby()) {
+            tried.add(candidate.toString());
+            if (Files.isRegularFile(candidate)) return candidate;
+        }
+        return null;
+    }
+
+    private static String explicitChoice() {
+        String property = System.getProperty("jacreg.native");
+        if (property != null && !property.isBlank()) return property;
+        String env = System.getenv("JACREG_NATIVE");
+        return env != null && !env.isBlank() ? env : null;
+    }
+
+    /** The jar's own shim, extracted to the per-user cache (or, if that is not writable, the temp folder). */
+    private static Path embedded(List<String> tried) {
+        String resource = NativeExtractor.resourceName();
+        ClassLoader loader = NativeLibrary.class.getClassLoader();
+        if (loader.getResource(resource) == null) {
+            tried.add("class path resource " + resource + " (absent)");
+            return null;
+        }
+        List<Path> roots = List.of(NativeExtractor.defaultCacheRoot(),
+                Path.of(System.getProperty("java.io.tmpdir"), "jacreg-" + System.getProperty("user.name"), "native"));
+        IOException last = null;
+        for (Path root : roots) {
+            try {
+                return NativeExtractor.extractResource(loader, resource, root);
+            } catch (IOException e) {
+                last = e;
+                tried.add("class path resource " + resource + " extracted to " + root + " (" + e + ")");
             }
         }
-        throw new IllegalStateException("jacreg's native library " + LIBRARY_FILE + " was not found; tried " + tried
-                + ". Build it with 'make native' or point -Djacreg.native=/path/to/" + LIBRARY_FILE + " at it.");
+        throw new IllegalStateException("could not extract jacreg's native library " + resource + " from the jar to any of "
+                + roots + ": " + last, last);
     }
 
     private static void checkAbi(Path path) {
@@ -56,18 +100,9 @@ public final class NativeLibrary {
         }
     }
 
-    private static List<Path> candidates() {
+    /** Next to the jar or classes folder, and native/build in it or up to four folders above (a source checkout). */
+    private static List<Path> nearby() {
         List<Path> paths = new ArrayList<>();
-        String property = System.getProperty("jacreg.native");
-        if (property != null && !property.isBlank()) {
-            paths.add(Path.of(property));
-            return paths;  // an explicit choice must not silently fall back to another library
-        }
-        String env = System.getenv("JACREG_NATIVE");
-        if (env != null && !env.isBlank()) {
-            paths.add(Path.of(env));
-            return paths;
-        }
         Path codeLocation = codeLocation();
         if (codeLocation != null) {
             Path dir = Files.isDirectory(codeLocation) ? codeLocation : codeLocation.getParent();

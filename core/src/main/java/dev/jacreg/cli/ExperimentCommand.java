@@ -6,6 +6,8 @@ import dev.jacreg.experiment.ExperimentResult;
 import dev.jacreg.experiment.ReplicateReport;
 import dev.jacreg.experiment.Replicates;
 import dev.jacreg.experiment.ReportWriter;
+import dev.jacreg.experiment.RobustnessSweep;
+import dev.jacreg.experiment.SweepReport;
 import dev.jacreg.train.NonFiniteLossException;
 import dev.jacreg.train.TrainingResult;
 import picocli.CommandLine.Command;
@@ -43,6 +45,10 @@ import java.util.concurrent.Callable;
                 "  reference.safetensors",
                 "  replicates.csv          seed,noise,accuracy_jacobian,accuracy_reference",
                 "  jacobian-norms.csv      seed,norm_jacobian,norm_reference",
+                "  accuracy-KIND.csv, .png with --corruption gaussian / salt-pepper (pixel",
+                "                          replacement is always swept, into accuracy.csv)",
+                "  attack-NAME.csv, .png   with --attacks: epsilon,accuracy_jacobian,",
+                "                          accuracy_reference; report.md gets a section",
                 "",
                 "With --replicates N (or --seeds) > 1, N pairs are trained, --jobs at a time, and --out gets report.md "
                         + "with means and 95 % confidence intervals, accuracy.png with bands, accuracy-summary.csv, "
@@ -64,8 +70,12 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
     Options.Data data;
 
     @Option(names = "--noise-levels", paramLabel = "P", split = ",",
-            description = "Noise proportions of the sweep, each in [0, 1] (default: 0,0.05,...,0.5).")
+            description = "Noise proportions of the sweep, each in [0, 1] (default: 0,0.05,...,0.5); for --corruption gaussian the "
+                    + "standard deviations sigma, >= 0.")
     double[] noiseLevels;
+
+    @Mixin
+    RobustnessOptions robustness;
 
     @Mixin
     ReplicateOptions replicates;
@@ -88,7 +98,14 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
         ExperimentConfig config = Options.config(training, data, compute, runtime, noiseLevels, true).withSeed(seeds.get(0));
         Options.prepareOut(config.out());  // fail now, not after an hour of training
         runtime.apply();
+        boolean extra = robustness.extraRequested();  // validates --corruption and --attacks before training
+        if (extra) {
+            robustness.attackList();
+            for (var c : robustness.corruptionList()) RobustnessOptions.levels(c, noiseLevels);
+        }
         if (seeds.size() > 1) {
+            if (extra) throw new UsageException("--attacks and --corruption other than replace are not yet supported "
+                    + "with replicates; run them on one seed, or on saved nets with 'jacreg evaluate'");
             return ReplicatedExperiment.run(cli, config, seeds, replicates.jobs, runtime.threads == null ? 1 : runtime.threads);
         }
         ProgressDisplay display = ProgressDisplay.forTerminal(cli.err);
@@ -107,9 +124,27 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
             List<Path> files = new java.util.ArrayList<>(new ReportWriter(config.out()).write(outcome));
             files.addAll(ReplicateReport.writeTables(config.out(), List.of(new Replicates.Run(config.training().seed(),
                     outcome.result()))));
+            if (extra) files.addAll(robustness(config, outcome, display));
             printSummary(cli.out, outcome.result(), config.out(), files);
         }
         return JacregCli.OK;
+    }
+
+    /** The extra corruptions and the attacks on both trained nets; their section goes into report.md. */
+    private List<Path> robustness(ExperimentConfig config, Experiment.Outcome outcome, ProgressDisplay display)
+            throws java.io.IOException {
+        var testSet = config.data().load(config.dataSeed())[1];
+        var nets = List.of(
+                new RobustnessSweep.Net(Experiment.JACOBIAN, ReportWriter.JACOBIAN_LABEL, outcome.jacobianNet(), config.dtype()),
+                new RobustnessSweep.Net(Experiment.REFERENCE, ReportWriter.REFERENCE_LABEL, outcome.referenceNet(), config.dtype()));
+        RobustnessRun.Result result;
+        try (var test = new dev.jacreg.data.DeviceDataset(testSet, config.dtype())) {
+            result = RobustnessRun.run(robustness, nets, test.images(), test.labels(), noiseLevels, config.training().seed(),
+                    config.evalChunk(), config.out(), display);
+        }
+        SweepReport.insertIntoReport(config.out().resolve(ReportWriter.REPORT_MD), result.markdown());
+        RobustnessRun.print(cli.out, result.tables());
+        return result.files();
     }
 
     static void printSummary(PrintStream out, ExperimentResult r, Path dir, List<Path> files) {

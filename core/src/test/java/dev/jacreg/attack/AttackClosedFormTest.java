@@ -175,6 +175,22 @@ class AttackClosedFormTest {
         }
     }
 
+    /** A sweep frees every temporary tensor (gradients, graphs, iterates) of every chunk and step. */
+    @Test
+    void sweepsLeakNoTensors() {
+        try (TensorScope scope = TensorScope.open()) {
+            Case c = linearCase(5);
+            long before = Tensor.liveCount();
+            double[] eps = {0, 0.1, 0.3};
+            double[] acc = AttackSweep.accuracy(c.model, new Pgd(Norm.L2, 3, Double.NaN, true), c.images, c.labels, eps, 4,
+                    i -> RandomStream.seeded(i));
+            AttackSweep.accuracy(c.model, new Fgsm(Norm.LINF), c.images, c.labels, eps, 4, i -> null);
+            assertEquals(before, Tensor.liveCount(), "live tensors after two sweeps");
+            assertEquals(3, acc.length);
+            c.model.close();
+        }
+    }
+
     @Test
     void badInputIsRejectedClearly() {
         try (TensorScope scope = TensorScope.open()) {

@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * --attacks and --corruption end to end on a tiny run (200 training, 100 test images, 1 epoch): the experiment's
  * default output is unchanged without them; with them it writes the attack and corruption tables and a report
- * section; evaluate on the saved weights gets the very same attack numbers; bad options are usage errors.
+ * section; evaluate on the saved weights gets the very same numbers (random starts included); bad options are usage errors.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RobustnessCliTest {
@@ -36,7 +36,7 @@ class RobustnessCliTest {
     @Order(1)
     void experimentWithAttacksAndCorruptionsWritesTablesAndAReportSection() throws IOException {
         JacregCliTest.Run r = JacregCliTest.run(args("experiment", "exp", "--noise-levels", "0,0.2", "--attacks", "fgsm,pgd",
-                "--epsilons", "0,0.05,0.1", "--pgd-steps", "3", "--corruption", "replace,gaussian,salt-pepper"));
+                "--epsilons", "0,0.05,0.1", "--pgd-steps", "3", "--pgd-random-start", "--corruption", "replace,gaussian,salt-pepper"));
         assertEquals(0, r.code(), r.err());
         Path out = dir.resolve("exp");
         for (String name : List.of("attack-fgsm", "attack-pgd")) {
@@ -65,7 +65,7 @@ class RobustnessCliTest {
         Path exp = dir.resolve("exp");
         JacregCliTest.Run r = JacregCliTest.run(args("evaluate", "eval", "--model", exp.resolve("jacobian.safetensors").toString(),
                 "--model", exp.resolve("reference.safetensors").toString(), "--attacks", "fgsm,pgd",
-                "--epsilons", "0,0.05,0.1", "--pgd-steps", "3", "--corruption", "gaussian,salt-pepper",
+                "--epsilons", "0,0.05,0.1", "--pgd-steps", "3", "--pgd-random-start", "--corruption", "gaussian,salt-pepper",
                 "--noise-levels", "0,0.2"));
         assertEquals(0, r.code(), r.err());
         Path out = dir.resolve("eval");

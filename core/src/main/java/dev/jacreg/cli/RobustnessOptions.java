@@ -20,9 +20,9 @@ final class RobustnessOptions {
                     + "with probability p set to 0 or 1); one table and chart per kind (default: replace).")
     List<String> corruptions = List.of("replace");
 
-    @Option(names = "--attacks", paramLabel = "fgsm,pgd", split = ",",
-            description = "White-box attacks to measure accuracy under, each net attacked with its own gradients "
-                    + "(default: none).")
+    @Option(names = "--attacks", paramLabel = "NAME", split = ",",
+            description = "White-box attacks to measure accuracy under: fgsm, pgd or both (fgsm,pgd); each net is "
+                    + "attacked with its own gradients (default: none).")
     List<String> attacks = List.of();
 
     @Option(names = "--attack-norm", paramLabel = "linf|l2",

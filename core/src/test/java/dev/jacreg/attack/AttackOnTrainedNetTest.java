@@ -124,6 +124,8 @@ class AttackOnTrainedNetTest {
             assertEquals(0, r.exitCode, "attack_check.py failed:\n" + r.output);
             double[] pyFgsm = numbers(r.output, "fgsm"), pyPgd = numbers(r.output, "pgd");
             // "Within one image per thousand", and never less than one image.
+            System.out.printf("%s: Java FGSM %s PGD %s; Python FGSM %s PGD %s%n", norm, java.util.Arrays.toString(fgsm),
+                    java.util.Arrays.toString(pgd), java.util.Arrays.toString(pyFgsm), java.util.Arrays.toString(pyPgd));
             double tolerance = Math.max(1.0, TEST / 1000.0) / TEST + 1e-9;
             assertArrayEquals(pyFgsm, fgsm, tolerance, norm + " FGSM, Python " + r.output);
             assertArrayEquals(pyPgd, pgd, tolerance, norm + " PGD, Python " + r.output);

@@ -6,6 +6,8 @@ import dev.jacreg.Tensor;
 import dev.jacreg.TensorScope;
 import dev.jacreg.nn.Module;
 
+import java.util.Arrays;
+
 /**
  * The operations FGSM and PGD share, written with the tensor operations the shim has (no sign or clamp):
  * the input gradient of the loss, steepest-ascent steps and projections. bench/python/attack_check.py does the
@@ -28,8 +30,8 @@ final class AttackMath {
             throw new IllegalArgumentException("images must be floating point, got " + images.dtype());
         }
         if (images.dim() < 2 || labels.dim() != 1 || labels.size(0) != images.size(0)) {
-            throw new IllegalArgumentException("need N×… images and N labels, got " + java.util.Arrays.toString(images.shape())
-                    + " and " + java.util.Arrays.toString(labels.shape()));
+            throw new IllegalArgumentException("need N×… images and N labels, got " + Arrays.toString(images.shape())
+                    + " and " + Arrays.toString(labels.shape()));
         }
     }
 

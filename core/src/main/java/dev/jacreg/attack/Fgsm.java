@@ -5,6 +5,8 @@ import dev.jacreg.Tensor;
 import dev.jacreg.TensorScope;
 import dev.jacreg.nn.Module;
 
+import java.util.Objects;
+
 /**
  * Fast gradient (sign) method, Goodfellow et al. 2015: one step of length ε along the steepest-ascent direction of
  * the loss for the norm, x' = clip₀¹(x + ε·sign(∇ₓL)) for L∞ and clip₀¹(x + ε·∇ₓL/‖∇ₓL‖₂) for L2.
@@ -13,7 +15,7 @@ public final class Fgsm implements Attack {
     private final Norm norm;
 
     public Fgsm(Norm norm) {
-        this.norm = java.util.Objects.requireNonNull(norm, "norm");
+        this.norm = Objects.requireNonNull(norm, "norm");
     }
 
     @Override
@@ -40,6 +42,6 @@ public final class Fgsm implements Attack {
 
     @Override
     public String toString() {
-        return "FGSM (" + norm.label() + ")";
+        return "FGSM (" + norm.symbol() + ")";
     }
 }

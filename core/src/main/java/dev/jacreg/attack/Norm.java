@@ -11,6 +11,11 @@ public enum Norm {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /** "L∞" or "L2", for titles and reports. */
+    public String symbol() {
+        return this == LINF ? "L∞" : "L2";
+    }
+
     public static Norm parse(String text) {
         for (Norm n : values()) {
             if (n.label().equals(text.trim().toLowerCase(Locale.ROOT))) return n;

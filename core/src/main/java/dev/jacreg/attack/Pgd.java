@@ -5,6 +5,9 @@ import dev.jacreg.Tensor;
 import dev.jacreg.TensorScope;
 import dev.jacreg.nn.Module;
 
+import java.util.Arrays;
+import java.util.Objects;
+
 /**
  * Projected gradient descent (on the negative loss), Madry et al. 2018: from x (or a random point of the ε-ball
  * around it), {@code steps} times: a step of length α along the steepest-ascent direction for the norm (as in
@@ -24,7 +27,7 @@ public final class Pgd implements Attack {
      * @param stepSize α in pixel units, > 0; NaN for 2.5·ε/steps (scaled with each ε of a sweep)
      */
     public Pgd(Norm norm, int steps, double stepSize, boolean randomStart) {
-        this.norm = java.util.Objects.requireNonNull(norm, "norm");
+        this.norm = Objects.requireNonNull(norm, "norm");
         if (steps < 1) throw new IllegalArgumentException("PGD needs at least 1 step, got " + steps);
         if (!Double.isNaN(stepSize) && !(stepSize > 0 && Double.isFinite(stepSize))) {
             throw new IllegalArgumentException("PGD step size must be finite and > 0, got " + stepSize);
@@ -89,7 +92,7 @@ public final class Pgd implements Attack {
         long n = shape[0];
         long dims = like.numel() / Math.max(1, n);
         long[] column = new long[shape.length];
-        java.util.Arrays.fill(column, 1);
+        Arrays.fill(column, 1);
         column[0] = n;
         Tensor direction = random.normal(like.dtype(), shape);
         direction = direction.div(AttackMath.norms(direction));
@@ -99,6 +102,6 @@ public final class Pgd implements Attack {
 
     @Override
     public String toString() {
-        return "PGD (" + norm.label() + ", " + steps + " steps" + (randomStart ? ", random start" : "") + ")";
+        return "PGD (" + norm.symbol() + ", " + steps + " steps" + (randomStart ? ", random start" : "") + ")";
     }
 }

@@ -1,5 +1,6 @@
 package dev.jacreg.cli;
 
+import dev.jacreg.data.DeviceDataset;
 import dev.jacreg.experiment.Experiment;
 import dev.jacreg.experiment.ExperimentConfig;
 import dev.jacreg.experiment.ExperimentResult;
@@ -15,6 +16,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
@@ -132,13 +134,13 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
 
     /** The extra corruptions and the attacks on both trained nets; their section goes into report.md. */
     private List<Path> robustness(ExperimentConfig config, Experiment.Outcome outcome, ProgressDisplay display)
-            throws java.io.IOException {
+            throws IOException {
         var testSet = config.data().load(config.dataSeed())[1];
         var nets = List.of(
                 new RobustnessSweep.Net(Experiment.JACOBIAN, ReportWriter.JACOBIAN_LABEL, outcome.jacobianNet(), config.dtype()),
                 new RobustnessSweep.Net(Experiment.REFERENCE, ReportWriter.REFERENCE_LABEL, outcome.referenceNet(), config.dtype()));
         RobustnessRun.Result result;
-        try (var test = new dev.jacreg.data.DeviceDataset(testSet, config.dtype())) {
+        try (var test = new DeviceDataset(testSet, config.dtype())) {
             result = RobustnessRun.run(robustness, nets, test.images(), test.labels(), noiseLevels, config.training().seed(),
                     config.evalChunk(), config.out(), display);
         }

@@ -52,7 +52,7 @@ final class RobustnessRun {
             s.append(" Attacks are white-box: each net is attacked with the gradient of its own cross-entropy (logits "
                     + "against the true label) with respect to the input, in inference mode (batch norm with running "
                     + "statistics); adversarial images stay within ε of the clean image in the ")
-                    .append(options.norm() == dev.jacreg.attack.Norm.LINF ? "L∞" : "L2")
+                    .append(options.norm().symbol())
                     .append(" norm, pixels clipped to [0, 1]. FGSM takes one step of length ε (sign of the gradient "
                             + "for L∞, the unit gradient for L2).");
             for (Attack a : attacks) {

@@ -79,7 +79,7 @@ public final class RobustnessSweep {
             }
         }
         return new SweepTable("attack-" + attack.name(), "epsilon",
-                "attack radius ε (" + (attack.norm() == dev.jacreg.attack.Norm.LINF ? "L∞" : "L2") + " norm, pixels in [0, 1])",
+                "attack radius ε (" + attack.norm().symbol() + " norm, pixels in [0, 1])",
                 "Accuracy under " + attack + " (" + Formats.count(images.size(0)) + " test images)",
                 epsilons, columns(nets), netLabels(nets), accuracy);
     }

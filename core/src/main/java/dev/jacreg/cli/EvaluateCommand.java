@@ -126,9 +126,7 @@ final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
         if (levels.length == 0) throw new UsageException("--noise-levels needs at least one value");
         // Pixel replacement keeps accuracy.csv; the other corruptions and the attacks go to their own files.
         boolean replace = robustness.corruptionList().contains(Corruption.REPLACE);
-        for (Corruption c : robustness.corruptionList()) RobustnessOptions.levels(c, noiseLevels);
-        robustness.attackList();
-        if (!robustness.attacks.isEmpty()) robustness.epsilonList();
+        robustness.validate(noiseLevels);
         if (evalChunk < 1) throw new UsageException("--eval-chunk must be >= 1, got " + evalChunk);
         // The first file's metadata supplies the defaults; reading it also rejects a corrupt file early.
         Map<String, String> firstMetadata = SafeTensors.read(models.get(0)).metadata();

@@ -3,6 +3,7 @@ package dev.jacreg.cli;
 import dev.jacreg.data.DeviceDataset;
 import dev.jacreg.experiment.Experiment;
 import dev.jacreg.experiment.ExperimentConfig;
+import dev.jacreg.experiment.ExperimentListener;
 import dev.jacreg.experiment.ExperimentResult;
 import dev.jacreg.experiment.ReplicateReport;
 import dev.jacreg.experiment.Replicates;
@@ -101,14 +102,15 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
         Options.prepareOut(config.out());  // fail now, not after an hour of training
         runtime.apply();
         boolean extra = robustness.extraRequested();  // validates --corruption and --attacks before training
-        if (extra) {
-            robustness.attackList();
-            for (var c : robustness.corruptionList()) RobustnessOptions.levels(c, noiseLevels);
-        }
+        if (extra) robustness.validate(noiseLevels);
         if (seeds.size() > 1) {
-            if (extra) throw new UsageException("--attacks and --corruption other than replace are not yet supported "
-                    + "with replicates; run them on one seed, or on saved nets with 'jacreg evaluate'");
-            return ReplicatedExperiment.run(cli, config, seeds, replicates.jobs, runtime.threads == null ? 1 : runtime.threads);
+            int threadsEach = runtime.threads == null ? 1 : runtime.threads;
+            if (!extra) return ReplicatedExperiment.run(cli, config, seeds, replicates.jobs, threadsEach);
+            return ReplicatedExperiment.run(cli, config, seeds, replicates.jobs, threadsEach, (seed, o, folder) -> {
+                RobustnessRun.Result result = robustness(config.withSeed(seed), o, folder, new ExperimentListener() {});
+                SweepReport.insertIntoReport(folder.resolve(ReportWriter.REPORT_MD), result.markdown());
+                return result.tables();
+            }, RobustnessRun.describe(robustness, "each replicate's seed"));
         }
         ProgressDisplay display = ProgressDisplay.forTerminal(cli.err);
         Experiment experiment = new Experiment(config, display, cli.stopRequested);
@@ -126,15 +128,20 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
             List<Path> files = new java.util.ArrayList<>(new ReportWriter(config.out()).write(outcome));
             files.addAll(ReplicateReport.writeTables(config.out(), List.of(new Replicates.Run(config.training().seed(),
                     outcome.result()))));
-            if (extra) files.addAll(robustness(config, outcome, display));
+            if (extra) {
+                RobustnessRun.Result result = robustness(config, outcome, config.out(), display);
+                SweepReport.insertIntoReport(config.out().resolve(ReportWriter.REPORT_MD), result.markdown());
+                RobustnessRun.print(cli.out, result.tables());
+                files.addAll(result.files());
+            }
             printSummary(cli.out, outcome.result(), config.out(), files);
         }
         return JacregCli.OK;
     }
 
-    /** The extra corruptions and the attacks on both trained nets; their section goes into report.md. */
-    private List<Path> robustness(ExperimentConfig config, Experiment.Outcome outcome, ProgressDisplay display)
-            throws IOException {
+    /** The extra corruptions and the attacks on both trained nets, written into {@code folder}. */
+    private RobustnessRun.Result robustness(ExperimentConfig config, Experiment.Outcome outcome, Path folder,
+                                            ExperimentListener listener) throws IOException {
         var testSet = config.data().load(config.dataSeed())[1];
         var nets = List.of(
                 new RobustnessSweep.Net(Experiment.JACOBIAN, ReportWriter.JACOBIAN_LABEL, outcome.jacobianNet(), config.dtype()),
@@ -142,11 +149,9 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
         RobustnessRun.Result result;
         try (var test = new DeviceDataset(testSet, config.dtype())) {
             result = RobustnessRun.run(robustness, nets, test.images(), test.labels(), noiseLevels, config.training().seed(),
-                    config.evalChunk(), config.out(), display);
+                    config.evalChunk(), folder, listener);
         }
-        SweepReport.insertIntoReport(config.out().resolve(ReportWriter.REPORT_MD), result.markdown());
-        RobustnessRun.print(cli.out, result.tables());
-        return result.files();
+        return result;
     }
 
     static void printSummary(PrintStream out, ExperimentResult r, Path dir, List<Path> files) {

@@ -92,6 +92,12 @@ final class RobustnessOptions {
         return levels;
     }
 
+    /** Checks every option now, before any work: a usage error names the first bad one. */
+    void validate(double[] noiseLevels) {
+        for (Corruption c : corruptionList()) levels(c, noiseLevels);
+        if (!attackList().isEmpty()) epsilonList();
+    }
+
     /** Whether anything beyond the default pixel-replacement sweep was asked for. */
     boolean extraRequested() {
         return !attacks.isEmpty() || corruptionList().stream().anyMatch(c -> c != Corruption.REPLACE);

@@ -41,12 +41,14 @@ final class RobustnessRun {
         for (Attack a : attacks) tables.add(RobustnessSweep.attack(nets, images, labels, a, eps, seed, chunk, listener));
         if (tables.isEmpty()) return new Result(List.of(), List.of(), "");
         List<Path> files = SweepReport.write(out, tables);
-        return new Result(tables, files, SweepReport.markdown(tables, describe(options, attacks, seed)));
+        return new Result(tables, files, SweepReport.markdown(tables, describe(options, "seed " + seed)));
     }
 
-    private static String describe(RobustnessOptions options, List<Attack> attacks, long seed) {
+    /** How the sweeps were made, one paragraph; {@code seedText} says which seed the random streams come from. */
+    static String describe(RobustnessOptions options, String seedText) {
+        List<Attack> attacks = options.attackList();
         StringBuilder s = new StringBuilder("Every net sees the same corrupted copies of the test set (random streams "
-                + "derived from seed " + seed + "). Gaussian noise adds N(0, σ²) to every pixel and clips to [0, 1]; "
+                + "derived from " + seedText + "). Gaussian noise adds N(0, σ²) to every pixel and clips to [0, 1]; "
                 + "salt-and-pepper sets each pixel with probability p to 0 or 1, with equal chance.");
         if (!attacks.isEmpty()) {
             s.append(" Attacks are white-box: each net is attacked with the gradient of its own cross-entropy (logits "

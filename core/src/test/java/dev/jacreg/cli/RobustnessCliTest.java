@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * --attacks and --corruption end to end on a tiny run (200 training, 100 test images, 1 epoch): the experiment's
  * default output is unchanged without them; with them it writes the attack and corruption tables and a report
- * section; evaluate on the saved weights gets the very same numbers (random starts included); bad options are usage errors.
+ * section; with --seeds each replicate gets the single-seed run's tables and the main report their means; evaluate on the saved weights gets the very same numbers (random starts included); bad options are usage errors.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RobustnessCliTest {
@@ -89,6 +89,42 @@ class RobustnessCliTest {
     }
 
     @Test
+    @Order(4)
+    void replicatesGetTheSingleSeedTablesAndTheirMeans() throws IOException {
+        String[] sweep = {"--noise-levels", "0,0.3", "--attacks", "fgsm", "--epsilons", "0,0.1", "--corruption", "gaussian"};
+        JacregCliTest.Run single = JacregCliTest.run(args("experiment", "seed1", concat(sweep, "--seed", "1")));
+        assertEquals(0, single.code(), single.err());
+        JacregCliTest.Run r = JacregCliTest.run(args("experiment", "reps", concat(sweep, "--seeds", "0,1", "--jobs", "2")));
+        assertEquals(0, r.code(), r.err());
+        Path reps = dir.resolve("reps");
+        for (String name : List.of("attack-fgsm.csv", "accuracy-gaussian.csv")) {
+            assertEquals(Files.readAllLines(dir.resolve("seed1").resolve(name)),
+                    Files.readAllLines(reps.resolve("seed-1").resolve(name)), "seed 1's " + name);
+        }
+        // The summary's mean is the mean of the two seeds' rows.
+        List<String> s0 = Files.readAllLines(reps.resolve("seed-0/attack-fgsm.csv"));
+        List<String> s1 = Files.readAllLines(reps.resolve("seed-1/attack-fgsm.csv"));
+        List<String> summary = Files.readAllLines(reps.resolve("attack-fgsm-summary.csv"));
+        assertEquals("epsilon,replicates,mean_jacobian,ci_low_jacobian,ci_high_jacobian,mean_reference,ci_low_reference,"
+                + "ci_high_reference", summary.get(0));
+        for (int i = 1; i <= 2; i++) {
+            String[] a = s0.get(i).split(","), b = s1.get(i).split(","), m = summary.get(i).split(",");
+            assertEquals("2", m[1]);
+            assertEquals((Double.parseDouble(a[1]) + Double.parseDouble(b[1])) / 2, Double.parseDouble(m[2]), 1e-9);
+            assertEquals((Double.parseDouble(a[2]) + Double.parseDouble(b[2])) / 2, Double.parseDouble(m[5]), 1e-9);
+        }
+        assertEquals(5, Files.readAllLines(reps.resolve("accuracy-gaussian-replicates.csv")).size());
+        assertTrue(Files.readString(reps.resolve("report.md")).contains(SweepReport.HEADING));
+        assertTrue(Files.readString(reps.resolve("seed-0/report.md")).contains(SweepReport.HEADING));
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    @Test
     void badOptionsAreUsageErrorsBeforeAnyWork() {
         String[][] bad = {
                 args("experiment", "bad1", "--attacks", "deepfool"),
@@ -97,11 +133,13 @@ class RobustnessCliTest {
                 args("experiment", "bad4", "--attacks", "fgsm", "--epsilons", "0,-0.1"),
                 args("experiment", "bad5", "--corruption", "blur"),
                 args("experiment", "bad6", "--corruption", "gaussian", "--noise-levels", "0,-1"),
-                args("experiment", "bad7", "--attacks", "fgsm", "--replicates", "2"),
+                args("experiment", "bad7", "--attacks", "fgsm", "--seeds", "0,1", "--epsilons", "NaN"),
         };
         for (String[] a : bad) {
             JacregCliTest.Run r = JacregCliTest.run(a);
             assertEquals(JacregCli.USAGE_ERROR, r.code(), String.join(" ", a) + "\n" + r.err());
+            // refused before training: nothing was written into --out
+            assertFalse(Files.exists(dir.resolve(a[2]).resolve("report.md")), String.join(" ", a));
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.jacreg.cli;
 
 import dev.jacreg.Tensor;
 import dev.jacreg.attack.Attack;
+import dev.jacreg.attack.Norm;
 import dev.jacreg.attack.Pgd;
 import dev.jacreg.data.Corruption;
 import dev.jacreg.experiment.ExperimentListener;
@@ -47,23 +48,29 @@ final class RobustnessRun {
     /** How the sweeps were made, one paragraph; {@code seedText} says which seed the random streams come from. */
     static String describe(RobustnessOptions options, String seedText) {
         List<Attack> attacks = options.attackList();
-        StringBuilder s = new StringBuilder("Every net sees the same corrupted copies of the test set (random streams "
-                + "derived from " + seedText + "). Gaussian noise adds N(0, σ²) to every pixel and clips to [0, 1]; "
-                + "salt-and-pepper sets each pixel with probability p to 0 or 1, with equal chance.");
+        List<Corruption> kinds = options.corruptionList();
+        String direction = options.norm() == Norm.LINF ? "the sign of the gradient" : "the gradient divided by its L2 norm";
+        StringBuilder s = new StringBuilder("Every net is evaluated on the same test images; random draws come from "
+                + "streams derived from " + seedText + ", so every net sees the same noisy copies and random starts.");
+        if (kinds.contains(Corruption.GAUSSIAN)) s.append(" Gaussian noise adds N(0, σ²) to every pixel and clips to [0, 1].");
+        if (kinds.contains(Corruption.SALT_PEPPER)) {
+            s.append(" Salt-and-pepper noise sets each pixel with probability p to 0 or 1, with equal chance.");
+        }
         if (!attacks.isEmpty()) {
             s.append(" Attacks are white-box: each net is attacked with the gradient of its own cross-entropy (logits "
                     + "against the true label) with respect to the input, in inference mode (batch norm with running "
                     + "statistics); adversarial images stay within ε of the clean image in the ")
-                    .append(options.norm().symbol())
-                    .append(" norm, pixels clipped to [0, 1]. FGSM takes one step of length ε (sign of the gradient "
-                            + "for L∞, the unit gradient for L2).");
-            for (Attack a : attacks) {
-                if (a instanceof Pgd pgd) {
-                    s.append(" PGD takes ").append(pgd.steps()).append(" steps of length ")
-                            .append(options.pgdStepSize == null ? "2.5·ε/" + pgd.steps() : Formats.number(options.pgdStepSize))
-                            .append(", each followed by projection onto the ε-ball and clipping, from ")
-                            .append(pgd.randomStart() ? "a uniformly random point of the ball." : "the clean image.");
-                }
+                    .append(options.norm().symbol()).append(" norm, pixels clipped to [0, 1].");
+        }
+        for (Attack a : attacks) {
+            if (a instanceof Pgd pgd) {
+                s.append(" PGD takes ").append(pgd.steps()).append(" steps of length ")
+                        .append(options.pgdStepSize == null ? "2.5·ε/" + pgd.steps() : Formats.number(options.pgdStepSize))
+                        .append(" along ").append(direction)
+                        .append(", each followed by projection onto the ε-ball and clipping, from ")
+                        .append(pgd.randomStart() ? "a uniformly random point of the ball." : "the clean image.");
+            } else {
+                s.append(" FGSM takes one step of length ε along ").append(direction).append('.');
             }
         }
         return s.toString();

@@ -99,15 +99,15 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
         List<Long> seeds = replicates.seeds(data.seed);
         // Diagnostics on by default here: the experiment is where training is studied; they cost ~20 % per penalized step.
         ExperimentConfig config = Options.config(training, data, compute, runtime, noiseLevels, true).withSeed(seeds.get(0));
-        Options.prepareOut(config.out());  // fail now, not after an hour of training
-        runtime.apply();
         boolean extra = robustness.extraRequested();  // validates --corruption and --attacks before training
         if (extra) robustness.validate(noiseLevels);
+        Options.prepareOut(config.out());  // fail now, not after an hour of training
+        runtime.apply();
         if (seeds.size() > 1) {
             int threadsEach = runtime.threads == null ? 1 : runtime.threads;
             if (!extra) return ReplicatedExperiment.run(cli, config, seeds, replicates.jobs, threadsEach);
             return ReplicatedExperiment.run(cli, config, seeds, replicates.jobs, threadsEach, (seed, o, folder) -> {
-                RobustnessRun.Result result = robustness(config.withSeed(seed), o, folder, new ExperimentListener() {});
+                RobustnessRun.Result result = measureRobustness(config.withSeed(seed), o, folder, new ExperimentListener() {});
                 SweepReport.insertIntoReport(folder.resolve(ReportWriter.REPORT_MD), result.markdown());
                 return result.tables();
             }, RobustnessRun.describe(robustness, "each replicate's seed"));
@@ -129,7 +129,7 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
             files.addAll(ReplicateReport.writeTables(config.out(), List.of(new Replicates.Run(config.training().seed(),
                     outcome.result()))));
             if (extra) {
-                RobustnessRun.Result result = robustness(config, outcome, config.out(), display);
+                RobustnessRun.Result result = measureRobustness(config, outcome, config.out(), display);
                 SweepReport.insertIntoReport(config.out().resolve(ReportWriter.REPORT_MD), result.markdown());
                 RobustnessRun.print(cli.out, result.tables());
                 files.addAll(result.files());
@@ -140,8 +140,8 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
     }
 
     /** The extra corruptions and the attacks on both trained nets, written into {@code folder}. */
-    private RobustnessRun.Result robustness(ExperimentConfig config, Experiment.Outcome outcome, Path folder,
-                                            ExperimentListener listener) throws IOException {
+    private RobustnessRun.Result measureRobustness(ExperimentConfig config, Experiment.Outcome outcome, Path folder,
+                                                   ExperimentListener listener) throws IOException {
         var testSet = config.data().load(config.dataSeed())[1];
         var nets = List.of(
                 new RobustnessSweep.Net(Experiment.JACOBIAN, ReportWriter.JACOBIAN_LABEL, outcome.jacobianNet(), config.dtype()),

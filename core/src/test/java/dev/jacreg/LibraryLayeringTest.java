@@ -24,7 +24,7 @@ import dev.jacreg.internal.LayeringViolationFixture;
 class LibraryLayeringTest {
     static final String[] LIBRARY = {
         "dev.jacreg", "dev.jacreg.nn..", "dev.jacreg.train..", "dev.jacreg.data..", "dev.jacreg.io..",
-        "dev.jacreg.internal..", "dev.jacreg.bindings.."
+        "dev.jacreg.internal..", "dev.jacreg.bindings..", "dev.jacreg.attack.."
     };
     static final String[] APPLICATION = {"dev.jacreg.cli..", "dev.jacreg.report..", "dev.jacreg.experiment.."};
 

@@ -5,12 +5,15 @@ import dev.jacreg.Tensor;
 import dev.jacreg.TensorScope;
 import dev.jacreg.data.DeviceDataset;
 import dev.jacreg.data.DigitDataset;
+import dev.jacreg.data.Corruption;
 import dev.jacreg.data.Noise;
 import dev.jacreg.experiment.DataSource;
 import dev.jacreg.experiment.ExperimentConfig;
 import dev.jacreg.experiment.ExperimentRandom;
 import dev.jacreg.experiment.Formats;
 import dev.jacreg.experiment.ReportWriter;
+import dev.jacreg.experiment.RobustnessSweep;
+import dev.jacreg.experiment.SweepReport;
 import dev.jacreg.io.ModelFiles;
 import dev.jacreg.io.SafeTensors;
 import dev.jacreg.io.SafeTensorsEntry;
@@ -49,6 +52,9 @@ import java.util.concurrent.Callable;
                 "  accuracy.csv            noise,accuracy (one net) or",
                 "                          noise,accuracy_jacobian,accuracy_reference (two)",
                 "  accuracy.png            accuracy against the noise proportion",
+                "  accuracy-KIND.csv, .png the same for --corruption gaussian / salt-pepper",
+                "  attack-NAME.csv, .png   epsilon,accuracy_NET... under each of --attacks",
+                "  robustness.md           those tables and figures, with how they were made",
                 ""})
 final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
     @ParentCommand
@@ -74,12 +80,16 @@ final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
     Long dataSeedOption;
 
     @Option(names = "--noise-levels", paramLabel = "P", split = ",",
-            description = "Noise proportions, each in [0, 1] (default: 0,0.05,...,0.5).")
+            description = "Noise proportions, each in [0, 1] (default: 0,0.05,...,0.5); for --corruption gaussian the "
+                    + "standard deviations sigma, >= 0.")
     double[] noiseLevels;
 
     @Option(names = "--eval-chunk", paramLabel = "N",
             description = "Images per inference batch (default: ${DEFAULT-VALUE}).")
     int evalChunk = Options.REFERENCE.evalChunk();
+
+    @Mixin
+    RobustnessOptions robustness;
 
     @Mixin
     Options.Runtime runtime;
@@ -114,9 +124,9 @@ final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
         }
         double[] levels = noiseLevels == null ? ExperimentConfig.referenceNoiseLevels() : noiseLevels;
         if (levels.length == 0) throw new UsageException("--noise-levels needs at least one value");
-        for (double p : levels) {
-            if (!(p >= 0 && p <= 1)) throw new UsageException("noise levels must be in [0, 1], got " + p);
-        }
+        // Pixel replacement keeps accuracy.csv; the other corruptions and the attacks go to their own files.
+        boolean replace = robustness.corruptionList().contains(Corruption.REPLACE);
+        robustness.validate(noiseLevels);
         if (evalChunk < 1) throw new UsageException("--eval-chunk must be >= 1, got " + evalChunk);
         // The first file's metadata supplies the defaults; reading it also rejects a corrupt file early.
         Map<String, String> firstMetadata = SafeTensors.read(models.get(0)).metadata();
@@ -129,14 +139,14 @@ final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
         runtime.apply();
         OutFolder folder = OutFolder.prepare(out);
         try {
-            return run(levels, noiseSeed, dataSeed, source);
+            return run(levels, replace, noiseSeed, dataSeed, source);
         } catch (Exception | Error e) {
             folder.removeIfEmpty();
             throw e;
         }
     }
 
-    private int run(double[] levels, long noiseSeed, long dataSeed, DataSource source) throws Exception {
+    private int run(double[] levels, boolean replace, long noiseSeed, long dataSeed, DataSource source) throws Exception {
         ProgressDisplay display = ProgressDisplay.forTerminal(cli.err);
         List<Loaded> nets = new ArrayList<>();
         try (TensorScope scope = TensorScope.open()) {
@@ -151,7 +161,7 @@ final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
             DType dtype = nets.get(0).dtype();
             double[][] accuracy = new double[nets.size()][levels.length];
             try (DeviceDataset test = new DeviceDataset(testSet, dtype)) {
-                for (int i = 0; i < levels.length; i++) {
+                for (int i = 0; replace && i < levels.length; i++) {
                     display.phase(String.format(Locale.ROOT, "noise %s (%d of %d)", Formats.number(levels[i]), i + 1,
                             levels.length));
                     try (TensorScope level = TensorScope.open()) {
@@ -165,7 +175,6 @@ final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
                     }
                 }
             }
-
             List<String> columns = new ArrayList<>();
             List<String> labels = new ArrayList<>();
             boolean pair = nets.size() == 2 && nets.get(0).lambda() > 0 && nets.get(1).lambda() == 0;
@@ -177,21 +186,41 @@ final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
                 labels.add(pair ? (k == 0 ? ReportWriter.JACOBIAN_LABEL : ReportWriter.REFERENCE_LABEL) + lambda
                         : n.stem() + lambda);
             }
-            ReportWriter.writeAccuracyCsv(out.resolve(ReportWriter.ACCURACY_CSV), levels, columns, Arrays.asList(accuracy));
-            ReportWriter.writeAccuracyChart(out.resolve(ReportWriter.ACCURACY_PNG), levels, labels, Arrays.asList(accuracy),
-                    "Accuracy under pixel noise (" + String.format(Locale.ROOT, "%,d", testSet.count()) + " test images)");
+            if (replace) {
+                ReportWriter.writeAccuracyCsv(out.resolve(ReportWriter.ACCURACY_CSV), levels, columns, Arrays.asList(accuracy));
+                ReportWriter.writeAccuracyChart(out.resolve(ReportWriter.ACCURACY_PNG), levels, labels, Arrays.asList(accuracy),
+                        "Accuracy under pixel noise (" + String.format(Locale.ROOT, "%,d", testSet.count()) + " test images)");
 
-            StringBuilder header = new StringBuilder("noise ");
-            for (Loaded n : nets) header.append(String.format(Locale.ROOT, " %14s", n.stem()));
-            cli.out.println(header);
-            for (int i = 0; i < levels.length; i++) {
-                StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%5.2f ", levels[i]));
-                for (int k = 0; k < nets.size(); k++) row.append(String.format(Locale.ROOT, " %13.2f%%", accuracy[k][i] * 100));
-                cli.out.println(row);
+                StringBuilder header = new StringBuilder("noise ");
+                for (Loaded n : nets) header.append(String.format(Locale.ROOT, " %14s", n.stem()));
+                cli.out.println(header);
+                for (int i = 0; i < levels.length; i++) {
+                    StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%5.2f ", levels[i]));
+                    for (int k = 0; k < nets.size(); k++) row.append(String.format(Locale.ROOT, " %13.2f%%", accuracy[k][i] * 100));
+                    cli.out.println(row);
+                }
+                cli.out.println("wrote " + out.resolve(ReportWriter.ACCURACY_CSV).toAbsolutePath() + " and "
+                        + ReportWriter.ACCURACY_PNG);
+                cli.out.flush();
             }
-            cli.out.println("wrote " + out.resolve(ReportWriter.ACCURACY_CSV).toAbsolutePath() + " and "
-                    + ReportWriter.ACCURACY_PNG);
-            cli.out.flush();
+            List<RobustnessSweep.Net> robustNets = new ArrayList<>();
+            for (int k = 0; k < nets.size(); k++) {
+                Loaded n = nets.get(k);
+                robustNets.add(new RobustnessSweep.Net(columns.get(k).isEmpty() ? n.stem() : columns.get(k), labels.get(k),
+                        n.net(), n.dtype()));
+            }
+            RobustnessRun.Result extra;
+            try (DeviceDataset test = new DeviceDataset(testSet, dtype)) {
+                extra = RobustnessRun.run(robustness, robustNets, test.images(), test.labels(), noiseLevels, noiseSeed,
+                        evalChunk, out, display);
+            }
+            if (!extra.tables().isEmpty()) {
+                ReportWriter.writeString(out.resolve(SweepReport.ROBUSTNESS_MD), extra.markdown());
+                RobustnessRun.print(cli.out, extra.tables());
+                cli.out.println("wrote " + extra.files().size() + " files and " + SweepReport.ROBUSTNESS_MD + " to "
+                        + out.toAbsolutePath());
+                cli.out.flush();
+            }
         } finally {
             for (Loaded n : nets) n.net().close();
         }

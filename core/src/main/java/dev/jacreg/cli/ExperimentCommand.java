@@ -1,11 +1,15 @@
 package dev.jacreg.cli;
 
+import dev.jacreg.data.DeviceDataset;
 import dev.jacreg.experiment.Experiment;
 import dev.jacreg.experiment.ExperimentConfig;
+import dev.jacreg.experiment.ExperimentListener;
 import dev.jacreg.experiment.ExperimentResult;
 import dev.jacreg.experiment.ReplicateReport;
 import dev.jacreg.experiment.Replicates;
 import dev.jacreg.experiment.ReportWriter;
+import dev.jacreg.experiment.RobustnessSweep;
+import dev.jacreg.experiment.SweepReport;
 import dev.jacreg.train.NonFiniteLossException;
 import dev.jacreg.train.TrainingResult;
 import picocli.CommandLine.Command;
@@ -13,6 +17,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
@@ -43,6 +48,10 @@ import java.util.concurrent.Callable;
                 "  reference.safetensors",
                 "  replicates.csv          seed,noise,accuracy_jacobian,accuracy_reference",
                 "  jacobian-norms.csv      seed,norm_jacobian,norm_reference",
+                "  accuracy-KIND.csv, .png with --corruption gaussian / salt-pepper (pixel",
+                "                          replacement is always swept, into accuracy.csv)",
+                "  attack-NAME.csv, .png   with --attacks: epsilon,accuracy_jacobian,",
+                "                          accuracy_reference; report.md gets a section",
                 "",
                 "With --replicates N (or --seeds) > 1, N pairs are trained, --jobs at a time, and --out gets report.md "
                         + "with means and 95 % confidence intervals, accuracy.png with bands, accuracy-summary.csv, "
@@ -64,8 +73,12 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
     Options.Data data;
 
     @Option(names = "--noise-levels", paramLabel = "P", split = ",",
-            description = "Noise proportions of the sweep, each in [0, 1] (default: 0,0.05,...,0.5).")
+            description = "Noise proportions of the sweep, each in [0, 1] (default: 0,0.05,...,0.5); for --corruption gaussian the "
+                    + "standard deviations sigma, >= 0.")
     double[] noiseLevels;
+
+    @Mixin
+    RobustnessOptions robustness;
 
     @Mixin
     ReplicateOptions replicates;
@@ -86,20 +99,28 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
         List<Long> seeds = replicates.seeds(data.seed);
         // Diagnostics on by default here: the experiment is where training is studied; they cost ~20 % per penalized step.
         ExperimentConfig config = Options.config(training, data, compute, runtime, noiseLevels, true).withSeed(seeds.get(0));
+        boolean extra = robustness.extraRequested();  // validates --corruption and --attacks before training
+        if (extra) robustness.validate(noiseLevels);
         runtime.apply();
         OutFolder folder = OutFolder.prepare(config.out());  // fail now, not after an hour of training
         try {
             if (seeds.size() > 1) {
-                return ReplicatedExperiment.run(cli, config, seeds, replicates.jobs, runtime.threads == null ? 1 : runtime.threads);
+                int threadsEach = runtime.threads == null ? 1 : runtime.threads;
+                if (!extra) return ReplicatedExperiment.run(cli, config, seeds, replicates.jobs, threadsEach);
+                return ReplicatedExperiment.run(cli, config, seeds, replicates.jobs, threadsEach, (seed, o, seedFolder) -> {
+                    RobustnessRun.Result result = measureRobustness(config.withSeed(seed), o, seedFolder, new ExperimentListener() {});
+                    SweepReport.insertIntoReport(seedFolder.resolve(ReportWriter.REPORT_MD), result.markdown());
+                    return result.tables();
+                }, RobustnessRun.describe(robustness, "each replicate's seed"));
             }
-            return run(config);
+            return run(config, extra);
         } catch (Exception | Error e) {
             folder.removeIfEmpty();
             throw e;
         }
     }
 
-    private int run(ExperimentConfig config) throws Exception {
+    private int run(ExperimentConfig config, boolean extra) throws Exception {
         ProgressDisplay display = ProgressDisplay.forTerminal(cli.err);
         Experiment experiment = new Experiment(config, StopSignal.tracking(display, cli.stopRequested), cli.stopRequested);
         Experiment.Outcome run;
@@ -116,9 +137,30 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
             List<Path> files = new java.util.ArrayList<>(new ReportWriter(config.out()).write(outcome));
             files.addAll(ReplicateReport.writeTables(config.out(), List.of(new Replicates.Run(config.training().seed(),
                     outcome.result()))));
+            if (extra) {
+                RobustnessRun.Result result = measureRobustness(config, outcome, config.out(), display);
+                SweepReport.insertIntoReport(config.out().resolve(ReportWriter.REPORT_MD), result.markdown());
+                RobustnessRun.print(cli.out, result.tables());
+                files.addAll(result.files());
+            }
             printSummary(cli.out, outcome.result(), config.out(), files);
         }
         return JacregCli.OK;
+    }
+
+    /** The extra corruptions and the attacks on both trained nets, written into {@code folder}. */
+    private RobustnessRun.Result measureRobustness(ExperimentConfig config, Experiment.Outcome outcome, Path folder,
+                                                   ExperimentListener listener) throws IOException {
+        var testSet = config.data().load(config.dataSeed())[1];
+        var nets = List.of(
+                new RobustnessSweep.Net(Experiment.JACOBIAN, ReportWriter.JACOBIAN_LABEL, outcome.jacobianNet(), config.dtype()),
+                new RobustnessSweep.Net(Experiment.REFERENCE, ReportWriter.REFERENCE_LABEL, outcome.referenceNet(), config.dtype()));
+        RobustnessRun.Result result;
+        try (var test = new DeviceDataset(testSet, config.dtype())) {
+            result = RobustnessRun.run(robustness, nets, test.images(), test.labels(), noiseLevels, config.training().seed(),
+                    config.evalChunk(), folder, listener);
+        }
+        return result;
     }
 
     static void printSummary(PrintStream out, ExperimentResult r, Path dir, List<Path> files) {

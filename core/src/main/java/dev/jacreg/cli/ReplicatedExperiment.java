@@ -1,17 +1,25 @@
 package dev.jacreg.cli;
 
+import dev.jacreg.experiment.Experiment;
 import dev.jacreg.experiment.ExperimentConfig;
 import dev.jacreg.experiment.ReplicateReport;
 import dev.jacreg.experiment.ReplicateSummary;
 import dev.jacreg.experiment.Replicates;
 import dev.jacreg.experiment.ReportWriter;
+import dev.jacreg.experiment.SweepReport;
+import dev.jacreg.experiment.SweepSummary;
+import dev.jacreg.experiment.SweepTable;
 import dev.jacreg.stats.ConfidenceInterval;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** {@code jacreg experiment} with several seeds: the replicates, their report and the summary on stdout. */
 final class ReplicatedExperiment {
@@ -22,7 +30,22 @@ final class ReplicatedExperiment {
      */
     static int run(JacregCli cli, ExperimentConfig config, List<Long> seeds, int jobs, int threadsEach)
             throws IOException, InterruptedException {
+        return run(cli, config, seeds, jobs, threadsEach, null, "");
+    }
+
+    /** Extra measurements on one replicate's trained nets, written into its folder; returns their tables. */
+    interface Extra {
+        List<SweepTable> run(long seed, Experiment.Outcome outcome, Path folder) throws IOException;
+    }
+
+    /**
+     * As above, with {@code extra} (may be null) run on every replicate after its report; its tables are then
+     * summarised over the replicates into the main report, described by {@code extraDescription}.
+     */
+    static int run(JacregCli cli, ExperimentConfig config, List<Long> seeds, int jobs, int threadsEach, Extra extra,
+                   String extraDescription) throws IOException, InterruptedException {
         Path out = config.out();
+        Map<Long, List<SweepTable>> extraTables = new ConcurrentHashMap<>();
         ReplicateProgress progress = new ReplicateProgress(cli.err, seeds.size());
         Replicates replicates = new Replicates(config, seeds, jobs, threadsEach, progress::forSeed, cli.stopRequested);
         progress.line("running " + seeds.size() + " replicates (seeds " + seeds.toString().replaceAll("[\\[\\]]", "")
@@ -31,13 +54,19 @@ final class ReplicatedExperiment {
         // Each replicate's full report is written as soon as it finishes, so a later failure or stop loses nothing.
         Replicates.Outcome outcome = replicates.run((seed, o) -> {
             new ReportWriter(ReplicateReport.seedFolder(out, seed)).write(o);
+            if (extra != null) extraTables.put(seed, extra.run(seed, o, ReplicateReport.seedFolder(out, seed)));
             progress.line("seed " + seed + ": report written to " + ReplicateReport.seedFolder(out, seed));
         });
         if (outcome.runs().isEmpty()) {
             throw new IOException("stopped before any replicate started; nothing to report");
         }
         ReplicateSummary summary = ReplicateSummary.of(outcome.runs());
-        List<Path> files = ReplicateReport.write(out, outcome, summary);
+        List<Path> files = new ArrayList<>(ReplicateReport.write(out, outcome, summary));
+        if (!extraTables.isEmpty()) {
+            SweepSummary.Written written = SweepSummary.write(out, new TreeMap<>(extraTables), extraDescription);
+            SweepReport.insertIntoReport(out.resolve(ReportWriter.REPORT_MD), written.markdown());
+            files.addAll(written.files());
+        }
         printSummary(cli.out, outcome, summary, out, files);
         return JacregCli.OK;
     }

@@ -1,0 +1,27 @@
+package dev.jacreg.attack;
+
+import dev.jacreg.RandomStream;
+import dev.jacreg.Tensor;
+import dev.jacreg.nn.Module;
+
+/**
+ * A white-box attack on a classifier: from clean images and their true labels, adversarial images within distance
+ * ε ({@link #norm()}) of the clean ones, pixels in [0, 1], that raise the cross-entropy of the logits with the true
+ * label. The model is put in inference mode (batch norm uses its running statistics, so images do not interact).
+ */
+public interface Attack {
+    /** Short name for files and tables, e.g. "fgsm" or "pgd". */
+    String name();
+
+    Norm norm();
+
+    /**
+     * Adversarial copies of {@code images} (N×…, floating point, pixels in [0, 1]); a new tensor in the caller's
+     * scope, not connected to any graph.
+     *
+     * @param labels  int64 true labels, N
+     * @param epsilon radius of the ball, >= 0; 0 returns a copy of the images
+     * @param random  where random starts are drawn from (unused by deterministic attacks)
+     */
+    Tensor perturb(Module model, Tensor images, Tensor labels, double epsilon, RandomStream random);
+}

@@ -1,0 +1,94 @@
+package dev.jacreg.experiment;
+
+import dev.jacreg.DType;
+import dev.jacreg.RandomStream;
+import dev.jacreg.Tensor;
+import dev.jacreg.TensorScope;
+import dev.jacreg.attack.Attack;
+import dev.jacreg.attack.AttackSweep;
+import dev.jacreg.data.Corruption;
+import dev.jacreg.nn.Module;
+import dev.jacreg.train.Evaluator;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Accuracy of one or more nets under the extra corruptions and under attacks, on the same test images. Every net
+ * sees the same corrupted copies and the same random starts: the random streams depend only on the seed, the
+ * corruption or attack, and the index of the level.
+ */
+public final class RobustnessSweep {
+    private RobustnessSweep() {}
+
+    /**
+     * A net to evaluate.
+     *
+     * @param column CSV column suffix
+     * @param label  legend name
+     * @param dtype  the element type its weights have (images are converted to it)
+     */
+    public record Net(String column, String label, Module model, DType dtype) {}
+
+    /** The noisy copy's stream: the experiment's own for pixel replacement, so both sweeps agree. */
+    public static RandomStream corruptionStream(long seed, Corruption corruption, int level) {
+        if (corruption == Corruption.REPLACE) return ExperimentRandom.noise(seed, level);
+        return RandomStream.seeded(RandomStream.derive(RandomStream.derive(seed, "noise-" + corruption.label()),
+                Integer.toString(level)));
+    }
+
+    /** Random starts of an attack at its {@code level}-th ε. */
+    public static RandomStream attackStream(long seed, String attack, int level) {
+        return RandomStream.seeded(RandomStream.derive(RandomStream.derive(seed, "attack-" + attack), Integer.toString(level)));
+    }
+
+    /** Accuracy of every net on corrupted copies of the images at each level (table {@code accuracy-<corruption>}). */
+    public static SweepTable corruption(List<Net> nets, Tensor images, Tensor labels, Corruption corruption,
+                                        double[] levels, long seed, int chunk, ExperimentListener listener) {
+        for (double level : levels) corruption.checkLevel(level);
+        List<double[]> accuracy = new ArrayList<>();
+        for (int k = 0; k < nets.size(); k++) accuracy.add(new double[levels.length]);
+        for (int i = 0; i < levels.length; i++) {
+            listener.phase(String.format(Locale.ROOT, "%s %s (%d of %d)", corruption.label(), Formats.number(levels[i]),
+                    i + 1, levels.length));
+            try (TensorScope scope = TensorScope.open()) {
+                Tensor noisy = corruption.apply(images, levels[i], corruptionStream(seed, corruption, i));
+                for (int k = 0; k < nets.size(); k++) {
+                    Net n = nets.get(k);
+                    Tensor input = noisy.dtype() == n.dtype() ? noisy : noisy.to(n.dtype());
+                    accuracy.get(k)[i] = Evaluator.accuracy(n.model(), input, labels, chunk);
+                }
+            }
+        }
+        return new SweepTable("accuracy-" + corruption.label(), corruption.levelColumn(), corruption.axisLabel(),
+                "Accuracy under " + corruption.description() + " (" + Formats.count(images.size(0)) + " test images)",
+                levels, columns(nets), netLabels(nets), accuracy);
+    }
+
+    /** Accuracy of every net under a white-box attack on itself at each ε (table {@code attack-<name>}). */
+    public static SweepTable attack(List<Net> nets, Tensor images, Tensor labels, Attack attack, double[] epsilons,
+                                    long seed, int chunk, ExperimentListener listener) {
+        List<double[]> accuracy = new ArrayList<>();
+        for (Net n : nets) {
+            listener.phase("attacking " + n.label() + " with " + attack + " at " + epsilons.length + " radii");
+            try (TensorScope scope = TensorScope.open()) {
+                Tensor input = images.dtype() == n.dtype() ? images : images.to(n.dtype());
+                accuracy.add(AttackSweep.accuracy(n.model(), attack, input, labels, epsilons, chunk,
+                        i -> attackStream(seed, attack.name(), (int) i)));
+            }
+        }
+        return new SweepTable("attack-" + attack.name(), "epsilon",
+                "attack radius ε (" + attack.norm().symbol() + " norm, pixels in [0, 1])",
+                "Accuracy under " + attack + " (" + Formats.count(images.size(0)) + " test images)",
+                epsilons, columns(nets), netLabels(nets), accuracy);
+    }
+
+    private static List<String> columns(List<Net> nets) {
+        return nets.stream().map(Net::column).toList();
+    }
+
+    private static List<String> netLabels(List<Net> nets) {
+        return nets.stream().map(Net::label).toList();
+    }
+}

@@ -1,0 +1,103 @@
+package dev.jacreg.experiment;
+
+import dev.jacreg.report.LineChart;
+
+import java.awt.Color;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Writes {@link SweepTable}s: {@code <name>.csv} ({@code <level>,accuracy_<net>...}), {@code <name>.png}, and a
+ * Markdown section with one table and figure per sweep, for report.md ({@code jacreg experiment}) or robustness.md
+ * ({@code jacreg evaluate}).
+ */
+public final class SweepReport {
+    /** The section's heading; report.md gets it before its settings. */
+    public static final String HEADING = "## Robustness: other corruptions and attacks";
+    /** Where {@code jacreg evaluate} writes the section. */
+    public static final String ROBUSTNESS_MD = "robustness.md";
+
+    private SweepReport() {}
+
+    /** The CSV and PNG of every table; returns the files written. */
+    public static List<Path> write(Path out, List<SweepTable> tables) throws IOException {
+        List<Path> written = new ArrayList<>();
+        for (SweepTable t : tables) {
+            Path csv = out.resolve(t.name() + ".csv"), png = out.resolve(t.name() + ".png");
+            writeCsv(csv, t);
+            writeChart(png, t);
+            written.add(csv);
+            written.add(png);
+        }
+        return written;
+    }
+
+    public static void writeCsv(Path file, SweepTable t) throws IOException {
+        StringBuilder csv = new StringBuilder(t.levelColumn());
+        for (String column : t.columns()) csv.append(",accuracy_").append(column);
+        csv.append('\n');
+        double[] levels = t.levels();
+        for (int i = 0; i < levels.length; i++) {
+            csv.append(Formats.number(levels[i]));
+            for (double[] acc : t.accuracies()) csv.append(',').append(Formats.fraction(acc[i]));
+            csv.append('\n');
+        }
+        ReportWriter.writeString(file, csv.toString());
+    }
+
+    public static void writeChart(Path file, SweepTable t) throws IOException {
+        double max = 0;
+        for (double v : t.levels()) max = Math.max(max, v);
+        LineChart chart = new LineChart().title(t.title()).xLabel(t.axisLabel()).yLabel("accuracy (%)")
+                .xRange(0, max > 0 ? max : 1).yRange(0, 100).yTickSpacing(10).legend(LineChart.LegendPosition.LOWER_LEFT);
+        LineChart.Marker[] markers = {LineChart.Marker.CIRCLE, LineChart.Marker.SQUARE, LineChart.Marker.TRIANGLE,
+                LineChart.Marker.DIAMOND};
+        for (int k = 0; k < t.labels().size(); k++) {
+            double[] percent = t.accuracies().get(k).clone();
+            for (int i = 0; i < percent.length; i++) percent[i] *= 100;
+            LineChart.Series s = LineChart.Series.of(t.labels().get(k), t.levels(), percent)
+                    .marker(markers[k % markers.length]).lineWidth(2.5f).markerSize(8);
+            // the report's colours: blue for the regularized net, red for the reference
+            if (t.labels().get(k).startsWith(ReportWriter.JACOBIAN_LABEL)) s.color(new Color(0x1f77b4));
+            else if (t.labels().get(k).startsWith(ReportWriter.REFERENCE_LABEL)) s.color(new Color(0xd62728));
+            chart.add(s);
+        }
+        chart.writePng(file);
+    }
+
+    /**
+     * The Markdown section: what was done ({@code description}, one paragraph), then per table the accuracies in
+     * percent, the figure and a link to the CSV.
+     */
+    public static String markdown(List<SweepTable> tables, String description) {
+        StringBuilder md = new StringBuilder(HEADING).append("\n\n").append(description).append("\n\n");
+        for (SweepTable t : tables) {
+            md.append("### ").append(t.title()).append("\n\n| ").append(t.levelColumn());
+            for (String label : t.labels()) md.append(" | ").append(label);
+            md.append(" |\n|---:");
+            md.append("|---:".repeat(t.labels().size())).append("|\n");
+            double[] levels = t.levels();
+            for (int i = 0; i < levels.length; i++) {
+                md.append("| ").append(Formats.number(levels[i]));
+                for (double[] acc : t.accuracies()) md.append(" | ").append(Formats.percent(acc[i] * 100, 1));
+                md.append(" |\n");
+            }
+            md.append("\n![").append(t.title()).append("](").append(t.name()).append(".png)\n\nRaw numbers: [")
+                    .append(t.name()).append(".csv](").append(t.name()).append(".csv).\n\n");
+        }
+        return md.toString();
+    }
+
+    /** Puts the section into an existing report.md before its "## Settings" heading (at the end if it has none). */
+    public static void insertIntoReport(Path report, String section) throws IOException {
+        String text = Files.readString(report, StandardCharsets.UTF_8);
+        int at = text.indexOf("\n## Settings");
+        String updated = at < 0 ? text + (text.endsWith("\n") ? "\n" : "\n\n") + section
+                : text.substring(0, at + 1) + section + text.substring(at + 1);
+        ReportWriter.writeString(report, updated);
+    }
+}

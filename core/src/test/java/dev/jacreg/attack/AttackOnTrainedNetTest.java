@@ -1,0 +1,170 @@
+package dev.jacreg.attack;
+
+import dev.jacreg.DType;
+import dev.jacreg.RandomStream;
+import dev.jacreg.Tensor;
+import dev.jacreg.TensorScope;
+import dev.jacreg.data.DeviceDataset;
+import dev.jacreg.data.DigitDataset;
+import dev.jacreg.data.Idx;
+import dev.jacreg.data.SyntheticDigits;
+import dev.jacreg.io.ModelFiles;
+import dev.jacreg.nn.SeedNetwork;
+import dev.jacreg.nn.Sequential;
+import dev.jacreg.train.Evaluator;
+import dev.jacreg.train.RegularizedLoss;
+import dev.jacreg.train.Trainer;
+import dev.jacreg.train.TrainingConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Attacks on a small trained seed network (2 epochs on 1,000 synthetic digits, 300 test images): accuracy falls with
+ * ε, PGD is at least as strong as FGSM, and bench/python/attack_check.py — an independent PyTorch implementation
+ * reading the same weights file and IDX test set — gets the same adversarial accuracies.
+ */
+class AttackOnTrainedNetTest {
+    private static final int TEST = 300;
+    private static final double[] LINF = {0, 0.02, 0.05, 0.1, 0.2};
+    private static final double[] L2 = {0, 0.5, 1, 2, 3};
+    private static final int CHUNK = 100;
+
+    @TempDir
+    static Path dir;
+    static Sequential net;
+    static DeviceDataset test;
+    static Path weights;
+
+    @BeforeAll
+    static void train() throws IOException {
+        DigitDataset[] sets = SyntheticDigits.trainAndTest(1000, TEST, 5);
+        // The test set goes through IDX (pixels rounded to bytes), so Java and Python see identical images.
+        Idx.writeDirectory(sets[1], dir, "test", false);
+        DigitDataset testSet = Idx.readDirectory(dir, "test");
+        try (DeviceDataset train = new DeviceDataset(sets[0], DType.FLOAT32); TensorScope scope = TensorScope.open()) {
+            net = SeedNetwork.create(train.meanImage(), 28, 28, DType.FLOAT32, RandomStream.seeded(11));
+            new Trainer(TrainingConfig.reference(3).withEpochs(2), RegularizedLoss.plain(), RandomStream.seeded(12))
+                    .train(net, train, p -> {}, () -> false);
+        }
+        test = new DeviceDataset(testSet, DType.FLOAT32);
+        weights = dir.resolve("net.safetensors");
+        ModelFiles.save(net, weights, Map.of());
+    }
+
+    @AfterAll
+    static void free() {
+        if (net != null) net.close();
+        if (test != null) test.close();
+    }
+
+    private static double[] sweep(Attack attack, double[] eps) {
+        try (TensorScope scope = TensorScope.open()) {
+            return AttackSweep.accuracy(net, attack, test.images(), test.labels(), eps, CHUNK, i -> RandomStream.seeded(i));
+        }
+    }
+
+    @Test
+    void accuracyFallsWithEpsilonAndPgdIsAtLeastAsStrongAsFgsm() {
+        double clean;
+        try (TensorScope scope = TensorScope.open()) {
+            clean = Evaluator.accuracy(net, test.images(), test.labels(), CHUNK);
+        }
+        assertTrue(clean > 0.6, "the net must have learnt something for attacks to mean anything: " + clean);
+        double oneImage = 1.0 / TEST;
+        for (Norm norm : Norm.values()) {
+            double[] eps = norm == Norm.LINF ? LINF : L2;
+            double[] fgsm = sweep(new Fgsm(norm), eps);
+            double[] pgd = sweep(new Pgd(norm, 8, Double.NaN, true), eps);
+            System.out.printf("%s: clean %.4f, FGSM %s, PGD-8 %s%n", norm, clean, java.util.Arrays.toString(fgsm),
+                    java.util.Arrays.toString(pgd));
+            assertEquals(clean, fgsm[0], 1e-12, "ε = 0 is the clean accuracy");
+            assertEquals(clean, pgd[0], 1e-12);
+            for (int i = 1; i < eps.length; i++) {
+                // PGD with 8 steps searches the ball well enough to be monotone in practice; FGSM only roughly.
+                assertTrue(pgd[i] <= pgd[i - 1] + oneImage, norm + " PGD accuracy rose from ε " + eps[i - 1] + " to "
+                        + eps[i] + ": " + pgd[i - 1] + " → " + pgd[i]);
+                assertTrue(fgsm[i] <= fgsm[i - 1] + 0.02, norm + " FGSM accuracy rose: " + fgsm[i - 1] + " → " + fgsm[i]);
+                assertTrue(pgd[i] <= fgsm[i] + 2 * oneImage, norm + " PGD weaker than FGSM at ε " + eps[i]);
+            }
+            assertTrue(pgd[eps.length - 1] < clean / 2, norm + " PGD at the largest ε barely hurt: " + pgd[eps.length - 1]);
+        }
+    }
+
+    @Test
+    void pythonBaselineComputesTheSameAdversarialAccuracies() throws Exception {
+        Path python = Path.of("/usr/bin/python3");
+        assumeTrue(Files.isExecutable(python) && run(List.of(python.toString(), "-c", "import torch")).exitCode == 0,
+                "/usr/bin/python3 with PyTorch is not available, so the Python cross-check cannot run");
+        Path script = findScript();
+        for (Norm norm : Norm.values()) {
+            double[] eps = norm == Norm.LINF ? LINF : L2;
+            double[] fgsm = sweep(new Fgsm(norm), eps);
+            double[] pgd = sweep(new Pgd(norm, 5, Double.NaN, false), eps);
+            assertTrue(pgd[eps.length - 1] < pgd[0] - 0.2, "the comparison must cover attacks that bite: " + pgd[eps.length - 1]);
+            List<String> command = new ArrayList<>(List.of(python.toString(), script.toString(), "--weights",
+                    weights.toString(), "--data", dir.toString(), "--attacks", "fgsm,pgd", "--norm", norm.label(),
+                    "--epsilons", join(eps), "--pgd-steps", "5", "--chunk", Integer.toString(CHUNK)));
+            Result r = run(command);
+            assertEquals(0, r.exitCode, "attack_check.py failed:\n" + r.output);
+            double[] pyFgsm = numbers(r.output, "fgsm"), pyPgd = numbers(r.output, "pgd");
+            // "Within one image per thousand", and never less than one image.
+            System.out.printf("%s: Java FGSM %s PGD %s; Python FGSM %s PGD %s%n", norm, java.util.Arrays.toString(fgsm),
+                    java.util.Arrays.toString(pgd), java.util.Arrays.toString(pyFgsm), java.util.Arrays.toString(pyPgd));
+            double tolerance = Math.max(1.0, TEST / 1000.0) / TEST + 1e-9;
+            assertArrayEquals(pyFgsm, fgsm, tolerance, norm + " FGSM, Python " + r.output);
+            assertArrayEquals(pyPgd, pgd, tolerance, norm + " PGD, Python " + r.output);
+        }
+    }
+
+    private record Result(int exitCode, String output) {}
+
+    private static Result run(List<String> command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(10, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            return new Result(-1, out);
+        }
+        return new Result(p.exitValue(), out);
+    }
+
+    private static Path findScript() {
+        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+            Path script = d.resolve("bench/python/attack_check.py");
+            if (Files.isRegularFile(script)) return script;
+        }
+        throw new AssertionError("bench/python/attack_check.py not found above " + Path.of("").toAbsolutePath());
+    }
+
+    private static String join(double[] values) {
+        StringBuilder s = new StringBuilder();
+        for (double v : values) s.append(s.isEmpty() ? "" : ",").append(v);
+        return s.toString();
+    }
+
+    /** The list under "key" in the script's JSON line. */
+    private static double[] numbers(String json, String key) {
+        Matcher m = Pattern.compile("\"" + key + "\": \\[([^\\]]*)]").matcher(json);
+        assertTrue(m.find(), "no " + key + " in " + json);
+        String[] parts = m.group(1).split(",");
+        double[] values = new double[parts.length];
+        for (int i = 0; i < parts.length; i++) values[i] = Double.parseDouble(parts[i].trim());
+        return values;
+    }
+}

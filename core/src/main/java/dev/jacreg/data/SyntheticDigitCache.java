@@ -31,7 +31,7 @@ public final class SyntheticDigitCache {
      * Bump when the generator's output changes, so that stale caches are regenerated rather than
      * silently mixed with new data.
      */
-    static final String GENERATOR_VERSION = "jacreg-synthetic-digits 1";
+    static final String GENERATOR_VERSION = "jacreg-synthetic-digits 2";
 
     /** Records which generator wrote the folder; read back to detect stale caches. */
     static final String VERSION_FILE = "generator-version.txt";

@@ -60,10 +60,10 @@ JAVA_SOURCES := $(shell find $(ROOT)/bindings/src $(ROOT)/core/src/main $(ROOT)/
 # Bench baselines
 CPP_BENCH := $(ROOT)/bench/build/step_bench
 
-.PHONY: help setup check-jdk deps native build test soak example run bench compare bindings clean fashion-mnist
+.PHONY: help setup check-jdk deps native build test soak example run bench compare bindings clean fashion-mnist digit-outlines
 
 help:
-	@sed -n '1,13p' $(lastword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+	@sed -n '1,12p' $(lastword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
 
 check-jdk:
 	@if [ -z "$(JDK)" ]; then \
@@ -143,6 +143,16 @@ FUZZ_CALLS ?= 100000
 soak: setup
 	cd $(ROOT) && $(JAVA_ENV) mvn -B -ntp -Dstyle.color=never -pl core -am test -Psoak \
 	  -Djacreg.soak.seconds=$(SOAK_SECONDS) -Djacreg.fuzz.calls=$(FUZZ_CALLS)
+
+# The synthetic digits' font outlines ship in the jar; this re-exports them from Debian's fonts-urw-base35
+# (every face but the symbol fonts) after a change to the exporter or the font list.
+URW_FONTS := /usr/share/fonts/opentype/urw-base35
+digit-outlines: check-jdk
+	@[ -d $(URW_FONTS) ] || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends fonts-urw-base35; }
+	$(JDK)/bin/java -Djava.awt.headless=true $(ROOT)/tools/DigitOutlineExport.java \
+	  $(ROOT)/core/src/main/resources/dev/jacreg/data/digit-outlines.txt \
+	  $$(ls $(URW_FONTS)/*.otf | grep -v -e D050000L -e StandardSymbolsPS)
 
 run: build $(if $(findstring fashion-mnist,$(ARGS)),fashion-mnist)
 	$(ROOT)/bin/jacreg $(or $(ARGS),experiment)

@@ -3,7 +3,10 @@
 
 An independent implementation of docs/experiment.md (SEED network, CE + (lambda/2)*R with a one-projection
 create_graph estimate of the squared Frobenius norm of the Jacobian, MATLAB-style SGD with momentum,
-15 epochs of batch 32, noise sweep p = 0..0.5, exact Jacobian norm on the clean test set). It reads
+15 epochs of batch 32, noise sweep p = 0..0.5, exact Jacobian norm on the clean test set), with jacreg's
+stabilised defaults (gradient clipped to norm 5, learning rate x0.1 after epochs 10 and 13) unless
+--seed-algorithm is given. Its random streams are its own (torch generators seeded from --seeds), so
+single runs differ from jacreg's; distributions over seeds are what can be compared. It reads
 the same IDX files jacreg reads (a synthetic set from jacreg's cache, or Fashion-MNIST), so both
 implementations can be run on identical data with several seeds and their accuracy distributions
 compared (bench/replicate-study).
@@ -274,8 +277,11 @@ def main():
     ap.add_argument("--target", choices=["softmax", "logits"], default="softmax")
     ap.add_argument("--penalty-bn", choices=["train", "eval"], default="train")
     ap.add_argument("--penalty-warmup", type=float, default=0)
-    ap.add_argument("--clip", type=float, default=0)
-    ap.add_argument("--lr-schedule", default="constant")
+    ap.add_argument("--clip", type=float, default=None, help="gradient-norm clipping (default 5, as jacreg)")
+    ap.add_argument("--lr-schedule", default=None,
+                    help="constant | step:E1,E2:F | cosine (default: x0.1 after 2/3 and 13/15 of the epochs, as jacreg)")
+    ap.add_argument("--seed-algorithm", action="store_true",
+                    help="the specification's exact loop: no clipping, constant rate (unless given explicitly)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--tag", default="")
     ap.add_argument("--trace", help="write per-iteration diagnostics (JSON lines) of the first seed's nets here")

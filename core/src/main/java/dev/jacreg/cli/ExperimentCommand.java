@@ -54,7 +54,7 @@ import java.util.concurrent.Callable;
                 "                          accuracy_reference; report.md gets a section",
                 "",
                 "With --replicates N (or --seeds) > 1, N pairs are trained, --jobs at a time, and --out gets report.md "
-                        + "with means and 95 % confidence intervals, accuracy.png with bands, accuracy-summary.csv, "
+                        + "with means and 95 %% confidence intervals, accuracy.png with bands, accuracy-summary.csv, "
                         + "the two tables above, and each seed's full report in seed-S/.",
                 "",
                 "The defaults reproduce the reference: 15 epochs of 156 mini-batches of 32 images on 5,000 synthetic "

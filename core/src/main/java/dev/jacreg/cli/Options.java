@@ -83,15 +83,22 @@ final class Options {
 
         @Option(names = "--clip-grad-norm", paramLabel = "X",
                 description = "Scale the total gradient down to L2 norm X before each SGD step when it is larger; 0 = off "
-                        + "(default: ${DEFAULT-VALUE}).")
-        double clipGradNorm = 0;
+                        + "(default: 5, or 0 with --seed-algorithm).")
+        Double clipGradNorm;
 
         @Option(names = "--lr-schedule", paramLabel = "constant|step:E1,E2,...:F|cosine",
                 converter = ScheduleConverter.class,
                 description = "Learning rate over the run: constant; step: multiply by F after each listed epoch (e.g. "
                         + "step:10,13:0.1); cosine: half a cosine from --lr down to 0 over all iterations (default: "
-                        + "constant).")
-        LearningRateSchedule schedule = LearningRateSchedule.constant();
+                        + "step after 2/3 and 13/15 of the epochs, i.e. step:10,13:0.1 for 15; constant with "
+                        + "--seed-algorithm).")
+        LearningRateSchedule schedule;
+
+        @Option(names = "--seed-algorithm",
+                description = "Train exactly as docs/experiment.md specifies (constant learning rate, no gradient "
+                        + "clipping) instead of jacreg's stabilised defaults; explicit --clip-grad-norm/--lr-schedule "
+                        + "still win.")
+        boolean seedAlgorithm;
 
         @Option(names = "--penalty-warmup", paramLabel = "E",
                 description = "Ramp lambda linearly from 0 to its value over the first E epochs; 0 = off "
@@ -225,8 +232,12 @@ final class Options {
     /** As above; diagnosticsByDefault applies when neither --diagnostics nor --no-diagnostics was given. */
     static ExperimentConfig config(Training t, Data d, Compute c, Runtime r, double[] noiseLevels,
                                    boolean diagnosticsByDefault) {
+        // Unless asked for the seed's exact loop, the stabilised defaults (TrainingConfig.stabilised) fill in.
+        double clip = t.clipGradNorm != null ? t.clipGradNorm : t.seedAlgorithm ? 0 : TrainingConfig.STABILISED_CLIP_GRAD_NORM;
+        LearningRateSchedule schedule = t.schedule != null ? t.schedule
+                : t.seedAlgorithm ? LearningRateSchedule.constant() : TrainingConfig.stabilisedSchedule(t.epochs);
         TrainingConfig training = new TrainingConfig(t.epochs, t.batchSize, t.learningRate, t.momentum, d.seed,
-                t.schedule, t.clipGradNorm, t.penaltyWarmup, t.diagnostics != null ? t.diagnostics : diagnosticsByDefault);
+                schedule, clip, t.penaltyWarmup, t.diagnostics != null ? t.diagnostics : diagnosticsByDefault);
         JacobianPenalty penalty = new JacobianPenalty(t.lambda, t.projections, t.target.value, t.penaltyBn.value);
         return new ExperimentConfig(training, penalty, dataSource(d.data, r.cacheDir), d.out,
                 noiseLevels == null ? REFERENCE.noiseLevels() : noiseLevels, REFERENCE.exampleNoise(), c.evalChunk,

@@ -9,7 +9,7 @@ import java.util.List;
 final class ReplicateOptions {
     @Option(names = "--replicates", paramLabel = "N",
             description = "Train N independent pairs of nets, with training seeds --seed, --seed+1, ..., --seed+N-1 (same "
-                    + "data), and report means with 95 % confidence intervals (default: 1).")
+                    + "data), and report means with 95 %% confidence intervals (default: 1).")
     Integer replicates;
 
     @Option(names = "--seeds", paramLabel = "S", split = ",",

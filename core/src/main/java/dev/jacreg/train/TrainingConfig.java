@@ -33,9 +33,34 @@ public record TrainingConfig(int epochs, int batchSize, double learningRate, dou
         this(epochs, batchSize, learningRate, momentum, seed, LearningRateSchedule.constant(), 0, 0, false);
     }
 
-    /** 15 epochs, batch 32, lr 0.01, momentum 0.9. */
+    /** 15 epochs, batch 32, lr 0.01, momentum 0.9: docs/experiment.md's exact loop. */
     public static TrainingConfig reference(long seed) {
         return new TrainingConfig(15, 32, 0.01, 0.9, seed);
+    }
+
+    /** Total gradient norm the stabilised loop clips to (README "Stabilised training": bursts of the penalty). */
+    public static final double STABILISED_CLIP_GRAD_NORM = 5;
+
+    /**
+     * jacreg's default loop: the reference loop with the gradient clipped to L2 norm
+     * {@value #STABILISED_CLIP_GRAD_NORM} and the learning rate divided by 10 after 2/3 and again after 13/15 of the
+     * epochs (after epochs 10 and 13 of 15). The penalty's rare huge gradients otherwise throw the net off (loss bursts)
+     * late in training; README "Stabilised training" has the measurements.
+     */
+    public static TrainingConfig stabilised(long seed) {
+        return reference(seed).withStabilisation();
+    }
+
+    /** This loop with the stabilised defaults' clipping and learning-rate steps (scaled to its number of epochs). */
+    public TrainingConfig withStabilisation() {
+        return withClipGradNorm(STABILISED_CLIP_GRAD_NORM).withSchedule(stabilisedSchedule(epochs));
+    }
+
+    /** Rate ×0.1 after round(2/3·epochs) epochs and again after round(13/15·epochs): 10 and 13 for 15 epochs. */
+    public static LearningRateSchedule stabilisedSchedule(int epochs) {
+        int first = Math.max(1, (int) Math.round(epochs * 2.0 / 3));
+        int second = Math.max(first, (int) Math.round(epochs * 13.0 / 15));
+        return new LearningRateSchedule.Step(first == second ? new int[]{first} : new int[]{first, second}, 0.1);
     }
 
     public TrainingConfig withEpochs(int value) {

@@ -289,6 +289,13 @@ def main():
                     help="write each trained net as a jacreg weights file (safetensors); with several seeds or "
                          "models, FILE must contain {seed} and/or {model} to tell them apart")
     args = ap.parse_args()
+    # jacreg's stabilised defaults (TrainingConfig.stabilised) unless the seed's exact loop is asked for.
+    if args.clip is None:
+        args.clip = 0.0 if args.seed_algorithm else 5.0
+    if args.lr_schedule is None:
+        first = max(1, round(args.epochs * 2 / 3))
+        second = max(first, round(args.epochs * 13 / 15))
+        args.lr_schedule = "constant" if args.seed_algorithm else f"step:{first},{second}:0.1"
     runs = len(args.seeds.split(",")) * len(args.models.split(","))
     if args.save and runs > 1 and args.save.format(seed=0, model="a") == args.save.format(seed=1, model="b"):
         ap.error("--save: several seeds/models would write the same file; put {seed} and {model} in FILE")

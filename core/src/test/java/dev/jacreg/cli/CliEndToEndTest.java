@@ -32,8 +32,11 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CliEndToEndTest {
     private static final String DATA = "synthetic:1000,500";
-    /** Measured: 0.900 (regularized) and 0.944 (reference) after 2 epochs; chance is 0.1. */
-    private static final double MIN_CLEAN_ACCURACY = 0.75;
+    /**
+     * Measured: 0.740 (regularized) and 0.794 (reference) after 2 epochs of the stabilised default, whose rate drops
+     * ×0.1 after epoch 1 of 2 (0.900 and 0.944 with a constant rate); chance is 0.1.
+     */
+    private static final double MIN_CLEAN_ACCURACY = 0.6;
 
     @TempDir
     static Path dir;

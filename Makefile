@@ -60,7 +60,7 @@ JAVA_SOURCES := $(shell find $(ROOT)/bindings/src $(ROOT)/core/src/main $(ROOT)/
 # Bench baselines
 CPP_BENCH := $(ROOT)/bench/build/step_bench
 
-.PHONY: help setup check-jdk deps native build test soak example run bench compare bindings clean fashion-mnist digit-outlines
+.PHONY: help setup check-jdk deps test-deps native build test soak example run bench compare bindings clean fashion-mnist digit-outlines
 
 help:
 	@sed -n '1,12p' $(lastword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
@@ -113,7 +113,16 @@ $(CORE_JAR): $(JAVA_SOURCES) $(NATIVE_LIB)
 	@touch $@
 
 # Not quiet: Surefire's per-class and closing "Tests run:" lines are the record of what ran.
-test: setup
+# What only the tests use: PyTorch for the cross-checks (weights interop, attacks) and the Fashion-MNIST package,
+# so that no test has to skip.
+test-deps: fashion-mnist
+	@if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then \
+	  echo "installing: python3-torch"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends python3-torch; \
+	fi
+
+test: setup test-deps
 	cd $(ROOT) && $(JAVA_ENV) mvn -B -ntp -Dstyle.color=never install
 	@$(MAKE) --no-print-directory example
 

@@ -111,7 +111,7 @@ final class ReportMarkdown {
         setting(md, "penalised output", output);
         setting(md, "SGD learning rate", Formats.number(c.training().learningRate()));
         setting(md, "SGD momentum", Formats.number(c.training().momentum()));
-        // The remedies (off = SEED.md) and whether training-loss.csv holds the diagnostics columns.
+        // The remedies (off = docs/experiment.md) and whether training-loss.csv holds the diagnostics columns.
         setting(md, "batch norm in the penalty", c.penalty().batchNorm() == dev.jacreg.train.JacobianPenalty.BatchNormMode.TRAIN
                 ? "training mode (batch statistics)" : "inference mode (running statistics, second pass)");
         setting(md, "learning-rate schedule", c.training().schedule().describe());

@@ -26,14 +26,14 @@ public record JacobianPenalty(double lambda, int projections, Target target, Bat
     public enum Target { SOFTMAX, LOGITS }
 
     /**
-     * How batch norm behaves in the forward pass the penalty differentiates. TRAIN (SEED.md): the same training-mode
+     * How batch norm behaves in the forward pass the penalty differentiates. TRAIN (docs/experiment.md): the same training-mode
      * pass as the cross-entropy, so the penalised Jacobian includes the batch statistics' dependence on every image.
      * EVAL: a second pass over the same batch in inference mode (running statistics, not updated), so the penalised
      * Jacobian is the one the net has at test time; the cross-entropy keeps training-mode batch norm.
      */
     public enum BatchNormMode { TRAIN, EVAL }
 
-    /** A penalty through training-mode batch norm, as SEED.md. */
+    /** A penalty through training-mode batch norm, as docs/experiment.md. */
     public JacobianPenalty(double lambda, int projections, Target target) {
         this(lambda, projections, target, BatchNormMode.TRAIN);
     }

@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * The learning rate of each iteration, from the base rate of {@link TrainingConfig}. {@link Constant} is SEED.md's
+ * The learning rate of each iteration, from the base rate of {@link TrainingConfig}. {@link Constant} is the specification's
  * (the rate never changes). Text form, as on the command line: {@code constant}, {@code step:E1,E2,...:F},
  * {@code cosine}.
  */

@@ -2,8 +2,9 @@ package dev.jacreg.train;
 
 /**
  * Loop settings (docs/experiment.md §5): epochs, mini-batch size, SGDM learning rate and momentum, and the seed
- * of libtorch's generator (shuffles, initial weights when the caller seeds before building, penalty
- * directions); then the remedies, each off by default (= SEED.md's exact algorithm), and the diagnostics.
+ * of libtorch's generator when no {@code RandomStream} is given to the trainer; then the remedies (each off in this
+ * record's short constructor and {@link #reference}, the specification's exact loop; {@link #stabilised} is
+ * jacreg's default) and the diagnostics.
  *
  * @param schedule            learning rate per iteration from {@code learningRate} ({@link LearningRateSchedule.Constant}: SEED)
  * @param clipGradNorm        scale the total gradient down to this L2 norm before each step when it is larger; 0 = off
@@ -28,7 +29,7 @@ public record TrainingConfig(int epochs, int batchSize, double learningRate, dou
         }
     }
 
-    /** SEED.md's loop: constant rate, no clipping, no warm-up, no diagnostics. */
+    /** The specification's loop (docs/experiment.md): constant rate, no clipping, no warm-up, no diagnostics. */
     public TrainingConfig(int epochs, int batchSize, double learningRate, double momentum, long seed) {
         this(epochs, batchSize, learningRate, momentum, seed, LearningRateSchedule.constant(), 0, 0, false);
     }

@@ -14,7 +14,7 @@ import java.util.function.Supplier;
 /**
  * One iteration of {@link Trainer} on one batch: loss, gradient, the finiteness checks, the remedies of
  * {@link TrainingConfig} (λ warm-up, learning-rate schedule, gradient clipping) and, when on, the diagnostics.
- * With every remedy off and diagnostics off it is SEED.md's step exactly: total.backward(), then SGDM.
+ * With every remedy off and diagnostics off it is the specification's step exactly: total.backward(), then SGDM.
  */
 final class TrainingStep {
     /** What one iteration produced: the values, or what went non-finite (then nothing was applied). */

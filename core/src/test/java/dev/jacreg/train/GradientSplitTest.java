@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * With diagnostics on, the step computes the cross-entropy and penalty gradients separately and applies their sum;
- * that must be the gradient SEED.md's total.backward() gives. One step with lr 1 and momentum 0 moves each parameter
+ * that must be the gradient the specification's total.backward() gives. One step with lr 1 and momentum 0 moves each parameter
  * by exactly −gradient, so the parameter change is the gradient that was applied (float64 throughout).
  */
 class GradientSplitTest {

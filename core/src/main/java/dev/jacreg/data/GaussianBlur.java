@@ -8,27 +8,24 @@ final class GaussianBlur {
     /** The image blurred with standard deviation sigma (pixels), as a new array. */
     static float[] blur(float[] image, int height, int width, double sigma) {
         float[] kernel = kernel(sigma);
+        float[] rows = pass(image, height, width, width, 1, kernel);  // along each row
+        return pass(rows, width, height, 1, width, kernel);           // then along each column
+    }
+
+    /**
+     * Convolves {@code lines} lines of {@code length} samples with the kernel; line l's sample i is at
+     * {@code l * lineStep + i * step}.
+     */
+    private static float[] pass(float[] in, int lines, int length, int lineStep, int step, float[] kernel) {
         int radius = kernel.length / 2;
-        float[] rows = new float[image.length];
-        for (int y = 0; y < height; y++) {
-            for (int x = 0; x < width; x++) {
+        float[] out = new float[in.length];
+        for (int l = 0; l < lines; l++) {
+            for (int i = 0; i < length; i++) {
                 float sum = 0;
-                for (int k = -radius; k <= radius; k++) {
-                    int xx = x + k;
-                    if (xx >= 0 && xx < width) sum += kernel[k + radius] * image[y * width + xx];
+                for (int k = Math.max(-radius, -i); k <= Math.min(radius, length - 1 - i); k++) {
+                    sum += kernel[k + radius] * in[l * lineStep + (i + k) * step];
                 }
-                rows[y * width + x] = sum;
-            }
-        }
-        float[] out = new float[image.length];
-        for (int y = 0; y < height; y++) {
-            for (int x = 0; x < width; x++) {
-                float sum = 0;
-                for (int k = -radius; k <= radius; k++) {
-                    int yy = y + k;
-                    if (yy >= 0 && yy < height) sum += kernel[k + radius] * rows[yy * width + x];
-                }
-                out[y * width + x] = sum;
+                out[l * lineStep + i * step] = sum;
             }
         }
         return out;

@@ -123,14 +123,27 @@ final class Options {
         }
     }
 
-    static final class ScheduleConverter implements ITypeConverter<LearningRateSchedule> {
+    /** A picocli converter over a parser that throws IllegalArgumentException: its message becomes the usage error. */
+    abstract static class ParsingConverter<T> implements ITypeConverter<T> {
+        private final java.util.function.Function<String, T> parser;
+
+        ParsingConverter(java.util.function.Function<String, T> parser) {
+            this.parser = parser;
+        }
+
         @Override
-        public LearningRateSchedule convert(String value) {
+        public T convert(String value) {
             try {
-                return LearningRateSchedule.parse(value);
+                return parser.apply(value);
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
             }
+        }
+    }
+
+    static final class ScheduleConverter extends ParsingConverter<LearningRateSchedule> {
+        ScheduleConverter() {
+            super(LearningRateSchedule::parse);
         }
     }
 
@@ -201,14 +214,9 @@ final class Options {
         }
     }
 
-    static final class DeviceConverter implements ITypeConverter<Device> {
-        @Override
-        public Device convert(String value) {
-            try {
-                return Device.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
+    static final class DeviceConverter extends ParsingConverter<Device> {
+        DeviceConverter() {
+            super(Device::parse);
         }
     }
 

@@ -4,42 +4,62 @@ import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.Shape;
-import java.awt.font.FontRenderContext;
-import java.awt.font.LineMetrics;
-import java.awt.geom.AffineTransform;
 import java.awt.geom.Ellipse2D;
-import java.awt.geom.Line2D;
 import java.awt.geom.Path2D;
 import java.awt.geom.Point2D;
 import java.awt.geom.Rectangle2D;
-import java.awt.geom.RoundRectangle2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.math.BigDecimal;
-import java.math.MathContext;
 import java.nio.file.Path;
+import java.text.DecimalFormat;
+import java.text.DecimalFormatSymbols;
+import java.text.FieldPosition;
+import java.text.NumberFormat;
+import java.text.ParsePosition;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import org.jfree.chart.ChartRenderingInfo;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.annotations.XYPolygonAnnotation;
+import org.jfree.chart.annotations.XYTitleAnnotation;
+import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.NumberTick;
+import org.jfree.chart.axis.NumberTickUnit;
+import org.jfree.chart.axis.TickType;
+import org.jfree.chart.axis.ValueAxis;
+import org.jfree.chart.block.BlockBorder;
+import org.jfree.chart.title.LegendTitle;
+import org.jfree.chart.title.TextTitle;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.ui.Layer;
+import org.jfree.chart.ui.RectangleAnchor;
+import org.jfree.chart.ui.RectangleEdge;
+import org.jfree.chart.ui.RectangleInsets;
+import org.jfree.chart.ui.Size2D;
+import org.jfree.chart.ui.TextAnchor;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
 
 /**
- * A line chart rendered with Java2D into a {@link BufferedImage} or a PNG file; works headless and uses only the
- * logical font "SansSerif".
+ * A line chart drawn by JFreeChart into a {@link BufferedImage} or a PNG file; works headless and uses only the
+ * logical font "SansSerif". This class keeps jacreg's look (palette, fonts scaled with the image, white plot with a
+ * dark frame, legend inside the plot) and its strict input checks; JFreeChart does the layout and drawing.
  *
  * <p>Builder style: {@code new LineChart().title(..).xLabel(..).yLabel(..).xRange(0, 0.5).yRange(0, 100)
  * .add(LineChart.Series.of("Reference", x, y).marker(Marker.CIRCLE)).writePng(path)}.
  *
- * <p>Axes: a range that is not fixed with {@link #xRange}/{@link #yRange} is chosen automatically from the data
- * (extended to whole tick steps); tick spacing is automatic ("nice" steps of 1, 2, 2.5 or 5 times a power of ten)
- * unless set. With {@link #logY(boolean)} the y axis is logarithmic, with ticks at powers of ten (tick spacing is then
- * ignored).
+ * <p>Axes: a range that is not fixed with {@link #xRange}/{@link #yRange} is chosen from the data (extended to whole
+ * tick steps); tick spacing is a "nice" step of 1, 2, 2.5 or 5 times a power of ten unless set. With
+ * {@link #logY(boolean)} the y axis is logarithmic, with labelled ticks at powers of ten and a faint grid line at
+ * each 2..9 multiple (tick spacing is then ignored).
  *
  * <p>Missing values: points whose x or y is NaN or infinite (or, on a log axis, y &lt;= 0) are skipped, and the line
- * is broken there rather than joined across the gap. Parts of lines outside the axis ranges are clipped; markers are
- * drawn only for points inside the ranges.
+ * is broken there rather than joined across the gap. Lines are clipped to the plot area.
  *
  * <p>Fonts, line widths and margins scale with the image size (reference size 900 x 600), so a larger render is a
  * sharper version of the same figure.
@@ -371,41 +391,23 @@ public final class LineChart {
      *                                  positive, or tick spacing would give more than 200 ticks
      */
     public BufferedImage render(int width, int height) {
-        checkSize(width, height);
-        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        try {
-            applyHints(g);
-            Layout L = layout(width, height, g.getFontRenderContext());
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, width, height);
-            drawGrid(g, L);
-            drawSeries(g, L);
-            drawAxes(g, L);
-            drawLegend(g, L);
-        } finally {
-            g.dispose();
-        }
-        return img;
+        return draw(width, height).image;
     }
 
     /** The plot area (inside the axes) in an image of the given size. */
     public Rectangle2D plotArea(int width, int height) {
-        checkSize(width, height);
-        return (Rectangle2D) layout(width, height, scratchFrc()).plot.clone();
+        return (Rectangle2D) draw(width, height).plotArea.clone();
     }
 
     /** Where the data point {@code (x, y)} is drawn in an image of the given size (pixel coordinates). */
     public Point2D toPixel(double x, double y, int width, int height) {
-        checkSize(width, height);
-        Layout l = layout(width, height, scratchFrc());
-        return new Point2D.Double(l.px(x), l.py(y));
+        return draw(width, height).toPixel(x, y);
     }
 
     /**
      * Centred moving average: element i is the mean of the finite values among {@code y[i - window/2 ..
      * i - window/2 + window - 1]}, the window being cut at the ends of the array; NaN where that window holds no
-     * finite value. No lag, so the smoothed curve lines up with the raw one.
+     * finite value. No lag, so the smoothed curve lines up with the raw one (JFreeChart's MovingAverage trails).
      */
     public static double[] movingAverage(double[] y, int window) {
         Objects.requireNonNull(y, "y");
@@ -431,102 +433,271 @@ public final class LineChart {
         return out;
     }
 
-    // ---------------------------------------------------------------- layout
+    /** A step of 1, 2, 2.5 or 5 times a power of ten, at least {@code raw}. */
+    static double niceStep(double raw) {
+        double mag = Math.pow(10, Math.floor(Math.log10(raw)));
+        double f = raw / mag;
+        double nice = f <= 1 + 1e-9 ? 1 : f <= 2 + 1e-9 ? 2 : f <= 2.5 + 1e-9 ? 2.5 : f <= 5 + 1e-9 ? 5 : 10;
+        return nice * mag;
+    }
 
-    private record Axis(double min, double max, boolean log, double[] ticks, String[] labels, double[] minor) {
-        double fraction(double v) {
-            return log ? (Math.log10(v) - Math.log10(min)) / (Math.log10(max) - Math.log10(min))
-                    : (v - min) / (max - min);
-        }
+    // ---------------------------------------------------------------- building the JFreeChart
 
-        boolean contains(double v) {
-            double eps = log ? 1e-9 * v : 1e-9 * (max - min);
-            return v >= min - eps && v <= max + eps;
+    /** A rendered chart with the geometry the tests and {@link PanelRow} callers ask about. */
+    private record Drawn(BufferedImage image, Rectangle2D plotArea, XYPlot plot) {
+        Point2D toPixel(double x, double y) {
+            return new Point2D.Double(plot.getDomainAxis().valueToJava2D(x, plotArea, RectangleEdge.BOTTOM),
+                    plot.getRangeAxis().valueToJava2D(y, plotArea, RectangleEdge.LEFT));
         }
     }
 
-    private record Layout(int width, int height, Rectangle2D plot, Axis x, Axis y, float s, Font titleFont,
-                          Font labelFont, Font tickFont, Font legendFont, FontRenderContext frc) {
-        double px(double v) {
-            return plot.getX() + x.fraction(v) * plot.getWidth();
-        }
-
-        double py(double v) {
-            return plot.getMaxY() - y.fraction(v) * plot.getHeight();
-        }
-    }
-
-    private Layout layout(int width, int height, FontRenderContext frc) {
+    private Drawn draw(int width, int height) {
+        checkSize(width, height);
         float s = (float) Math.max(0.5, Math.min(4.0, Math.min(width / REFERENCE_WIDTH, height / REFERENCE_HEIGHT)));
         float fs = Math.max(s, 0.8f); // text shrinks less than the rest, to stay readable in small images
         Font base = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
-        Font titleFont = base.deriveFont(Font.BOLD, 20f * fs);
-        Font labelFont = base.deriveFont(16f * fs);
         Font tickFont = base.deriveFont(14f * fs);
-        Font legendFont = base.deriveFont(14f * fs);
 
-        Axis xa = linearAxis("x", xData(), xMin, xMax, xTick);
-        Axis ya = logY ? logAxis(yData(xa)) : linearAxis("y", yData(xa), yMin, yMax, yTick);
+        XYPlot plot = new XYPlot();
+        plot.setDomainAxis(linearAxis("x", xLabel, xData(), xMin, xMax, xTick, base, fs, s));
+        plot.setRangeAxis(logY ? logAxis(yData(), base, fs, s)
+                : linearAxis("y", yLabel, yData(), yMin, yMax, yTick, base, fs, s));
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setOutlinePaint(FRAME);
+        plot.setOutlineStroke(new BasicStroke(Math.max(1f, 1.2f * s)));
+        plot.setAxisOffset(RectangleInsets.ZERO_INSETS);
+        BasicStroke gridStroke = new BasicStroke(Math.max(1f, s));
+        plot.setDomainGridlinesVisible(grid);
+        plot.setRangeGridlinesVisible(grid);
+        plot.setRangeMinorGridlinesVisible(grid && logY);
+        plot.setDomainGridlinePaint(GRID);
+        plot.setRangeGridlinePaint(GRID);
+        plot.setRangeMinorGridlinePaint(MINOR_GRID);
+        plot.setDomainGridlineStroke(gridStroke);
+        plot.setRangeGridlineStroke(gridStroke);
+        plot.setRangeMinorGridlineStroke(gridStroke);
+        XYLineAndShapeRenderer renderer = addSeries(plot, s);
 
+        JFreeChart chart = new JFreeChart(null, base, plot, false);
+        chart.setBackgroundPaint(Color.WHITE);
+        chart.setAntiAlias(true);
+        chart.setTextAntiAlias(true);
         double pad = 14 * s;
-        double gap = 6 * s;
-        double tickLen = 5 * s;
-        double tickH = lineHeight(tickFont, frc);
-        double maxYTickW = 0;
-        for (String l : ya.labels) {
-            maxYTickW = Math.max(maxYTickW, textWidth(tickFont, l, frc));
+        chart.setPadding(new RectangleInsets(pad, pad, pad, Math.max(pad * 1.5, tickFont.getSize2D() * 1.5)));
+        if (!blank(title)) {
+            TextTitle t = new TextTitle(title, base.deriveFont(Font.BOLD, 20f * fs));
+            t.setPaint(TEXT);
+            t.setPadding(new RectangleInsets(0, 0, 9 * s, 0));
+            chart.setTitle(t);
         }
-        double left = pad + (blank(yLabel) ? 0 : lineHeight(labelFont, frc) + gap) + maxYTickW + gap + tickLen;
-        double top = blank(title) ? Math.max(pad, tickH / 2 + gap)
-                : pad + lines(title).length * lineHeight(titleFont, frc) + 1.5 * gap;
-        double bottom = tickLen + gap + tickH + (blank(xLabel) ? 0 : gap + lineHeight(labelFont, frc)) + pad;
-        double lastXTickW = xa.labels.length == 0 ? 0 : textWidth(tickFont, xa.labels[xa.labels.length - 1], frc);
-        double right = Math.max(pad * 1.5, lastXTickW / 2 + pad / 2);
-        double pw = width - left - right;
-        double ph = height - top - bottom;
-        if (pw < 20 || ph < 20) {
-            throw new IllegalArgumentException("image " + width + "x" + height
-                    + " is too small for the chart's labels (plot area would be " + (int) pw + "x" + (int) ph + ")");
+
+        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        try {
+            ChartRenderingInfo info = new ChartRenderingInfo();
+            Rectangle2D bounds = new Rectangle2D.Double(0, 0, width, height);
+            chart.draw(g, bounds, info);
+            Rectangle2D area = (Rectangle2D) info.getPlotInfo().getDataArea().clone();
+            if (area.getWidth() < 20 || area.getHeight() < 20) {
+                throw new IllegalArgumentException("image " + width + "x" + height
+                        + " is too small for the chart's labels (plot area would be " + (int) area.getWidth() + "x"
+                        + (int) area.getHeight() + ")");
+            }
+            Drawn drawn = new Drawn(img, area, plot);
+            if (legend != LegendPosition.NONE && series.stream().anyMatch(sr -> sr.inLegend)) {
+                // The legend sits inside the plot area, so adding it does not move anything drawn before.
+                LegendTitle box = legendBox(renderer, base.deriveFont(14f * fs), s);
+                Size2D size = box.arrange(g);
+                double inset = 10 * s;
+                RectangleAnchor corner = corner(drawn, size.getWidth() + inset, size.getHeight() + inset);
+                double rx = corner == RectangleAnchor.TOP_LEFT || corner == RectangleAnchor.BOTTOM_LEFT
+                        ? inset / area.getWidth() : 1 - inset / area.getWidth();
+                double ry = corner == RectangleAnchor.BOTTOM_LEFT || corner == RectangleAnchor.BOTTOM_RIGHT
+                        ? inset / area.getHeight() : 1 - inset / area.getHeight();
+                plot.addAnnotation(new XYTitleAnnotation(rx, ry, box, corner));
+                chart.draw(g, bounds, info);
+            }
+            return drawn;
+        } finally {
+            g.dispose();
         }
-        Rectangle2D plot = new Rectangle2D.Double(Math.round(left), Math.round(top), Math.round(pw), Math.round(ph));
-        return new Layout(width, height, plot, xa, ya, s, titleFont, labelFont, tickFont, legendFont, frc);
     }
 
-    /** Finite x values of points with a drawable y. */
-    private double[] xData() {
-        List<Double> out = new ArrayList<>();
-        for (Series sr : series) {
-            for (int i = 0; i < sr.x.length; i++) {
-                if (Double.isFinite(sr.x[i]) && drawableY(sr.y[i])) {
-                    out.add(sr.x[i]);
+    /** One dataset series per line: faint raw lines of smoothed series first, so every main line covers them. */
+    private XYLineAndShapeRenderer addSeries(XYPlot plot, float s) {
+        XYSeriesCollection data = new XYSeriesCollection();
+        XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, false);
+        r.setDrawSeriesLineAsPath(false); // segment by segment, so a NaN point breaks the line
+        List<Color> colors = colors();
+        for (int k = 0; k < series.size(); k++) {
+            Series sr = series.get(k);
+            if (sr.bandLower != null) {
+                Color c = colors.get(k);
+                for (Path2D.Double polygon : bandPolygons(sr)) {
+                    r.addAnnotation(new XYPolygonAnnotation(polygonCoordinates(polygon), null, null,
+                            withAlpha(c, sr.bandAlpha)), Layer.BACKGROUND);
                 }
             }
         }
-        return out.stream().mapToDouble(Double::doubleValue).toArray();
+        for (int k = 0; k < series.size(); k++) {
+            Series sr = series.get(k);
+            if (!sr.smoothed()) continue;
+            int i = addData(data, "raw " + k, sr.x, sr.y);
+            r.setSeriesPaint(i, withAlpha(colors.get(k), sr.rawAlpha));
+            r.setSeriesStroke(i, new BasicStroke(Math.max(1f, sr.lineWidth * 0.6f) * s, BasicStroke.CAP_ROUND,
+                    BasicStroke.JOIN_ROUND));
+            r.setSeriesVisibleInLegend(i, false);
+        }
+        for (int k = 0; k < series.size(); k++) {
+            Series sr = series.get(k);
+            int i = addData(data, sr.name, sr.x, sr.smoothed() ? movingAverage(sr.y, sr.smoothingWindow) : sr.y);
+            r.setSeriesPaint(i, colors.get(k));
+            r.setSeriesLinesVisible(i, sr.lineWidth > 0);
+            r.setSeriesStroke(i, lineStroke(sr, s));
+            r.setSeriesShapesVisible(i, sr.marker != Marker.NONE);
+            r.setSeriesShape(i, markerShape(sr.marker, sr.markerSize * s));
+            r.setSeriesVisibleInLegend(i, sr.inLegend);
+        }
+        plot.setDataset(data);
+        plot.setRenderer(r);
+        return r;
     }
 
-    /** Drawable y values (band bounds included) of points whose x lies on the axis. */
-    private double[] yData(Axis xa) {
-        List<Double> out = new ArrayList<>();
-        for (Series sr : series) {
-            for (int i = 0; i < sr.x.length; i++) {
-                if (Double.isFinite(sr.x[i]) && drawableY(sr.y[i]) && xa.contains(sr.x[i])) {
-                    out.add(sr.y[i]);
-                }
-                if (sr.bandLower != null && Double.isFinite(sr.x[i]) && xa.contains(sr.x[i])) {
-                    if (drawableY(sr.bandLower[i])) out.add(sr.bandLower[i]);
-                    if (drawableY(sr.bandUpper[i])) out.add(sr.bandUpper[i]);
-                }
+    /** Adds the drawable points (others as NaN, which break the line) and returns the series index. */
+    private int addData(XYSeriesCollection data, String key, double[] x, double[] y) {
+        XYSeries xy = new XYSeries(new SeriesKey(data.getSeriesCount(), key), false, true);
+        for (int i = 0; i < x.length; i++) {
+            boolean ok = Double.isFinite(x[i]) && drawableY(y[i]);
+            xy.add(ok ? x[i] : Double.NaN, ok ? y[i] : Double.NaN);
+        }
+        data.addSeries(xy);
+        return data.getSeriesCount() - 1;
+    }
+
+    /** A unique dataset key that shows as the series name in the legend (names may repeat). */
+    private record SeriesKey(int index, String name) implements Comparable<SeriesKey> {
+        @Override
+        public int compareTo(SeriesKey o) {
+            return Integer.compare(index, o.index);
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    /** Closed polygons (upper bound left to right, lower bound back) over each run of drawable band points. */
+    private List<Path2D.Double> bandPolygons(Series sr) {
+        List<Path2D.Double> out = new ArrayList<>();
+        int i = 0;
+        while (i < sr.x.length) {
+            int start = i;
+            while (i < sr.x.length && Double.isFinite(sr.x[i]) && drawableY(sr.bandLower[i])
+                    && drawableY(sr.bandUpper[i])) {
+                i++;
+            }
+            if (i > start) {
+                Path2D.Double p = new Path2D.Double();
+                p.moveTo(sr.x[start], sr.bandUpper[start]);
+                for (int j = start + 1; j < i; j++) p.lineTo(sr.x[j], sr.bandUpper[j]);
+                for (int j = i - 1; j >= start; j--) p.lineTo(sr.x[j], sr.bandLower[j]);
+                out.add(p);
+            } else {
+                i++;
             }
         }
-        return out.stream().mapToDouble(Double::doubleValue).toArray();
+        return out;
     }
 
-    private boolean drawableY(double v) {
-        return Double.isFinite(v) && (!logY || v > 0);
+    private static double[] polygonCoordinates(Path2D.Double p) {
+        List<Double> xy = new ArrayList<>();
+        double[] c = new double[6];
+        for (var it = p.getPathIterator(null); !it.isDone(); it.next()) {
+            it.currentSegment(c);
+            xy.add(c[0]);
+            xy.add(c[1]);
+        }
+        return xy.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
-    private static Axis linearAxis(String name, double[] data, double fixedMin, double fixedMax, double spacing) {
+    private LegendTitle legendBox(XYLineAndShapeRenderer renderer, Font font, float s) {
+        LegendTitle box = new LegendTitle(renderer);
+        box.setItemFont(font);
+        box.setItemPaint(TEXT);
+        box.setBackgroundPaint(new Color(255, 255, 255, 235));
+        box.setFrame(new BlockBorder(new Color(0xbbbbbb)));
+        box.setPadding(new RectangleInsets(6 * s, 8 * s, 6 * s, 8 * s));
+        box.setItemLabelPadding(new RectangleInsets(2 * s, 8 * s, 2 * s, 2 * s));
+        box.setLegendItemGraphicPadding(new RectangleInsets(2 * s, 2 * s, 2 * s, 2 * s));
+        box.setPosition(RectangleEdge.RIGHT); // one entry per row
+        return box;
+    }
+
+    private RectangleAnchor corner(Drawn d, double w, double h) {
+        Rectangle2D p = d.plotArea;
+        Rectangle2D ur = new Rectangle2D.Double(p.getMaxX() - w, p.getY(), w, h);
+        Rectangle2D ul = new Rectangle2D.Double(p.getX(), p.getY(), w, h);
+        Rectangle2D ll = new Rectangle2D.Double(p.getX(), p.getMaxY() - h, w, h);
+        Rectangle2D lr = new Rectangle2D.Double(p.getMaxX() - w, p.getMaxY() - h, w, h);
+        return switch (legend) {
+            case UPPER_RIGHT -> RectangleAnchor.TOP_RIGHT;
+            case UPPER_LEFT -> RectangleAnchor.TOP_LEFT;
+            case LOWER_LEFT -> RectangleAnchor.BOTTOM_LEFT;
+            case LOWER_RIGHT -> RectangleAnchor.BOTTOM_RIGHT;
+            default -> {
+                RectangleAnchor best = RectangleAnchor.TOP_RIGHT;
+                long bestHits = hits(d, ur);
+                if (hits(d, ul) < bestHits) { best = RectangleAnchor.TOP_LEFT; bestHits = hits(d, ul); }
+                if (hits(d, ll) < bestHits) { best = RectangleAnchor.BOTTOM_LEFT; bestHits = hits(d, ll); }
+                if (hits(d, lr) < bestHits) best = RectangleAnchor.BOTTOM_RIGHT;
+                yield best;
+            }
+        };
+    }
+
+    /** How much data a legend box at {@code r} would hide: segments crossing it and points inside it. */
+    private long hits(Drawn d, Rectangle2D r) {
+        long hits = 0;
+        for (Series sr : series) {
+            double[] y = sr.smoothed() ? movingAverage(sr.y, sr.smoothingWindow) : sr.y;
+            Point2D last = null;
+            for (int i = 0; i < sr.x.length; i++) {
+                if (!Double.isFinite(sr.x[i]) || !drawableY(y[i])) {
+                    last = null;
+                    continue;
+                }
+                Point2D p = d.toPixel(sr.x[i], y[i]);
+                if (r.contains(p)) {
+                    hits += 2;
+                } else if (last != null && r.intersectsLine(last.getX(), last.getY(), p.getX(), p.getY())) {
+                    hits += 1;
+                }
+                last = p;
+            }
+        }
+        return hits;
+    }
+
+    // ---------------------------------------------------------------- axes
+
+    private static void styleAxis(ValueAxis axis, Font base, float fs, float s) {
+        axis.setLabelFont(base.deriveFont(16f * fs));
+        axis.setLabelPaint(TEXT);
+        axis.setTickLabelFont(base.deriveFont(14f * fs));
+        axis.setTickLabelPaint(TEXT);
+        axis.setTickMarkPaint(FRAME);
+        axis.setTickMarkStroke(new BasicStroke(Math.max(1f, 1.2f * s)));
+        axis.setTickMarkOutsideLength(5 * s);
+        axis.setTickMarkInsideLength(0);
+        axis.setTickLabelInsets(new RectangleInsets(4 * s, 4 * s, 4 * s, 4 * s));
+        axis.setLabelInsets(new RectangleInsets(4 * s, 4 * s, 4 * s, 4 * s));
+        axis.setAxisLineVisible(false); // the plot outline is the frame
+    }
+
+    /** Fixed or data range (extended to whole tick steps), ticks at multiples of the step. */
+    private static NumberAxis linearAxis(String name, String label, double[] data, double fixedMin, double fixedMax,
+                                         double spacing, Font base, float fs, float s) {
         double min;
         double max;
         boolean fixed = !Double.isNaN(fixedMin);
@@ -554,27 +725,24 @@ public final class LineChart {
             min = Math.floor(min / step + 1e-9) * step;
             max = Math.ceil(max / step - 1e-9) * step;
         }
-        double kLo = Math.ceil(min / step - 1e-9);
-        double kHi = Math.floor(max / step + 1e-9);
-        if (kHi - kLo + 1 > MAX_TICKS) {
-            throw new IllegalArgumentException(name + " tick spacing " + step + " gives " + (long) (kHi - kLo + 1)
+        double ticks = Math.floor(max / step + 1e-9) - Math.ceil(min / step - 1e-9) + 1;
+        if (ticks > MAX_TICKS) {
+            throw new IllegalArgumentException(name + " tick spacing " + step + " gives " + (long) ticks
                     + " ticks on [" + min + ", " + max + "] (at most " + MAX_TICKS + ")");
         }
-        int n = (int) Math.max(0, kHi - kLo + 1);
-        double[] ticks = new double[n];
-        String[] labels = new String[n];
-        int decimals = decimals(step);
+        NumberAxis axis = new NumberAxis(blank(label) ? null : label);
+        styleAxis(axis, base, fs, s);
+        axis.setAutoRangeIncludesZero(false);
+        axis.setRange(min, max);
         boolean scientific = Math.max(Math.abs(min), Math.abs(max)) >= 1e7 || step < 1e-6;
-        for (int i = 0; i < n; i++) {
-            double v = (kLo + i) * step;
-            v = v == 0 ? 0.0 : v; // no "-0"
-            ticks[i] = v;
-            labels[i] = scientific ? sci(v) : String.format(Locale.ROOT, "%." + decimals + "f", v);
-        }
-        return new Axis(min, max, false, ticks, labels, new double[0]);
+        axis.setTickUnit(new NumberTickUnit(step, new TickFormat(scientific ? null : decimals(step), step)), false,
+                true);
+        axis.setMinorTickCount(0);
+        return axis;
     }
 
-    private Axis logAxis(double[] data) {
+    /** Fixed or data range snapped to 1, 2 or 5 times a power of ten; labelled ticks at each power of ten. */
+    private LogAxis logAxis(double[] data, Font base, float fs, float s) {
         double min;
         double max;
         if (!Double.isNaN(yMin)) {
@@ -600,76 +768,76 @@ public final class LineChart {
                 max = snapLog(min * 1.0001, true);
             }
         }
-        int eFirst = (int) Math.floor(Math.log10(min));
-        int eLast = (int) Math.ceil(Math.log10(max));
-        if (eLast - eFirst > MAX_TICKS) {
+        if (Math.log10(max) - Math.log10(min) > MAX_TICKS) {
             throw new IllegalArgumentException("log y axis [" + min + ", " + max + "] spans too many decades");
         }
-        Axis probe = new Axis(min, max, true, new double[0], new String[0], new double[0]);
-        List<Double> major = new ArrayList<>();
-        for (int e = eFirst; e <= eLast; e++) {
-            double v = Double.parseDouble("1e" + e);
-            if (probe.contains(v)) {
-                major.add(v);
+        LogAxis axis = new DecadeAxis(blank(yLabel) ? null : yLabel);
+        styleAxis(axis, base, fs, s);
+        axis.setBase(10);
+        axis.setSmallestValue(Double.MIN_NORMAL);
+        axis.setRange(min, max);
+        return axis;
+    }
+
+    /**
+     * A log axis with labelled ticks at powers of ten, plus 2 and 5 (or 2, 3 and 5) times them when fewer than three
+     * powers of ten are in range, and faint grid lines at the other multiples when the axis spans at most 8 decades.
+     */
+    private static final class DecadeAxis extends LogAxis {
+        private static final long serialVersionUID = 1L;
+
+        DecadeAxis(String label) {
+            super(label);
+        }
+
+        @Override
+        protected List refreshTicksVertical(Graphics2D g, Rectangle2D dataArea, RectangleEdge edge) {
+            double min = getLowerBound();
+            double max = getUpperBound();
+            int eFirst = (int) Math.floor(Math.log10(min));
+            int eLast = (int) Math.ceil(Math.log10(max));
+            List<Double> major = new ArrayList<>();
+            for (int e = eFirst; e <= eLast; e++) {
+                double v = Double.parseDouble("1e" + e);
+                if (inRange(v)) major.add(v);
             }
-        }
-        int[] mantissas = major.size() >= 3 ? new int[0] : major.size() == 2 ? new int[] {2, 5} : new int[] {2, 3, 5};
-        List<Double> minor = new ArrayList<>();
-        for (int e = eFirst - 1; e <= eLast; e++) {
-            for (int m = 2; m <= 9; m++) {
-                double v = Double.parseDouble(m + "e" + e);
-                if (!probe.contains(v)) {
-                    continue;
-                }
-                boolean promoted = false;
-                for (int pm : mantissas) {
-                    promoted |= pm == m;
-                }
-                if (promoted) {
-                    major.add(v);
-                } else if (eLast - eFirst <= 8) {
-                    minor.add(v);
+            List<Integer> promoted = major.size() >= 3 ? List.of() : major.size() == 2 ? List.of(2, 5) : List.of(2, 3, 5);
+            List<NumberTick> ticks = new ArrayList<>();
+            for (int e = eFirst - 1; e <= eLast; e++) {
+                for (int m = 2; m <= 9; m++) {
+                    double v = Double.parseDouble(m + "e" + e);
+                    if (!inRange(v)) continue;
+                    if (promoted.contains(m)) major.add(v);
+                    else if (eLast - eFirst <= 8) ticks.add(tick(TickType.MINOR, v, ""));
                 }
             }
+            TickFormat format = new TickFormat(null, 0);
+            for (double v : major) ticks.add(tick(TickType.MAJOR, v, format.format(v)));
+            return ticks;
         }
-        major.sort(null);
-        double[] ticks = major.stream().mapToDouble(Double::doubleValue).toArray();
-        String[] labels = new String[ticks.length];
-        for (int i = 0; i < ticks.length; i++) {
-            double v = ticks[i];
-            labels[i] = v >= 1e-4 && v < 1e6
-                    ? new BigDecimal(v).round(new MathContext(6)).stripTrailingZeros().toPlainString()
-                    : sci(v);
+
+        private boolean inRange(double v) {
+            return v >= getLowerBound() * (1 - 1e-9) && v <= getUpperBound() * (1 + 1e-9);
         }
-        return new Axis(min, max, true, ticks, labels, minor.stream().mapToDouble(Double::doubleValue).toArray());
+
+        private static NumberTick tick(TickType type, double v, String label) {
+            return new NumberTick(type, v, label, TextAnchor.CENTER_RIGHT, TextAnchor.CENTER, 0);
+        }
     }
 
     /** The nearest value of the form {1, 2, 5} x 10^k at or below (or, with {@code up}, at or above) v > 0. */
     private static double snapLog(double v, boolean up) {
         int e = (int) Math.floor(Math.log10(v));
-        double[] candidates = new double[12];
-        int n = 0;
+        double best = up ? Double.parseDouble("1e" + (e + 2)) : Double.parseDouble("1e" + (e - 1));
         for (int k = e - 1; k <= e + 1; k++) {
             for (int m : new int[] {1, 2, 5}) {
-                candidates[n++] = Double.parseDouble(m + "e" + k);
-            }
-        }
-        double best = up ? Double.parseDouble("1e" + (e + 2)) : Double.parseDouble("1e" + (e - 1));
-        for (int i = 0; i < n; i++) {
-            double c = candidates[i];
-            if (up ? c >= v * (1 - 1e-12) && c < best : c <= v * (1 + 1e-12) && c > best) {
-                best = c;
+                double c = Double.parseDouble(m + "e" + k);
+                if (up ? c >= v * (1 - 1e-12) && c < best : c <= v * (1 + 1e-12) && c > best) {
+                    best = c;
+                }
             }
         }
         return best;
-    }
-
-    /** A step of 1, 2, 2.5 or 5 times a power of ten, at least {@code raw}. */
-    static double niceStep(double raw) {
-        double mag = Math.pow(10, Math.floor(Math.log10(raw)));
-        double f = raw / mag;
-        double nice = f <= 1 + 1e-9 ? 1 : f <= 2 + 1e-9 ? 2 : f <= 2.5 + 1e-9 ? 2.5 : f <= 5 + 1e-9 ? 5 : 10;
-        return nice * mag;
     }
 
     /** Decimal places needed to print multiples of {@code step} exactly. */
@@ -683,39 +851,83 @@ public final class LineChart {
         return 12;
     }
 
-    private static String sci(double v) {
-        if (v == 0) {
-            return "0";
+    /**
+     * Tick labels independent of the default locale: a fixed number of decimals, or (null) plain for 1e-4..1e6 and
+     * "1.5e-5" style beyond; values within a billionth of a step of zero print as "0", never "-0".
+     */
+    private static final class TickFormat extends NumberFormat {
+        private static final long serialVersionUID = 1L;
+        private final Integer decimals;
+        private final double step;
+
+        TickFormat(Integer decimals, double step) {
+            this.decimals = decimals;
+            this.step = step;
         }
-        String s = String.format(Locale.ROOT, "%.3e", v); // e.g. 1.500e-05
-        int e = s.indexOf('e');
-        String mant = s.substring(0, e).replaceAll("\\.?0+$", "");
-        int exp = Integer.parseInt(s.substring(e + 1));
-        return mant + "e" + exp;
+
+        @Override
+        public StringBuffer format(double v, StringBuffer out, FieldPosition pos) {
+            if (Math.abs(v) <= step * 1e-9) v = 0; // never "-0" or "1e-17"
+            if (decimals != null) return out.append(String.format(Locale.ROOT, "%." + decimals + "f", v));
+            if (v == 0) return out.append('0');
+            if (Math.abs(v) >= 1e-4 && Math.abs(v) < 1e6) {
+                return out.append(new DecimalFormat("0.######", DecimalFormatSymbols.getInstance(Locale.ROOT))
+                        .format(v));
+            }
+            String sci = String.format(Locale.ROOT, "%.3e", v); // e.g. 1.500e-05
+            int e = sci.indexOf('e');
+            return out.append(sci.substring(0, e).replaceAll("\\.?0+$", "")).append('e')
+                    .append(Integer.parseInt(sci.substring(e + 1)));
+        }
+
+        @Override
+        public StringBuffer format(long v, StringBuffer out, FieldPosition pos) {
+            return format((double) v, out, pos);
+        }
+
+        @Override
+        public Number parse(String source, ParsePosition pos) {
+            throw new UnsupportedOperationException("tick labels are only formatted");
+        }
     }
 
-    // ---------------------------------------------------------------- drawing
+    // ---------------------------------------------------------------- data and styling helpers
 
-    private void drawGrid(Graphics2D g, Layout L) {
-        if (!grid) {
-            return;
+    /** Finite x values of points with a drawable y. */
+    private double[] xData() {
+        List<Double> out = new ArrayList<>();
+        for (Series sr : series) {
+            for (int i = 0; i < sr.x.length; i++) {
+                if (Double.isFinite(sr.x[i]) && drawableY(sr.y[i])) out.add(sr.x[i]);
+            }
         }
-        Rectangle2D p = L.plot;
-        g.setStroke(new BasicStroke(Math.max(1f, L.s)));
-        g.setColor(MINOR_GRID);
-        for (double v : L.y.minor) {
-            double yy = L.py(v);
-            g.draw(new Line2D.Double(p.getX(), yy, p.getMaxX(), yy));
+        return out.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    /** Drawable y values (band bounds included) of points whose x lies in a fixed x range, if any. */
+    private double[] yData() {
+        List<Double> out = new ArrayList<>();
+        for (Series sr : series) {
+            for (int i = 0; i < sr.x.length; i++) {
+                if (!Double.isFinite(sr.x[i]) || !inXRange(sr.x[i])) continue;
+                if (drawableY(sr.y[i])) out.add(sr.y[i]);
+                if (sr.bandLower != null) {
+                    if (drawableY(sr.bandLower[i])) out.add(sr.bandLower[i]);
+                    if (drawableY(sr.bandUpper[i])) out.add(sr.bandUpper[i]);
+                }
+            }
         }
-        g.setColor(GRID);
-        for (double v : L.x.ticks) {
-            double xx = L.px(v);
-            g.draw(new Line2D.Double(xx, p.getY(), xx, p.getMaxY()));
-        }
-        for (double v : L.y.ticks) {
-            double yy = L.py(v);
-            g.draw(new Line2D.Double(p.getX(), yy, p.getMaxX(), yy));
-        }
+        return out.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    private boolean inXRange(double x) {
+        if (Double.isNaN(xMin)) return true;
+        double eps = 1e-9 * (xMax - xMin);
+        return x >= xMin - eps && x <= xMax + eps;
+    }
+
+    private boolean drawableY(double v) {
+        return Double.isFinite(v) && (!logY || v > 0);
     }
 
     /** The colour of each series: its own or the next palette colour. */
@@ -728,348 +940,39 @@ public final class LineChart {
         return out;
     }
 
-    /** Polylines (in pixels) through the drawable points, broken at skipped points. */
-    private List<Path2D> paths(Layout L, double[] x, double[] y) {
-        List<Path2D> out = new ArrayList<>();
-        Path2D cur = null;
-        for (int i = 0; i < x.length; i++) {
-            if (!Double.isFinite(x[i]) || !drawableY(y[i])) {
-                cur = null;
-                continue;
-            }
-            double px = L.px(x[i]);
-            double py = L.py(y[i]);
-            if (cur == null) {
-                cur = new Path2D.Double();
-                cur.moveTo(px, py);
-                out.add(cur);
-            } else {
-                cur.lineTo(px, py);
-            }
-        }
-        return out;
+    private static Color withAlpha(Color c, float alpha) {
+        return new Color(c.getRed(), c.getGreen(), c.getBlue(), Math.round(alpha * 255));
     }
 
-    /** Closed polygons (upper bound left to right, lower bound back) over each run of drawable band points. */
-    private List<Path2D> bands(Layout L, Series sr) {
-        List<Path2D> out = new ArrayList<>();
-        int i = 0;
-        while (i < sr.x.length) {
-            int start = i;
-            while (i < sr.x.length && Double.isFinite(sr.x[i]) && drawableY(sr.bandLower[i])
-                    && drawableY(sr.bandUpper[i])) {
-                i++;
-            }
-            if (i > start) {
-                Path2D p = new Path2D.Double();
-                p.moveTo(L.px(sr.x[start]), L.py(sr.bandUpper[start]));
-                for (int j = start + 1; j < i; j++) p.lineTo(L.px(sr.x[j]), L.py(sr.bandUpper[j]));
-                for (int j = i - 1; j >= start; j--) p.lineTo(L.px(sr.x[j]), L.py(sr.bandLower[j]));
-                p.closePath();
-                out.add(p);
-            } else {
-                i++;
-            }
-        }
-        return out;
-    }
-
-    private BasicStroke lineStroke(Series sr, float s, float width) {
-        float w = width * s;
+    private static BasicStroke lineStroke(Series sr, float s) {
+        float w = Math.max(sr.lineWidth, 0.01f) * s;
         return sr.dashed
                 ? new BasicStroke(w, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f,
                         new float[] {6 * s + 2 * w, 3 * s + 2 * w}, 0f)
                 : new BasicStroke(w, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND);
     }
 
-    private void drawSeries(Graphics2D g, Layout L) {
-        List<Color> colors = colors();
-        Shape oldClip = g.getClip();
-        g.clip(L.plot);
-        // bands under everything
-        for (int k = 0; k < series.size(); k++) {
-            Series sr = series.get(k);
-            if (sr.bandLower == null) {
-                continue;
-            }
-            Color c = colors.get(k);
-            g.setColor(new Color(c.getRed(), c.getGreen(), c.getBlue(), Math.round(sr.bandAlpha * 255)));
-            for (Path2D p : bands(L, sr)) {
-                g.fill(p);
-            }
-        }
-        // raw lines under smoothed series first, so every main line is drawn over all faint ones
-        for (int k = 0; k < series.size(); k++) {
-            Series sr = series.get(k);
-            if (sr.smoothed()) {
-                Color c = colors.get(k);
-                g.setColor(new Color(c.getRed(), c.getGreen(), c.getBlue(), Math.round(sr.rawAlpha * 255)));
-                g.setStroke(new BasicStroke(Math.max(1f, sr.lineWidth * 0.6f) * L.s, BasicStroke.CAP_ROUND,
-                        BasicStroke.JOIN_ROUND));
-                for (Path2D p : paths(L, sr.x, sr.y)) {
-                    g.draw(p);
-                }
-            }
-        }
-        for (int k = 0; k < series.size(); k++) {
-            Series sr = series.get(k);
-            if (sr.lineWidth <= 0) {
-                continue;
-            }
-            g.setColor(colors.get(k));
-            g.setStroke(lineStroke(sr, L.s, sr.lineWidth));
-            for (Path2D p : paths(L, sr.x, mainY(sr))) {
-                g.draw(p);
-            }
-        }
-        g.setClip(oldClip);
-        for (int k = 0; k < series.size(); k++) {
-            Series sr = series.get(k);
-            if (sr.marker == Marker.NONE) {
-                continue;
-            }
-            double[] y = mainY(sr);
-            g.setColor(colors.get(k));
-            for (int i = 0; i < sr.x.length; i++) {
-                if (Double.isFinite(sr.x[i]) && drawableY(y[i]) && L.x.contains(sr.x[i]) && L.y.contains(y[i])) {
-                    drawMarker(g, sr.marker, L.px(sr.x[i]), L.py(y[i]), sr.markerSize * L.s);
-                }
-            }
-        }
-    }
-
-    private double[] mainY(Series sr) {
-        return sr.smoothed() ? movingAverage(sr.y, sr.smoothingWindow) : sr.y;
-    }
-
-    private static void drawMarker(Graphics2D g, Marker m, double cx, double cy, double size) {
+    /** A marker centred on (0, 0), as JFreeChart places series shapes. */
+    private static Shape markerShape(Marker m, double size) {
         double r = size / 2;
-        Shape shape = switch (m) {
-            case CIRCLE -> new Ellipse2D.Double(cx - r, cy - r, size, size);
-            case SQUARE -> new Rectangle2D.Double(cx - r * 0.9, cy - r * 0.9, size * 0.9, size * 0.9);
-            case TRIANGLE -> {
-                Path2D t = new Path2D.Double();
-                t.moveTo(cx, cy - r * 1.15);
-                t.lineTo(cx + r * 1.05, cy + r * 0.75);
-                t.lineTo(cx - r * 1.05, cy + r * 0.75);
-                t.closePath();
-                yield t;
-            }
-            case DIAMOND -> {
-                Path2D d = new Path2D.Double();
-                d.moveTo(cx, cy - r * 1.2);
-                d.lineTo(cx + r * 0.9, cy);
-                d.lineTo(cx, cy + r * 1.2);
-                d.lineTo(cx - r * 0.9, cy);
-                d.closePath();
-                yield d;
-            }
-            case NONE -> null;
+        return switch (m) {
+            case CIRCLE, NONE -> new Ellipse2D.Double(-r, -r, size, size);
+            case SQUARE -> new Rectangle2D.Double(-r * 0.9, -r * 0.9, size * 0.9, size * 0.9);
+            case TRIANGLE -> polygon(0, -r * 1.15, r * 1.05, r * 0.75, -r * 1.05, r * 0.75);
+            case DIAMOND -> polygon(0, -r * 1.2, r * 0.9, 0, 0, r * 1.2, -r * 0.9, 0);
         };
-        if (shape != null) {
-            g.fill(shape);
-        }
     }
 
-    private void drawAxes(Graphics2D g, Layout L) {
-        Rectangle2D p = L.plot;
-        float s = L.s;
-        double tickLen = 5 * s;
-        double gap = 6 * s;
-        double pad = 14 * s;
-        g.setColor(FRAME);
-        g.setStroke(new BasicStroke(Math.max(1f, 1.2f * s), BasicStroke.CAP_SQUARE, BasicStroke.JOIN_MITER));
-        g.draw(p);
-        g.setFont(L.tickFont);
-        LineMetrics tm = L.tickFont.getLineMetrics("0123456789", L.frc);
-        for (int i = 0; i < L.x.ticks.length; i++) {
-            double xx = L.px(L.x.ticks[i]);
-            g.setColor(FRAME);
-            g.draw(new Line2D.Double(xx, p.getMaxY(), xx, p.getMaxY() + tickLen));
-            g.setColor(TEXT);
-            double w = textWidth(L.tickFont, L.x.labels[i], L.frc);
-            g.drawString(L.x.labels[i], (float) (xx - w / 2), (float) (p.getMaxY() + tickLen + gap + tm.getAscent()));
-        }
-        for (int i = 0; i < L.y.ticks.length; i++) {
-            double yy = L.py(L.y.ticks[i]);
-            g.setColor(FRAME);
-            g.draw(new Line2D.Double(p.getX() - tickLen, yy, p.getX(), yy));
-            g.setColor(TEXT);
-            double w = textWidth(L.tickFont, L.y.labels[i], L.frc);
-            g.drawString(L.y.labels[i], (float) (p.getX() - tickLen - gap - w),
-                    (float) (yy + (tm.getAscent() - tm.getDescent()) / 2));
-        }
-        g.setColor(TEXT);
-        if (!blank(xLabel)) {
-            g.setFont(L.labelFont);
-            LineMetrics lm = L.labelFont.getLineMetrics(xLabel, L.frc);
-            double w = textWidth(L.labelFont, xLabel, L.frc);
-            double base = p.getMaxY() + tickLen + gap + lineHeight(L.tickFont, L.frc) + gap + lm.getAscent();
-            g.drawString(xLabel, (float) (p.getCenterX() - w / 2), (float) base);
-        }
-        if (!blank(yLabel)) {
-            g.setFont(L.labelFont);
-            LineMetrics lm = L.labelFont.getLineMetrics(yLabel, L.frc);
-            double w = textWidth(L.labelFont, yLabel, L.frc);
-            AffineTransform old = g.getTransform();
-            g.translate(pad + lm.getAscent(), p.getCenterY());
-            g.rotate(-Math.PI / 2);
-            g.drawString(yLabel, (float) (-w / 2), 0f);
-            g.setTransform(old);
-        }
-        if (!blank(title)) {
-            g.setFont(L.titleFont);
-            double lh = lineHeight(L.titleFont, L.frc);
-            LineMetrics lm = L.titleFont.getLineMetrics(title, L.frc);
-            String[] lines = lines(title);
-            for (int i = 0; i < lines.length; i++) {
-                double w = textWidth(L.titleFont, lines[i], L.frc);
-                // centred over the plot area, shifted as needed to stay inside the image
-                double cx = p.getCenterX();
-                cx = Math.min(cx, L.width - pad - w / 2);
-                cx = Math.max(cx, pad + w / 2);
-                g.drawString(lines[i], (float) (cx - w / 2), (float) (pad + i * lh + lm.getAscent()));
-            }
-        }
-    }
-
-    private void drawLegend(Graphics2D g, Layout L) {
-        if (legend == LegendPosition.NONE) {
-            return;
-        }
-        List<Color> colors = colors();
-        List<Integer> entries = new ArrayList<>();
-        for (int k = 0; k < series.size(); k++) {
-            if (series.get(k).inLegend) {
-                entries.add(k);
-            }
-        }
-        if (entries.isEmpty()) {
-            return;
-        }
-        float s = L.s;
-        double inset = 10 * s;
-        double innerPad = 8 * s;
-        double sampleW = 32 * s;
-        double gap = 8 * s;
-        double rowH = lineHeight(L.legendFont, L.frc) + 3 * s;
-        double maxName = 0;
-        for (int k : entries) {
-            maxName = Math.max(maxName, textWidth(L.legendFont, series.get(k).name, L.frc));
-        }
-        double bw = innerPad * 2 + sampleW + gap + maxName;
-        double bh = innerPad * 2 + rowH * entries.size();
-        Rectangle2D p = L.plot;
-        Rectangle2D ur = new Rectangle2D.Double(p.getMaxX() - inset - bw, p.getY() + inset, bw, bh);
-        Rectangle2D ul = new Rectangle2D.Double(p.getX() + inset, p.getY() + inset, bw, bh);
-        Rectangle2D ll = new Rectangle2D.Double(p.getX() + inset, p.getMaxY() - inset - bh, bw, bh);
-        Rectangle2D lr = new Rectangle2D.Double(p.getMaxX() - inset - bw, p.getMaxY() - inset - bh, bw, bh);
-        Rectangle2D box = switch (legend) {
-            case UPPER_RIGHT -> ur;
-            case UPPER_LEFT -> ul;
-            case LOWER_LEFT -> ll;
-            case LOWER_RIGHT -> lr;
-            default -> {
-                Rectangle2D best = ur;
-                long bestHits = Long.MAX_VALUE;
-                for (Rectangle2D c : List.of(ur, ul, ll, lr)) {
-                    long hits = hits(L, c);
-                    if (hits < bestHits) {
-                        bestHits = hits;
-                        best = c;
-                    }
-                }
-                yield best;
-            }
-        };
-        RoundRectangle2D frame = new RoundRectangle2D.Double(box.getX(), box.getY(), bw, bh, 6 * s, 6 * s);
-        g.setColor(new Color(255, 255, 255, 235));
-        g.fill(frame);
-        g.setColor(new Color(0xbbbbbb));
-        g.setStroke(new BasicStroke(Math.max(1f, s)));
-        g.draw(frame);
-        g.setFont(L.legendFont);
-        LineMetrics lm = L.legendFont.getLineMetrics("Ag", L.frc);
-        for (int i = 0; i < entries.size(); i++) {
-            Series sr = series.get(entries.get(i));
-            Color c = colors.get(entries.get(i));
-            double cy = box.getY() + innerPad + rowH * (i + 0.5);
-            double x0 = box.getX() + innerPad;
-            g.setColor(c);
-            if (sr.lineWidth > 0) {
-                g.setStroke(lineStroke(sr, s, sr.lineWidth));
-                g.draw(new Line2D.Double(x0 + sr.lineWidth * s / 2, cy, x0 + sampleW - sr.lineWidth * s / 2, cy));
-            }
-            if (sr.marker != Marker.NONE) {
-                drawMarker(g, sr.marker, x0 + sampleW / 2, cy, sr.markerSize * s);
-            }
-            g.setColor(TEXT);
-            g.drawString(sr.name, (float) (x0 + sampleW + gap), (float) (cy + (lm.getAscent() - lm.getDescent()) / 2));
-        }
-    }
-
-    /** How much data a legend box at {@code r} would hide: segments crossing it and points inside it. */
-    private long hits(Layout L, Rectangle2D r) {
-        long hits = 0;
-        for (Series sr : series) {
-            double[] y = mainY(sr);
-            double lastX = Double.NaN;
-            double lastY = Double.NaN;
-            for (int i = 0; i < sr.x.length; i++) {
-                if (!Double.isFinite(sr.x[i]) || !drawableY(y[i])) {
-                    lastX = Double.NaN;
-                    continue;
-                }
-                double px = L.px(sr.x[i]);
-                double py = L.py(y[i]);
-                if (r.contains(px, py)) {
-                    hits += 2;
-                } else if (!Double.isNaN(lastX) && r.intersectsLine(lastX, lastY, px, py)) {
-                    hits += 1;
-                }
-                lastX = px;
-                lastY = py;
-            }
-        }
-        return hits;
-    }
-
-    // ---------------------------------------------------------------- helpers
-
-    private static void applyHints(Graphics2D g) {
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-        g.setRenderingHint(RenderingHints.KEY_STROKE_CONTROL, RenderingHints.VALUE_STROKE_PURE);
-        g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
-        g.setRenderingHint(RenderingHints.KEY_FRACTIONALMETRICS, RenderingHints.VALUE_FRACTIONALMETRICS_ON);
-    }
-
-    private static FontRenderContext scratchFrc() {
-        BufferedImage img = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        try {
-            applyHints(g);
-            return g.getFontRenderContext();
-        } finally {
-            g.dispose();
-        }
-    }
-
-    private static double textWidth(Font f, String s, FontRenderContext frc) {
-        return f.getStringBounds(s, frc).getWidth();
-    }
-
-    private static double lineHeight(Font f, FontRenderContext frc) {
-        LineMetrics m = f.getLineMetrics("Ag", frc);
-        return m.getAscent() + m.getDescent();
+    private static Path2D polygon(double... xy) {
+        Path2D p = new Path2D.Double();
+        p.moveTo(xy[0], xy[1]);
+        for (int i = 2; i < xy.length; i += 2) p.lineTo(xy[i], xy[i + 1]);
+        p.closePath();
+        return p;
     }
 
     private static boolean blank(String s) {
         return s == null || s.isBlank();
-    }
-
-    private static String[] lines(String s) {
-        return s.split("\n", -1);
     }
 
     private static void checkRange(String axis, double min, double max) {

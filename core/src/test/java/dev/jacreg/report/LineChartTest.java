@@ -135,6 +135,51 @@ class LineChartTest {
     }
 
     @Test
+    void logAxisHasGridLinesAtDecadesAndFaintOnesBetween() {
+        LineChart chart = new LineChart().logY(true).yRange(0.01, 100).xRange(0, 4).xTickSpacing(1)
+                .legend(LineChart.LegendPosition.NONE).add(LineChart.Series.of("l", new double[] {0, 4},
+                        new double[] {0.01, 0.01}).color(RED));
+        BufferedImage img = chart.render(800, 600);
+        for (double decade : new double[] {0.1, 1, 10}) {
+            assertColor(new Color(0xdddddd), img, darkest(img, chart.toPixel(0.5, decade, 800, 600)), "decade " + decade);
+        }
+        for (double minor : new double[] {0.2, 5, 30}) {
+            assertColor(new Color(0xf0f0f0), img, darkest(img, chart.toPixel(0.5, minor, 800, 600)), "minor " + minor);
+        }
+        assertColor(Color.WHITE, img, chart.toPixel(0.5, 1.5, 800, 600), "between grid lines");
+    }
+
+    /** The darkest pixel of the 5 around {@code at} in its column: where a thin horizontal line crosses it. */
+    private static Point2D darkest(BufferedImage img, Point2D at) {
+        Point2D best = at;
+        int bestSum = Integer.MAX_VALUE;
+        for (int dy = -2; dy <= 2; dy++) {
+            Point2D p = new Point2D.Double(at.getX(), Math.floor(at.getY()) + dy);
+            Color c = new Color(img.getRGB((int) p.getX(), (int) p.getY()));
+            if (c.getRed() + c.getGreen() + c.getBlue() < bestSum) {
+                bestSum = c.getRed() + c.getGreen() + c.getBlue();
+                best = p;
+            }
+        }
+        return best;
+    }
+
+    @Test
+    void nonPositiveValuesOnALogAxisAreSkippedAndBreakTheLine() {
+        double[] x = {0, 1, 2, 3, 4};
+        LineChart chart = new LineChart().logY(true).grid(false).xRange(0, 4).yRange(0.1, 10)
+                .legend(LineChart.LegendPosition.NONE)
+                .add(LineChart.Series.of("l", x, new double[] {1, 1, -1, 0, 1}).color(RED).lineWidth(6));
+        BufferedImage img = chart.render(600, 400);
+        assertColor(RED, img, chart.toPixel(0.5, 1, 600, 400), "before the gap");
+        assertColor(Color.WHITE, img, chart.toPixel(2, 1, 600, 400), "inside the gap");
+        assertColor(Color.WHITE, img, chart.toPixel(3.5, 1, 600, 400), "no segment to the 0 at x = 3");
+        // auto range from the positive values only; a series with none still renders (an empty log plot)
+        new LineChart().logY(true).add(LineChart.Series.of("l", new double[] {0.5, -2, 50})).render(300, 200);
+        new LineChart().logY(true).add(LineChart.Series.of("none", new double[] {0, -1})).render(300, 200);
+    }
+
+    @Test
     void bestLegendAvoidsTheData() {
         // data fills the upper half, so the legend must go to a lower corner
         double[] x = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10};

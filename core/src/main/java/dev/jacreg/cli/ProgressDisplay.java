@@ -9,6 +9,8 @@ import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.LongSupplier;
+import org.jline.terminal.spi.SystemStream;
+import org.jline.terminal.spi.TerminalProvider;
 
 /**
  * Live training progress on stderr. On a terminal one status line is redrawn in place ({@code \r}) at most
@@ -58,7 +60,7 @@ public final class ProgressDisplay implements ExperimentListener {
         return new ProgressDisplay(err, terminal, terminal ? terminalColumns() : 80, System::nanoTime);
     }
 
-    /** $COLUMNS, else what {@code stty size} says about the controlling terminal, else 80. */
+    /** $COLUMNS, else the width of the terminal on stderr as JLine reads it, else 80. */
     static int terminalColumns() {
         try {
             String env = System.getenv("COLUMNS");
@@ -66,21 +68,24 @@ public final class ProgressDisplay implements ExperimentListener {
         } catch (NumberFormatException e) {
             // fall through
         }
+        return stderrWidth().orElse(80);
+    }
+
+    /**
+     * The width of the terminal stderr writes to, from JLine's FFM provider: one ioctl on file descriptor 2, no
+     * subprocess and no JLine Terminal object, so no signal handler is installed (Ctrl-C stays with
+     * {@link StopSignal}) and the terminal's modes are not touched. Empty when stderr is not a terminal, the
+     * size is unknown (0), or JLine is not on the class path (it is an optional dependency).
+     */
+    static java.util.OptionalInt stderrWidth() {
         try {
-            Process stty = new ProcessBuilder("stty", "size").redirectInput(new java.io.File("/dev/tty"))
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            if (stty.waitFor(2, java.util.concurrent.TimeUnit.SECONDS) && stty.exitValue() == 0) {
-                String[] size = new String(stty.getInputStream().readAllBytes()).trim().split("\\s+");
-                if (size.length == 2) return Integer.parseInt(size[1]);
-            } else {
-                stty.destroy();
-            }
-        } catch (java.io.IOException | RuntimeException e) {
-            // no stty or no terminal: the default below
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            TerminalProvider ffm = TerminalProvider.load("ffm");
+            if (!ffm.isSystemStream(SystemStream.Error)) return java.util.OptionalInt.empty();
+            int width = ffm.systemStreamWidth(SystemStream.Error);
+            return width > 0 ? java.util.OptionalInt.of(width) : java.util.OptionalInt.empty();
+        } catch (java.io.IOException | RuntimeException | LinkageError e) {
+            return java.util.OptionalInt.empty();
         }
-        return 80;
     }
 
     /** Whether the JVM is attached to a terminal (JDK 22+ returns a console even when redirected, hence isTerminal). */

@@ -16,7 +16,8 @@ import dev.jacreg.internal.LayeringViolationFixture;
 /**
  * The library does not carry the application: the library packages (the root {@code dev.jacreg},
  * {@code nn}, {@code train}, {@code data}, {@code io}, {@code internal}, {@code bindings}) depend on
- * neither the application packages ({@code cli}, {@code report}, {@code experiment}) nor picocli, in
+ * neither the application packages ({@code cli}, {@code report}, {@code experiment}) nor the application's
+ * optional dependencies (picocli, JFreeChart, JLine), in
  * any way ArchUnit sees in the bytecode: imports, fully qualified names, fields, signatures, calls,
  * annotations. Runs on the ArchUnit JUnit 5 engine over the main classes (tests excluded).
  */
@@ -35,10 +36,11 @@ class LibraryLayeringTest {
             .because("the library must be usable without the CLI, the report or the experiment (issue 10)");
 
     @ArchTest
-    static final ArchRule libraryDoesNotUsePicocli = noClasses()
+    static final ArchRule libraryDoesNotUseTheOptionalDependencies = noClasses()
             .that().resideInAnyPackage(LIBRARY)
-            .should().dependOnClassesThat().resideInAnyPackage("picocli..")
-            .because("picocli is the command line's dependency, not the library's");
+            .should().dependOnClassesThat().resideInAnyPackage("picocli..", "org.jfree..", "org.jline..")
+            .because("picocli (command line), JFreeChart (report charts) and JLine (terminal width) are optional "
+                    + "dependencies of jacreg-core: a project using the library does not get them");
 
     /** The rule is not vacuous: it sees the library's classes and flags a library class that uses the application. */
     @ArchTest

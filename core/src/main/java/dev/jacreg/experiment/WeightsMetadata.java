@@ -17,7 +17,7 @@ import java.util.OptionalLong;
 
 /**
  * The metadata stored with a saved net's weights (safetensors string map): how it was trained and which data it
- * was trained on ({@link #data} is a {@code --data} value), enough for {@code jacreg evaluate} to rebuild the
+ * was trained on ({@link #data()} is a {@code --data} value), enough for {@code jacreg evaluate} to rebuild the
  * experiment's test set and noisy copies. The one definition of the keys: {@link #toMap} writes them,
  * {@link #parse} reads them back, and {@link #VERSION} changes whenever a key changes meaning or is removed.
  *

@@ -8,6 +8,7 @@ import dev.jacreg.Torch;
 import dev.jacreg.data.DeviceDataset;
 import dev.jacreg.data.Noise;
 import dev.jacreg.experiment.ExperimentConfig;
+import dev.jacreg.experiment.ExperimentSpec;
 import dev.jacreg.nn.Sequential;
 import dev.jacreg.train.Evaluator;
 import dev.jacreg.train.JacobianPenalty;
@@ -40,9 +41,11 @@ import java.util.Locale;
  *       no-grad, argmax), plus the checksum read back as the baselines do.</li>
  *   <li>small_op: {@code a.add(b)} on two 1-element float32 tensors and close of the result, inside an
  *       open scope, in blocks of 1,000; reports µs per call.</li>
- *   <li>full_run: the whole experiment minus file output, in one timed block, calling the library as
- *       {@link dev.jacreg.experiment.Experiment} does: a {@link Trainer} trains the regularized net
- *       ({@link JacobianPenalty#reference()}) then the reference net ({@link RegularizedLoss#plain()}) for
+ *   <li>full_run: the whole experiment minus file output, in one timed block, through the experiment's
+ *       {@link ExperimentSpec} (its network and initial weights, {@link Trainer} and noise seeding, as
+ *       {@link dev.jacreg.experiment.Experiment} uses them) with the baselines' loop ({@link
+ *       TrainingConfig#reference}, no clipping, constant rate): the regularized net ({@link
+ *       JacobianPenalty#reference()}) then the reference net ({@link RegularizedLoss#plain()}) train for
  *       E epochs each (default 15) on a {@link DeviceDataset} of 5,000 random images built from a
  *       DigitDataset; then the noise sweep ({@link ExperimentConfig#referenceNoiseLevels()}): per level a
  *       {@link Noise#replacePixels} copy of the 5,000-image test set and {@link Evaluator#accuracy} of both
@@ -217,8 +220,10 @@ public final class StepBench {
     private static String fullRun(Options o, int threads) {
         long seed = o.seed();
         int chunk = Math.toIntExact(o.chunk());
+        // The experiment's spec (network, initial weights, loop, noise seeding) with the baselines' loop settings.
         TrainingConfig training = TrainingConfig.reference(seed).withEpochs(o.epochs());
-        double[] levels = ExperimentConfig.referenceNoiseLevels();
+        ExperimentSpec spec = new ExperimentSpec(ExperimentConfig.reference().withTraining(training));
+        double[] levels = spec.config().noiseLevels();
         double[] accJacobian = new double[levels.length];
         double[] accReference = new double[levels.length];
         TrainingResult jacobianRun;
@@ -229,21 +234,18 @@ public final class StepBench {
              DeviceDataset test = BenchSupport.randomDataset(BenchSupport.TEST_IMAGES, seed + 1);
              TensorScope scope = TensorScope.open()) {
             Tensor mean = train.meanImage();
-            Torch.manualSeed(seed);  // same initial weights for both nets, as Experiment.createNetwork
-            Sequential jacobianNet = BenchSupport.seedNetwork(mean);
-            Torch.manualSeed(seed);
-            Sequential referenceNet = BenchSupport.seedNetwork(mean);
+            Sequential jacobianNet = spec.createNetwork(mean, BenchSupport.IMG, BenchSupport.IMG);
+            Sequential referenceNet = spec.createNetwork(mean, BenchSupport.IMG, BenchSupport.IMG);  // same weights
             try (jacobianNet; referenceNet) {
                 t0 = System.nanoTime();
-                jacobianRun = new Trainer(training, new RegularizedLoss(JacobianPenalty.reference()))
+                jacobianRun = spec.trainer(new RegularizedLoss(spec.config().penalty()))
                         .train(jacobianNet, train, progress -> {}, () -> false);
-                referenceRun = new Trainer(training, RegularizedLoss.plain())
+                referenceRun = spec.trainer(RegularizedLoss.plain())
                         .train(referenceNet, train, progress -> {}, () -> false);
                 t1 = System.nanoTime();
                 for (int i = 0; i < levels.length; i++) {
                     try (TensorScope level = TensorScope.open()) {
-                        Torch.manualSeed(seed + 1000 + i);  // a fresh noisy copy per level, shared by both nets
-                        Tensor noisy = Noise.replacePixels(test.images(), levels[i]);
+                        Tensor noisy = spec.noisyTestImages(test.images(), i);  // the same copy for both nets
                         accJacobian[i] = Evaluator.accuracy(jacobianNet, noisy, test.labels(), chunk);
                         accReference[i] = Evaluator.accuracy(referenceNet, noisy, test.labels(), chunk);
                     }

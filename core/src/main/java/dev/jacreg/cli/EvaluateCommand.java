@@ -6,14 +6,15 @@ import dev.jacreg.TensorScope;
 import dev.jacreg.data.DeviceDataset;
 import dev.jacreg.data.DigitDataset;
 import dev.jacreg.data.Corruption;
-import dev.jacreg.data.Noise;
 import dev.jacreg.experiment.DataSource;
 import dev.jacreg.experiment.ExperimentConfig;
-import dev.jacreg.experiment.ExperimentRandom;
+import dev.jacreg.experiment.ExperimentSpec;
 import dev.jacreg.experiment.Formats;
 import dev.jacreg.experiment.ReportWriter;
 import dev.jacreg.experiment.RobustnessSweep;
 import dev.jacreg.experiment.SweepReport;
+import dev.jacreg.experiment.WeightsMetadata;
+import dev.jacreg.io.AtomicFile;
 import dev.jacreg.io.ModelFiles;
 import dev.jacreg.io.SafeTensors;
 import dev.jacreg.io.SafeTensorsEntry;
@@ -102,11 +103,7 @@ final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
     /** A loaded net and where it came from. */
     private record Loaded(Path file, Sequential net, DType dtype, Map<String, String> metadata) {
         double lambda() {
-            try {
-                return Double.parseDouble(metadata.getOrDefault("lambda", "NaN"));
-            } catch (NumberFormatException e) {
-                return Double.NaN;
-            }
+            return WeightsMetadata.lambdaOf(metadata);
         }
 
         String stem() {
@@ -129,17 +126,12 @@ final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
         robustness.validate(noiseLevels);
         if (evalChunk < 1) throw new UsageException("--eval-chunk must be >= 1, got " + evalChunk);
         // The first file's metadata supplies the defaults; reading it also rejects a corrupt file early.
-        Map<String, String> firstMetadata = SafeTensors.read(models.get(0)).metadata();
-        long noiseSeed = seed != null ? seed : metadataSeed(models.get(0), "seed", firstMetadata.get("seed"));
-        // Files written before data and training seeds were separate have only "seed", which drove both.
-        long dataSeed = dataSeedOption != null ? dataSeedOption : firstMetadata.containsKey("data_seed")
-                ? metadataSeed(models.get(0), "data_seed", firstMetadata.get("data_seed")) : noiseSeed;
-        String dataSpec = data != null ? data : firstMetadata.getOrDefault("data", "synthetic");
-        DataSource source = Options.dataSource(dataSpec, runtime.cacheDir);
+        Inputs inputs = inputs(models.get(0), SafeTensors.read(models.get(0)).metadata(), data, seed, dataSeedOption,
+                runtime.cacheDir);
         runtime.apply();
         OutFolder folder = OutFolder.prepare(out);
         try {
-            return run(levels, replace, noiseSeed, dataSeed, source);
+            return run(levels, replace, inputs.noiseSeed(), inputs.dataSeed(), inputs.data());
         } catch (Exception | Error e) {
             folder.removeIfEmpty();
             throw e;
@@ -166,7 +158,7 @@ final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
                             levels.length));
                     try (TensorScope level = TensorScope.open()) {
                         // the same noisy copy as in the experiment
-                        Tensor noisy = Noise.replacePixels(test.images(), levels[i], ExperimentRandom.noise(noiseSeed, i));
+                        Tensor noisy = ExperimentSpec.noisyCopy(test.images(), levels[i], noiseSeed, i);
                         for (int k = 0; k < nets.size(); k++) {
                             Loaded n = nets.get(k);
                             Tensor input = n.dtype() == dtype ? noisy : noisy.to(n.dtype());
@@ -215,7 +207,7 @@ final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
                         evalChunk, out, display);
             }
             if (!extra.tables().isEmpty()) {
-                ReportWriter.writeString(out.resolve(SweepReport.ROBUSTNESS_MD), extra.markdown());
+                AtomicFile.writeString(out.resolve(SweepReport.ROBUSTNESS_MD), extra.markdown());
                 RobustnessRun.print(cli.out, extra.tables());
                 cli.out.println("wrote " + extra.files().size() + " files and " + SweepReport.ROBUSTNESS_MD + " to "
                         + out.toAbsolutePath());
@@ -227,18 +219,58 @@ final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
         return JacregCli.OK;
     }
 
+    /**
+     * Where the test set and its noisy copies come from: the options where given, else the experiment's own, as
+     * recorded in the first file's metadata ({@code data}, {@code data_seed}, {@code seed}).
+     *
+     * @param noiseSeed the training seed, from which the noise streams derive ({@link ExperimentSpec#noisyCopy})
+     */
+    record Inputs(DataSource data, long dataSeed, long noiseSeed) {}
+
+    static Inputs inputs(Path file, Map<String, String> metadata, String dataOption, Long seedOption, Long dataSeedOption,
+                         Path cacheDir) throws SafeTensorsFormatException {
+        checkMetadata(file, metadata);
+        long noiseSeed;
+        long dataSeed;
+        try {
+            noiseSeed = seedOption != null ? seedOption : WeightsMetadata.seedOf(metadata).orElse(0);
+        } catch (IllegalArgumentException e) {
+            throw new SafeTensorsFormatException(file + ": " + e.getMessage() + "; give --seed to evaluate this file");
+        }
+        try {
+            // Files written before data and training seeds were separate have only "seed", which drove both.
+            dataSeed = dataSeedOption != null ? dataSeedOption : WeightsMetadata.dataSeedOf(metadata).orElse(noiseSeed);
+        } catch (IllegalArgumentException e) {
+            throw new SafeTensorsFormatException(file + ": " + e.getMessage() + "; give --data-seed to evaluate this file");
+        }
+        DataSource source = dataOption != null ? Options.dataSource(dataOption, cacheDir)
+                : WeightsMetadata.dataOf(metadata).map(text -> Options.dataSource(text, cacheDir))
+                .orElseGet(() -> DataSource.defaultSynthetic(cacheDir));
+        return new Inputs(source, dataSeed, noiseSeed);
+    }
+
+    /** Metadata that declare a schema version must be complete and of this jacreg's version. */
+    private static void checkMetadata(Path file, Map<String, String> metadata) throws SafeTensorsFormatException {
+        try {
+            WeightsMetadata.checkIfVersioned(metadata);
+        } catch (IllegalArgumentException e) {
+            throw new SafeTensorsFormatException(file + ": " + e.getMessage());
+        }
+    }
+
     /** Rebuilds the seed network from the mean image stored in the file, then loads every tensor. */
     private static Loaded load(Path file) throws IOException {
         SafeTensorsFile contents = SafeTensors.read(file);
-        String meanName = "normalize.mean";
+        checkMetadata(file, contents.metadata());
+        String meanName = SeedNetwork.MEAN_IMAGE;
         if (!contents.contains(meanName)) {
             throw new SafeTensorsFormatException(file + ": not a jacreg network (it has no tensor '" + meanName + "')");
         }
         SafeTensorsEntry mean = contents.get(meanName);
         long[] shape = mean.shape();
-        if (shape.length != 4 || shape[0] != 1 || shape[1] != 1 || shape[2] < 5 || shape[3] < 5) {
+        if (shape.length != 4 || shape[0] != 1 || shape[1] != 1 || shape[2] < SeedNetwork.MIN_SIZE || shape[3] < SeedNetwork.MIN_SIZE) {
             throw new SafeTensorsFormatException(file + ": tensor '" + meanName + "' has shape " + Arrays.toString(shape)
-                    + ", expected [1, 1, H, W] with H, W >= 5");
+                    + ", expected [1, 1, H, W] with H, W >= " + SeedNetwork.MIN_SIZE);
         }
         DType dtype = switch (mean.dtype()) {
             case F32 -> DType.FLOAT32;
@@ -259,21 +291,10 @@ final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
     }
 
     private static void checkImageSize(Loaded n, DigitDataset testSet) {
-        long[] shape = n.net().buffers().get("normalize.mean").shape();
+        long[] shape = n.net().buffers().get(SeedNetwork.MEAN_IMAGE).shape();
         if (shape[2] != testSet.height() || shape[3] != testSet.width()) {
             throw new UsageException(n.file() + " expects " + shape[2] + "×" + shape[3] + " images but the test set has "
                     + testSet.height() + "×" + testSet.width());
-        }
-    }
-
-    /** The training seed stored in a weights file (0 when there is none); a malformed one is an error, not a silent 0. */
-    private static long metadataSeed(Path file, String key, String text) throws SafeTensorsFormatException {
-        if (text == null) return 0;
-        try {
-            return Long.parseLong(text.trim());
-        } catch (NumberFormatException e) {
-            throw new SafeTensorsFormatException(file + ": metadata '" + key + "' is '" + text
-                    + "', not an integer; give --" + key.replace('_', '-') + " to evaluate this file");
         }
     }
 }

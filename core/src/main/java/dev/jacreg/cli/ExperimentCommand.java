@@ -1,10 +1,10 @@
 package dev.jacreg.cli;
 
-import dev.jacreg.data.DeviceDataset;
 import dev.jacreg.experiment.Experiment;
 import dev.jacreg.experiment.ExperimentConfig;
 import dev.jacreg.experiment.ExperimentListener;
 import dev.jacreg.experiment.ExperimentResult;
+import dev.jacreg.experiment.ExperimentSpec;
 import dev.jacreg.experiment.ReplicateReport;
 import dev.jacreg.experiment.Replicates;
 import dev.jacreg.experiment.ReportWriter;
@@ -151,12 +151,13 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
     /** The extra corruptions and the attacks on both trained nets, written into {@code folder}. */
     private RobustnessRun.Result measureRobustness(ExperimentConfig config, Experiment.Outcome outcome, Path folder,
                                                    ExperimentListener listener) throws IOException {
-        var testSet = config.data().load(config.dataSeed())[1];
+        ExperimentSpec spec = new ExperimentSpec(config);
+        var testSet = spec.loadData()[1];
         var nets = List.of(
                 new RobustnessSweep.Net(Experiment.JACOBIAN, ReportWriter.JACOBIAN_LABEL, outcome.jacobianNet(), config.dtype()),
                 new RobustnessSweep.Net(Experiment.REFERENCE, ReportWriter.REFERENCE_LABEL, outcome.referenceNet(), config.dtype()));
         RobustnessRun.Result result;
-        try (var test = new DeviceDataset(testSet, config.dtype())) {
+        try (var test = spec.onDevice(testSet)) {
             result = RobustnessRun.run(robustness, nets, test.images(), test.labels(), noiseLevels, config.training().seed(),
                     config.evalChunk(), folder, listener);
         }

@@ -1,7 +1,7 @@
 package dev.jacreg.cli;
 
+import dev.jacreg.Jacreg;
 import dev.jacreg.Torch;
-import dev.jacreg.experiment.ReportWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
@@ -213,7 +213,7 @@ public final class JacregCli implements Callable<Integer> {
             } catch (RuntimeException | LinkageError e) {
                 torch = "libtorch: not available (" + oneLine(e.getMessage()) + ")";
             }
-            return new String[]{"jacreg " + ReportWriter.version(), torch,
+            return new String[]{"jacreg " + Jacreg.version(), torch,
                     "Java " + Runtime.version() + " (" + System.getProperty("java.vm.vendor") + ")"};
         }
     }

@@ -6,16 +6,15 @@ import dev.jacreg.Torch;
 import dev.jacreg.data.DeviceDataset;
 import dev.jacreg.data.DigitDataset;
 import dev.jacreg.experiment.Experiment;
-import dev.jacreg.experiment.ExperimentRandom;
 import dev.jacreg.experiment.ExperimentConfig;
 import dev.jacreg.experiment.ExperimentListener;
-import dev.jacreg.experiment.Formats;
+import dev.jacreg.experiment.ExperimentSpec;
 import dev.jacreg.experiment.ReportWriter;
+import dev.jacreg.io.ModelFiles;
 import dev.jacreg.nn.Sequential;
 import dev.jacreg.train.Evaluator;
 import dev.jacreg.train.NonFiniteLossException;
 import dev.jacreg.train.RegularizedLoss;
-import dev.jacreg.train.Trainer;
 import dev.jacreg.train.TrainingResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,7 +24,6 @@ import picocli.CommandLine.ParentCommand;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code jacreg train}: one network, its weights and its loss curve. */
@@ -92,17 +90,16 @@ final class TrainCommand implements Callable<Integer>, JacregCli.Verbose {
 
     private int run(ExperimentConfig config, String net) throws Exception {
         ProgressDisplay display = ProgressDisplay.forTerminal(cli.err);
-        long seed = config.training().seed();
+        ExperimentSpec spec = new ExperimentSpec(config);  // the experiment's data, net, loop and metadata
         display.phase("loading " + config.data().describe());
-        DigitDataset[] sets = config.data().load(config.dataSeed());
+        DigitDataset[] sets = spec.loadData();
         DigitDataset trainSet = sets[0], testSet = sets[1];
 
-        try (DeviceDataset train = new DeviceDataset(trainSet, config.dtype());
-             DeviceDataset test = new DeviceDataset(testSet, config.dtype());
+        try (DeviceDataset train = spec.onDevice(trainSet);
+             DeviceDataset test = spec.onDevice(testSet);
              TensorScope scope = TensorScope.open()) {
             Tensor mean = train.meanImage();
-            try (Sequential model = new Experiment(config, ExperimentListener.SILENT, cli.stopRequested)
-                    .createNetwork(mean, trainSet.height(), trainSet.width(), seed)) {
+            try (Sequential model = spec.createNetwork(mean, trainSet.height(), trainSet.width())) {
                 RegularizedLoss loss = new RegularizedLoss(config.penalty());  // builds no penalty graph at lambda 0
                 boolean penalized = loss.penalized();
                 display.phase("training " + net + (penalized ? " (Jacobian penalty, lambda " + config.penalty().lambda() + ")"
@@ -110,8 +107,7 @@ final class TrainCommand implements Callable<Integer>, JacregCli.Verbose {
                 ExperimentListener listener = StopSignal.tracking(display, cli.stopRequested);
                 TrainingResult result;
                 try {
-                    result = new Trainer(config.training(), loss, ExperimentRandom.training(seed))  // as the experiment
-                            .train(model, train, p -> listener.iteration(net, p), cli.stopRequested);
+                    result = spec.trainer(loss).train(model, train, p -> listener.iteration(net, p), cli.stopRequested);
                 } catch (NonFiniteLossException e) {
                     // No weights: the net is unusable. Keep the record of its finite iterations for a post-mortem.
                     DivergedRun.writeLossTable(config.out(), e, net, penalized, config.training().epochs(), cli.err);
@@ -123,10 +119,8 @@ final class TrainCommand implements Callable<Integer>, JacregCli.Verbose {
                 double accuracy = Evaluator.accuracy(model, test.images(), test.labels(), config.evalChunk());
 
                 Path weights = config.out().resolve(net + ReportWriter.WEIGHTS_SUFFIX);
-                Map<String, String> metadata = new java.util.LinkedHashMap<>(ReportWriter.weightsMetadata(net, config,
-                        config.penalty().lambda(), result, Torch.version(), config.data().describe()));
-                metadata.put("clean_test_accuracy", Formats.number(accuracy));
-                ReportWriter.saveWeights(model, weights, metadata);
+                ModelFiles.save(model, weights, spec.metadata(net, config.penalty().lambda(), result, Torch.version(),
+                        config.data().describe()).withCleanTestAccuracy(accuracy).toMap());
 
                 int perEpoch = Math.max(1, result.plannedIterations() / config.training().epochs());
                 List<ReportWriter.NetLoss> losses = List.of(new ReportWriter.NetLoss(net,

@@ -15,10 +15,27 @@ import java.nio.file.Path;
  * IDX) or a directory of MNIST-style IDX files ({@code idx:DIR}).
  */
 public sealed interface DataSource {
+    /** Training images of "synthetic" and "fashion-mnist" when no sizes are given (docs/experiment.md's). */
+    int DEFAULT_TRAIN_COUNT = 5000;
+    /** Test images of "synthetic" and "fashion-mnist" when no sizes are given. */
+    int DEFAULT_TEST_COUNT = 5000;
+
     /** [train, test]. */
     DigitDataset[] load(long seed) throws IOException;
 
     String describe();
+
+    /** The {@code --data} value that selects this source again ({@link #parse} reads it back). */
+    String argument();
+
+    /** The built-in synthetic digits at the default sizes. */
+    static DataSource defaultSynthetic(Path cacheDir) {
+        return new Synthetic(DEFAULT_TRAIN_COUNT, DEFAULT_TEST_COUNT, cacheDir);
+    }
+
+    private static boolean defaultCounts(int trainCount, int testCount) {
+        return trainCount == DEFAULT_TRAIN_COUNT && testCount == DEFAULT_TEST_COUNT;
+    }
 
     record Synthetic(int trainCount, int testCount, Path cacheDir) implements DataSource {
         public Synthetic {
@@ -33,6 +50,11 @@ public sealed interface DataSource {
         @Override
         public String describe() {
             return "synthetic digits (" + trainCount + " train + " + testCount + " test, cache " + cacheDir + ")";
+        }
+
+        @Override
+        public String argument() {
+            return defaultCounts(trainCount, testCount) ? "synthetic" : "synthetic:" + trainCount + "," + testCount;
         }
     }
 
@@ -52,6 +74,11 @@ public sealed interface DataSource {
         public String describe() {
             return "IDX files in " + dir;
         }
+
+        @Override
+        public String argument() {
+            return "idx:" + dir.toAbsolutePath();
+        }
     }
 
     /** The first TRAIN and TEST images of Fashion-MNIST from Debian's dataset-fashion-mnist; the seed is unused. */
@@ -69,6 +96,11 @@ public sealed interface DataSource {
         public String describe() {
             return "Fashion-MNIST (first " + trainCount + " train + " + testCount + " test, " + dir + ")";
         }
+
+        @Override
+        public String argument() {
+            return defaultCounts(trainCount, testCount) ? "fashion-mnist" : "fashion-mnist:" + trainCount + "," + testCount;
+        }
     }
 
     /** The default cache folder: $XDG_CACHE_HOME/jacreg, else ~/.cache/jacreg. */
@@ -78,9 +110,9 @@ public sealed interface DataSource {
         return base.resolve("jacreg");
     }
 
-    /** Parses "synthetic", "synthetic:TRAIN,TEST" or "idx:DIR". */
+    /** Parses "synthetic", "synthetic:TRAIN,TEST", "fashion-mnist[:TRAIN,TEST]" or "idx:DIR". */
     static DataSource parse(String text, Path cacheDir) {
-        if (text.equals("synthetic")) return new Synthetic(5000, 5000, cacheDir);
+        if (text.equals("synthetic")) return defaultSynthetic(cacheDir);
         if (text.startsWith("synthetic:")) {
             String[] counts = text.substring("synthetic:".length()).split(",");
             try {
@@ -90,14 +122,18 @@ public sealed interface DataSource {
             } catch (NumberFormatException e) {
                 // fall through
             }
-            throw new IllegalArgumentException("bad data source '" + text + "': use synthetic:TRAIN,TEST, e.g. synthetic:5000,5000");
+            throw new IllegalArgumentException("bad data source '" + text + "': use synthetic:TRAIN,TEST, e.g. synthetic:"
+                    + DEFAULT_TRAIN_COUNT + "," + DEFAULT_TEST_COUNT);
         }
-        if (text.equals("fashion-mnist")) return new FashionMnistFiles(5000, 5000, FashionMnist.DEFAULT_DIR);
+        if (text.equals("fashion-mnist")) {
+            return new FashionMnistFiles(DEFAULT_TRAIN_COUNT, DEFAULT_TEST_COUNT, FashionMnist.DEFAULT_DIR);
+        }
         if (text.startsWith("fashion-mnist:")) {
             int[] counts = counts(text.substring("fashion-mnist:".length()));
             if (counts == null) {
                 throw new IllegalArgumentException("bad data source '" + text
-                        + "': use fashion-mnist:TRAIN,TEST, e.g. fashion-mnist:5000,5000");
+                        + "': use fashion-mnist:TRAIN,TEST, e.g. fashion-mnist:" + DEFAULT_TRAIN_COUNT + ","
+                        + DEFAULT_TEST_COUNT);
             }
             return new FashionMnistFiles(counts[0], counts[1], FashionMnist.DEFAULT_DIR);
         }

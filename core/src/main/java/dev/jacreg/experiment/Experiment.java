@@ -9,7 +9,6 @@ import dev.jacreg.data.DeviceDataset;
 import dev.jacreg.data.DigitDataset;
 import dev.jacreg.data.Noise;
 import dev.jacreg.nn.Sequential;
-import dev.jacreg.nn.SeedNetwork;
 import dev.jacreg.train.Evaluator;
 import dev.jacreg.train.NonFiniteLossException;
 import dev.jacreg.train.RegularizedLoss;
@@ -31,11 +30,13 @@ public final class Experiment {
     public static final String REFERENCE = "reference";
 
     private final ExperimentConfig config;
+    private final ExperimentSpec spec;
     private final ExperimentListener listener;
     private final BooleanSupplier stopRequested;
 
     public Experiment(ExperimentConfig config, ExperimentListener listener, BooleanSupplier stopRequested) {
         this.config = config;
+        this.spec = new ExperimentSpec(config);
         this.listener = listener;
         this.stopRequested = stopRequested;
     }
@@ -52,7 +53,7 @@ public final class Experiment {
     public Outcome run() throws IOException {
         long start = System.nanoTime();
         listener.phase("loading " + config.data().describe());
-        return run(config.data().load(config.dataSeed()), start);
+        return run(spec.loadData(), start);
     }
 
     /**
@@ -69,12 +70,12 @@ public final class Experiment {
         DigitDataset trainSet = sets[0], testSet = sets[1];
         int height = trainSet.height(), width = trainSet.width();
 
-        try (DeviceDataset train = new DeviceDataset(trainSet, config.dtype());
-             DeviceDataset test = new DeviceDataset(testSet, config.dtype());
+        try (DeviceDataset train = spec.onDevice(trainSet);
+             DeviceDataset test = spec.onDevice(testSet);
              TensorScope scope = TensorScope.open()) {
             Tensor mean = train.meanImage();
-            Sequential jacobianNet = createNetwork(mean, height, width, seed);
-            Sequential referenceNet = createNetwork(mean, height, width, seed);  // same initial weights
+            Sequential jacobianNet = spec.createNetwork(mean, height, width);
+            Sequential referenceNet = spec.createNetwork(mean, height, width);  // same initial weights
             try {
                 listener.phase("training the Jacobian-regularized network (lambda " + config.penalty().lambda() + ")");
                 TrainingResult jacobianTraining = train(JACOBIAN, jacobianNet, new RegularizedLoss(config.penalty()), train);
@@ -94,7 +95,7 @@ public final class Experiment {
                 for (int i = 0; i < levels.length; i++) {
                     try (TensorScope level = TensorScope.open()) {
                         // a fresh, repeatable noisy copy per level, shared by both nets
-                        Tensor noisy = Noise.replacePixels(test.images(), levels[i], ExperimentRandom.noise(seed, i));
+                        Tensor noisy = spec.noisyTestImages(test.images(), i);
                         accJacobian[i] = Evaluator.accuracy(jacobianNet, noisy, test.labels(), config.evalChunk());
                         accReference[i] = Evaluator.accuracy(referenceNet, noisy, test.labels(), config.evalChunk());
                     }
@@ -123,13 +124,8 @@ public final class Experiment {
         }
     }
 
-    /** A seed network whose initial weights depend only on the seed. */
-    public Sequential createNetwork(Tensor mean, int height, int width, long seed) {
-        return SeedNetwork.create(mean, height, width, config.dtype(), ExperimentRandom.init(seed));
-    }
-
     private TrainingResult train(String name, Sequential net, RegularizedLoss loss, DeviceDataset data) {
-        Trainer trainer = new Trainer(config.training(), loss, ExperimentRandom.training(config.training().seed()));
+        Trainer trainer = spec.trainer(loss);
         TrainingResult result;
         try {
             result = trainer.train(net, data, progress -> listener.iteration(name, progress), stopRequested);

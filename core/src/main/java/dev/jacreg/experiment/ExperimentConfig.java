@@ -45,6 +45,11 @@ public record ExperimentConfig(TrainingConfig training, JacobianPenalty penalty,
                 dtype, dataSeed);
     }
 
+    /** The same settings with another training loop (seed included). */
+    public ExperimentConfig withTraining(TrainingConfig training) {
+        return new ExperimentConfig(training, penalty, data, out, noiseLevels, exampleNoise, evalChunk, dtype, dataSeed);
+    }
+
     /** 0, 0.05, …, 0.50. */
     public static double[] referenceNoiseLevels() {
         double[] levels = new double[11];
@@ -54,7 +59,7 @@ public record ExperimentConfig(TrainingConfig training, JacobianPenalty penalty,
 
     public static ExperimentConfig reference() {
         return new ExperimentConfig(TrainingConfig.reference(0), JacobianPenalty.reference(),
-                new DataSource.Synthetic(5000, 5000, DataSource.defaultCacheDir()), Path.of("results"),
+                DataSource.defaultSynthetic(DataSource.defaultCacheDir()), Path.of("results"),
                 referenceNoiseLevels(), 0.15, Evaluator.DEFAULT_CHUNK, DType.FLOAT32);
     }
 

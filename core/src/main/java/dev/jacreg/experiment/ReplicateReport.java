@@ -1,5 +1,6 @@
 package dev.jacreg.experiment;
 
+import dev.jacreg.io.AtomicFile;
 import dev.jacreg.report.LineChart;
 import dev.jacreg.stats.ConfidenceInterval;
 
@@ -50,8 +51,8 @@ public final class ReplicateReport {
                     .append(Formats.cell(r.jacobianNormReference())).append('\n');
         }
         Path a = out.resolve(REPLICATES_CSV), n = out.resolve(NORMS_CSV);
-        ReportWriter.writeString(a, acc.toString());
-        ReportWriter.writeString(n, norms.toString());
+        AtomicFile.writeString(a, acc.toString());
+        AtomicFile.writeString(n, norms.toString());
         return List.of(a, n);
     }
 
@@ -68,7 +69,7 @@ public final class ReplicateReport {
         writeBandChart(png, summary, outcome.runs().get(0).result().environment().testCount());
         written.add(png);
         Path md = out.resolve(ReportWriter.REPORT_MD);
-        ReportWriter.writeString(md, ReplicateMarkdown.render(outcome, summary));
+        AtomicFile.writeString(md, ReplicateMarkdown.render(outcome, summary));
         written.add(md);
         return written;
     }
@@ -83,7 +84,7 @@ public final class ReplicateReport {
             }
             csv.append(',').append(s.ahead()[i]).append('\n');
         }
-        ReportWriter.writeString(file, csv.toString());
+        AtomicFile.writeString(file, csv.toString());
     }
 
     /** Mean accuracy (%) of each net against the noise, with its 95 % confidence band (none for one replicate). */

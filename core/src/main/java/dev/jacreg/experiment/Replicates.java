@@ -90,7 +90,7 @@ public final class Replicates {
      */
     public Outcome run(Finished finished) throws IOException, InterruptedException {
         long start = System.nanoTime();
-        DigitDataset[] sets = config.data().load(config.dataSeed());
+        DigitDataset[] sets = new ExperimentSpec(config).loadData();
         ExecutorService pool = Executors.newFixedThreadPool(jobs, platformThreads());
         try {
             List<Future<Run>> futures = new ArrayList<>();

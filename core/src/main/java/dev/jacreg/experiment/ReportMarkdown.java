@@ -2,6 +2,7 @@ package dev.jacreg.experiment;
 
 import static dev.jacreg.experiment.ReportWriter.*;
 
+import dev.jacreg.Jacreg;
 import dev.jacreg.train.TrainingResult;
 
 import java.nio.file.Files;
@@ -123,7 +124,7 @@ final class ReportMarkdown {
         setting(md, "seed", Long.toString(c.training().seed()));
         setting(md, "data seed", Long.toString(c.dataSeed()));
         setting(md, "dtype", c.dtype().name().toLowerCase(Locale.ROOT));
-        setting(md, "data", r.environment().dataDescription() + " (`--data " + dataSpec(c.data()) + "`)");
+        setting(md, "data", r.environment().dataDescription() + " (`--data " + c.data().argument() + "`)");
         setting(md, "training / test images", Formats.count(r.environment().trainCount()) + " / "
                 + Formats.count(r.environment().testCount()));
         StringBuilder noise = new StringBuilder();
@@ -139,7 +140,7 @@ final class ReportMarkdown {
         setting(md, "intra-op threads", Integer.toString(e.threads()));
         setting(md, "CPU", e.cpu());
         setting(md, "Java", e.javaVersion());
-        setting(md, "jacreg", version());
+        setting(md, "jacreg", Jacreg.version());
         md.append('\n');
 
         md.append("## Files\n\n");

@@ -2,7 +2,6 @@ package dev.jacreg.experiment;
 
 import dev.jacreg.io.AtomicFile;
 import dev.jacreg.io.ModelFiles;
-import dev.jacreg.nn.Module;
 import dev.jacreg.report.ImageGrid;
 import dev.jacreg.report.LineChart;
 import dev.jacreg.report.PanelRow;
@@ -15,7 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -28,8 +26,9 @@ import java.util.Map;
  * (weights first, the report last) and the failures are reported together at the end, so nothing already
  * written is lost.
  *
- * <p>The pieces the CLI's {@code train} and {@code evaluate} commands need on their own (accuracy CSV and chart,
- * loss CSV and chart, weights metadata, atomic text files) are public static methods.
+ * <p>The tables and charts the CLI's {@code train} and {@code evaluate} commands write on their own (accuracy CSV
+ * and chart, loss CSV and chart) are public static methods. What the weights record is {@link WeightsMetadata}'s;
+ * atomic text files are {@link AtomicFile}'s.
  */
 public final class ReportWriter {
     public static final String ACCURACY_CSV = "accuracy.csv";
@@ -100,13 +99,14 @@ public final class ReportWriter {
     public List<Path> write(Experiment.Outcome outcome) throws IOException {
         ExperimentResult r = outcome.result();
         Files.createDirectories(out);
+        ExperimentSpec spec = new ExperimentSpec(r.config());
         Map<String, Step> steps = new LinkedHashMap<>();
         steps.put(Experiment.JACOBIAN + WEIGHTS_SUFFIX, f -> ModelFiles.save(outcome.jacobianNet(), f,
-                weightsMetadata(Experiment.JACOBIAN, r.config(), r.config().penalty().lambda(), r.trainingJacobian(),
-                        r.environment().torchVersion(), r.environment().dataDescription())));
+                spec.metadata(Experiment.JACOBIAN, r.config().penalty().lambda(), r.trainingJacobian(),
+                        r.environment().torchVersion(), r.environment().dataDescription()).toMap()));
         steps.put(Experiment.REFERENCE + WEIGHTS_SUFFIX, f -> ModelFiles.save(outcome.referenceNet(), f,
-                weightsMetadata(Experiment.REFERENCE, r.config(), 0, r.trainingReference(),
-                        r.environment().torchVersion(), r.environment().dataDescription())));
+                spec.metadata(Experiment.REFERENCE, 0, r.trainingReference(), r.environment().torchVersion(),
+                        r.environment().dataDescription()).toMap()));
         steps.put(ACCURACY_CSV, f -> writeAccuracyCsv(f, r.noiseLevels(), List.of("jacobian", "reference"),
                 List.of(r.accuracyJacobian(), r.accuracyReference())));
         List<NetLoss> losses = List.of(new NetLoss(Experiment.JACOBIAN, JACOBIAN_LABEL, r.trainingJacobian(), true),
@@ -125,7 +125,7 @@ public final class ReportWriter {
         for (Map.Entry<String, Step> step : steps.entrySet()) {
             runStep(step.getKey(), step.getValue(), written, failures);
         }
-        runStep(REPORT_MD, f -> writeString(f, ReportMarkdown.render(r, failures.keySet())), written, failures);
+        runStep(REPORT_MD, f -> AtomicFile.writeString(f, ReportMarkdown.render(r, failures.keySet())), written, failures);
         if (!failures.isEmpty()) {
             StringBuilder message = new StringBuilder("could not write " + failures.size() + " of "
                     + (steps.size() + 1) + " files in " + out + ":");
@@ -153,64 +153,6 @@ public final class ReportWriter {
         return Math.max(1, r.trainingJacobian().plannedIterations() / epochs);
     }
 
-    // ------------------------------------------------------------------------------------------ weights
-
-    /**
-     * The metadata stored with a network's weights: enough to know how it was trained and to rebuild the
-     * data it was trained on ({@code data} is a {@code --data} value).
-     */
-    public static Map<String, String> weightsMetadata(String net, ExperimentConfig config, double lambda,
-                                                      TrainingResult training, String torchVersion,
-                                                      String dataDescription) {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put("format", "jacreg");
-        m.put("jacreg_version", version());
-        m.put("net", net);
-        m.put("lambda", Formats.number(lambda));
-        m.put("projections", Integer.toString(config.penalty().projections()));
-        m.put("target", config.penalty().target().name().toLowerCase(Locale.ROOT));
-        m.put("seed", Long.toString(config.training().seed()));
-        m.put("data_seed", Long.toString(config.dataSeed()));
-        m.put("epochs", Integer.toString(config.training().epochs()));
-        m.put("batch_size", Integer.toString(config.training().batchSize()));
-        m.put("learning_rate", Formats.number(config.training().learningRate()));
-        m.put("momentum", Formats.number(config.training().momentum()));
-        m.put("penalty_bn", config.penalty().batchNorm().name().toLowerCase(Locale.ROOT));
-        m.put("lr_schedule", config.training().schedule().describe());
-        m.put("clip_grad_norm", Formats.number(config.training().clipGradNorm()));
-        m.put("penalty_warmup_epochs", Integer.toString(config.training().penaltyWarmupEpochs()));
-        m.put("iterations", Integer.toString(training.iterations()));
-        m.put("iterations_planned", Integer.toString(training.plannedIterations()));
-        m.put("stopped_early", Boolean.toString(training.stoppedEarly()));
-        m.put("dtype", config.dtype().name().toLowerCase(Locale.ROOT));
-        m.put("torch_version", torchVersion);
-        m.put("data", dataSpec(config.data()));
-        m.put("data_description", dataDescription);
-        return m;
-    }
-
-    /** The {@code --data} value that selects this source again. */
-    public static String dataSpec(DataSource data) {
-        return switch (data) {
-            case DataSource.Synthetic s -> s.trainCount() == 5000 && s.testCount() == 5000 ? "synthetic"
-                    : "synthetic:" + s.trainCount() + "," + s.testCount();
-            case DataSource.IdxDirectory d -> "idx:" + d.dir().toAbsolutePath();
-            case DataSource.FashionMnistFiles f -> f.trainCount() == 5000 && f.testCount() == 5000 ? "fashion-mnist"
-                    : "fashion-mnist:" + f.trainCount() + "," + f.testCount();
-        };
-    }
-
-    /** jacreg's version: the jar manifest's, else the build's. */
-    public static String version() {
-        String v = ReportWriter.class.getPackage().getImplementationVersion();
-        return v != null ? v : "0.1.0-SNAPSHOT";
-    }
-
-    /** Saves a module's weights with metadata (atomic). */
-    public static void saveWeights(Module net, Path file, Map<String, String> metadata) throws IOException {
-        ModelFiles.save(net, file, metadata);
-    }
-
     // ------------------------------------------------------------------------------------------ accuracy
 
     /**
@@ -227,7 +169,7 @@ public final class ReportWriter {
             for (double[] acc : accuracies) csv.append(',').append(Formats.fraction(acc[i]));
             csv.append('\n');
         }
-        writeString(file, csv.toString());
+        AtomicFile.writeString(file, csv.toString());
     }
 
     /** Accuracy (%) against noise proportion, one curve with markers per network. */
@@ -289,7 +231,7 @@ public final class ReportWriter {
             if (batchNorms != null) for (NetLoss n : nets) DiagnosticsColumns.appendRow(csv, n.training(), i, batchNorms);
             csv.append('\n');
         }
-        writeString(file, csv.toString());
+        AtomicFile.writeString(file, csv.toString());
     }
 
     /** Per-iteration loss of each net: raw values faint, a moving average over them. */
@@ -360,15 +302,5 @@ public final class ReportWriter {
 
     private static String caption(int truth, int jacobian, int reference) {
         return "true " + truth + "\nJacobian: " + jacobian + "\nReference: " + reference;
-    }
-
-    // ------------------------------------------------------------------------------------------ atomic text files
-
-    /**
-     * Writes UTF-8 text atomically: to a temporary file in the same folder, forced to disk, then moved over the
-     * target. On failure the temporary file is deleted and an existing target is left as it was.
-     */
-    public static void writeString(Path file, String text) throws IOException {
-        AtomicFile.writeString(file, text);
     }
 }

@@ -1,5 +1,6 @@
 package dev.jacreg.experiment;
 
+import dev.jacreg.io.AtomicFile;
 import dev.jacreg.report.LineChart;
 
 import java.awt.Color;
@@ -46,7 +47,7 @@ public final class SweepReport {
             for (double[] acc : t.accuracies()) csv.append(',').append(Formats.fraction(acc[i]));
             csv.append('\n');
         }
-        ReportWriter.writeString(file, csv.toString());
+        AtomicFile.writeString(file, csv.toString());
     }
 
     public static void writeChart(Path file, SweepTable t) throws IOException {
@@ -98,6 +99,6 @@ public final class SweepReport {
         int at = text.indexOf("\n## Settings");
         String updated = at < 0 ? text + (text.endsWith("\n") ? "\n" : "\n\n") + section
                 : text.substring(0, at + 1) + section + text.substring(at + 1);
-        ReportWriter.writeString(report, updated);
+        AtomicFile.writeString(report, updated);
     }
 }

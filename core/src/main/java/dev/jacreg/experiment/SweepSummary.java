@@ -1,5 +1,6 @@
 package dev.jacreg.experiment;
 
+import dev.jacreg.io.AtomicFile;
 import dev.jacreg.report.LineChart;
 import dev.jacreg.stats.ConfidenceInterval;
 
@@ -55,7 +56,7 @@ public final class SweepSummary {
                 r++;
             }
             Path allFile = out.resolve(shape.name() + "-replicates.csv");
-            ReportWriter.writeString(allFile, all.toString());
+            AtomicFile.writeString(allFile, all.toString());
             files.add(allFile);
 
             StringBuilder summary = new StringBuilder(shape.levelColumn() + ",replicates");
@@ -86,7 +87,7 @@ public final class SweepSummary {
                 md.append(" |\n");
             }
             Path summaryFile = out.resolve(shape.name() + "-summary.csv");
-            ReportWriter.writeString(summaryFile, summary.toString());
+            AtomicFile.writeString(summaryFile, summary.toString());
             files.add(summaryFile);
             for (int k = 0; k < nets; k++) {
                 double[] mean = new double[levels.length], low = new double[levels.length], high = new double[levels.length];

@@ -16,6 +16,13 @@ public final class SeedNetwork {
     public static final int FILTERS = 20;
     /** Smallest image side: the 5×5 unpadded first convolution must leave at least one pixel. */
     public static final int MIN_SIZE = 5;
+    /** Name of the mean-subtraction layer. */
+    public static final String NORMALIZE = "normalize";
+    /**
+     * The state entry holding the training set's mean image ("normalize.mean"): a saved net's file carries it, so
+     * loading rebuilds the net from it (its shape gives the image size, its dtype the net's).
+     */
+    public static final String MEAN_IMAGE = NORMALIZE + "." + SubtractMean.MEAN;
 
     private SeedNetwork() {}
 
@@ -38,7 +45,7 @@ public final class SeedNetwork {
         }
         int convOut = (height - 4) * (width - 4);  // 5×5 without padding; 3×3 with padding 1 keeps the size
         return new Sequential()
-                .add("normalize", new SubtractMean(meanImage))
+                .add(NORMALIZE, new SubtractMean(meanImage))
                 .add("conv1", new Conv2d(1, FILTERS, 5, 1, 0, dtype, random))
                 .add("bn1", new BatchNorm2d(FILTERS, dtype))
                 .add("relu1", Activations.relu())

@@ -7,12 +7,15 @@ import dev.jacreg.Tensor;
  * the model, so gradients are taken with respect to the raw image.
  */
 public final class SubtractMean extends Layer {
+    /** Name of the mean-image buffer. */
+    public static final String MEAN = "mean";
+
     private final Tensor mean;
 
     /** Copies the mean, which must broadcast against the inputs (e.g. 1×1×28×28). */
     public SubtractMean(Tensor mean) {
         try (Tensor detached = mean.detach()) {  // closed here, so no handle is left to the Cleaner outside a scope
-            this.mean = buffer("mean", detached.clone());
+            this.mean = buffer(MEAN, detached.clone());
         }
     }
 

@@ -12,7 +12,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 public class GenerateOps {
-    static final Pattern ENTRY = Pattern.compile("^JR_(OP|INPLACE)(\\d)\\((jr_\\w+),\\s*(.*)\\)\\s*$");
+    static final Pattern ENTRY = Pattern.compile("^JR_(OP|INPLACE|QUERY)(\\d)\\((jr_\\w+),\\s*(.*)\\)\\s*$");
     static final Pattern ARG = Pattern.compile("^(TENSOR|OPTIONAL|MUTABLE|LONGS|LONG|INT|DOUBLE|FLAG)\\((\\w+)\\)$");
 
     record Arg(String kind, String name) {
@@ -57,10 +57,11 @@ public class GenerateOps {
         for (String line : Files.readAllLines(def)) {
             Matcher m = ENTRY.matcher(line.strip());
             if (!m.matches()) continue;
-            boolean inPlace = m.group(1).equals("INPLACE");
+            String kind = m.group(1);
             int arity = Integer.parseInt(m.group(2));
             String cName = m.group(3);
             List<String> parts = splitTopLevel(m.group(4));
+            String result = kind.equals("QUERY") ? parts.removeFirst().strip() : kind;
             if (parts.size() != arity + 1) throw new IllegalArgumentException(def + ": " + cName + " has " + (parts.size() - 1) + " arguments, not " + arity);
             List<Arg> arguments = new ArrayList<>();
             for (String part : parts.subList(0, arity)) {
@@ -68,7 +69,7 @@ public class GenerateOps {
                 if (!a.matches()) throw new IllegalArgumentException(def + ": " + cName + ": bad argument '" + part + "'");
                 arguments.add(new Arg(a.group(1), a.group(2)));
             }
-            methods.append(method(cName, inPlace, arguments, parts.get(arity).strip()));
+            methods.append(method(cName, result, arguments, parts.get(arity).strip()));
             count++;
         }
         if (count == 0) throw new IllegalArgumentException(def + " holds no op");
@@ -95,7 +96,8 @@ public class GenerateOps {
         System.out.println("wrote " + out + " (" + count + " ops)");
     }
 
-    static String method(String cName, boolean inPlace, List<Arg> args, String expression) {
+    /** result: OP (a new tensor), INPLACE (a status) or a query's INT64 / INT32 / DOUBLE. */
+    static String method(String cName, String result, List<Arg> args, String expression) {
         String javaName = javaName(cName);
         StringBuilder params = new StringBuilder();
         StringBuilder doc = new StringBuilder();
@@ -108,14 +110,27 @@ public class GenerateOps {
         for (Arg a : args) call.append(a.marshal()).append(", ");
         call.append("call.error())");
         boolean framed = args.stream().anyMatch(a -> a.kind().equals("LONGS"));
-        String body = inPlace ? "call.status(" + call + ");" : "return Tensor.wrap(call.handle(" + call + "));";
+        String javaResult = switch (result) {
+            case "OP" -> "Tensor";
+            case "INPLACE" -> "void";
+            case "INT64" -> "long";
+            case "INT32" -> "int";
+            case "DOUBLE" -> "double";
+            default -> throw new IllegalArgumentException(cName + ": unknown result kind " + result);
+        };
+        String body = switch (result) {
+            case "OP" -> "return Tensor.wrap(call.handle(" + call + "));";
+            case "INPLACE" -> "call.status(" + call + ");";
+            case "DOUBLE" -> "return call.value(" + call + ");";
+            default -> "return call.status(" + call + ");";
+        };
         StringBuilder fences = new StringBuilder();
         for (Arg a : args) if (a.isTensor()) fences.append("            Reference.reachabilityFence(").append(a.javaName()).append(");\n");
         StringBuilder m = new StringBuilder();
         m.append("\n    /**\n     * {@code ").append(cName).append("}: {@code ").append(expression.replace("}", "&#125;")).append("}.\n     *\n").append(doc);
-        if (!inPlace) m.append("     * @return a new tensor\n");
+        if (!result.equals("INPLACE")) m.append(result.equals("OP") ? "     * @return a new tensor\n" : "     * @return the value\n");
         m.append("     */\n");
-        m.append("    public static ").append(inPlace ? "void " : "Tensor ").append(javaName).append('(').append(params).append(") {\n");
+        m.append("    public static ").append(javaResult).append(' ').append(javaName).append('(').append(params).append(") {\n");
         m.append("        NativeCall call = Torch.call();\n");
         if (framed) m.append("        try (NativeCall.Frame frame = call.frame()) {\n");
         else m.append("        try {\n");

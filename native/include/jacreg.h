@@ -119,14 +119,8 @@ void jr_tensor_free(jr_tensor *t);
 
 /* ---- queries ----------------------------------------------------------------------------------- */
 
-int64_t jr_tensor_dim(const jr_tensor *t, jr_error *err);
 /* Writes min(dim, capacity) sizes into out; returns dim. */
 int64_t jr_tensor_sizes(const jr_tensor *t, int64_t *out, int64_t capacity, jr_error *err);
-int64_t jr_tensor_numel(const jr_tensor *t, jr_error *err);
-int32_t jr_tensor_dtype(const jr_tensor *t, jr_error *err);
-int32_t jr_tensor_device_type(const jr_tensor *t, jr_error *err);
-int32_t jr_tensor_device_index(const jr_tensor *t, jr_error *err);
-double jr_tensor_item_double(const jr_tensor *t, jr_error *err);
 int32_t jr_tensor_item_int64(const jr_tensor *t, int64_t *out, jr_error *err);
 
 /* ---- conversion and views that are not in the op table ------------------------------------------ */
@@ -164,6 +158,10 @@ jr_tensor *jr_nn_batch_norm(const jr_tensor *input, const jr_tensor *weight, con
 #define JR_INPLACE1(fn, a1, expr) int32_t fn(JR_PARAM_##a1, jr_error *err);
 #define JR_INPLACE2(fn, a1, a2, expr) int32_t fn(JR_PARAM_##a1, JR_PARAM_##a2, jr_error *err);
 #define JR_INPLACE3(fn, a1, a2, a3, expr) int32_t fn(JR_PARAM_##a1, JR_PARAM_##a2, JR_PARAM_##a3, jr_error *err);
+#define JR_RESULT_INT64 int64_t
+#define JR_RESULT_INT32 int32_t
+#define JR_RESULT_DOUBLE double
+#define JR_QUERY1(fn, result, a1, expr) JR_RESULT_##result fn(JR_PARAM_##a1, jr_error *err);
 #include "jacreg_ops.def"
 #undef JR_OP1
 #undef JR_OP2
@@ -172,15 +170,12 @@ jr_tensor *jr_nn_batch_norm(const jr_tensor *input, const jr_tensor *weight, con
 #undef JR_INPLACE1
 #undef JR_INPLACE2
 #undef JR_INPLACE3
+#undef JR_QUERY1
 
 /* ---- autograd ---------------------------------------------------------------------------------- */
 
-int32_t jr_tensor_requires_grad(const jr_tensor *t, jr_error *err);
-int32_t jr_tensor_set_requires_grad(jr_tensor *t, int32_t requires_grad, jr_error *err);
 /* Writes a new handle to the accumulated gradient into *out, or NULL when there is none. */
 int32_t jr_tensor_grad(const jr_tensor *t, jr_tensor **out, jr_error *err);
-/* Drops the accumulated gradient (the next backward starts from nothing). */
-int32_t jr_tensor_clear_grad(jr_tensor *t, jr_error *err);
 /* gradient may be NULL for a scalar t. retain_graph < 0 means "same as create_graph". */
 int32_t jr_tensor_backward(const jr_tensor *t, const jr_tensor *gradient, int32_t retain_graph,
                            int32_t create_graph, jr_error *err);

@@ -78,5 +78,13 @@ at::Tensor compare(const at::Tensor &x, const Other &y, int32_t op) {
         JR_TRY { JR_GET_##a1 JR_GET_##a2 JR_GET_##a3 expr; return JR_OK; }                          \
         JR_CATCH(err, -1)                                                                           \
     }
+#define JR_FAIL_INT64 -1
+#define JR_FAIL_INT32 -1
+#define JR_FAIL_DOUBLE std::numeric_limits<double>::quiet_NaN()
+#define JR_QUERY1(fn, result, a1, expr)                                                             \
+    JR_API JR_RESULT_##result fn(JR_ARG_##a1, jr_error *err) {                                      \
+        JR_TRY { JR_GET_##a1 return expr; }                                                         \
+        JR_CATCH(err, JR_FAIL_##result)                                                             \
+    }
 
 #include "jacreg_ops.def"

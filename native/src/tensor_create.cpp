@@ -155,11 +155,6 @@ JR_API void jr_tensor_free(jr_tensor *t) {
     JR_CATCH(err, )
 }
 
-JR_API int64_t jr_tensor_dim(const jr_tensor *t, jr_error *err) {
-    JR_TRY { return jr::unwrap(t).dim(); }
-    JR_CATCH(err, -1)
-}
-
 JR_API int64_t jr_tensor_sizes(const jr_tensor *t, int64_t *out, int64_t capacity, jr_error *err) {
     JR_TRY {
         const at::Tensor &tensor = jr::unwrap(t);
@@ -169,34 +164,6 @@ JR_API int64_t jr_tensor_sizes(const jr_tensor *t, int64_t *out, int64_t capacit
         return dim;
     }
     JR_CATCH(err, -1)
-}
-
-JR_API int64_t jr_tensor_numel(const jr_tensor *t, jr_error *err) {
-    JR_TRY { return jr::unwrap(t).numel(); }
-    JR_CATCH(err, -1)
-}
-
-JR_API int32_t jr_tensor_dtype(const jr_tensor *t, jr_error *err) {
-    JR_TRY { return jr::dtype_code(jr::unwrap(t).scalar_type()); }
-    JR_CATCH(err, -1)
-}
-
-JR_API int32_t jr_tensor_device_type(const jr_tensor *t, jr_error *err) {
-    JR_TRY { return jr::unwrap(t).is_cuda() ? JR_DEVICE_CUDA : JR_DEVICE_CPU; }
-    JR_CATCH(err, -1)
-}
-
-JR_API int32_t jr_tensor_device_index(const jr_tensor *t, jr_error *err) {
-    JR_TRY {
-        const at::Tensor &tensor = jr::unwrap(t);
-        return tensor.is_cuda() ? static_cast<int32_t>(tensor.device().index()) : 0;
-    }
-    JR_CATCH(err, -1)
-}
-
-JR_API double jr_tensor_item_double(const jr_tensor *t, jr_error *err) {
-    JR_TRY { return jr::unwrap(t).item<double>(); }
-    JR_CATCH(err, std::numeric_limits<double>::quiet_NaN())
 }
 
 JR_API int32_t jr_tensor_item_int64(const jr_tensor *t, int64_t *out, jr_error *err) {

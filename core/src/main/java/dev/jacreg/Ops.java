@@ -16,6 +16,111 @@ public final class Ops {
     private Ops() {}
 
     /**
+     * {@code jr_tensor_dim}: {@code self.dim()}.
+     *
+     * @param self tensor
+     * @return the value
+     */
+    public static long dim(Tensor self) {
+        NativeCall call = Torch.call();
+        try {
+            return call.status(jacreg_h.jr_tensor_dim(Tensor.handleOf(self, "self"), call.error()));
+        } finally {
+            Reference.reachabilityFence(self);
+        }
+    }
+
+    /**
+     * {@code jr_tensor_numel}: {@code self.numel()}.
+     *
+     * @param self tensor
+     * @return the value
+     */
+    public static long numel(Tensor self) {
+        NativeCall call = Torch.call();
+        try {
+            return call.status(jacreg_h.jr_tensor_numel(Tensor.handleOf(self, "self"), call.error()));
+        } finally {
+            Reference.reachabilityFence(self);
+        }
+    }
+
+    /**
+     * {@code jr_tensor_dtype}: {@code jr::dtype_code(self.scalar_type())}.
+     *
+     * @param self tensor
+     * @return the value
+     */
+    public static int dtype(Tensor self) {
+        NativeCall call = Torch.call();
+        try {
+            return call.status(jacreg_h.jr_tensor_dtype(Tensor.handleOf(self, "self"), call.error()));
+        } finally {
+            Reference.reachabilityFence(self);
+        }
+    }
+
+    /**
+     * {@code jr_tensor_device_type}: {@code self.is_cuda() ? JR_DEVICE_CUDA : JR_DEVICE_CPU}.
+     *
+     * @param self tensor
+     * @return the value
+     */
+    public static int deviceType(Tensor self) {
+        NativeCall call = Torch.call();
+        try {
+            return call.status(jacreg_h.jr_tensor_device_type(Tensor.handleOf(self, "self"), call.error()));
+        } finally {
+            Reference.reachabilityFence(self);
+        }
+    }
+
+    /**
+     * {@code jr_tensor_device_index}: {@code self.is_cuda() ? static_cast<int32_t>(self.device().index()) : 0}.
+     *
+     * @param self tensor
+     * @return the value
+     */
+    public static int deviceIndex(Tensor self) {
+        NativeCall call = Torch.call();
+        try {
+            return call.status(jacreg_h.jr_tensor_device_index(Tensor.handleOf(self, "self"), call.error()));
+        } finally {
+            Reference.reachabilityFence(self);
+        }
+    }
+
+    /**
+     * {@code jr_tensor_item_double}: {@code self.item<double>()}.
+     *
+     * @param self tensor
+     * @return the value
+     */
+    public static double itemDouble(Tensor self) {
+        NativeCall call = Torch.call();
+        try {
+            return call.value(jacreg_h.jr_tensor_item_double(Tensor.handleOf(self, "self"), call.error()));
+        } finally {
+            Reference.reachabilityFence(self);
+        }
+    }
+
+    /**
+     * {@code jr_tensor_requires_grad}: {@code self.requires_grad() ? 1 : 0}.
+     *
+     * @param self tensor
+     * @return the value
+     */
+    public static int requiresGrad(Tensor self) {
+        NativeCall call = Torch.call();
+        try {
+            return call.status(jacreg_h.jr_tensor_requires_grad(Tensor.handleOf(self, "self"), call.error()));
+        } finally {
+            Reference.reachabilityFence(self);
+        }
+    }
+
+    /**
      * {@code jr_tensor_clone}: {@code self.clone()}.
      *
      * @param self tensor
@@ -725,6 +830,35 @@ public final class Ops {
         NativeCall call = Torch.call();
         try {
             call.status(jacreg_h.jr_tensor_zero_(Tensor.handleOf(self, "self"), call.error()));
+        } finally {
+            Reference.reachabilityFence(self);
+        }
+    }
+
+    /**
+     * {@code jr_tensor_set_requires_grad}: {@code self.set_requires_grad(requires_grad)}.
+     *
+     * @param self mutable
+     * @param requiresGrad flag
+     */
+    public static void setRequiresGrad(Tensor self, boolean requiresGrad) {
+        NativeCall call = Torch.call();
+        try {
+            call.status(jacreg_h.jr_tensor_set_requires_grad(Tensor.handleOf(self, "self"), requiresGrad ? 1 : 0, call.error()));
+        } finally {
+            Reference.reachabilityFence(self);
+        }
+    }
+
+    /**
+     * {@code jr_tensor_clear_grad}: {@code self.mutable_grad().reset()}.
+     *
+     * @param self mutable
+     */
+    public static void clearGrad(Tensor self) {
+        NativeCall call = Torch.call();
+        try {
+            call.status(jacreg_h.jr_tensor_clear_grad(Tensor.handleOf(self, "self"), call.error()));
         } finally {
             Reference.reachabilityFence(self);
         }

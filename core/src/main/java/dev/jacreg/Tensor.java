@@ -17,11 +17,13 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A libtorch tensor owned by Java. Lifetime is deterministic: {@link #close()} frees it at once
- * (closing twice is harmless), the current {@link TensorScope} closes it with the scope, and a Cleaner
- * frees it if it is ever dropped unclosed. Using a closed tensor throws {@link IllegalStateException}.
+ * (closing twice is harmless), its owner (the {@link TensorScope} current when it was made, or the detached
+ * owner it was handed to) closes it with itself, and a Cleaner frees it if it is dropped unclosed while no
+ * current scope owns it. Using a closed tensor throws {@link IllegalStateException}.
  *
  * <p>Every operation returns a new tensor (owned by the current scope, whatever the inputs' owners)
- * and never closes its arguments. In-place updates ({@code ...InPlace}) return {@code this}. New
+ * and never closes its arguments. Most methods are one-liners over {@link Ops}, which is generated from
+ * the shim's op table (native/include/jacreg_ops.def). In-place updates ({@code ...InPlace}) return {@code this}. New
  * tensors are created on {@link Device#defaultDevice()}. A tensor is not safe for concurrent use.
  */
 public final class Tensor implements AutoCloseable {
@@ -94,11 +96,6 @@ public final class Tensor implements AutoCloseable {
     static long keepAlive(long status, Object used) {
         Reference.reachabilityFence(used);
         return status;
-    }
-
-    static double keepAlive(double value, Object used) {
-        Reference.reachabilityFence(used);
-        return value;
     }
 
     static int keepAlive(int status, Object used1, Object used2) {
@@ -322,10 +319,7 @@ public final class Tensor implements AutoCloseable {
         }
     }
 
-    public int dim() {
-        NativeCall call = Torch.call();
-        return (int) call.status(keepAlive(jacreg_h.jr_tensor_dim(handle(), call.error()), this));
-    }
+    public int dim() { return (int) Ops.dim(this); }
 
     /** Size along one dimension; negative dims count from the end. */
     public long size(int dim) {
@@ -337,28 +331,14 @@ public final class Tensor implements AutoCloseable {
         return shape[d];
     }
 
-    public long numel() {
-        NativeCall call = Torch.call();
-        return call.status(keepAlive(jacreg_h.jr_tensor_numel(handle(), call.error()), this));
-    }
+    public long numel() { return Ops.numel(this); }
 
-    public DType dtype() {
-        NativeCall call = Torch.call();
-        return DType.fromCode(call.status(keepAlive(jacreg_h.jr_tensor_dtype(handle(), call.error()), this)));
-    }
+    public DType dtype() { return DType.fromCode(Ops.dtype(this)); }
 
-    public Device device() {
-        NativeCall call = Torch.call();
-        int type = call.status(keepAlive(jacreg_h.jr_tensor_device_type(handle(), call.error()), this));
-        int index = call.status(keepAlive(jacreg_h.jr_tensor_device_index(handle(), call.error()), this));
-        return new Device(Device.Type.fromCode(type), index);
-    }
+    public Device device() { return new Device(Device.Type.fromCode(Ops.deviceType(this)), Ops.deviceIndex(this)); }
 
     /** The single value of a one-element tensor. */
-    public double item() {
-        NativeCall call = Torch.call();
-        return call.value(keepAlive(jacreg_h.jr_tensor_item_double(handle(), call.error()), this));
-    }
+    public double item() { return Ops.itemDouble(this); }
 
     public long itemLong() {
         NativeCall call = Torch.call();
@@ -568,15 +548,11 @@ public final class Tensor implements AutoCloseable {
 
     // ---- autograd ----------------------------------------------------------------------------------
 
-    public boolean requiresGrad() {
-        NativeCall call = Torch.call();
-        return call.status(keepAlive(jacreg_h.jr_tensor_requires_grad(handle(), call.error()), this)) == 1;
-    }
+    public boolean requiresGrad() { return Ops.requiresGrad(this) == 1; }
 
     /** Marks a leaf tensor for gradient tracking; returns this. */
     public Tensor requiresGrad(boolean requiresGrad) {
-        NativeCall call = Torch.call();
-        call.status(keepAlive(jacreg_h.jr_tensor_set_requires_grad(handle(), requiresGrad ? 1 : 0, call.error()), this));
+        Ops.setRequiresGrad(this, requiresGrad);
         return this;
     }
 
@@ -590,8 +566,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Drops the accumulated gradient, so the next backward starts from nothing. */
     public Tensor clearGrad() {
-        NativeCall call = Torch.call();
-        call.status(keepAlive(jacreg_h.jr_tensor_clear_grad(handle(), call.error()), this));
+        Ops.clearGrad(this);
         return this;
     }
 

@@ -29,8 +29,8 @@ class NativeSurfaceTest {
     static final Path PROJECT = Path.of(System.getProperty("jacreg.project", "..")).toAbsolutePath().normalize();
     static final Pattern DECLARATION = Pattern.compile("^[A-Za-z_][\\w \\*]*?\\b(jr_\\w+)\\s*\\(", Pattern.MULTILINE);
 
-    /** One line of the op table: JR_OPn(name, ...) or JR_INPLACEn(name, ...). */
-    static final Pattern TABLE_ENTRY = Pattern.compile("^JR_(?:OP|INPLACE)\\d\\((jr_\\w+),", Pattern.MULTILINE);
+    /** One line of the op table: JR_OPn(name, ...), JR_INPLACEn(name, ...) or JR_QUERYn(name, ...). */
+    static final Pattern TABLE_ENTRY = Pattern.compile("^JR_(?:OP|INPLACE|QUERY)\\d\\((jr_\\w+),", Pattern.MULTILINE);
 
     /** What jacreg.h declares: its own declarations plus those it expands from the op table. */
     static List<String> headerFunctions() throws IOException {
@@ -100,14 +100,14 @@ class NativeSurfaceTest {
                 }
                 // The op table's bodies: a file that expands jacreg_ops.def must guard every expansion macro.
                 if (source.contains("#include \"jacreg_ops.def\"")) {
-                    Matcher expansion = Pattern.compile("#define (JR_(?:OP|INPLACE)\\d)\\(fn,([\\s\\S]*?)(?=\n#)").matcher(source);
+                    Matcher expansion = Pattern.compile("#define (JR_(?:OP|INPLACE|QUERY)\\d)\\(fn,([\\s\\S]*?)(?=\n#)").matcher(source);
                     Set<String> guarded = new java.util.HashSet<>();
                     Set<String> defined = new java.util.HashSet<>();
                     while (expansion.find()) {
                         defined.add(expansion.group(1));
                         if (expansion.group(2).contains("JR_TRY") && expansion.group(2).contains("JR_CATCH")) guarded.add(expansion.group(1));
                     }
-                    Matcher entry = Pattern.compile("^(JR_(?:OP|INPLACE)\\d)\\((jr_\\w+),", Pattern.MULTILINE)
+                    Matcher entry = Pattern.compile("^(JR_(?:OP|INPLACE|QUERY)\\d)\\((jr_\\w+),", Pattern.MULTILINE)
                             .matcher(Files.readString(PROJECT.resolve("native/include/jacreg_ops.def")));
                     while (entry.find()) {
                         checked++;

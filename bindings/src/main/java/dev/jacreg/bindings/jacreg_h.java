@@ -1588,65 +1588,6 @@ public class jacreg_h {
         }
     }
 
-    private static class jr_tensor_dim {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_LONG,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_dim");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * int64_t jr_tensor_dim(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_dim$descriptor() {
-        return jr_tensor_dim.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * int64_t jr_tensor_dim(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_dim$handle() {
-        return jr_tensor_dim.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * int64_t jr_tensor_dim(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_dim$address() {
-        return jr_tensor_dim.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * int64_t jr_tensor_dim(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static long jr_tensor_dim(MemorySegment t, MemorySegment err) {
-        var mh$ = jr_tensor_dim.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_dim", t, err);
-            }
-            return (long)mh$.invokeExact(t, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
     private static class jr_tensor_sizes {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             jacreg_h.C_LONG,
@@ -1703,301 +1644,6 @@ public class jacreg_h {
                 traceDowncall("jr_tensor_sizes", t, out, capacity, err);
             }
             return (long)mh$.invokeExact(t, out, capacity, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_numel {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_LONG,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_numel");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * int64_t jr_tensor_numel(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_numel$descriptor() {
-        return jr_tensor_numel.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * int64_t jr_tensor_numel(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_numel$handle() {
-        return jr_tensor_numel.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * int64_t jr_tensor_numel(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_numel$address() {
-        return jr_tensor_numel.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * int64_t jr_tensor_numel(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static long jr_tensor_numel(MemorySegment t, MemorySegment err) {
-        var mh$ = jr_tensor_numel.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_numel", t, err);
-            }
-            return (long)mh$.invokeExact(t, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_dtype {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_INT,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_dtype");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * int32_t jr_tensor_dtype(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_dtype$descriptor() {
-        return jr_tensor_dtype.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * int32_t jr_tensor_dtype(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_dtype$handle() {
-        return jr_tensor_dtype.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * int32_t jr_tensor_dtype(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_dtype$address() {
-        return jr_tensor_dtype.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * int32_t jr_tensor_dtype(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static int jr_tensor_dtype(MemorySegment t, MemorySegment err) {
-        var mh$ = jr_tensor_dtype.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_dtype", t, err);
-            }
-            return (int)mh$.invokeExact(t, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_device_type {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_INT,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_device_type");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * int32_t jr_tensor_device_type(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_device_type$descriptor() {
-        return jr_tensor_device_type.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * int32_t jr_tensor_device_type(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_device_type$handle() {
-        return jr_tensor_device_type.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * int32_t jr_tensor_device_type(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_device_type$address() {
-        return jr_tensor_device_type.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * int32_t jr_tensor_device_type(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static int jr_tensor_device_type(MemorySegment t, MemorySegment err) {
-        var mh$ = jr_tensor_device_type.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_device_type", t, err);
-            }
-            return (int)mh$.invokeExact(t, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_device_index {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_INT,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_device_index");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * int32_t jr_tensor_device_index(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_device_index$descriptor() {
-        return jr_tensor_device_index.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * int32_t jr_tensor_device_index(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_device_index$handle() {
-        return jr_tensor_device_index.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * int32_t jr_tensor_device_index(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_device_index$address() {
-        return jr_tensor_device_index.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * int32_t jr_tensor_device_index(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static int jr_tensor_device_index(MemorySegment t, MemorySegment err) {
-        var mh$ = jr_tensor_device_index.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_device_index", t, err);
-            }
-            return (int)mh$.invokeExact(t, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_item_double {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_DOUBLE,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_item_double");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * double jr_tensor_item_double(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_item_double$descriptor() {
-        return jr_tensor_item_double.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * double jr_tensor_item_double(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_item_double$handle() {
-        return jr_tensor_item_double.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * double jr_tensor_item_double(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_item_double$address() {
-        return jr_tensor_item_double.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * double jr_tensor_item_double(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static double jr_tensor_item_double(MemorySegment t, MemorySegment err) {
-        var mh$ = jr_tensor_item_double.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_item_double", t, err);
-            }
-            return (double)mh$.invokeExact(t, err);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
@@ -2373,6 +2019,419 @@ public class jacreg_h {
                 traceDowncall("jr_nn_batch_norm", input, weight, bias, running_mean, running_var, training, momentum, eps, err);
             }
             return (MemorySegment)mh$.invokeExact(input, weight, bias, running_mean, running_var, training, momentum, eps, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_dim {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_LONG,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_dim");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int64_t jr_tensor_dim(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_dim$descriptor() {
+        return jr_tensor_dim.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t jr_tensor_dim(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_dim$handle() {
+        return jr_tensor_dim.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t jr_tensor_dim(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_dim$address() {
+        return jr_tensor_dim.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int64_t jr_tensor_dim(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static long jr_tensor_dim(MemorySegment self, MemorySegment err) {
+        var mh$ = jr_tensor_dim.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_dim", self, err);
+            }
+            return (long)mh$.invokeExact(self, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_numel {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_LONG,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_numel");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int64_t jr_tensor_numel(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_numel$descriptor() {
+        return jr_tensor_numel.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t jr_tensor_numel(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_numel$handle() {
+        return jr_tensor_numel.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t jr_tensor_numel(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_numel$address() {
+        return jr_tensor_numel.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int64_t jr_tensor_numel(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static long jr_tensor_numel(MemorySegment self, MemorySegment err) {
+        var mh$ = jr_tensor_numel.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_numel", self, err);
+            }
+            return (long)mh$.invokeExact(self, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_dtype {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_INT,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_dtype");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t jr_tensor_dtype(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_dtype$descriptor() {
+        return jr_tensor_dtype.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t jr_tensor_dtype(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_dtype$handle() {
+        return jr_tensor_dtype.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t jr_tensor_dtype(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_dtype$address() {
+        return jr_tensor_dtype.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t jr_tensor_dtype(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static int jr_tensor_dtype(MemorySegment self, MemorySegment err) {
+        var mh$ = jr_tensor_dtype.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_dtype", self, err);
+            }
+            return (int)mh$.invokeExact(self, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_device_type {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_INT,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_device_type");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t jr_tensor_device_type(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_device_type$descriptor() {
+        return jr_tensor_device_type.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t jr_tensor_device_type(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_device_type$handle() {
+        return jr_tensor_device_type.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t jr_tensor_device_type(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_device_type$address() {
+        return jr_tensor_device_type.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t jr_tensor_device_type(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static int jr_tensor_device_type(MemorySegment self, MemorySegment err) {
+        var mh$ = jr_tensor_device_type.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_device_type", self, err);
+            }
+            return (int)mh$.invokeExact(self, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_device_index {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_INT,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_device_index");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t jr_tensor_device_index(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_device_index$descriptor() {
+        return jr_tensor_device_index.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t jr_tensor_device_index(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_device_index$handle() {
+        return jr_tensor_device_index.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t jr_tensor_device_index(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_device_index$address() {
+        return jr_tensor_device_index.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t jr_tensor_device_index(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static int jr_tensor_device_index(MemorySegment self, MemorySegment err) {
+        var mh$ = jr_tensor_device_index.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_device_index", self, err);
+            }
+            return (int)mh$.invokeExact(self, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_item_double {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_DOUBLE,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_item_double");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * double jr_tensor_item_double(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_item_double$descriptor() {
+        return jr_tensor_item_double.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * double jr_tensor_item_double(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_item_double$handle() {
+        return jr_tensor_item_double.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * double jr_tensor_item_double(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_item_double$address() {
+        return jr_tensor_item_double.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * double jr_tensor_item_double(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static double jr_tensor_item_double(MemorySegment self, MemorySegment err) {
+        var mh$ = jr_tensor_item_double.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_item_double", self, err);
+            }
+            return (double)mh$.invokeExact(self, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_requires_grad {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_INT,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_requires_grad");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t jr_tensor_requires_grad(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_requires_grad$descriptor() {
+        return jr_tensor_requires_grad.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t jr_tensor_requires_grad(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_requires_grad$handle() {
+        return jr_tensor_requires_grad.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t jr_tensor_requires_grad(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_requires_grad$address() {
+        return jr_tensor_requires_grad.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t jr_tensor_requires_grad(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static int jr_tensor_requires_grad(MemorySegment self, MemorySegment err) {
+        var mh$ = jr_tensor_requires_grad.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_requires_grad", self, err);
+            }
+            return (int)mh$.invokeExact(self, err);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
@@ -5026,65 +5085,6 @@ public class jacreg_h {
         }
     }
 
-    private static class jr_tensor_requires_grad {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_INT,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_requires_grad");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * int32_t jr_tensor_requires_grad(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_requires_grad$descriptor() {
-        return jr_tensor_requires_grad.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * int32_t jr_tensor_requires_grad(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_requires_grad$handle() {
-        return jr_tensor_requires_grad.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * int32_t jr_tensor_requires_grad(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_requires_grad$address() {
-        return jr_tensor_requires_grad.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * int32_t jr_tensor_requires_grad(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static int jr_tensor_requires_grad(MemorySegment t, MemorySegment err) {
-        var mh$ = jr_tensor_requires_grad.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_requires_grad", t, err);
-            }
-            return (int)mh$.invokeExact(t, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
     private static class jr_tensor_set_requires_grad {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             jacreg_h.C_INT,
@@ -5101,7 +5101,7 @@ public class jacreg_h {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int32_t jr_tensor_set_requires_grad(jr_tensor *t, int32_t requires_grad, jr_error *err)
+     * int32_t jr_tensor_set_requires_grad(jr_tensor *self, int32_t requires_grad, jr_error *err)
      * }
      */
     public static FunctionDescriptor jr_tensor_set_requires_grad$descriptor() {
@@ -5111,7 +5111,7 @@ public class jacreg_h {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int32_t jr_tensor_set_requires_grad(jr_tensor *t, int32_t requires_grad, jr_error *err)
+     * int32_t jr_tensor_set_requires_grad(jr_tensor *self, int32_t requires_grad, jr_error *err)
      * }
      */
     public static MethodHandle jr_tensor_set_requires_grad$handle() {
@@ -5121,7 +5121,7 @@ public class jacreg_h {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int32_t jr_tensor_set_requires_grad(jr_tensor *t, int32_t requires_grad, jr_error *err)
+     * int32_t jr_tensor_set_requires_grad(jr_tensor *self, int32_t requires_grad, jr_error *err)
      * }
      */
     public static MemorySegment jr_tensor_set_requires_grad$address() {
@@ -5130,16 +5130,75 @@ public class jacreg_h {
 
     /**
      * {@snippet lang=c :
-     * int32_t jr_tensor_set_requires_grad(jr_tensor *t, int32_t requires_grad, jr_error *err)
+     * int32_t jr_tensor_set_requires_grad(jr_tensor *self, int32_t requires_grad, jr_error *err)
      * }
      */
-    public static int jr_tensor_set_requires_grad(MemorySegment t, int requires_grad, MemorySegment err) {
+    public static int jr_tensor_set_requires_grad(MemorySegment self, int requires_grad, MemorySegment err) {
         var mh$ = jr_tensor_set_requires_grad.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_set_requires_grad", t, requires_grad, err);
+                traceDowncall("jr_tensor_set_requires_grad", self, requires_grad, err);
             }
-            return (int)mh$.invokeExact(t, requires_grad, err);
+            return (int)mh$.invokeExact(self, requires_grad, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_clear_grad {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_INT,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_clear_grad");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t jr_tensor_clear_grad(jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_clear_grad$descriptor() {
+        return jr_tensor_clear_grad.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t jr_tensor_clear_grad(jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_clear_grad$handle() {
+        return jr_tensor_clear_grad.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t jr_tensor_clear_grad(jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_clear_grad$address() {
+        return jr_tensor_clear_grad.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t jr_tensor_clear_grad(jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static int jr_tensor_clear_grad(MemorySegment self, MemorySegment err) {
+        var mh$ = jr_tensor_clear_grad.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_clear_grad", self, err);
+            }
+            return (int)mh$.invokeExact(self, err);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
@@ -5200,65 +5259,6 @@ public class jacreg_h {
                 traceDowncall("jr_tensor_grad", t, out, err);
             }
             return (int)mh$.invokeExact(t, out, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_clear_grad {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_INT,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_clear_grad");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * int32_t jr_tensor_clear_grad(jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_clear_grad$descriptor() {
-        return jr_tensor_clear_grad.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * int32_t jr_tensor_clear_grad(jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_clear_grad$handle() {
-        return jr_tensor_clear_grad.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * int32_t jr_tensor_clear_grad(jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_clear_grad$address() {
-        return jr_tensor_clear_grad.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * int32_t jr_tensor_clear_grad(jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static int jr_tensor_clear_grad(MemorySegment t, MemorySegment err) {
-        var mh$ = jr_tensor_clear_grad.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_clear_grad", t, err);
-            }
-            return (int)mh$.invokeExact(t, err);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }

@@ -32,6 +32,21 @@ public class GenerateOps {
             return camel(name, false);
         }
 
+        /** What the parameter is, for the generated javadoc. */
+        String description() {
+            return switch (kind) {
+                case "TENSOR" -> "a tensor (not null)";
+                case "OPTIONAL" -> "a tensor, or null for none";
+                case "MUTABLE" -> "the tensor the op changes (not null)";
+                case "LONGS" -> "int64 values (not null)";
+                case "LONG" -> "an int64 value";
+                case "INT" -> "an int32 code";
+                case "DOUBLE" -> "a double value";
+                case "FLAG" -> "a flag";
+                default -> throw new IllegalStateException(kind);
+            };
+        }
+
         boolean isTensor() {
             return javaType().equals("Tensor");
         }
@@ -104,7 +119,7 @@ public class GenerateOps {
         for (Arg a : args) {
             if (!params.isEmpty()) params.append(", ");
             params.append(a.javaType()).append(' ').append(a.javaName());
-            doc.append("     * @param ").append(a.javaName()).append(' ').append(a.kind().toLowerCase()).append(a.kind().equals("OPTIONAL") ? " tensor, may be null" : "").append('\n');
+            doc.append("     * @param ").append(a.javaName()).append(' ').append(a.description()).append('\n');
         }
         StringBuilder call = new StringBuilder("jacreg_h.").append(cName).append('(');
         for (Arg a : args) call.append(a.marshal()).append(", ");

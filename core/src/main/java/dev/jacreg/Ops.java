@@ -18,7 +18,7 @@ public final class Ops {
     /**
      * {@code jr_tensor_dim}: {@code self.dim()}.
      *
-     * @param self tensor
+     * @param self a tensor (not null)
      * @return the value
      */
     public static long dim(Tensor self) {
@@ -33,7 +33,7 @@ public final class Ops {
     /**
      * {@code jr_tensor_numel}: {@code self.numel()}.
      *
-     * @param self tensor
+     * @param self a tensor (not null)
      * @return the value
      */
     public static long numel(Tensor self) {
@@ -48,7 +48,7 @@ public final class Ops {
     /**
      * {@code jr_tensor_dtype}: {@code jr::dtype_code(self.scalar_type())}.
      *
-     * @param self tensor
+     * @param self a tensor (not null)
      * @return the value
      */
     public static int dtype(Tensor self) {
@@ -63,7 +63,7 @@ public final class Ops {
     /**
      * {@code jr_tensor_device_type}: {@code self.is_cuda() ? JR_DEVICE_CUDA : JR_DEVICE_CPU}.
      *
-     * @param self tensor
+     * @param self a tensor (not null)
      * @return the value
      */
     public static int deviceType(Tensor self) {
@@ -78,7 +78,7 @@ public final class Ops {
     /**
      * {@code jr_tensor_device_index}: {@code self.is_cuda() ? static_cast<int32_t>(self.device().index()) : 0}.
      *
-     * @param self tensor
+     * @param self a tensor (not null)
      * @return the value
      */
     public static int deviceIndex(Tensor self) {
@@ -93,7 +93,7 @@ public final class Ops {
     /**
      * {@code jr_tensor_item_double}: {@code self.item<double>()}.
      *
-     * @param self tensor
+     * @param self a tensor (not null)
      * @return the value
      */
     public static double itemDouble(Tensor self) {
@@ -108,7 +108,7 @@ public final class Ops {
     /**
      * {@code jr_tensor_requires_grad}: {@code self.requires_grad() ? 1 : 0}.
      *
-     * @param self tensor
+     * @param self a tensor (not null)
      * @return the value
      */
     public static int requiresGrad(Tensor self) {
@@ -123,7 +123,7 @@ public final class Ops {
     /**
      * {@code jr_tensor_clone}: {@code self.clone()}.
      *
-     * @param self tensor
+     * @param self a tensor (not null)
      * @return a new tensor
      */
     public static Tensor clone(Tensor self) {
@@ -138,7 +138,7 @@ public final class Ops {
     /**
      * {@code jr_tensor_detach}: {@code self.detach()}.
      *
-     * @param self tensor
+     * @param self a tensor (not null)
      * @return a new tensor
      */
     public static Tensor detach(Tensor self) {
@@ -153,7 +153,7 @@ public final class Ops {
     /**
      * {@code jr_tensor_contiguous}: {@code self.contiguous()}.
      *
-     * @param self tensor
+     * @param self a tensor (not null)
      * @return a new tensor
      */
     public static Tensor contiguous(Tensor self) {
@@ -168,8 +168,8 @@ public final class Ops {
     /**
      * {@code jr_tensor_reshape}: {@code self.reshape(shape)}.
      *
-     * @param self tensor
-     * @param shape longs
+     * @param self a tensor (not null)
+     * @param shape int64 values (not null)
      * @return a new tensor
      */
     public static Tensor reshape(Tensor self, long[] shape) {
@@ -184,9 +184,9 @@ public final class Ops {
     /**
      * {@code jr_tensor_flatten}: {@code self.flatten(start_dim, end_dim)}.
      *
-     * @param self tensor
-     * @param startDim long
-     * @param endDim long
+     * @param self a tensor (not null)
+     * @param startDim an int64 value
+     * @param endDim an int64 value
      * @return a new tensor
      */
     public static Tensor flatten(Tensor self, long startDim, long endDim) {
@@ -201,9 +201,9 @@ public final class Ops {
     /**
      * {@code jr_tensor_select}: {@code self.select(dim, index)}.
      *
-     * @param self tensor
-     * @param dim long
-     * @param index long
+     * @param self a tensor (not null)
+     * @param dim an int64 value
+     * @param index an int64 value
      * @return a new tensor
      */
     public static Tensor select(Tensor self, long dim, long index) {
@@ -218,10 +218,10 @@ public final class Ops {
     /**
      * {@code jr_tensor_narrow}: {@code self.narrow(dim, start, length)}.
      *
-     * @param self tensor
-     * @param dim long
-     * @param start long
-     * @param length long
+     * @param self a tensor (not null)
+     * @param dim an int64 value
+     * @param start an int64 value
+     * @param length an int64 value
      * @return a new tensor
      */
     public static Tensor narrow(Tensor self, long dim, long start, long length) {
@@ -236,9 +236,9 @@ public final class Ops {
     /**
      * {@code jr_tensor_index_select}: {@code self.index_select(dim, index)}.
      *
-     * @param self tensor
-     * @param dim long
-     * @param index tensor
+     * @param self a tensor (not null)
+     * @param dim an int64 value
+     * @param index a tensor (not null)
      * @return a new tensor
      */
     public static Tensor indexSelect(Tensor self, long dim, Tensor index) {
@@ -254,8 +254,8 @@ public final class Ops {
     /**
      * {@code jr_tensor_add}: {@code self + other}.
      *
-     * @param self tensor
-     * @param other tensor
+     * @param self a tensor (not null)
+     * @param other a tensor (not null)
      * @return a new tensor
      */
     public static Tensor add(Tensor self, Tensor other) {
@@ -271,8 +271,8 @@ public final class Ops {
     /**
      * {@code jr_tensor_sub}: {@code self - other}.
      *
-     * @param self tensor
-     * @param other tensor
+     * @param self a tensor (not null)
+     * @param other a tensor (not null)
      * @return a new tensor
      */
     public static Tensor sub(Tensor self, Tensor other) {
@@ -288,8 +288,8 @@ public final class Ops {
     /**
      * {@code jr_tensor_mul}: {@code self * other}.
      *
-     * @param self tensor
-     * @param other tensor
+     * @param self a tensor (not null)
+     * @param other a tensor (not null)
      * @return a new tensor
      */
     public static Tensor mul(Tensor self, Tensor other) {
@@ -305,8 +305,8 @@ public final class Ops {
     /**
      * {@code jr_tensor_div}: {@code self / other}.
      *
-     * @param self tensor
-     * @param other tensor
+     * @param self a tensor (not null)
+     * @param other a tensor (not null)
      * @return a new tensor
      */
     public static Tensor div(Tensor self, Tensor other) {
@@ -322,8 +322,8 @@ public final class Ops {
     /**
      * {@code jr_tensor_pow}: {@code self.pow(exponent)}.
      *
-     * @param self tensor
-     * @param exponent tensor
+     * @param self a tensor (not null)
+     * @param exponent a tensor (not null)
      * @return a new tensor
      */
     public static Tensor pow(Tensor self, Tensor exponent) {
@@ -339,8 +339,8 @@ public final class Ops {
     /**
      * {@code jr_tensor_add_scalar}: {@code self + value}.
      *
-     * @param self tensor
-     * @param value double
+     * @param self a tensor (not null)
+     * @param value a double value
      * @return a new tensor
      */
     public static Tensor addScalar(Tensor self, double value) {
@@ -355,8 +355,8 @@ public final class Ops {
     /**
      * {@code jr_tensor_mul_scalar}: {@code self * value}.
      *
-     * @param self tensor
-     * @param value double
+     * @param self a tensor (not null)
+     * @param value a double value
      * @return a new tensor
      */
     public static Tensor mulScalar(Tensor self, double value) {
@@ -371,8 +371,8 @@ public final class Ops {
     /**
      * {@code jr_tensor_pow_scalar}: {@code self.pow(exponent)}.
      *
-     * @param self tensor
-     * @param exponent double
+     * @param self a tensor (not null)
+     * @param exponent a double value
      * @return a new tensor
      */
     public static Tensor powScalar(Tensor self, double exponent) {
@@ -387,7 +387,7 @@ public final class Ops {
     /**
      * {@code jr_tensor_neg}: {@code -self}.
      *
-     * @param self tensor
+     * @param self a tensor (not null)
      * @return a new tensor
      */
     public static Tensor neg(Tensor self) {
@@ -402,7 +402,7 @@ public final class Ops {
     /**
      * {@code jr_tensor_exp}: {@code self.exp()}.
      *
-     * @param self tensor
+     * @param self a tensor (not null)
      * @return a new tensor
      */
     public static Tensor exp(Tensor self) {
@@ -417,7 +417,7 @@ public final class Ops {
     /**
      * {@code jr_tensor_log}: {@code self.log()}.
      *
-     * @param self tensor
+     * @param self a tensor (not null)
      * @return a new tensor
      */
     public static Tensor log(Tensor self) {
@@ -432,7 +432,7 @@ public final class Ops {
     /**
      * {@code jr_tensor_sqrt}: {@code self.sqrt()}.
      *
-     * @param self tensor
+     * @param self a tensor (not null)
      * @return a new tensor
      */
     public static Tensor sqrt(Tensor self) {
@@ -447,7 +447,7 @@ public final class Ops {
     /**
      * {@code jr_tensor_abs}: {@code self.abs()}.
      *
-     * @param self tensor
+     * @param self a tensor (not null)
      * @return a new tensor
      */
     public static Tensor abs(Tensor self) {
@@ -462,8 +462,8 @@ public final class Ops {
     /**
      * {@code jr_tensor_matmul}: {@code at::matmul(self, other)}.
      *
-     * @param self tensor
-     * @param other tensor
+     * @param self a tensor (not null)
+     * @param other a tensor (not null)
      * @return a new tensor
      */
     public static Tensor matmul(Tensor self, Tensor other) {
@@ -479,7 +479,7 @@ public final class Ops {
     /**
      * {@code jr_tensor_sum}: {@code self.sum()}.
      *
-     * @param self tensor
+     * @param self a tensor (not null)
      * @return a new tensor
      */
     public static Tensor sum(Tensor self) {
@@ -494,9 +494,9 @@ public final class Ops {
     /**
      * {@code jr_tensor_sum_dims}: {@code self.sum(jr::nonempty(dims, "dims"), keepdim)}.
      *
-     * @param self tensor
-     * @param dims longs
-     * @param keepdim flag
+     * @param self a tensor (not null)
+     * @param dims int64 values (not null)
+     * @param keepdim a flag
      * @return a new tensor
      */
     public static Tensor sumDims(Tensor self, long[] dims, boolean keepdim) {
@@ -511,7 +511,7 @@ public final class Ops {
     /**
      * {@code jr_tensor_mean}: {@code self.mean()}.
      *
-     * @param self tensor
+     * @param self a tensor (not null)
      * @return a new tensor
      */
     public static Tensor mean(Tensor self) {
@@ -526,9 +526,9 @@ public final class Ops {
     /**
      * {@code jr_tensor_mean_dims}: {@code self.mean(jr::nonempty(dims, "dims"), keepdim)}.
      *
-     * @param self tensor
-     * @param dims longs
-     * @param keepdim flag
+     * @param self a tensor (not null)
+     * @param dims int64 values (not null)
+     * @param keepdim a flag
      * @return a new tensor
      */
     public static Tensor meanDims(Tensor self, long[] dims, boolean keepdim) {
@@ -543,7 +543,7 @@ public final class Ops {
     /**
      * {@code jr_tensor_max}: {@code self.max()}.
      *
-     * @param self tensor
+     * @param self a tensor (not null)
      * @return a new tensor
      */
     public static Tensor max(Tensor self) {
@@ -558,7 +558,7 @@ public final class Ops {
     /**
      * {@code jr_tensor_min}: {@code self.min()}.
      *
-     * @param self tensor
+     * @param self a tensor (not null)
      * @return a new tensor
      */
     public static Tensor min(Tensor self) {
@@ -573,9 +573,9 @@ public final class Ops {
     /**
      * {@code jr_tensor_argmax}: {@code self.argmax(dim, keepdim)}.
      *
-     * @param self tensor
-     * @param dim long
-     * @param keepdim flag
+     * @param self a tensor (not null)
+     * @param dim an int64 value
+     * @param keepdim a flag
      * @return a new tensor
      */
     public static Tensor argmax(Tensor self, long dim, boolean keepdim) {
@@ -590,9 +590,9 @@ public final class Ops {
     /**
      * {@code jr_tensor_compare}: {@code jr::compare(self, other, op)}.
      *
-     * @param self tensor
-     * @param other tensor
-     * @param op int
+     * @param self a tensor (not null)
+     * @param other a tensor (not null)
+     * @param op an int32 code
      * @return a new tensor
      */
     public static Tensor compare(Tensor self, Tensor other, int op) {
@@ -608,9 +608,9 @@ public final class Ops {
     /**
      * {@code jr_tensor_compare_scalar}: {@code jr::compare(self, at::Scalar(value), op)}.
      *
-     * @param self tensor
-     * @param value double
-     * @param op int
+     * @param self a tensor (not null)
+     * @param value a double value
+     * @param op an int32 code
      * @return a new tensor
      */
     public static Tensor compareScalar(Tensor self, double value, int op) {
@@ -625,9 +625,9 @@ public final class Ops {
     /**
      * {@code jr_tensor_where}: {@code at::where(condition, self, other)}.
      *
-     * @param condition tensor
-     * @param self tensor
-     * @param other tensor
+     * @param condition a tensor (not null)
+     * @param self a tensor (not null)
+     * @param other a tensor (not null)
      * @return a new tensor
      */
     public static Tensor where(Tensor condition, Tensor self, Tensor other) {
@@ -644,9 +644,9 @@ public final class Ops {
     /**
      * {@code jr_nn_linear}: {@code at::linear(input, weight, bias)}.
      *
-     * @param input tensor
-     * @param weight tensor
-     * @param bias optional tensor, may be null
+     * @param input a tensor (not null)
+     * @param weight a tensor (not null)
+     * @param bias a tensor, or null for none
      * @return a new tensor
      */
     public static Tensor linear(Tensor input, Tensor weight, Tensor bias) {
@@ -663,7 +663,7 @@ public final class Ops {
     /**
      * {@code jr_nn_relu}: {@code at::relu(input)}.
      *
-     * @param input tensor
+     * @param input a tensor (not null)
      * @return a new tensor
      */
     public static Tensor relu(Tensor input) {
@@ -678,8 +678,8 @@ public final class Ops {
     /**
      * {@code jr_nn_softmax}: {@code at::softmax(input, dim)}.
      *
-     * @param input tensor
-     * @param dim long
+     * @param input a tensor (not null)
+     * @param dim an int64 value
      * @return a new tensor
      */
     public static Tensor softmax(Tensor input, long dim) {
@@ -694,8 +694,8 @@ public final class Ops {
     /**
      * {@code jr_nn_log_softmax}: {@code at::log_softmax(input, dim)}.
      *
-     * @param input tensor
-     * @param dim long
+     * @param input a tensor (not null)
+     * @param dim an int64 value
      * @return a new tensor
      */
     public static Tensor logSoftmax(Tensor input, long dim) {
@@ -710,8 +710,8 @@ public final class Ops {
     /**
      * {@code jr_nn_one_hot}: {@code at::one_hot(labels, num_classes)}.
      *
-     * @param labels tensor
-     * @param numClasses long
+     * @param labels a tensor (not null)
+     * @param numClasses an int64 value
      * @return a new tensor
      */
     public static Tensor oneHot(Tensor labels, long numClasses) {
@@ -726,10 +726,10 @@ public final class Ops {
     /**
      * {@code jr_nn_max_pool2d}: {@code at::max_pool2d(input, kernel, stride, padding)}.
      *
-     * @param input tensor
-     * @param kernel longs
-     * @param stride longs
-     * @param padding longs
+     * @param input a tensor (not null)
+     * @param kernel int64 values (not null)
+     * @param stride int64 values (not null)
+     * @param padding int64 values (not null)
      * @return a new tensor
      */
     public static Tensor maxPool2d(Tensor input, long[] kernel, long[] stride, long[] padding) {
@@ -744,9 +744,9 @@ public final class Ops {
     /**
      * {@code jr_nn_dropout}: {@code at::dropout(input, p, training)}.
      *
-     * @param input tensor
-     * @param p double
-     * @param training flag
+     * @param input a tensor (not null)
+     * @param p a double value
+     * @param training a flag
      * @return a new tensor
      */
     public static Tensor dropout(Tensor input, double p, boolean training) {
@@ -761,9 +761,9 @@ public final class Ops {
     /**
      * {@code jr_tensor_add_}: {@code self.add_(other, alpha)}.
      *
-     * @param self mutable
-     * @param other tensor
-     * @param alpha double
+     * @param self the tensor the op changes (not null)
+     * @param other a tensor (not null)
+     * @param alpha a double value
      */
     public static void addInPlace(Tensor self, Tensor other, double alpha) {
         NativeCall call = Torch.call();
@@ -778,8 +778,8 @@ public final class Ops {
     /**
      * {@code jr_tensor_mul_scalar_}: {@code self.mul_(value)}.
      *
-     * @param self mutable
-     * @param value double
+     * @param self the tensor the op changes (not null)
+     * @param value a double value
      */
     public static void mulScalarInPlace(Tensor self, double value) {
         NativeCall call = Torch.call();
@@ -793,8 +793,8 @@ public final class Ops {
     /**
      * {@code jr_tensor_copy_}: {@code self.copy_(source)}.
      *
-     * @param self mutable
-     * @param source tensor
+     * @param self the tensor the op changes (not null)
+     * @param source a tensor (not null)
      */
     public static void copyInPlace(Tensor self, Tensor source) {
         NativeCall call = Torch.call();
@@ -809,8 +809,8 @@ public final class Ops {
     /**
      * {@code jr_tensor_fill_}: {@code self.fill_(value)}.
      *
-     * @param self mutable
-     * @param value double
+     * @param self the tensor the op changes (not null)
+     * @param value a double value
      */
     public static void fillInPlace(Tensor self, double value) {
         NativeCall call = Torch.call();
@@ -824,7 +824,7 @@ public final class Ops {
     /**
      * {@code jr_tensor_zero_}: {@code self.zero_()}.
      *
-     * @param self mutable
+     * @param self the tensor the op changes (not null)
      */
     public static void zeroInPlace(Tensor self) {
         NativeCall call = Torch.call();
@@ -838,8 +838,8 @@ public final class Ops {
     /**
      * {@code jr_tensor_set_requires_grad}: {@code self.set_requires_grad(requires_grad)}.
      *
-     * @param self mutable
-     * @param requiresGrad flag
+     * @param self the tensor the op changes (not null)
+     * @param requiresGrad a flag
      */
     public static void setRequiresGrad(Tensor self, boolean requiresGrad) {
         NativeCall call = Torch.call();
@@ -853,7 +853,7 @@ public final class Ops {
     /**
      * {@code jr_tensor_clear_grad}: {@code self.mutable_grad().reset()}.
      *
-     * @param self mutable
+     * @param self the tensor the op changes (not null)
      */
     public static void clearGrad(Tensor self) {
         NativeCall call = Torch.call();

@@ -50,7 +50,7 @@ LDFLAGS := -shared -Wl,--no-as-needed -L$(TORCH_LIBDIR) $(TORCH_LIBS) -Wl,-rpath
 NATIVE_SRC := $(wildcard $(ROOT)/native/src/*.cpp)
 NATIVE_OBJ := $(patsubst $(ROOT)/native/src/%.cpp,$(ROOT)/native/build/obj/%.o,$(NATIVE_SRC))
 NATIVE_LIB := $(ROOT)/native/build/libjacreg.so
-NATIVE_HDR := $(ROOT)/native/include/jacreg.h $(ROOT)/native/src/guard.hpp
+NATIVE_HDR := $(ROOT)/native/include/jacreg.h $(ROOT)/native/include/jacreg_ops.def $(ROOT)/native/src/guard.hpp
 TORCH_STAMP := $(ROOT)/native/build/libtorch.txt
 
 MVN := mvn -B -q -Dstyle.color=never
@@ -185,9 +185,11 @@ bindings: check-jdk
 	@mkdir -p $(ROOT)/native/build
 	@# Bind only what jacreg.h itself declares, not the system headers it includes.
 	$(JEXTRACT) --dump-includes $(ROOT)/native/build/jextract-all.txt $(ROOT)/native/include/jacreg.h
-	grep -E 'jacreg\.h$$' $(ROOT)/native/build/jextract-all.txt > $(ROOT)/native/build/jextract-includes.txt
+	@# The op table's declarations are expanded in jacreg.h but located in jacreg_ops.def.
+	grep -E 'jacreg\.h$$|jacreg_ops\.def$$' $(ROOT)/native/build/jextract-all.txt > $(ROOT)/native/build/jextract-includes.txt
 	$(JEXTRACT) --output $(ROOT)/bindings/src/main/java --target-package dev.jacreg.bindings \
 	  --header-class-name jacreg_h @$(ROOT)/native/build/jextract-includes.txt $(ROOT)/native/include/jacreg.h
+	$(JDK)/bin/java $(ROOT)/tools/GenerateOps.java $(ROOT)/native/include/jacreg_ops.def $(ROOT)/core/src/main/java/dev/jacreg/Ops.java
 	@echo "regenerated bindings/ from native/include/jacreg.h"
 
 clean:

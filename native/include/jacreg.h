@@ -13,6 +13,9 @@
  *  - Only fixed-width integers, double and pointers cross the boundary (no `long`, no enums in
  *    signatures), so the generated bindings are the same on every 64-bit platform.
  *
+ * Ops whose body is one ATen expression are not written here but in the op table jacreg_ops.def,
+ * expanded into declarations below (and into bodies by native/src/op_table.cpp, Java by make bindings).
+ *
  * Changing a signature here means bumping JR_ABI_VERSION and regenerating the bindings (make bindings).
  */
 #ifndef JACREG_H
@@ -24,7 +27,7 @@
 extern "C" {
 #endif
 
-#define JR_ABI_VERSION 2
+#define JR_ABI_VERSION 3
 
 /* ---- errors ------------------------------------------------------------------------------------ */
 
@@ -116,70 +119,19 @@ void jr_tensor_free(jr_tensor *t);
 
 /* ---- queries ----------------------------------------------------------------------------------- */
 
-int64_t jr_tensor_dim(const jr_tensor *t, jr_error *err);
 /* Writes min(dim, capacity) sizes into out; returns dim. */
 int64_t jr_tensor_sizes(const jr_tensor *t, int64_t *out, int64_t capacity, jr_error *err);
-int64_t jr_tensor_numel(const jr_tensor *t, jr_error *err);
-int32_t jr_tensor_dtype(const jr_tensor *t, jr_error *err);
-int32_t jr_tensor_device_type(const jr_tensor *t, jr_error *err);
-int32_t jr_tensor_device_index(const jr_tensor *t, jr_error *err);
-double jr_tensor_item_double(const jr_tensor *t, jr_error *err);
 int32_t jr_tensor_item_int64(const jr_tensor *t, int64_t *out, jr_error *err);
 
-/* ---- conversion and views ---------------------------------------------------------------------- */
+/* ---- conversion and views that are not in the op table ------------------------------------------ */
 
 jr_tensor *jr_tensor_to(const jr_tensor *t, int32_t dtype, int32_t device_type, int32_t device_index,
                         jr_error *err);
-jr_tensor *jr_tensor_clone(const jr_tensor *t, jr_error *err);
-jr_tensor *jr_tensor_detach(const jr_tensor *t, jr_error *err);
-jr_tensor *jr_tensor_contiguous(const jr_tensor *t, jr_error *err);
-jr_tensor *jr_tensor_reshape(const jr_tensor *t, const int64_t *shape, int64_t ndim, jr_error *err);
-jr_tensor *jr_tensor_flatten(const jr_tensor *t, int64_t start_dim, int64_t end_dim, jr_error *err);
-jr_tensor *jr_tensor_select(const jr_tensor *t, int64_t dim, int64_t index, jr_error *err);
-jr_tensor *jr_tensor_narrow(const jr_tensor *t, int64_t dim, int64_t start, int64_t length, jr_error *err);
-jr_tensor *jr_tensor_index_select(const jr_tensor *t, int64_t dim, const jr_tensor *index, jr_error *err);
 jr_tensor *jr_tensor_cat(jr_tensor *const *tensors, int64_t count, int64_t dim, jr_error *err);
 jr_tensor *jr_tensor_stack(jr_tensor *const *tensors, int64_t count, int64_t dim, jr_error *err);
 
-/* ---- elementwise arithmetic -------------------------------------------------------------------- */
+/* ---- neural-network ops that are not in the op table ------------------------------------------- */
 
-jr_tensor *jr_tensor_add(const jr_tensor *a, const jr_tensor *b, jr_error *err);
-jr_tensor *jr_tensor_sub(const jr_tensor *a, const jr_tensor *b, jr_error *err);
-jr_tensor *jr_tensor_mul(const jr_tensor *a, const jr_tensor *b, jr_error *err);
-jr_tensor *jr_tensor_div(const jr_tensor *a, const jr_tensor *b, jr_error *err);
-jr_tensor *jr_tensor_pow(const jr_tensor *a, const jr_tensor *exponent, jr_error *err);
-jr_tensor *jr_tensor_add_scalar(const jr_tensor *a, double value, jr_error *err);
-jr_tensor *jr_tensor_mul_scalar(const jr_tensor *a, double value, jr_error *err);
-jr_tensor *jr_tensor_pow_scalar(const jr_tensor *a, double exponent, jr_error *err);
-jr_tensor *jr_tensor_neg(const jr_tensor *a, jr_error *err);
-jr_tensor *jr_tensor_exp(const jr_tensor *a, jr_error *err);
-jr_tensor *jr_tensor_log(const jr_tensor *a, jr_error *err);
-jr_tensor *jr_tensor_sqrt(const jr_tensor *a, jr_error *err);
-jr_tensor *jr_tensor_abs(const jr_tensor *a, jr_error *err);
-
-/* ---- reductions -------------------------------------------------------------------------------- */
-
-jr_tensor *jr_tensor_sum(const jr_tensor *a, jr_error *err);
-jr_tensor *jr_tensor_sum_dims(const jr_tensor *a, const int64_t *dims, int64_t ndims, int32_t keepdim,
-                              jr_error *err);
-jr_tensor *jr_tensor_mean(const jr_tensor *a, jr_error *err);
-jr_tensor *jr_tensor_mean_dims(const jr_tensor *a, const int64_t *dims, int64_t ndims, int32_t keepdim,
-                               jr_error *err);
-jr_tensor *jr_tensor_max(const jr_tensor *a, jr_error *err);
-jr_tensor *jr_tensor_min(const jr_tensor *a, jr_error *err);
-jr_tensor *jr_tensor_argmax(const jr_tensor *a, int64_t dim, int32_t keepdim, jr_error *err);
-
-/* ---- comparison and selection ------------------------------------------------------------------ */
-
-jr_tensor *jr_tensor_compare(const jr_tensor *a, const jr_tensor *b, int32_t op, jr_error *err);
-jr_tensor *jr_tensor_compare_scalar(const jr_tensor *a, double value, int32_t op, jr_error *err);
-jr_tensor *jr_tensor_where(const jr_tensor *condition, const jr_tensor *a, const jr_tensor *b, jr_error *err);
-
-/* ---- neural-network ops ------------------------------------------------------------------------ */
-
-jr_tensor *jr_tensor_matmul(const jr_tensor *a, const jr_tensor *b, jr_error *err);
-/* bias may be NULL. */
-jr_tensor *jr_nn_linear(const jr_tensor *input, const jr_tensor *weight, const jr_tensor *bias, jr_error *err);
 jr_tensor *jr_nn_conv2d(const jr_tensor *input, const jr_tensor *weight, const jr_tensor *bias, int64_t stride_h,
                         int64_t stride_w, int64_t padding_h, int64_t padding_w, jr_error *err);
 /* weight, bias, running_mean, running_var may be NULL. In training mode the running statistics are
@@ -187,28 +139,43 @@ jr_tensor *jr_nn_conv2d(const jr_tensor *input, const jr_tensor *weight, const j
 jr_tensor *jr_nn_batch_norm(const jr_tensor *input, const jr_tensor *weight, const jr_tensor *bias,
                             const jr_tensor *running_mean, const jr_tensor *running_var, int32_t training,
                             double momentum, double eps, jr_error *err);
-jr_tensor *jr_nn_relu(const jr_tensor *a, jr_error *err);
-jr_tensor *jr_nn_softmax(const jr_tensor *a, int64_t dim, jr_error *err);
-jr_tensor *jr_nn_log_softmax(const jr_tensor *a, int64_t dim, jr_error *err);
-jr_tensor *jr_nn_one_hot(const jr_tensor *labels, int64_t num_classes, jr_error *err);
 
-/* ---- in-place updates (return JR_OK or < 0) ---------------------------------------------------- */
+/* ---- the op table (jacreg_ops.def): declarations expanded from one line per op -------------------- */
 
-/* t += alpha * other */
-int32_t jr_tensor_add_(jr_tensor *t, const jr_tensor *other, double alpha, jr_error *err);
-int32_t jr_tensor_mul_scalar_(jr_tensor *t, double value, jr_error *err);
-int32_t jr_tensor_copy_(jr_tensor *t, const jr_tensor *src, jr_error *err);
-int32_t jr_tensor_fill_(jr_tensor *t, double value, jr_error *err);
-int32_t jr_tensor_zero_(jr_tensor *t, jr_error *err);
+/* How each argument kind of the table crosses the boundary (see jacreg_ops.def). */
+#define JR_PARAM_TENSOR(name) const jr_tensor *name
+#define JR_PARAM_OPTIONAL(name) const jr_tensor *name
+#define JR_PARAM_MUTABLE(name) jr_tensor *name
+#define JR_PARAM_LONGS(name) const int64_t *name, int64_t name##_len
+#define JR_PARAM_LONG(name) int64_t name
+#define JR_PARAM_INT(name) int32_t name
+#define JR_PARAM_DOUBLE(name) double name
+#define JR_PARAM_FLAG(name) int32_t name
+#define JR_OP1(fn, a1, expr) jr_tensor *fn(JR_PARAM_##a1, jr_error *err);
+#define JR_OP2(fn, a1, a2, expr) jr_tensor *fn(JR_PARAM_##a1, JR_PARAM_##a2, jr_error *err);
+#define JR_OP3(fn, a1, a2, a3, expr) jr_tensor *fn(JR_PARAM_##a1, JR_PARAM_##a2, JR_PARAM_##a3, jr_error *err);
+#define JR_OP4(fn, a1, a2, a3, a4, expr) jr_tensor *fn(JR_PARAM_##a1, JR_PARAM_##a2, JR_PARAM_##a3, JR_PARAM_##a4, jr_error *err);
+#define JR_INPLACE1(fn, a1, expr) int32_t fn(JR_PARAM_##a1, jr_error *err);
+#define JR_INPLACE2(fn, a1, a2, expr) int32_t fn(JR_PARAM_##a1, JR_PARAM_##a2, jr_error *err);
+#define JR_INPLACE3(fn, a1, a2, a3, expr) int32_t fn(JR_PARAM_##a1, JR_PARAM_##a2, JR_PARAM_##a3, jr_error *err);
+#define JR_RESULT_INT64 int64_t
+#define JR_RESULT_INT32 int32_t
+#define JR_RESULT_DOUBLE double
+#define JR_QUERY1(fn, result, a1, expr) JR_RESULT_##result fn(JR_PARAM_##a1, jr_error *err);
+#include "jacreg_ops.def"
+#undef JR_OP1
+#undef JR_OP2
+#undef JR_OP3
+#undef JR_OP4
+#undef JR_INPLACE1
+#undef JR_INPLACE2
+#undef JR_INPLACE3
+#undef JR_QUERY1
 
 /* ---- autograd ---------------------------------------------------------------------------------- */
 
-int32_t jr_tensor_requires_grad(const jr_tensor *t, jr_error *err);
-int32_t jr_tensor_set_requires_grad(jr_tensor *t, int32_t requires_grad, jr_error *err);
 /* Writes a new handle to the accumulated gradient into *out, or NULL when there is none. */
 int32_t jr_tensor_grad(const jr_tensor *t, jr_tensor **out, jr_error *err);
-/* Drops the accumulated gradient (the next backward starts from nothing). */
-int32_t jr_tensor_clear_grad(jr_tensor *t, jr_error *err);
 /* gradient may be NULL for a scalar t. retain_graph < 0 means "same as create_graph". */
 int32_t jr_tensor_backward(const jr_tensor *t, const jr_tensor *gradient, int32_t retain_graph,
                            int32_t create_graph, jr_error *err);

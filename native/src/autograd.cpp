@@ -10,32 +10,11 @@ c10::optional<bool> retain(int32_t retain_graph) {
 
 }  // namespace
 
-JR_API int32_t jr_tensor_requires_grad(const jr_tensor *t, jr_error *err) {
-    JR_TRY { return jr::unwrap(t).requires_grad() ? 1 : 0; }
-    JR_CATCH(err, -1)
-}
-
-JR_API int32_t jr_tensor_set_requires_grad(jr_tensor *t, int32_t requires_grad, jr_error *err) {
-    JR_TRY {
-        jr::unwrap_mut(t).set_requires_grad(requires_grad != 0);
-        return JR_OK;
-    }
-    JR_CATCH(err, -1)
-}
-
 JR_API int32_t jr_tensor_grad(const jr_tensor *t, jr_tensor **out, jr_error *err) {
     JR_TRY {
         if (out == nullptr) throw std::invalid_argument("output pointer is NULL");
         const at::Tensor &grad = jr::unwrap(t).grad();
         *out = grad.defined() ? jr::wrap(grad) : nullptr;
-        return JR_OK;
-    }
-    JR_CATCH(err, -1)
-}
-
-JR_API int32_t jr_tensor_clear_grad(jr_tensor *t, jr_error *err) {
-    JR_TRY {
-        jr::unwrap_mut(t).mutable_grad().reset();
         return JR_OK;
     }
     JR_CATCH(err, -1)

@@ -62,6 +62,8 @@ at::ScalarType scalar_type(int32_t dtype_code);
 int32_t dtype_code(at::ScalarType type);
 at::Device device(int32_t device_type, int32_t device_index);
 at::IntArrayRef shape(const int64_t *sizes, int64_t ndim);
+// An int64[] argument of the op table (values, length); what names it in errors.
+at::IntArrayRef int_list(const int64_t *values, int64_t length, const char *what);
 std::vector<at::Tensor> tensor_list(jr_tensor *const *handles, int64_t count, const char *what);
 
 // Runs one call in the gradient mode its caller asked for (err->no_grad) and gives the OS thread its

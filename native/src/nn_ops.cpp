@@ -1,13 +1,5 @@
-// nn_ops.cpp — the layers the experiment needs, as functional ops (weights live on the Java side).
+// nn_ops.cpp — the nn ops that do not fit the op table (jacreg_ops.def); weights live on the Java side.
 #include "guard.hpp"
-
-JR_API jr_tensor *jr_nn_linear(const jr_tensor *input, const jr_tensor *weight, const jr_tensor *bias,
-                               jr_error *err) {
-    JR_TRY {
-        return jr::wrap(at::linear(jr::unwrap(input, "input"), jr::unwrap(weight, "weight"), jr::optional_tensor(bias)));
-    }
-    JR_CATCH(err, nullptr)
-}
 
 JR_API jr_tensor *jr_nn_conv2d(const jr_tensor *input, const jr_tensor *weight, const jr_tensor *bias,
                                int64_t stride_h, int64_t stride_w, int64_t padding_h, int64_t padding_w,
@@ -34,25 +26,5 @@ JR_API jr_tensor *jr_nn_batch_norm(const jr_tensor *input, const jr_tensor *weig
                                        jr::optional_tensor(running_var), training != 0, momentum, eps,
                                        /*cudnn_enabled=*/true));
     }
-    JR_CATCH(err, nullptr)
-}
-
-JR_API jr_tensor *jr_nn_relu(const jr_tensor *a, jr_error *err) {
-    JR_TRY { return jr::wrap(at::relu(jr::unwrap(a))); }
-    JR_CATCH(err, nullptr)
-}
-
-JR_API jr_tensor *jr_nn_softmax(const jr_tensor *a, int64_t dim, jr_error *err) {
-    JR_TRY { return jr::wrap(at::softmax(jr::unwrap(a), dim)); }
-    JR_CATCH(err, nullptr)
-}
-
-JR_API jr_tensor *jr_nn_log_softmax(const jr_tensor *a, int64_t dim, jr_error *err) {
-    JR_TRY { return jr::wrap(at::log_softmax(jr::unwrap(a), dim)); }
-    JR_CATCH(err, nullptr)
-}
-
-JR_API jr_tensor *jr_nn_one_hot(const jr_tensor *labels, int64_t num_classes, jr_error *err) {
-    JR_TRY { return jr::wrap(at::one_hot(jr::unwrap(labels, "labels"), num_classes)); }
     JR_CATCH(err, nullptr)
 }

@@ -3,28 +3,28 @@
 
 namespace jr {
 
+// The one table of dtype codes (JR_DTYPE_* in jacreg.h) and the libtorch types they stand for.
+namespace {
+struct DTypeCode {
+    int32_t code;
+    at::ScalarType type;
+};
+constexpr DTypeCode DTYPES[] = {
+    {JR_DTYPE_FLOAT32, at::kFloat}, {JR_DTYPE_FLOAT64, at::kDouble}, {JR_DTYPE_INT64, at::kLong},
+    {JR_DTYPE_INT32, at::kInt},     {JR_DTYPE_BOOL, at::kBool},      {JR_DTYPE_UINT8, at::kByte},
+};
+}  // namespace
+
 at::ScalarType scalar_type(int32_t dtype_code) {
-    switch (dtype_code) {
-        case JR_DTYPE_FLOAT32: return at::kFloat;
-        case JR_DTYPE_FLOAT64: return at::kDouble;
-        case JR_DTYPE_INT64: return at::kLong;
-        case JR_DTYPE_INT32: return at::kInt;
-        case JR_DTYPE_BOOL: return at::kBool;
-        case JR_DTYPE_UINT8: return at::kByte;
-        default: throw std::invalid_argument("unknown dtype code " + std::to_string(dtype_code));
-    }
+    for (const DTypeCode &entry : DTYPES)
+        if (entry.code == dtype_code) return entry.type;
+    throw std::invalid_argument("unknown dtype code " + std::to_string(dtype_code));
 }
 
 int32_t dtype_code(at::ScalarType type) {
-    switch (type) {
-        case at::kFloat: return JR_DTYPE_FLOAT32;
-        case at::kDouble: return JR_DTYPE_FLOAT64;
-        case at::kLong: return JR_DTYPE_INT64;
-        case at::kInt: return JR_DTYPE_INT32;
-        case at::kBool: return JR_DTYPE_BOOL;
-        case at::kByte: return JR_DTYPE_UINT8;
-        default: throw std::invalid_argument(std::string("dtype not supported by jacreg: ") + c10::toString(type));
-    }
+    for (const DTypeCode &entry : DTYPES)
+        if (entry.type == type) return entry.code;
+    throw std::invalid_argument(std::string("dtype not supported by jacreg: ") + c10::toString(type));
 }
 
 at::Device device(int32_t device_type, int32_t device_index) {
@@ -39,6 +39,12 @@ at::IntArrayRef shape(const int64_t *sizes, int64_t ndim) {
     if (ndim < 0) throw std::invalid_argument("negative number of dimensions: " + std::to_string(ndim));
     if (ndim > 0 && sizes == nullptr) throw std::invalid_argument("shape pointer is NULL");
     return at::IntArrayRef(sizes, static_cast<size_t>(ndim));
+}
+
+at::IntArrayRef int_list(const int64_t *values, int64_t length, const char *what) {
+    if (length < 0) throw std::invalid_argument(std::string("negative length of ") + what + ": " + std::to_string(length));
+    if (length > 0 && values == nullptr) throw std::invalid_argument(std::string(what) + " array is NULL");
+    return at::IntArrayRef(values, static_cast<size_t>(length));
 }
 
 std::vector<at::Tensor> tensor_list(jr_tensor *const *handles, int64_t count, const char *what) {
@@ -149,11 +155,6 @@ JR_API void jr_tensor_free(jr_tensor *t) {
     JR_CATCH(err, )
 }
 
-JR_API int64_t jr_tensor_dim(const jr_tensor *t, jr_error *err) {
-    JR_TRY { return jr::unwrap(t).dim(); }
-    JR_CATCH(err, -1)
-}
-
 JR_API int64_t jr_tensor_sizes(const jr_tensor *t, int64_t *out, int64_t capacity, jr_error *err) {
     JR_TRY {
         const at::Tensor &tensor = jr::unwrap(t);
@@ -163,34 +164,6 @@ JR_API int64_t jr_tensor_sizes(const jr_tensor *t, int64_t *out, int64_t capacit
         return dim;
     }
     JR_CATCH(err, -1)
-}
-
-JR_API int64_t jr_tensor_numel(const jr_tensor *t, jr_error *err) {
-    JR_TRY { return jr::unwrap(t).numel(); }
-    JR_CATCH(err, -1)
-}
-
-JR_API int32_t jr_tensor_dtype(const jr_tensor *t, jr_error *err) {
-    JR_TRY { return jr::dtype_code(jr::unwrap(t).scalar_type()); }
-    JR_CATCH(err, -1)
-}
-
-JR_API int32_t jr_tensor_device_type(const jr_tensor *t, jr_error *err) {
-    JR_TRY { return jr::unwrap(t).is_cuda() ? JR_DEVICE_CUDA : JR_DEVICE_CPU; }
-    JR_CATCH(err, -1)
-}
-
-JR_API int32_t jr_tensor_device_index(const jr_tensor *t, jr_error *err) {
-    JR_TRY {
-        const at::Tensor &tensor = jr::unwrap(t);
-        return tensor.is_cuda() ? static_cast<int32_t>(tensor.device().index()) : 0;
-    }
-    JR_CATCH(err, -1)
-}
-
-JR_API double jr_tensor_item_double(const jr_tensor *t, jr_error *err) {
-    JR_TRY { return jr::unwrap(t).item<double>(); }
-    JR_CATCH(err, std::numeric_limits<double>::quiet_NaN())
 }
 
 JR_API int32_t jr_tensor_item_int64(const jr_tensor *t, int64_t *out, jr_error *err) {

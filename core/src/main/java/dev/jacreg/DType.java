@@ -1,13 +1,15 @@
 package dev.jacreg;
 
-/** Element types jacreg moves across the boundary; codes match JR_DTYPE_* in jacreg.h. */
+import dev.jacreg.bindings.jacreg_h;
+
+/** Element types jacreg moves across the boundary; the codes are jacreg.h's JR_DTYPE_*, read from the bindings. */
 public enum DType {
-    FLOAT32(0, 4),
-    FLOAT64(1, 8),
-    INT64(2, 8),
-    INT32(3, 4),
-    BOOL(4, 1),
-    UINT8(5, 1);
+    FLOAT32(jacreg_h.JR_DTYPE_FLOAT32(), 4),
+    FLOAT64(jacreg_h.JR_DTYPE_FLOAT64(), 8),
+    INT64(jacreg_h.JR_DTYPE_INT64(), 8),
+    INT32(jacreg_h.JR_DTYPE_INT32(), 4),
+    BOOL(jacreg_h.JR_DTYPE_BOOL(), 1),
+    UINT8(jacreg_h.JR_DTYPE_UINT8(), 1);
 
     private final int code;
     private final int byteSize;

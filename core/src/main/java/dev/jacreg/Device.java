@@ -1,5 +1,7 @@
 package dev.jacreg;
 
+import dev.jacreg.bindings.jacreg_h;
+
 import java.util.Locale;
 
 /**
@@ -7,7 +9,26 @@ import java.util.Locale;
  * environment variable {@code JACREG_DEVICE}, else CPU.
  */
 public record Device(Type type, int index) {
-    public enum Type { CPU, CUDA }
+    public enum Type {
+        CPU(jacreg_h.JR_DEVICE_CPU()),
+        CUDA(jacreg_h.JR_DEVICE_CUDA());
+
+        private final int code;
+
+        Type(int code) {
+            this.code = code;
+        }
+
+        /** The shim's JR_DEVICE_* code. */
+        int code() {
+            return code;
+        }
+
+        static Type fromCode(int code) {
+            for (Type type : values()) if (type.code == code) return type;
+            throw new TorchException("unknown device type code from the shim: " + code);
+        }
+    }
 
     public static final Device CPU = new Device(Type.CPU, 0);
 

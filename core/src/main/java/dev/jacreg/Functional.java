@@ -3,20 +3,19 @@ package dev.jacreg;
 import dev.jacreg.bindings.jacreg_h;
 import dev.jacreg.internal.NativeCall;
 
-import java.lang.foreign.MemorySegment;
 import java.lang.ref.Reference;
 import java.util.Arrays;
 
-/** Neural-network operations on tensors; the layer classes in {@code dev.jacreg.nn} are built on these. */
+/**
+ * Neural-network operations on tensors; the layer classes in {@code dev.jacreg.nn} are built on these. Most are
+ * one-liners over {@link Ops} (generated from the shim's op table) that add argument checks with clear messages.
+ */
 public final class Functional {
     private Functional() {}
 
     /** x·Wᵀ + b; bias may be null. */
     public static Tensor linear(Tensor input, Tensor weight, Tensor bias) {
-        NativeCall call = Torch.call();
-        MemorySegment result = jacreg_h.jr_nn_linear(Tensor.handleOf(input, "input"), Tensor.handleOf(weight, "weight"),
-                optional(bias), call.error());
-        return Tensor.wrap(call.handle(result), input, weight, bias);
+        return Ops.linear(input, weight, bias);
     }
 
     /** 2-D convolution of an N×C×H×W input; bias may be null. */
@@ -27,9 +26,15 @@ public final class Functional {
     public static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int strideH, int strideW, int paddingH,
                                 int paddingW) {
         NativeCall call = Torch.call();
-        MemorySegment result = jacreg_h.jr_nn_conv2d(Tensor.handleOf(input, "input"), Tensor.handleOf(weight, "weight"),
-                optional(bias), strideH, strideW, paddingH, paddingW, call.error());
-        return Tensor.wrap(call.handle(result), input, weight, bias);
+        try {
+            return Tensor.wrap(call.handle(jacreg_h.jr_nn_conv2d(Tensor.handleOf(input, "input"),
+                    Tensor.handleOf(weight, "weight"), Tensor.handleOrNull(bias), strideH, strideW, paddingH, paddingW,
+                    call.error())));
+        } finally {
+            Reference.reachabilityFence(input);
+            Reference.reachabilityFence(weight);
+            Reference.reachabilityFence(bias);
+        }
     }
 
     /**
@@ -42,13 +47,17 @@ public final class Functional {
                                    boolean training, double momentum, double eps) {
         if (training) checkBatchStatistics(input);
         NativeCall call = Torch.call();
-        MemorySegment result = jacreg_h.jr_nn_batch_norm(Tensor.handleOf(input, "input"), optional(weight), optional(bias),
-                optional(runningMean), optional(runningVar), training ? 1 : 0, momentum, eps, call.error());
-        Reference.reachabilityFence(weight);  // keep every tensor whose handle the call used alive until it returned
-        Reference.reachabilityFence(bias);
-        Reference.reachabilityFence(runningMean);
-        Reference.reachabilityFence(runningVar);
-        return Tensor.wrap(call.handle(result), input);
+        try {
+            return Tensor.wrap(call.handle(jacreg_h.jr_nn_batch_norm(Tensor.handleOf(input, "input"),
+                    Tensor.handleOrNull(weight), Tensor.handleOrNull(bias), Tensor.handleOrNull(runningMean),
+                    Tensor.handleOrNull(runningVar), training ? 1 : 0, momentum, eps, call.error())));
+        } finally {  // keep every tensor whose handle the call used alive until it returned
+            Reference.reachabilityFence(input);
+            Reference.reachabilityFence(weight);
+            Reference.reachabilityFence(bias);
+            Reference.reachabilityFence(runningMean);
+            Reference.reachabilityFence(runningVar);
+        }
     }
 
     // libtorch 1.13's batch_norm accepts one value per channel in training mode and turns the running
@@ -67,27 +76,68 @@ public final class Functional {
     }
 
     public static Tensor relu(Tensor input) {
-        NativeCall call = Torch.call();
-        return Tensor.wrap(call.handle(jacreg_h.jr_nn_relu(Tensor.handleOf(input, "input"), call.error())), input);
+        return Ops.relu(input);
     }
 
     public static Tensor softmax(Tensor input, long dim) {
-        NativeCall call = Torch.call();
-        return Tensor.wrap(call.handle(jacreg_h.jr_nn_softmax(Tensor.handleOf(input, "input"), dim, call.error())), input);
+        return Ops.softmax(input, dim);
     }
 
     public static Tensor logSoftmax(Tensor input, long dim) {
-        NativeCall call = Torch.call();
-        return Tensor.wrap(call.handle(jacreg_h.jr_nn_log_softmax(Tensor.handleOf(input, "input"), dim, call.error())), input);
+        return Ops.logSoftmax(input, dim);
     }
 
     /** int64 labels → int64 one-hot rows. */
     public static Tensor oneHot(Tensor labels, long numClasses) {
-        NativeCall call = Torch.call();
-        return Tensor.wrap(call.handle(jacreg_h.jr_nn_one_hot(Tensor.handleOf(labels, "labels"), numClasses, call.error())), labels);
+        return Ops.oneHot(labels, numClasses);
     }
 
-    private static MemorySegment optional(Tensor tensor) {
-        return tensor == null ? MemorySegment.NULL : tensor.handle();
+    /**
+     * 2-D max pooling of an N×C×H×W (or C×H×W) input with a square window: each output is the largest value of its
+     * kernel×kernel window, windows {@code stride} apart, the input padded with −∞ by {@code padding} on each side.
+     */
+    public static Tensor maxPool2d(Tensor input, int kernel, int stride, int padding) {
+        return maxPool2d(input, new long[]{kernel, kernel}, new long[]{stride, stride}, new long[]{padding, padding});
+    }
+
+    /** {@link #maxPool2d(Tensor, int, int, int)} with (height, width) pairs. */
+    public static Tensor maxPool2d(Tensor input, long[] kernel, long[] stride, long[] padding) {
+        checkPair("kernel", kernel, 1);
+        checkPair("stride", stride, 1);
+        checkPair("padding", padding, 0);
+        for (int d = 0; d < 2; d++) {
+            if (2 * padding[d] > kernel[d]) {
+                throw new IllegalArgumentException("max pooling padding " + Arrays.toString(padding)
+                        + " must be at most half the kernel " + Arrays.toString(kernel));
+            }
+        }
+        return Ops.maxPool2d(input, kernel, stride, padding);
+    }
+
+    private static void checkPair(String name, long[] values, long min) {
+        java.util.Objects.requireNonNull(values, name);
+        if (values.length != 2 || values[0] < min || values[1] < min) {
+            throw new IllegalArgumentException("max pooling " + name + " must be two values >= " + min + ", got "
+                    + Arrays.toString(values));
+        }
+    }
+
+    /**
+     * Dropout: in training mode each element is zeroed with probability {@code p} and the survivors are scaled by
+     * 1/(1 − p), so the expected value is unchanged; the mask is drawn from libtorch's default generator
+     * ({@link Torch#manualSeed}). In evaluation mode ({@code training} false) it returns the input's values.
+     *
+     * @throws IllegalArgumentException unless 0 ≤ p &lt; 1
+     */
+    public static Tensor dropout(Tensor input, double p, boolean training) {
+        checkDropout(p);
+        return Ops.dropout(input, p, training);
+    }
+
+    /** Throws unless 0 ≤ p &lt; 1 (p = 1 would zero everything and divide by zero). */
+    public static void checkDropout(double p) {
+        if (!(p >= 0 && p < 1)) {
+            throw new IllegalArgumentException("dropout probability must be in [0, 1), got " + p);
+        }
     }
 }

@@ -8,6 +8,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -15,36 +17,59 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A libtorch tensor owned by Java. Lifetime is deterministic: {@link #close()} frees it at once
- * (closing twice is harmless), the current {@link TensorScope} closes it with the scope, and a Cleaner
- * frees it if it is ever dropped unclosed. Using a closed tensor throws {@link IllegalStateException}.
+ * (closing twice is harmless), its owner (the {@link TensorScope} current when it was made, or the detached
+ * owner it was handed to) closes it with itself, and a Cleaner frees it if it is dropped unclosed while no
+ * current scope owns it. Using a closed tensor throws {@link IllegalStateException}.
  *
  * <p>Every operation returns a new tensor (owned by the current scope, whatever the inputs' owners)
- * and never closes its arguments. In-place updates ({@code ...InPlace}) return {@code this}. New
+ * and never closes its arguments. Most methods are one-liners over {@link Ops}, which is generated from
+ * the shim's op table (native/include/jacreg_ops.def). In-place updates ({@code ...InPlace}) return {@code this}. New
  * tensors are created on {@link Device#defaultDevice()}. A tensor is not safe for concurrent use.
  */
 public final class Tensor implements AutoCloseable {
     private static final Cleaner CLEANER = Cleaner.create();
     private static final AtomicLong LIVE = new AtomicLong();
+    private static final AtomicLong FREED_BY_CLEANER = new AtomicLong();
 
     private final MemorySegment handle;
-    private final Cleaner.Cleanable cleanable;
+    private Release release;              // with cleanable: null while a current scope owns it (the scope frees it)
+    private Cleaner.Cleanable cleanable;
     private boolean closed;
     TensorScope owner;  // maintained by TensorScope
+    int slot = -1;      // index in owner's list, maintained by TensorScope
 
     private Tensor(MemorySegment handle) {
         this.handle = handle;
         LIVE.incrementAndGet();
-        this.cleanable = CLEANER.register(this, new Release(handle));
         TensorScope.adopt(this);
     }
 
-    /** Frees the native handle; runs once, from close() or from the Cleaner. */
-    private record Release(MemorySegment handle) implements Runnable {
+    /** Frees the native handle; runs once, from close() or from the Cleaner. Holds no reference to the Tensor. */
+    private static final class Release implements Runnable {
+        private final MemorySegment handle;
+        private volatile boolean closed;  // set by close(): then it is no Cleaner rescue
+
+        Release(MemorySegment handle) {
+            this.handle = handle;
+        }
+
         @Override
         public void run() {
-            jacreg_h.jr_tensor_free(handle);
-            LIVE.decrementAndGet();
+            if (!closed) FREED_BY_CLEANER.incrementAndGet();
+            free(handle);
         }
+    }
+
+    private static void free(MemorySegment handle) {
+        jacreg_h.jr_tensor_free(handle);
+        LIVE.decrementAndGet();
+    }
+
+    /** From now on the Cleaner frees this tensor if it is dropped unclosed (called once it can be dropped). */
+    void registerCleaner() {
+        if (cleanable != null || closed) return;
+        release = new Release(handle);
+        cleanable = CLEANER.register(this, release);
     }
 
     static Tensor wrap(MemorySegment handle) {
@@ -53,8 +78,8 @@ public final class Tensor implements AutoCloseable {
 
     // Reachability (issue 8.1). Once handle() has been read, nothing obliges the JIT to keep its Tensor
     // alive: with no scope holding it, the Cleaner could free the handle while native code still uses
-    // it. Every native call therefore passes the tensors it used to keepAlive/wrap *after* it returns;
-    // Reference.reachabilityFence makes that use real (it costs nothing at run time).
+    // it. Every native call therefore fences the tensors it used *after* it returns (Ops does it for
+    // every op of the table); Reference.reachabilityFence makes that use real (it costs nothing at run time).
 
     /** Wraps the result of a native call that used {@code used}'s handle. */
     static Tensor wrap(MemorySegment handle, Object used) {
@@ -62,20 +87,7 @@ public final class Tensor implements AutoCloseable {
         return new Tensor(handle);
     }
 
-    static Tensor wrap(MemorySegment handle, Object used1, Object used2) {
-        Reference.reachabilityFence(used1);
-        Reference.reachabilityFence(used2);
-        return new Tensor(handle);
-    }
-
-    static Tensor wrap(MemorySegment handle, Object used1, Object used2, Object used3) {
-        Reference.reachabilityFence(used1);
-        Reference.reachabilityFence(used2);
-        Reference.reachabilityFence(used3);
-        return new Tensor(handle);
-    }
-
-    /** Returns a native call's status after keeping the objects whose handles it used alive until then. */
+    /** Returns a native call's status after keeping the object whose handle it used alive until then. */
     static int keepAlive(int status, Object used) {
         Reference.reachabilityFence(used);
         return status;
@@ -84,11 +96,6 @@ public final class Tensor implements AutoCloseable {
     static long keepAlive(long status, Object used) {
         Reference.reachabilityFence(used);
         return status;
-    }
-
-    static double keepAlive(double value, Object used) {
-        Reference.reachabilityFence(used);
-        return value;
     }
 
     static int keepAlive(int status, Object used1, Object used2) {
@@ -102,9 +109,22 @@ public final class Tensor implements AutoCloseable {
         return LIVE.get();
     }
 
+    /**
+     * Tensors the Cleaner freed because they were dropped without {@link #close()} and outside any scope,
+     * process-wide since start: each one is a missing close (harmless, but late).
+     */
+    public static long freedByCleaner() {
+        return FREED_BY_CLEANER.get();
+    }
+
     /** The handle of a tensor argument, with a clear message when it is null. */
     static MemorySegment handleOf(Tensor tensor, String name) {
         return Objects.requireNonNull(tensor, name).handle();
+    }
+
+    /** The handle of an optional tensor argument: NULL for null. */
+    static MemorySegment handleOrNull(Tensor tensor) {
+        return tensor == null ? MemorySegment.NULL : tensor.handle();
     }
 
     MemorySegment handle() {
@@ -121,13 +141,27 @@ public final class Tensor implements AutoCloseable {
         if (closed) return;
         closed = true;
         if (owner != null) owner.release(this);
-        cleanable.clean();
+        if (cleanable == null) {
+            free(handle);
+        } else {
+            release.closed = true;
+            cleanable.clean();
+        }
     }
 
-    /** Takes this tensor out of its scope: the caller now closes it (or a scope it is kept into). */
+    /**
+     * Takes this tensor out of its scope or owner: the caller now closes it (or hands it to an owner with
+     * {@link TensorScope#take}). Long-lived holders use a {@link TensorScope#detached() detached owner} instead.
+     */
     public Tensor releaseFromScope() {
         if (owner != null) owner.release(this);
+        registerCleaner();
         return this;
+    }
+
+    /** The detached owner or scope that will close this tensor, or null when the caller must. */
+    public TensorScope owner() {
+        return owner;
     }
 
     // ---- creation ----------------------------------------------------------------------------------
@@ -153,6 +187,32 @@ public final class Tensor implements AutoCloseable {
         return of(Arrays.stream(data).asLongStream().toArray(), shape);
     }
 
+    /**
+     * A tensor of any {@link DType} from its elements' raw bytes, little-endian and row-major (the layout of a
+     * safetensors file); {@code data}'s remaining bytes are copied.
+     */
+    public static Tensor fromBytes(ByteBuffer data, DType dtype, long... shape) {
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(dtype, "dtype");
+        checkLittleEndian();
+        return fromArray(MemorySegment.ofBuffer(data.slice()), dtype, shape);
+    }
+
+    /** A copy of the elements' raw bytes, little-endian and row-major (the inverse of {@link #fromBytes}). */
+    public ByteBuffer toBytes() {
+        checkLittleEndian();
+        DType dtype = dtype();
+        byte[] out = new byte[Math.toIntExact(Math.multiplyExact(numel(), (long) dtype.byteSize()))];
+        copyOut(dtype, MemorySegment.ofArray(out));
+        return ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    private static void checkLittleEndian() {
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+            throw new UnsupportedOperationException("raw tensor bytes are little-endian; this platform is not");
+        }
+    }
+
     /** A 0-dimensional tensor. */
     public static Tensor scalar(double value, DType dtype) {
         return full(value, dtype);
@@ -167,12 +227,28 @@ public final class Tensor implements AutoCloseable {
         }
         Device device = Device.defaultDevice();
         NativeCall call = Torch.call();
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofConfined(); NativeCall.Frame frame = call.frame()) {
             MemorySegment data = arena.allocate(Math.max(1, heap.byteSize()), 16);
             MemorySegment.copy(heap, 0, data, 0, heap.byteSize());
-            MemorySegment dims = call.longs(shape);
-            return wrap(call.handle(jacreg_h.jr_tensor_from_data(data, heap.byteSize(), dims, shape.length, dtype.code(),
-                    deviceType(device), device.index(), call.error())));
+            return wrap(call.handle(jacreg_h.jr_tensor_from_data(data, heap.byteSize(), frame.longs(shape, "shape"),
+                    shape.length, dtype.code(), device.type().code(), device.index(), call.error())));
+        }
+    }
+
+    /** The native creation functions that take (shape, ndim, dtype, device type, device index, error). */
+    @FunctionalInterface
+    private interface Creation {
+        MemorySegment create(MemorySegment shape, long ndim, int dtype, int deviceType, int deviceIndex, MemorySegment error);
+    }
+
+    private static Tensor create(Creation creation, DType dtype, long[] shape) {
+        Objects.requireNonNull(dtype, "dtype");
+        checkShape(shape);
+        Device device = Device.defaultDevice();
+        NativeCall call = Torch.call();
+        try (NativeCall.Frame frame = call.frame()) {
+            return wrap(call.handle(creation.create(frame.longs(shape, "shape"), shape.length, dtype.code(),
+                    device.type().code(), device.index(), call.error())));
         }
     }
 
@@ -181,11 +257,7 @@ public final class Tensor implements AutoCloseable {
     }
 
     public static Tensor zeros(DType dtype, long... shape) {
-        checkShape(shape);
-        Device device = Device.defaultDevice();
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_zeros(call.longs(shape), shape.length, dtype.code(), deviceType(device),
-                device.index(), call.error())));
+        return create(jacreg_h::jr_tensor_zeros, dtype, shape);
     }
 
     public static Tensor ones(long... shape) {
@@ -193,48 +265,29 @@ public final class Tensor implements AutoCloseable {
     }
 
     public static Tensor ones(DType dtype, long... shape) {
-        checkShape(shape);
-        Device device = Device.defaultDevice();
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_ones(call.longs(shape), shape.length, dtype.code(), deviceType(device),
-                device.index(), call.error())));
+        return create(jacreg_h::jr_tensor_ones, dtype, shape);
     }
 
     public static Tensor full(double value, DType dtype, long... shape) {
-        Objects.requireNonNull(dtype, "dtype");
-        checkShape(shape);
-        Device device = Device.defaultDevice();
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_full(call.longs(shape), shape.length, value, dtype.code(),
-                deviceType(device), device.index(), call.error())));
+        return create((dims, ndim, type, deviceType, deviceIndex, error) ->
+                jacreg_h.jr_tensor_full(dims, ndim, value, type, deviceType, deviceIndex, error), dtype, shape);
     }
 
     /** Uniform on [0, 1), from libtorch's default generator ({@link Torch#manualSeed}). */
     public static Tensor rand(DType dtype, long... shape) {
-        checkShape(shape);
-        Device device = Device.defaultDevice();
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_rand(call.longs(shape), shape.length, dtype.code(), deviceType(device),
-                device.index(), call.error())));
+        return create(jacreg_h::jr_tensor_rand, dtype, shape);
     }
 
     /** Standard normal, from libtorch's default generator. */
     public static Tensor randn(DType dtype, long... shape) {
-        checkShape(shape);
-        Device device = Device.defaultDevice();
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_randn(call.longs(shape), shape.length, dtype.code(), deviceType(device),
-                device.index(), call.error())));
+        return create(jacreg_h::jr_tensor_randn, dtype, shape);
     }
 
     /** Uniform integers in [low, high), int64. */
     public static Tensor randint(long low, long high, long... shape) {
-        checkShape(shape);
         if (high <= low) throw new IllegalArgumentException("randint needs low < high, got [" + low + ", " + high + ")");
-        Device device = Device.defaultDevice();
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_randint(low, high, call.longs(shape), shape.length, deviceType(device),
-                device.index(), call.error())));
+        return create((dims, ndim, type, deviceType, deviceIndex, error) ->
+                jacreg_h.jr_tensor_randint(low, high, dims, ndim, deviceType, deviceIndex, error), DType.INT64, shape);
     }
 
     /** A random permutation of 0..n-1, int64. */
@@ -242,7 +295,7 @@ public final class Tensor implements AutoCloseable {
         if (n < 0) throw new IllegalArgumentException("randperm needs n >= 0, got " + n);
         Device device = Device.defaultDevice();
         NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_randperm(n, deviceType(device), device.index(), call.error())));
+        return wrap(call.handle(jacreg_h.jr_tensor_randperm(n, device.type().code(), device.index(), call.error())));
     }
 
     // ---- queries -----------------------------------------------------------------------------------
@@ -266,10 +319,7 @@ public final class Tensor implements AutoCloseable {
         }
     }
 
-    public int dim() {
-        NativeCall call = Torch.call();
-        return (int) call.status(keepAlive(jacreg_h.jr_tensor_dim(handle(), call.error()), this));
-    }
+    public int dim() { return (int) Ops.dim(this); }
 
     /** Size along one dimension; negative dims count from the end. */
     public long size(int dim) {
@@ -281,28 +331,14 @@ public final class Tensor implements AutoCloseable {
         return shape[d];
     }
 
-    public long numel() {
-        NativeCall call = Torch.call();
-        return call.status(keepAlive(jacreg_h.jr_tensor_numel(handle(), call.error()), this));
-    }
+    public long numel() { return Ops.numel(this); }
 
-    public DType dtype() {
-        NativeCall call = Torch.call();
-        return DType.fromCode(call.status(keepAlive(jacreg_h.jr_tensor_dtype(handle(), call.error()), this)));
-    }
+    public DType dtype() { return DType.fromCode(Ops.dtype(this)); }
 
-    public Device device() {
-        NativeCall call = Torch.call();
-        int type = call.status(keepAlive(jacreg_h.jr_tensor_device_type(handle(), call.error()), this));
-        int index = call.status(keepAlive(jacreg_h.jr_tensor_device_index(handle(), call.error()), this));
-        return type == jacreg_h.JR_DEVICE_CUDA() ? Device.cuda(index) : Device.CPU;
-    }
+    public Device device() { return new Device(Device.Type.fromCode(Ops.deviceType(this)), Ops.deviceIndex(this)); }
 
     /** The single value of a one-element tensor. */
-    public double item() {
-        NativeCall call = Torch.call();
-        return call.value(keepAlive(jacreg_h.jr_tensor_item_double(handle(), call.error()), this));
-    }
+    public double item() { return Ops.itemDouble(this); }
 
     public long itemLong() {
         NativeCall call = Torch.call();
@@ -347,69 +383,45 @@ public final class Tensor implements AutoCloseable {
     }
 
     // ---- conversion and views ----------------------------------------------------------------------
+    // The ops below are one-liners over Ops, generated from the shim's op table (native/include/jacreg_ops.def).
 
     public Tensor to(Device device) {
         Torch.checkAvailable(Objects.requireNonNull(device, "device"), "(Tensor.to)");
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_to(handle(), dtype().code(), deviceType(device), device.index(),
-                call.error())), this);
+        return convert(dtype(), device);
     }
 
     public Tensor to(DType dtype) {
-        Device device = device();
+        return convert(Objects.requireNonNull(dtype, "dtype"), device());
+    }
+
+    private Tensor convert(DType dtype, Device device) {
         NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_to(handle(), dtype.code(), deviceType(device), device.index(),
+        return wrap(call.handle(jacreg_h.jr_tensor_to(handle(), dtype.code(), device.type().code(), device.index(),
                 call.error())), this);
     }
 
     /** A copy that autograd still connects to this tensor. */
     @SuppressWarnings("MethodDoesntCallSuperMethod")
     @Override
-    public Tensor clone() {
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_clone(handle(), call.error())), this);
-    }
+    public Tensor clone() { return Ops.clone(this); }
 
     /** Same data, cut from the autograd graph. */
-    public Tensor detach() {
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_detach(handle(), call.error())), this);
-    }
+    public Tensor detach() { return Ops.detach(this); }
 
-    public Tensor contiguous() {
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_contiguous(handle(), call.error())), this);
-    }
+    public Tensor contiguous() { return Ops.contiguous(this); }
 
     /** One size may be -1 (inferred). */
-    public Tensor reshape(long... shape) {
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_reshape(handle(), call.longs(shape), shape.length, call.error())), this);
-    }
+    public Tensor reshape(long... shape) { return Ops.reshape(this, shape); }
 
-    public Tensor flatten() {
-        return flatten(0, -1);
-    }
+    public Tensor flatten() { return flatten(0, -1); }
 
-    public Tensor flatten(long startDim, long endDim) {
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_flatten(handle(), startDim, endDim, call.error())), this);
-    }
+    public Tensor flatten(long startDim, long endDim) { return Ops.flatten(this, startDim, endDim); }
 
-    public Tensor select(long dim, long index) {
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_select(handle(), dim, index, call.error())), this);
-    }
+    public Tensor select(long dim, long index) { return Ops.select(this, dim, index); }
 
-    public Tensor narrow(long dim, long start, long length) {
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_narrow(handle(), dim, start, length, call.error())), this);
-    }
+    public Tensor narrow(long dim, long start, long length) { return Ops.narrow(this, dim, start, length); }
 
-    public Tensor indexSelect(long dim, Tensor index) {
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_index_select(handle(), dim, handleOf(index, "index"), call.error())), this, index);
-    }
+    public Tensor indexSelect(long dim, Tensor index) { return Ops.indexSelect(this, dim, index); }
 
     public static Tensor cat(List<Tensor> tensors, long dim) {
         return join(tensors, dim, true);
@@ -433,209 +445,114 @@ public final class Tensor implements AutoCloseable {
 
     // ---- arithmetic --------------------------------------------------------------------------------
 
-    public Tensor add(Tensor other) {
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_add(handle(), handleOf(other, "other"), call.error())), this, other);
-    }
+    public Tensor add(Tensor other) { return Ops.add(this, other); }
 
-    public Tensor sub(Tensor other) {
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_sub(handle(), handleOf(other, "other"), call.error())), this, other);
-    }
+    public Tensor sub(Tensor other) { return Ops.sub(this, other); }
 
-    public Tensor mul(Tensor other) {
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_mul(handle(), handleOf(other, "other"), call.error())), this, other);
-    }
+    public Tensor mul(Tensor other) { return Ops.mul(this, other); }
 
-    public Tensor div(Tensor other) {
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_div(handle(), handleOf(other, "other"), call.error())), this, other);
-    }
+    public Tensor div(Tensor other) { return Ops.div(this, other); }
 
-    public Tensor pow(Tensor exponent) {
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_pow(handle(), handleOf(exponent, "exponent"), call.error())), this, exponent);
-    }
+    public Tensor pow(Tensor exponent) { return Ops.pow(this, exponent); }
 
-    public Tensor add(double value) {
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_add_scalar(handle(), value, call.error())), this);
-    }
+    public Tensor add(double value) { return Ops.addScalar(this, value); }
 
-    public Tensor sub(double value) {
-        return add(-value);
-    }
+    public Tensor sub(double value) { return add(-value); }
 
-    public Tensor mul(double value) {
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_mul_scalar(handle(), value, call.error())), this);
-    }
+    public Tensor mul(double value) { return Ops.mulScalar(this, value); }
 
     /** Division by a scalar, as multiplication by its reciprocal (floating-point tensors). */
-    public Tensor div(double value) {
-        return mul(1.0 / value);
-    }
+    public Tensor div(double value) { return mul(1.0 / value); }
 
-    public Tensor pow(double exponent) {
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_pow_scalar(handle(), exponent, call.error())), this);
-    }
+    public Tensor pow(double exponent) { return Ops.powScalar(this, exponent); }
 
-    public Tensor square() {
-        return mul(this);
-    }
+    public Tensor square() { return mul(this); }
 
-    public Tensor neg() {
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_neg(handle(), call.error())), this);
-    }
+    public Tensor neg() { return Ops.neg(this); }
 
-    public Tensor exp() {
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_exp(handle(), call.error())), this);
-    }
+    public Tensor exp() { return Ops.exp(this); }
 
-    public Tensor log() {
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_log(handle(), call.error())), this);
-    }
+    public Tensor log() { return Ops.log(this); }
 
-    public Tensor sqrt() {
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_sqrt(handle(), call.error())), this);
-    }
+    public Tensor sqrt() { return Ops.sqrt(this); }
 
-    public Tensor abs() {
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_abs(handle(), call.error())), this);
-    }
+    public Tensor abs() { return Ops.abs(this); }
 
-    public Tensor matmul(Tensor other) {
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_matmul(handle(), handleOf(other, "other"), call.error())), this, other);
-    }
+    public Tensor matmul(Tensor other) { return Ops.matmul(this, other); }
 
     // ---- reductions --------------------------------------------------------------------------------
 
-    public Tensor sum() {
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_sum(handle(), call.error())), this);
-    }
+    public Tensor sum() { return Ops.sum(this); }
 
-    public Tensor sum(long[] dims, boolean keepDim) {
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_sum_dims(handle(), call.longs(dims), dims.length, keepDim ? 1 : 0,
-                call.error())), this);
-    }
+    public Tensor sum(long[] dims, boolean keepDim) { return Ops.sumDims(this, dims, keepDim); }
 
-    public Tensor mean() {
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_mean(handle(), call.error())), this);
-    }
+    public Tensor mean() { return Ops.mean(this); }
 
-    public Tensor mean(long[] dims, boolean keepDim) {
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_mean_dims(handle(), call.longs(dims), dims.length, keepDim ? 1 : 0,
-                call.error())), this);
-    }
+    public Tensor mean(long[] dims, boolean keepDim) { return Ops.meanDims(this, dims, keepDim); }
 
-    public Tensor max() {
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_max(handle(), call.error())), this);
-    }
+    public Tensor max() { return Ops.max(this); }
 
-    public Tensor min() {
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_min(handle(), call.error())), this);
-    }
+    public Tensor min() { return Ops.min(this); }
 
-    public Tensor argmax(long dim) {
-        return argmax(dim, false);
-    }
+    public Tensor argmax(long dim) { return argmax(dim, false); }
 
-    public Tensor argmax(long dim, boolean keepDim) {
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_argmax(handle(), dim, keepDim ? 1 : 0, call.error())), this);
-    }
+    public Tensor argmax(long dim, boolean keepDim) { return Ops.argmax(this, dim, keepDim); }
 
     // ---- comparison and selection ------------------------------------------------------------------
 
-    public Tensor eq(Tensor other) { return compare(other, jacreg_h.JR_COMPARE_EQ()); }
-    public Tensor ne(Tensor other) { return compare(other, jacreg_h.JR_COMPARE_NE()); }
-    public Tensor lt(Tensor other) { return compare(other, jacreg_h.JR_COMPARE_LT()); }
-    public Tensor le(Tensor other) { return compare(other, jacreg_h.JR_COMPARE_LE()); }
-    public Tensor gt(Tensor other) { return compare(other, jacreg_h.JR_COMPARE_GT()); }
-    public Tensor ge(Tensor other) { return compare(other, jacreg_h.JR_COMPARE_GE()); }
-    public Tensor eq(double value) { return compare(value, jacreg_h.JR_COMPARE_EQ()); }
-    public Tensor ne(double value) { return compare(value, jacreg_h.JR_COMPARE_NE()); }
-    public Tensor lt(double value) { return compare(value, jacreg_h.JR_COMPARE_LT()); }
-    public Tensor le(double value) { return compare(value, jacreg_h.JR_COMPARE_LE()); }
-    public Tensor gt(double value) { return compare(value, jacreg_h.JR_COMPARE_GT()); }
-    public Tensor ge(double value) { return compare(value, jacreg_h.JR_COMPARE_GE()); }
-
-    private Tensor compare(Tensor other, int op) {
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_compare(handle(), handleOf(other, "other"), op, call.error())), this, other);
-    }
-
-    private Tensor compare(double value, int op) {
-        NativeCall call = Torch.call();
-        return wrap(call.handle(jacreg_h.jr_tensor_compare_scalar(handle(), value, op, call.error())), this);
-    }
+    public Tensor eq(Tensor other) { return Ops.compare(this, other, jacreg_h.JR_COMPARE_EQ()); }
+    public Tensor ne(Tensor other) { return Ops.compare(this, other, jacreg_h.JR_COMPARE_NE()); }
+    public Tensor lt(Tensor other) { return Ops.compare(this, other, jacreg_h.JR_COMPARE_LT()); }
+    public Tensor le(Tensor other) { return Ops.compare(this, other, jacreg_h.JR_COMPARE_LE()); }
+    public Tensor gt(Tensor other) { return Ops.compare(this, other, jacreg_h.JR_COMPARE_GT()); }
+    public Tensor ge(Tensor other) { return Ops.compare(this, other, jacreg_h.JR_COMPARE_GE()); }
+    public Tensor eq(double value) { return Ops.compareScalar(this, value, jacreg_h.JR_COMPARE_EQ()); }
+    public Tensor ne(double value) { return Ops.compareScalar(this, value, jacreg_h.JR_COMPARE_NE()); }
+    public Tensor lt(double value) { return Ops.compareScalar(this, value, jacreg_h.JR_COMPARE_LT()); }
+    public Tensor le(double value) { return Ops.compareScalar(this, value, jacreg_h.JR_COMPARE_LE()); }
+    public Tensor gt(double value) { return Ops.compareScalar(this, value, jacreg_h.JR_COMPARE_GT()); }
+    public Tensor ge(double value) { return Ops.compareScalar(this, value, jacreg_h.JR_COMPARE_GE()); }
 
     /** Elementwise {@code condition ? ifTrue : ifFalse}, broadcasting. */
     public static Tensor where(Tensor condition, Tensor ifTrue, Tensor ifFalse) {
-        NativeCall call = Torch.call();
-        MemorySegment result = jacreg_h.jr_tensor_where(handleOf(condition, "condition"), handleOf(ifTrue, "ifTrue"),
-                handleOf(ifFalse, "ifFalse"), call.error());
-        return wrap(call.handle(result), condition, ifTrue, ifFalse);
+        return Ops.where(condition, ifTrue, ifFalse);
     }
 
     // ---- in-place updates (for optimisers and statistics; return this) -----------------------------
 
     /** this += alpha * other */
     public Tensor addInPlace(Tensor other, double alpha) {
-        NativeCall call = Torch.call();
-        call.status(keepAlive(jacreg_h.jr_tensor_add_(handle(), handleOf(other, "other"), alpha, call.error()), this, other));
+        Ops.addInPlace(this, other, alpha);
         return this;
     }
 
     public Tensor mulInPlace(double value) {
-        NativeCall call = Torch.call();
-        call.status(keepAlive(jacreg_h.jr_tensor_mul_scalar_(handle(), value, call.error()), this));
+        Ops.mulScalarInPlace(this, value);
         return this;
     }
 
     public Tensor copyFrom(Tensor source) {
-        NativeCall call = Torch.call();
-        call.status(keepAlive(jacreg_h.jr_tensor_copy_(handle(), handleOf(source, "source"), call.error()), this, source));
+        Ops.copyInPlace(this, source);
         return this;
     }
 
     public Tensor fillInPlace(double value) {
-        NativeCall call = Torch.call();
-        call.status(keepAlive(jacreg_h.jr_tensor_fill_(handle(), value, call.error()), this));
+        Ops.fillInPlace(this, value);
         return this;
     }
 
     public Tensor zeroInPlace() {
-        NativeCall call = Torch.call();
-        call.status(keepAlive(jacreg_h.jr_tensor_zero_(handle(), call.error()), this));
+        Ops.zeroInPlace(this);
         return this;
     }
 
     // ---- autograd ----------------------------------------------------------------------------------
 
-    public boolean requiresGrad() {
-        NativeCall call = Torch.call();
-        return call.status(keepAlive(jacreg_h.jr_tensor_requires_grad(handle(), call.error()), this)) == 1;
-    }
+    public boolean requiresGrad() { return Ops.requiresGrad(this) == 1; }
 
     /** Marks a leaf tensor for gradient tracking; returns this. */
     public Tensor requiresGrad(boolean requiresGrad) {
-        NativeCall call = Torch.call();
-        call.status(keepAlive(jacreg_h.jr_tensor_set_requires_grad(handle(), requiresGrad ? 1 : 0, call.error()), this));
+        Ops.setRequiresGrad(this, requiresGrad);
         return this;
     }
 
@@ -649,8 +566,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Drops the accumulated gradient, so the next backward starts from nothing. */
     public Tensor clearGrad() {
-        NativeCall call = Torch.call();
-        call.status(keepAlive(jacreg_h.jr_tensor_clear_grad(handle(), call.error()), this));
+        Ops.clearGrad(this);
         return this;
     }
 
@@ -675,10 +591,6 @@ public final class Tensor implements AutoCloseable {
             list.setAtIndex(ValueLayout.ADDRESS, i, t == null ? MemorySegment.NULL : t.handle());
         }
         return list;
-    }
-
-    static int deviceType(Device device) {
-        return device.isCuda() ? jacreg_h.JR_DEVICE_CUDA() : jacreg_h.JR_DEVICE_CPU();
     }
 
     private static void checkShape(long[] shape) {

@@ -101,6 +101,7 @@ class MemoryTest {
             for (int i = 0; i < 1000; i++) Tensor.ones(4).add(1.0).mul(2.0).sum();
         }
         long rssBefore = residentSetKb();
+        TensorScope.Statistics start = TensorScope.statistics();
         try (TensorScope outer = TensorScope.open()) {
             Tensor a = Tensor.ones(4), b = Tensor.full(2, DType.FLOAT32, 4);
             for (int batch = 0; batch < 1000; batch++) {
@@ -114,6 +115,8 @@ class MemoryTest {
         long rssAfter = residentSetKb();
         assertEquals(javaBefore, Tensor.liveCount(), "Java-side handles back to baseline");
         assertEquals(nativeBefore, Torch.nativeLiveTensors(), "native handles back to baseline");
+        assertEquals(new TensorScope.Statistics(100_002, 0), TensorScope.statistics().since(start),
+                "every tensor was created in a scope (none left to the Cleaner)");
         System.out.printf("MemoryTest: 100,000 ops in scopes, RSS %d kB -> %d kB (%+d kB)%n", rssBefore, rssAfter,
                 rssAfter - rssBefore);
         assertTrue(rssAfter - rssBefore < 64 * 1024, "RSS grew by " + (rssAfter - rssBefore) + " kB");

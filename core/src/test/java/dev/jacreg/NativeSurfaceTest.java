@@ -21,19 +21,43 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * The three layers agree: every function jacreg.h declares has a generated binding and resolves in the
- * built library, and every function the shim exports runs inside the exception guard.
+ * The three layers agree: every function jacreg.h declares (itself or through the op table jacreg_ops.def) has a
+ * generated binding and resolves in the built library, every op of the table has its generated Java method, and
+ * every function the shim exports runs inside the exception guard.
  */
 class NativeSurfaceTest {
     static final Path PROJECT = Path.of(System.getProperty("jacreg.project", "..")).toAbsolutePath().normalize();
     static final Pattern DECLARATION = Pattern.compile("^[A-Za-z_][\\w \\*]*?\\b(jr_\\w+)\\s*\\(", Pattern.MULTILINE);
 
+    /** One line of the op table: JR_OPn(name, ...), JR_INPLACEn(name, ...) or JR_QUERYn(name, ...). */
+    static final Pattern TABLE_ENTRY = Pattern.compile("^JR_(?:OP|INPLACE|QUERY)\\d\\((jr_\\w+),", Pattern.MULTILINE);
+
+    /** What jacreg.h declares: its own declarations plus those it expands from the op table. */
     static List<String> headerFunctions() throws IOException {
         String header = Files.readString(PROJECT.resolve("native/include/jacreg.h"));
         List<String> names = new ArrayList<>();
         Matcher m = DECLARATION.matcher(header);
         while (m.find()) names.add(m.group(1));
+        names.addAll(tableFunctions());
         return names;
+    }
+
+    static List<String> tableFunctions() throws IOException {
+        String table = Files.readString(PROJECT.resolve("native/include/jacreg_ops.def"));
+        List<String> names = new ArrayList<>();
+        Matcher m = TABLE_ENTRY.matcher(table);
+        while (m.find()) names.add(m.group(1));
+        return names;
+    }
+
+    @Test
+    void everyTableOpHasAGeneratedJavaMethod() throws IOException {
+        List<String> table = tableFunctions();
+        assertTrue(table.contains("jr_nn_max_pool2d") && table.contains("jr_tensor_add_"), "parsed " + table);
+        String ops = Files.readString(PROJECT.resolve("core/src/main/java/dev/jacreg/Ops.java"));
+        for (String function : table) {
+            assertTrue(ops.contains("jacreg_h." + function + "("), function + " has no method in Ops.java: run 'make bindings'");
+        }
     }
 
     @Test
@@ -73,6 +97,24 @@ class NativeSurfaceTest {
                 while (use.find()) {
                     checked++;
                     if (!guardedMacros.contains(use.group(1))) unguarded.add(use.group(2) + " (macro " + use.group(1) + ")");
+                }
+                // The op table's bodies: a file that expands jacreg_ops.def must guard every expansion macro.
+                if (source.contains("#include \"jacreg_ops.def\"")) {
+                    Matcher expansion = Pattern.compile("#define (JR_(?:OP|INPLACE|QUERY)\\d)\\(fn,([\\s\\S]*?)(?=\n#)").matcher(source);
+                    Set<String> guarded = new java.util.HashSet<>();
+                    Set<String> defined = new java.util.HashSet<>();
+                    while (expansion.find()) {
+                        defined.add(expansion.group(1));
+                        if (expansion.group(2).contains("JR_TRY") && expansion.group(2).contains("JR_CATCH")) guarded.add(expansion.group(1));
+                    }
+                    Matcher entry = Pattern.compile("^(JR_(?:OP|INPLACE|QUERY)\\d)\\((jr_\\w+),", Pattern.MULTILINE)
+                            .matcher(Files.readString(PROJECT.resolve("native/include/jacreg_ops.def")));
+                    while (entry.find()) {
+                        checked++;
+                        if (!defined.contains(entry.group(1)) || !guarded.contains(entry.group(1))) {
+                            unguarded.add(entry.group(2) + " (table macro " + entry.group(1) + ")");
+                        }
+                    }
                 }
                 // Hand-written definitions: body from '{' to the next definition must hold JR_TRY and JR_CATCH.
                 String[] parts = source.split("\nJR_API ");

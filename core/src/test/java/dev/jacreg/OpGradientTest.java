@@ -58,6 +58,13 @@ class OpGradientTest {
                 op("cat", x -> Tensor.cat(List.of(x, x.mul(2.0)), 1)),
                 op("stack", x -> Tensor.stack(List.of(x, x.exp()), 0)),
                 op("where", x -> Tensor.where(x.gt(0.0), x.mul(3.0), x.pow(2.0))),
+                op("max pool 2, stride 2", x -> Functional.maxPool2d(x, 2, 2, 0)),
+                op("max pool 3, stride 2, pad 1", x -> Functional.maxPool2d(x, 3, 2, 1)),
+                op("max pool 3x2, stride 1x2", x -> Functional.maxPool2d(x, new long[]{3, 2}, new long[]{1, 2}, new long[]{0, 1})),
+                op("dropout (fixed mask)", x -> {
+                    Torch.manualSeed(7);  // the same mask at every evaluation
+                    return Functional.dropout(x, 0.3, true);
+                }),
                 op("clone", Tensor::clone),
                 op("square", Tensor::square));
     }

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * names the sequence's seed and the step; {@code -Djacreg.fuzz.seed=N} replays that sequence.
  */
 class OpSequenceFuzzTest {
-    private static final int OPS = 48;
+    private static final int OPS = 50;
     private static final int STEPS = 40;
     private static final long CALLS = Long.getLong("jacreg.fuzz.calls", 2_000);
     private static final Set<Class<? extends RuntimeException>> EXPECTED = Set.of(TorchException.class,
@@ -188,6 +188,9 @@ class OpSequenceFuzzTest {
                 if (s.other() > 2) a.close();  // later steps then meet a closed tensor
                 yield null;
             }
+            case 48 -> Functional.maxPool2d(a, new long[]{dim, s.length()}, new long[]{s.other(), s.length()},
+                    new long[]{s.other(), dim});  // two or three int64[] arguments in one call
+            case 49 -> Functional.dropout(a, x, dim > 0);  // p outside [0, 1) is refused in Java
             default -> throw new AssertionError("no op " + s.op());
         };
     }

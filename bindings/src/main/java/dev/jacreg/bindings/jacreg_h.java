@@ -68,10 +68,10 @@ public class jacreg_h {
     public static final AddressLayout C_POINTER = ValueLayout.ADDRESS
             .withTargetLayout(MemoryLayout.sequenceLayout(java.lang.Long.MAX_VALUE, JAVA_BYTE));
     public static final ValueLayout.OfLong C_LONG = ValueLayout.JAVA_LONG;
-    private static final int JR_ABI_VERSION = (int)2L;
+    private static final int JR_ABI_VERSION = (int)3L;
     /**
      * {@snippet lang=c :
-     * #define JR_ABI_VERSION 2
+     * #define JR_ABI_VERSION 3
      * }
      */
     public static int JR_ABI_VERSION() {
@@ -1588,65 +1588,6 @@ public class jacreg_h {
         }
     }
 
-    private static class jr_tensor_dim {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_LONG,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_dim");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * int64_t jr_tensor_dim(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_dim$descriptor() {
-        return jr_tensor_dim.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * int64_t jr_tensor_dim(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_dim$handle() {
-        return jr_tensor_dim.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * int64_t jr_tensor_dim(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_dim$address() {
-        return jr_tensor_dim.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * int64_t jr_tensor_dim(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static long jr_tensor_dim(MemorySegment t, MemorySegment err) {
-        var mh$ = jr_tensor_dim.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_dim", t, err);
-            }
-            return (long)mh$.invokeExact(t, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
     private static class jr_tensor_sizes {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             jacreg_h.C_LONG,
@@ -1703,301 +1644,6 @@ public class jacreg_h {
                 traceDowncall("jr_tensor_sizes", t, out, capacity, err);
             }
             return (long)mh$.invokeExact(t, out, capacity, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_numel {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_LONG,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_numel");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * int64_t jr_tensor_numel(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_numel$descriptor() {
-        return jr_tensor_numel.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * int64_t jr_tensor_numel(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_numel$handle() {
-        return jr_tensor_numel.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * int64_t jr_tensor_numel(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_numel$address() {
-        return jr_tensor_numel.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * int64_t jr_tensor_numel(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static long jr_tensor_numel(MemorySegment t, MemorySegment err) {
-        var mh$ = jr_tensor_numel.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_numel", t, err);
-            }
-            return (long)mh$.invokeExact(t, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_dtype {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_INT,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_dtype");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * int32_t jr_tensor_dtype(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_dtype$descriptor() {
-        return jr_tensor_dtype.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * int32_t jr_tensor_dtype(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_dtype$handle() {
-        return jr_tensor_dtype.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * int32_t jr_tensor_dtype(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_dtype$address() {
-        return jr_tensor_dtype.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * int32_t jr_tensor_dtype(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static int jr_tensor_dtype(MemorySegment t, MemorySegment err) {
-        var mh$ = jr_tensor_dtype.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_dtype", t, err);
-            }
-            return (int)mh$.invokeExact(t, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_device_type {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_INT,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_device_type");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * int32_t jr_tensor_device_type(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_device_type$descriptor() {
-        return jr_tensor_device_type.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * int32_t jr_tensor_device_type(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_device_type$handle() {
-        return jr_tensor_device_type.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * int32_t jr_tensor_device_type(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_device_type$address() {
-        return jr_tensor_device_type.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * int32_t jr_tensor_device_type(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static int jr_tensor_device_type(MemorySegment t, MemorySegment err) {
-        var mh$ = jr_tensor_device_type.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_device_type", t, err);
-            }
-            return (int)mh$.invokeExact(t, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_device_index {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_INT,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_device_index");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * int32_t jr_tensor_device_index(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_device_index$descriptor() {
-        return jr_tensor_device_index.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * int32_t jr_tensor_device_index(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_device_index$handle() {
-        return jr_tensor_device_index.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * int32_t jr_tensor_device_index(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_device_index$address() {
-        return jr_tensor_device_index.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * int32_t jr_tensor_device_index(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static int jr_tensor_device_index(MemorySegment t, MemorySegment err) {
-        var mh$ = jr_tensor_device_index.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_device_index", t, err);
-            }
-            return (int)mh$.invokeExact(t, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_item_double {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_DOUBLE,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_item_double");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * double jr_tensor_item_double(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_item_double$descriptor() {
-        return jr_tensor_item_double.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * double jr_tensor_item_double(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_item_double$handle() {
-        return jr_tensor_item_double.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * double jr_tensor_item_double(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_item_double$address() {
-        return jr_tensor_item_double.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * double jr_tensor_item_double(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static double jr_tensor_item_double(MemorySegment t, MemorySegment err) {
-        var mh$ = jr_tensor_item_double.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_item_double", t, err);
-            }
-            return (double)mh$.invokeExact(t, err);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
@@ -2125,489 +1771,6 @@ public class jacreg_h {
         }
     }
 
-    private static class jr_tensor_clone {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_clone");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_clone(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_clone$descriptor() {
-        return jr_tensor_clone.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_clone(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_clone$handle() {
-        return jr_tensor_clone.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_clone(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_clone$address() {
-        return jr_tensor_clone.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_clone(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_clone(MemorySegment t, MemorySegment err) {
-        var mh$ = jr_tensor_clone.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_clone", t, err);
-            }
-            return (MemorySegment)mh$.invokeExact(t, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_detach {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_detach");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_detach(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_detach$descriptor() {
-        return jr_tensor_detach.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_detach(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_detach$handle() {
-        return jr_tensor_detach.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_detach(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_detach$address() {
-        return jr_tensor_detach.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_detach(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_detach(MemorySegment t, MemorySegment err) {
-        var mh$ = jr_tensor_detach.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_detach", t, err);
-            }
-            return (MemorySegment)mh$.invokeExact(t, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_contiguous {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_contiguous");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_contiguous(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_contiguous$descriptor() {
-        return jr_tensor_contiguous.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_contiguous(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_contiguous$handle() {
-        return jr_tensor_contiguous.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_contiguous(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_contiguous$address() {
-        return jr_tensor_contiguous.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_contiguous(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_contiguous(MemorySegment t, MemorySegment err) {
-        var mh$ = jr_tensor_contiguous.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_contiguous", t, err);
-            }
-            return (MemorySegment)mh$.invokeExact(t, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_reshape {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_LONG,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_reshape");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_reshape(const jr_tensor *t, const int64_t *shape, int64_t ndim, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_reshape$descriptor() {
-        return jr_tensor_reshape.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_reshape(const jr_tensor *t, const int64_t *shape, int64_t ndim, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_reshape$handle() {
-        return jr_tensor_reshape.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_reshape(const jr_tensor *t, const int64_t *shape, int64_t ndim, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_reshape$address() {
-        return jr_tensor_reshape.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_reshape(const jr_tensor *t, const int64_t *shape, int64_t ndim, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_reshape(MemorySegment t, MemorySegment shape, long ndim, MemorySegment err) {
-        var mh$ = jr_tensor_reshape.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_reshape", t, shape, ndim, err);
-            }
-            return (MemorySegment)mh$.invokeExact(t, shape, ndim, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_flatten {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_LONG,
-            jacreg_h.C_LONG,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_flatten");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_flatten(const jr_tensor *t, int64_t start_dim, int64_t end_dim, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_flatten$descriptor() {
-        return jr_tensor_flatten.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_flatten(const jr_tensor *t, int64_t start_dim, int64_t end_dim, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_flatten$handle() {
-        return jr_tensor_flatten.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_flatten(const jr_tensor *t, int64_t start_dim, int64_t end_dim, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_flatten$address() {
-        return jr_tensor_flatten.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_flatten(const jr_tensor *t, int64_t start_dim, int64_t end_dim, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_flatten(MemorySegment t, long start_dim, long end_dim, MemorySegment err) {
-        var mh$ = jr_tensor_flatten.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_flatten", t, start_dim, end_dim, err);
-            }
-            return (MemorySegment)mh$.invokeExact(t, start_dim, end_dim, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_select {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_LONG,
-            jacreg_h.C_LONG,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_select");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_select(const jr_tensor *t, int64_t dim, int64_t index, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_select$descriptor() {
-        return jr_tensor_select.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_select(const jr_tensor *t, int64_t dim, int64_t index, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_select$handle() {
-        return jr_tensor_select.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_select(const jr_tensor *t, int64_t dim, int64_t index, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_select$address() {
-        return jr_tensor_select.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_select(const jr_tensor *t, int64_t dim, int64_t index, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_select(MemorySegment t, long dim, long index, MemorySegment err) {
-        var mh$ = jr_tensor_select.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_select", t, dim, index, err);
-            }
-            return (MemorySegment)mh$.invokeExact(t, dim, index, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_narrow {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_LONG,
-            jacreg_h.C_LONG,
-            jacreg_h.C_LONG,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_narrow");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_narrow(const jr_tensor *t, int64_t dim, int64_t start, int64_t length, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_narrow$descriptor() {
-        return jr_tensor_narrow.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_narrow(const jr_tensor *t, int64_t dim, int64_t start, int64_t length, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_narrow$handle() {
-        return jr_tensor_narrow.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_narrow(const jr_tensor *t, int64_t dim, int64_t start, int64_t length, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_narrow$address() {
-        return jr_tensor_narrow.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_narrow(const jr_tensor *t, int64_t dim, int64_t start, int64_t length, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_narrow(MemorySegment t, long dim, long start, long length, MemorySegment err) {
-        var mh$ = jr_tensor_narrow.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_narrow", t, dim, start, length, err);
-            }
-            return (MemorySegment)mh$.invokeExact(t, dim, start, length, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_index_select {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_LONG,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_index_select");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_index_select(const jr_tensor *t, int64_t dim, const jr_tensor *index, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_index_select$descriptor() {
-        return jr_tensor_index_select.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_index_select(const jr_tensor *t, int64_t dim, const jr_tensor *index, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_index_select$handle() {
-        return jr_tensor_index_select.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_index_select(const jr_tensor *t, int64_t dim, const jr_tensor *index, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_index_select$address() {
-        return jr_tensor_index_select.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_index_select(const jr_tensor *t, int64_t dim, const jr_tensor *index, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_index_select(MemorySegment t, long dim, MemorySegment index, MemorySegment err) {
-        var mh$ = jr_tensor_index_select.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_index_select", t, dim, index, err);
-            }
-            return (MemorySegment)mh$.invokeExact(t, dim, index, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
     private static class jr_tensor_cat {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             jacreg_h.C_POINTER,
@@ -2725,1506 +1888,6 @@ public class jacreg_h {
                 traceDowncall("jr_tensor_stack", tensors, count, dim, err);
             }
             return (MemorySegment)mh$.invokeExact(tensors, count, dim, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_add {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_add");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_add(const jr_tensor *a, const jr_tensor *b, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_add$descriptor() {
-        return jr_tensor_add.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_add(const jr_tensor *a, const jr_tensor *b, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_add$handle() {
-        return jr_tensor_add.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_add(const jr_tensor *a, const jr_tensor *b, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_add$address() {
-        return jr_tensor_add.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_add(const jr_tensor *a, const jr_tensor *b, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_add(MemorySegment a, MemorySegment b, MemorySegment err) {
-        var mh$ = jr_tensor_add.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_add", a, b, err);
-            }
-            return (MemorySegment)mh$.invokeExact(a, b, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_sub {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_sub");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_sub(const jr_tensor *a, const jr_tensor *b, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_sub$descriptor() {
-        return jr_tensor_sub.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_sub(const jr_tensor *a, const jr_tensor *b, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_sub$handle() {
-        return jr_tensor_sub.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_sub(const jr_tensor *a, const jr_tensor *b, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_sub$address() {
-        return jr_tensor_sub.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_sub(const jr_tensor *a, const jr_tensor *b, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_sub(MemorySegment a, MemorySegment b, MemorySegment err) {
-        var mh$ = jr_tensor_sub.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_sub", a, b, err);
-            }
-            return (MemorySegment)mh$.invokeExact(a, b, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_mul {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_mul");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_mul(const jr_tensor *a, const jr_tensor *b, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_mul$descriptor() {
-        return jr_tensor_mul.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_mul(const jr_tensor *a, const jr_tensor *b, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_mul$handle() {
-        return jr_tensor_mul.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_mul(const jr_tensor *a, const jr_tensor *b, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_mul$address() {
-        return jr_tensor_mul.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_mul(const jr_tensor *a, const jr_tensor *b, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_mul(MemorySegment a, MemorySegment b, MemorySegment err) {
-        var mh$ = jr_tensor_mul.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_mul", a, b, err);
-            }
-            return (MemorySegment)mh$.invokeExact(a, b, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_div {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_div");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_div(const jr_tensor *a, const jr_tensor *b, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_div$descriptor() {
-        return jr_tensor_div.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_div(const jr_tensor *a, const jr_tensor *b, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_div$handle() {
-        return jr_tensor_div.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_div(const jr_tensor *a, const jr_tensor *b, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_div$address() {
-        return jr_tensor_div.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_div(const jr_tensor *a, const jr_tensor *b, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_div(MemorySegment a, MemorySegment b, MemorySegment err) {
-        var mh$ = jr_tensor_div.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_div", a, b, err);
-            }
-            return (MemorySegment)mh$.invokeExact(a, b, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_pow {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_pow");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_pow(const jr_tensor *a, const jr_tensor *exponent, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_pow$descriptor() {
-        return jr_tensor_pow.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_pow(const jr_tensor *a, const jr_tensor *exponent, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_pow$handle() {
-        return jr_tensor_pow.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_pow(const jr_tensor *a, const jr_tensor *exponent, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_pow$address() {
-        return jr_tensor_pow.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_pow(const jr_tensor *a, const jr_tensor *exponent, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_pow(MemorySegment a, MemorySegment exponent, MemorySegment err) {
-        var mh$ = jr_tensor_pow.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_pow", a, exponent, err);
-            }
-            return (MemorySegment)mh$.invokeExact(a, exponent, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_add_scalar {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_DOUBLE,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_add_scalar");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_add_scalar(const jr_tensor *a, double value, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_add_scalar$descriptor() {
-        return jr_tensor_add_scalar.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_add_scalar(const jr_tensor *a, double value, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_add_scalar$handle() {
-        return jr_tensor_add_scalar.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_add_scalar(const jr_tensor *a, double value, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_add_scalar$address() {
-        return jr_tensor_add_scalar.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_add_scalar(const jr_tensor *a, double value, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_add_scalar(MemorySegment a, double value, MemorySegment err) {
-        var mh$ = jr_tensor_add_scalar.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_add_scalar", a, value, err);
-            }
-            return (MemorySegment)mh$.invokeExact(a, value, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_mul_scalar {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_DOUBLE,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_mul_scalar");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_mul_scalar(const jr_tensor *a, double value, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_mul_scalar$descriptor() {
-        return jr_tensor_mul_scalar.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_mul_scalar(const jr_tensor *a, double value, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_mul_scalar$handle() {
-        return jr_tensor_mul_scalar.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_mul_scalar(const jr_tensor *a, double value, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_mul_scalar$address() {
-        return jr_tensor_mul_scalar.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_mul_scalar(const jr_tensor *a, double value, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_mul_scalar(MemorySegment a, double value, MemorySegment err) {
-        var mh$ = jr_tensor_mul_scalar.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_mul_scalar", a, value, err);
-            }
-            return (MemorySegment)mh$.invokeExact(a, value, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_pow_scalar {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_DOUBLE,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_pow_scalar");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_pow_scalar(const jr_tensor *a, double exponent, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_pow_scalar$descriptor() {
-        return jr_tensor_pow_scalar.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_pow_scalar(const jr_tensor *a, double exponent, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_pow_scalar$handle() {
-        return jr_tensor_pow_scalar.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_pow_scalar(const jr_tensor *a, double exponent, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_pow_scalar$address() {
-        return jr_tensor_pow_scalar.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_pow_scalar(const jr_tensor *a, double exponent, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_pow_scalar(MemorySegment a, double exponent, MemorySegment err) {
-        var mh$ = jr_tensor_pow_scalar.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_pow_scalar", a, exponent, err);
-            }
-            return (MemorySegment)mh$.invokeExact(a, exponent, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_neg {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_neg");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_neg(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_neg$descriptor() {
-        return jr_tensor_neg.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_neg(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_neg$handle() {
-        return jr_tensor_neg.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_neg(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_neg$address() {
-        return jr_tensor_neg.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_neg(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_neg(MemorySegment a, MemorySegment err) {
-        var mh$ = jr_tensor_neg.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_neg", a, err);
-            }
-            return (MemorySegment)mh$.invokeExact(a, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_exp {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_exp");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_exp(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_exp$descriptor() {
-        return jr_tensor_exp.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_exp(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_exp$handle() {
-        return jr_tensor_exp.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_exp(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_exp$address() {
-        return jr_tensor_exp.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_exp(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_exp(MemorySegment a, MemorySegment err) {
-        var mh$ = jr_tensor_exp.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_exp", a, err);
-            }
-            return (MemorySegment)mh$.invokeExact(a, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_log {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_log");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_log(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_log$descriptor() {
-        return jr_tensor_log.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_log(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_log$handle() {
-        return jr_tensor_log.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_log(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_log$address() {
-        return jr_tensor_log.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_log(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_log(MemorySegment a, MemorySegment err) {
-        var mh$ = jr_tensor_log.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_log", a, err);
-            }
-            return (MemorySegment)mh$.invokeExact(a, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_sqrt {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_sqrt");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_sqrt(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_sqrt$descriptor() {
-        return jr_tensor_sqrt.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_sqrt(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_sqrt$handle() {
-        return jr_tensor_sqrt.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_sqrt(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_sqrt$address() {
-        return jr_tensor_sqrt.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_sqrt(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_sqrt(MemorySegment a, MemorySegment err) {
-        var mh$ = jr_tensor_sqrt.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_sqrt", a, err);
-            }
-            return (MemorySegment)mh$.invokeExact(a, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_abs {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_abs");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_abs(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_abs$descriptor() {
-        return jr_tensor_abs.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_abs(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_abs$handle() {
-        return jr_tensor_abs.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_abs(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_abs$address() {
-        return jr_tensor_abs.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_abs(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_abs(MemorySegment a, MemorySegment err) {
-        var mh$ = jr_tensor_abs.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_abs", a, err);
-            }
-            return (MemorySegment)mh$.invokeExact(a, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_sum {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_sum");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_sum(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_sum$descriptor() {
-        return jr_tensor_sum.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_sum(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_sum$handle() {
-        return jr_tensor_sum.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_sum(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_sum$address() {
-        return jr_tensor_sum.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_sum(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_sum(MemorySegment a, MemorySegment err) {
-        var mh$ = jr_tensor_sum.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_sum", a, err);
-            }
-            return (MemorySegment)mh$.invokeExact(a, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_sum_dims {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_LONG,
-            jacreg_h.C_INT,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_sum_dims");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_sum_dims(const jr_tensor *a, const int64_t *dims, int64_t ndims, int32_t keepdim, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_sum_dims$descriptor() {
-        return jr_tensor_sum_dims.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_sum_dims(const jr_tensor *a, const int64_t *dims, int64_t ndims, int32_t keepdim, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_sum_dims$handle() {
-        return jr_tensor_sum_dims.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_sum_dims(const jr_tensor *a, const int64_t *dims, int64_t ndims, int32_t keepdim, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_sum_dims$address() {
-        return jr_tensor_sum_dims.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_sum_dims(const jr_tensor *a, const int64_t *dims, int64_t ndims, int32_t keepdim, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_sum_dims(MemorySegment a, MemorySegment dims, long ndims, int keepdim, MemorySegment err) {
-        var mh$ = jr_tensor_sum_dims.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_sum_dims", a, dims, ndims, keepdim, err);
-            }
-            return (MemorySegment)mh$.invokeExact(a, dims, ndims, keepdim, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_mean {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_mean");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_mean(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_mean$descriptor() {
-        return jr_tensor_mean.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_mean(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_mean$handle() {
-        return jr_tensor_mean.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_mean(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_mean$address() {
-        return jr_tensor_mean.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_mean(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_mean(MemorySegment a, MemorySegment err) {
-        var mh$ = jr_tensor_mean.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_mean", a, err);
-            }
-            return (MemorySegment)mh$.invokeExact(a, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_mean_dims {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_LONG,
-            jacreg_h.C_INT,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_mean_dims");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_mean_dims(const jr_tensor *a, const int64_t *dims, int64_t ndims, int32_t keepdim, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_mean_dims$descriptor() {
-        return jr_tensor_mean_dims.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_mean_dims(const jr_tensor *a, const int64_t *dims, int64_t ndims, int32_t keepdim, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_mean_dims$handle() {
-        return jr_tensor_mean_dims.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_mean_dims(const jr_tensor *a, const int64_t *dims, int64_t ndims, int32_t keepdim, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_mean_dims$address() {
-        return jr_tensor_mean_dims.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_mean_dims(const jr_tensor *a, const int64_t *dims, int64_t ndims, int32_t keepdim, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_mean_dims(MemorySegment a, MemorySegment dims, long ndims, int keepdim, MemorySegment err) {
-        var mh$ = jr_tensor_mean_dims.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_mean_dims", a, dims, ndims, keepdim, err);
-            }
-            return (MemorySegment)mh$.invokeExact(a, dims, ndims, keepdim, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_max {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_max");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_max(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_max$descriptor() {
-        return jr_tensor_max.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_max(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_max$handle() {
-        return jr_tensor_max.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_max(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_max$address() {
-        return jr_tensor_max.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_max(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_max(MemorySegment a, MemorySegment err) {
-        var mh$ = jr_tensor_max.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_max", a, err);
-            }
-            return (MemorySegment)mh$.invokeExact(a, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_min {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_min");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_min(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_min$descriptor() {
-        return jr_tensor_min.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_min(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_min$handle() {
-        return jr_tensor_min.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_min(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_min$address() {
-        return jr_tensor_min.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_min(const jr_tensor *a, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_min(MemorySegment a, MemorySegment err) {
-        var mh$ = jr_tensor_min.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_min", a, err);
-            }
-            return (MemorySegment)mh$.invokeExact(a, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_argmax {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_LONG,
-            jacreg_h.C_INT,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_argmax");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_argmax(const jr_tensor *a, int64_t dim, int32_t keepdim, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_argmax$descriptor() {
-        return jr_tensor_argmax.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_argmax(const jr_tensor *a, int64_t dim, int32_t keepdim, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_argmax$handle() {
-        return jr_tensor_argmax.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_argmax(const jr_tensor *a, int64_t dim, int32_t keepdim, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_argmax$address() {
-        return jr_tensor_argmax.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_argmax(const jr_tensor *a, int64_t dim, int32_t keepdim, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_argmax(MemorySegment a, long dim, int keepdim, MemorySegment err) {
-        var mh$ = jr_tensor_argmax.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_argmax", a, dim, keepdim, err);
-            }
-            return (MemorySegment)mh$.invokeExact(a, dim, keepdim, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_compare {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_INT,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_compare");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_compare(const jr_tensor *a, const jr_tensor *b, int32_t op, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_compare$descriptor() {
-        return jr_tensor_compare.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_compare(const jr_tensor *a, const jr_tensor *b, int32_t op, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_compare$handle() {
-        return jr_tensor_compare.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_compare(const jr_tensor *a, const jr_tensor *b, int32_t op, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_compare$address() {
-        return jr_tensor_compare.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_compare(const jr_tensor *a, const jr_tensor *b, int32_t op, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_compare(MemorySegment a, MemorySegment b, int op, MemorySegment err) {
-        var mh$ = jr_tensor_compare.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_compare", a, b, op, err);
-            }
-            return (MemorySegment)mh$.invokeExact(a, b, op, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_compare_scalar {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_DOUBLE,
-            jacreg_h.C_INT,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_compare_scalar");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_compare_scalar(const jr_tensor *a, double value, int32_t op, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_compare_scalar$descriptor() {
-        return jr_tensor_compare_scalar.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_compare_scalar(const jr_tensor *a, double value, int32_t op, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_compare_scalar$handle() {
-        return jr_tensor_compare_scalar.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_compare_scalar(const jr_tensor *a, double value, int32_t op, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_compare_scalar$address() {
-        return jr_tensor_compare_scalar.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_compare_scalar(const jr_tensor *a, double value, int32_t op, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_compare_scalar(MemorySegment a, double value, int op, MemorySegment err) {
-        var mh$ = jr_tensor_compare_scalar.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_compare_scalar", a, value, op, err);
-            }
-            return (MemorySegment)mh$.invokeExact(a, value, op, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_where {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_where");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_where(const jr_tensor *condition, const jr_tensor *a, const jr_tensor *b, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_where$descriptor() {
-        return jr_tensor_where.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_where(const jr_tensor *condition, const jr_tensor *a, const jr_tensor *b, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_where$handle() {
-        return jr_tensor_where.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_where(const jr_tensor *condition, const jr_tensor *a, const jr_tensor *b, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_where$address() {
-        return jr_tensor_where.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_where(const jr_tensor *condition, const jr_tensor *a, const jr_tensor *b, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_where(MemorySegment condition, MemorySegment a, MemorySegment b, MemorySegment err) {
-        var mh$ = jr_tensor_where.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_where", condition, a, b, err);
-            }
-            return (MemorySegment)mh$.invokeExact(condition, a, b, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_matmul {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_matmul");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_matmul(const jr_tensor *a, const jr_tensor *b, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_matmul$descriptor() {
-        return jr_tensor_matmul.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_matmul(const jr_tensor *a, const jr_tensor *b, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_matmul$handle() {
-        return jr_tensor_matmul.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_matmul(const jr_tensor *a, const jr_tensor *b, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_matmul$address() {
-        return jr_tensor_matmul.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * jr_tensor *jr_tensor_matmul(const jr_tensor *a, const jr_tensor *b, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_matmul(MemorySegment a, MemorySegment b, MemorySegment err) {
-        var mh$ = jr_tensor_matmul.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_matmul", a, b, err);
-            }
-            return (MemorySegment)mh$.invokeExact(a, b, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_nn_linear {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_nn_linear");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_nn_linear(const jr_tensor *input, const jr_tensor *weight, const jr_tensor *bias, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_nn_linear$descriptor() {
-        return jr_nn_linear.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_nn_linear(const jr_tensor *input, const jr_tensor *weight, const jr_tensor *bias, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_nn_linear$handle() {
-        return jr_nn_linear.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * jr_tensor *jr_nn_linear(const jr_tensor *input, const jr_tensor *weight, const jr_tensor *bias, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_nn_linear$address() {
-        return jr_nn_linear.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * jr_tensor *jr_nn_linear(const jr_tensor *input, const jr_tensor *weight, const jr_tensor *bias, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_nn_linear(MemorySegment input, MemorySegment weight, MemorySegment bias, MemorySegment err) {
-        var mh$ = jr_nn_linear.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_nn_linear", input, weight, bias, err);
-            }
-            return (MemorySegment)mh$.invokeExact(input, weight, bias, err);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
@@ -4361,6 +2024,2402 @@ public class jacreg_h {
         }
     }
 
+    private static class jr_tensor_dim {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_LONG,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_dim");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int64_t jr_tensor_dim(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_dim$descriptor() {
+        return jr_tensor_dim.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t jr_tensor_dim(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_dim$handle() {
+        return jr_tensor_dim.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t jr_tensor_dim(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_dim$address() {
+        return jr_tensor_dim.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int64_t jr_tensor_dim(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static long jr_tensor_dim(MemorySegment self, MemorySegment err) {
+        var mh$ = jr_tensor_dim.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_dim", self, err);
+            }
+            return (long)mh$.invokeExact(self, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_numel {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_LONG,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_numel");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int64_t jr_tensor_numel(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_numel$descriptor() {
+        return jr_tensor_numel.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t jr_tensor_numel(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_numel$handle() {
+        return jr_tensor_numel.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t jr_tensor_numel(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_numel$address() {
+        return jr_tensor_numel.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int64_t jr_tensor_numel(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static long jr_tensor_numel(MemorySegment self, MemorySegment err) {
+        var mh$ = jr_tensor_numel.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_numel", self, err);
+            }
+            return (long)mh$.invokeExact(self, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_dtype {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_INT,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_dtype");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t jr_tensor_dtype(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_dtype$descriptor() {
+        return jr_tensor_dtype.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t jr_tensor_dtype(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_dtype$handle() {
+        return jr_tensor_dtype.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t jr_tensor_dtype(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_dtype$address() {
+        return jr_tensor_dtype.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t jr_tensor_dtype(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static int jr_tensor_dtype(MemorySegment self, MemorySegment err) {
+        var mh$ = jr_tensor_dtype.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_dtype", self, err);
+            }
+            return (int)mh$.invokeExact(self, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_device_type {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_INT,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_device_type");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t jr_tensor_device_type(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_device_type$descriptor() {
+        return jr_tensor_device_type.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t jr_tensor_device_type(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_device_type$handle() {
+        return jr_tensor_device_type.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t jr_tensor_device_type(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_device_type$address() {
+        return jr_tensor_device_type.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t jr_tensor_device_type(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static int jr_tensor_device_type(MemorySegment self, MemorySegment err) {
+        var mh$ = jr_tensor_device_type.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_device_type", self, err);
+            }
+            return (int)mh$.invokeExact(self, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_device_index {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_INT,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_device_index");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t jr_tensor_device_index(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_device_index$descriptor() {
+        return jr_tensor_device_index.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t jr_tensor_device_index(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_device_index$handle() {
+        return jr_tensor_device_index.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t jr_tensor_device_index(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_device_index$address() {
+        return jr_tensor_device_index.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t jr_tensor_device_index(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static int jr_tensor_device_index(MemorySegment self, MemorySegment err) {
+        var mh$ = jr_tensor_device_index.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_device_index", self, err);
+            }
+            return (int)mh$.invokeExact(self, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_item_double {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_DOUBLE,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_item_double");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * double jr_tensor_item_double(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_item_double$descriptor() {
+        return jr_tensor_item_double.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * double jr_tensor_item_double(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_item_double$handle() {
+        return jr_tensor_item_double.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * double jr_tensor_item_double(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_item_double$address() {
+        return jr_tensor_item_double.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * double jr_tensor_item_double(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static double jr_tensor_item_double(MemorySegment self, MemorySegment err) {
+        var mh$ = jr_tensor_item_double.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_item_double", self, err);
+            }
+            return (double)mh$.invokeExact(self, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_requires_grad {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_INT,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_requires_grad");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t jr_tensor_requires_grad(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_requires_grad$descriptor() {
+        return jr_tensor_requires_grad.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t jr_tensor_requires_grad(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_requires_grad$handle() {
+        return jr_tensor_requires_grad.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t jr_tensor_requires_grad(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_requires_grad$address() {
+        return jr_tensor_requires_grad.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t jr_tensor_requires_grad(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static int jr_tensor_requires_grad(MemorySegment self, MemorySegment err) {
+        var mh$ = jr_tensor_requires_grad.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_requires_grad", self, err);
+            }
+            return (int)mh$.invokeExact(self, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_clone {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_clone");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_clone(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_clone$descriptor() {
+        return jr_tensor_clone.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_clone(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_clone$handle() {
+        return jr_tensor_clone.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_clone(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_clone$address() {
+        return jr_tensor_clone.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_clone(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_clone(MemorySegment self, MemorySegment err) {
+        var mh$ = jr_tensor_clone.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_clone", self, err);
+            }
+            return (MemorySegment)mh$.invokeExact(self, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_detach {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_detach");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_detach(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_detach$descriptor() {
+        return jr_tensor_detach.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_detach(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_detach$handle() {
+        return jr_tensor_detach.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_detach(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_detach$address() {
+        return jr_tensor_detach.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_detach(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_detach(MemorySegment self, MemorySegment err) {
+        var mh$ = jr_tensor_detach.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_detach", self, err);
+            }
+            return (MemorySegment)mh$.invokeExact(self, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_contiguous {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_contiguous");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_contiguous(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_contiguous$descriptor() {
+        return jr_tensor_contiguous.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_contiguous(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_contiguous$handle() {
+        return jr_tensor_contiguous.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_contiguous(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_contiguous$address() {
+        return jr_tensor_contiguous.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_contiguous(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_contiguous(MemorySegment self, MemorySegment err) {
+        var mh$ = jr_tensor_contiguous.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_contiguous", self, err);
+            }
+            return (MemorySegment)mh$.invokeExact(self, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_reshape {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_LONG,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_reshape");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_reshape(const jr_tensor *self, const int64_t *shape, int64_t shape_len, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_reshape$descriptor() {
+        return jr_tensor_reshape.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_reshape(const jr_tensor *self, const int64_t *shape, int64_t shape_len, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_reshape$handle() {
+        return jr_tensor_reshape.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_reshape(const jr_tensor *self, const int64_t *shape, int64_t shape_len, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_reshape$address() {
+        return jr_tensor_reshape.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_reshape(const jr_tensor *self, const int64_t *shape, int64_t shape_len, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_reshape(MemorySegment self, MemorySegment shape, long shape_len, MemorySegment err) {
+        var mh$ = jr_tensor_reshape.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_reshape", self, shape, shape_len, err);
+            }
+            return (MemorySegment)mh$.invokeExact(self, shape, shape_len, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_flatten {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_LONG,
+            jacreg_h.C_LONG,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_flatten");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_flatten(const jr_tensor *self, int64_t start_dim, int64_t end_dim, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_flatten$descriptor() {
+        return jr_tensor_flatten.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_flatten(const jr_tensor *self, int64_t start_dim, int64_t end_dim, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_flatten$handle() {
+        return jr_tensor_flatten.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_flatten(const jr_tensor *self, int64_t start_dim, int64_t end_dim, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_flatten$address() {
+        return jr_tensor_flatten.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_flatten(const jr_tensor *self, int64_t start_dim, int64_t end_dim, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_flatten(MemorySegment self, long start_dim, long end_dim, MemorySegment err) {
+        var mh$ = jr_tensor_flatten.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_flatten", self, start_dim, end_dim, err);
+            }
+            return (MemorySegment)mh$.invokeExact(self, start_dim, end_dim, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_select {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_LONG,
+            jacreg_h.C_LONG,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_select");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_select(const jr_tensor *self, int64_t dim, int64_t index, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_select$descriptor() {
+        return jr_tensor_select.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_select(const jr_tensor *self, int64_t dim, int64_t index, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_select$handle() {
+        return jr_tensor_select.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_select(const jr_tensor *self, int64_t dim, int64_t index, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_select$address() {
+        return jr_tensor_select.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_select(const jr_tensor *self, int64_t dim, int64_t index, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_select(MemorySegment self, long dim, long index, MemorySegment err) {
+        var mh$ = jr_tensor_select.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_select", self, dim, index, err);
+            }
+            return (MemorySegment)mh$.invokeExact(self, dim, index, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_narrow {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_LONG,
+            jacreg_h.C_LONG,
+            jacreg_h.C_LONG,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_narrow");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_narrow(const jr_tensor *self, int64_t dim, int64_t start, int64_t length, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_narrow$descriptor() {
+        return jr_tensor_narrow.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_narrow(const jr_tensor *self, int64_t dim, int64_t start, int64_t length, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_narrow$handle() {
+        return jr_tensor_narrow.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_narrow(const jr_tensor *self, int64_t dim, int64_t start, int64_t length, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_narrow$address() {
+        return jr_tensor_narrow.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_narrow(const jr_tensor *self, int64_t dim, int64_t start, int64_t length, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_narrow(MemorySegment self, long dim, long start, long length, MemorySegment err) {
+        var mh$ = jr_tensor_narrow.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_narrow", self, dim, start, length, err);
+            }
+            return (MemorySegment)mh$.invokeExact(self, dim, start, length, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_index_select {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_LONG,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_index_select");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_index_select(const jr_tensor *self, int64_t dim, const jr_tensor *index, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_index_select$descriptor() {
+        return jr_tensor_index_select.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_index_select(const jr_tensor *self, int64_t dim, const jr_tensor *index, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_index_select$handle() {
+        return jr_tensor_index_select.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_index_select(const jr_tensor *self, int64_t dim, const jr_tensor *index, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_index_select$address() {
+        return jr_tensor_index_select.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_index_select(const jr_tensor *self, int64_t dim, const jr_tensor *index, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_index_select(MemorySegment self, long dim, MemorySegment index, MemorySegment err) {
+        var mh$ = jr_tensor_index_select.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_index_select", self, dim, index, err);
+            }
+            return (MemorySegment)mh$.invokeExact(self, dim, index, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_add {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_add");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_add(const jr_tensor *self, const jr_tensor *other, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_add$descriptor() {
+        return jr_tensor_add.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_add(const jr_tensor *self, const jr_tensor *other, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_add$handle() {
+        return jr_tensor_add.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_add(const jr_tensor *self, const jr_tensor *other, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_add$address() {
+        return jr_tensor_add.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_add(const jr_tensor *self, const jr_tensor *other, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_add(MemorySegment self, MemorySegment other, MemorySegment err) {
+        var mh$ = jr_tensor_add.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_add", self, other, err);
+            }
+            return (MemorySegment)mh$.invokeExact(self, other, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_sub {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_sub");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_sub(const jr_tensor *self, const jr_tensor *other, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_sub$descriptor() {
+        return jr_tensor_sub.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_sub(const jr_tensor *self, const jr_tensor *other, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_sub$handle() {
+        return jr_tensor_sub.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_sub(const jr_tensor *self, const jr_tensor *other, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_sub$address() {
+        return jr_tensor_sub.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_sub(const jr_tensor *self, const jr_tensor *other, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_sub(MemorySegment self, MemorySegment other, MemorySegment err) {
+        var mh$ = jr_tensor_sub.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_sub", self, other, err);
+            }
+            return (MemorySegment)mh$.invokeExact(self, other, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_mul {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_mul");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_mul(const jr_tensor *self, const jr_tensor *other, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_mul$descriptor() {
+        return jr_tensor_mul.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_mul(const jr_tensor *self, const jr_tensor *other, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_mul$handle() {
+        return jr_tensor_mul.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_mul(const jr_tensor *self, const jr_tensor *other, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_mul$address() {
+        return jr_tensor_mul.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_mul(const jr_tensor *self, const jr_tensor *other, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_mul(MemorySegment self, MemorySegment other, MemorySegment err) {
+        var mh$ = jr_tensor_mul.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_mul", self, other, err);
+            }
+            return (MemorySegment)mh$.invokeExact(self, other, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_div {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_div");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_div(const jr_tensor *self, const jr_tensor *other, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_div$descriptor() {
+        return jr_tensor_div.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_div(const jr_tensor *self, const jr_tensor *other, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_div$handle() {
+        return jr_tensor_div.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_div(const jr_tensor *self, const jr_tensor *other, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_div$address() {
+        return jr_tensor_div.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_div(const jr_tensor *self, const jr_tensor *other, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_div(MemorySegment self, MemorySegment other, MemorySegment err) {
+        var mh$ = jr_tensor_div.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_div", self, other, err);
+            }
+            return (MemorySegment)mh$.invokeExact(self, other, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_pow {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_pow");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_pow(const jr_tensor *self, const jr_tensor *exponent, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_pow$descriptor() {
+        return jr_tensor_pow.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_pow(const jr_tensor *self, const jr_tensor *exponent, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_pow$handle() {
+        return jr_tensor_pow.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_pow(const jr_tensor *self, const jr_tensor *exponent, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_pow$address() {
+        return jr_tensor_pow.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_pow(const jr_tensor *self, const jr_tensor *exponent, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_pow(MemorySegment self, MemorySegment exponent, MemorySegment err) {
+        var mh$ = jr_tensor_pow.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_pow", self, exponent, err);
+            }
+            return (MemorySegment)mh$.invokeExact(self, exponent, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_add_scalar {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_DOUBLE,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_add_scalar");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_add_scalar(const jr_tensor *self, double value, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_add_scalar$descriptor() {
+        return jr_tensor_add_scalar.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_add_scalar(const jr_tensor *self, double value, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_add_scalar$handle() {
+        return jr_tensor_add_scalar.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_add_scalar(const jr_tensor *self, double value, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_add_scalar$address() {
+        return jr_tensor_add_scalar.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_add_scalar(const jr_tensor *self, double value, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_add_scalar(MemorySegment self, double value, MemorySegment err) {
+        var mh$ = jr_tensor_add_scalar.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_add_scalar", self, value, err);
+            }
+            return (MemorySegment)mh$.invokeExact(self, value, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_mul_scalar {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_DOUBLE,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_mul_scalar");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_mul_scalar(const jr_tensor *self, double value, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_mul_scalar$descriptor() {
+        return jr_tensor_mul_scalar.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_mul_scalar(const jr_tensor *self, double value, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_mul_scalar$handle() {
+        return jr_tensor_mul_scalar.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_mul_scalar(const jr_tensor *self, double value, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_mul_scalar$address() {
+        return jr_tensor_mul_scalar.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_mul_scalar(const jr_tensor *self, double value, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_mul_scalar(MemorySegment self, double value, MemorySegment err) {
+        var mh$ = jr_tensor_mul_scalar.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_mul_scalar", self, value, err);
+            }
+            return (MemorySegment)mh$.invokeExact(self, value, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_pow_scalar {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_DOUBLE,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_pow_scalar");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_pow_scalar(const jr_tensor *self, double exponent, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_pow_scalar$descriptor() {
+        return jr_tensor_pow_scalar.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_pow_scalar(const jr_tensor *self, double exponent, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_pow_scalar$handle() {
+        return jr_tensor_pow_scalar.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_pow_scalar(const jr_tensor *self, double exponent, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_pow_scalar$address() {
+        return jr_tensor_pow_scalar.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_pow_scalar(const jr_tensor *self, double exponent, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_pow_scalar(MemorySegment self, double exponent, MemorySegment err) {
+        var mh$ = jr_tensor_pow_scalar.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_pow_scalar", self, exponent, err);
+            }
+            return (MemorySegment)mh$.invokeExact(self, exponent, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_neg {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_neg");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_neg(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_neg$descriptor() {
+        return jr_tensor_neg.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_neg(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_neg$handle() {
+        return jr_tensor_neg.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_neg(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_neg$address() {
+        return jr_tensor_neg.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_neg(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_neg(MemorySegment self, MemorySegment err) {
+        var mh$ = jr_tensor_neg.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_neg", self, err);
+            }
+            return (MemorySegment)mh$.invokeExact(self, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_exp {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_exp");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_exp(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_exp$descriptor() {
+        return jr_tensor_exp.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_exp(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_exp$handle() {
+        return jr_tensor_exp.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_exp(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_exp$address() {
+        return jr_tensor_exp.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_exp(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_exp(MemorySegment self, MemorySegment err) {
+        var mh$ = jr_tensor_exp.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_exp", self, err);
+            }
+            return (MemorySegment)mh$.invokeExact(self, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_log {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_log");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_log(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_log$descriptor() {
+        return jr_tensor_log.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_log(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_log$handle() {
+        return jr_tensor_log.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_log(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_log$address() {
+        return jr_tensor_log.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_log(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_log(MemorySegment self, MemorySegment err) {
+        var mh$ = jr_tensor_log.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_log", self, err);
+            }
+            return (MemorySegment)mh$.invokeExact(self, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_sqrt {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_sqrt");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_sqrt(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_sqrt$descriptor() {
+        return jr_tensor_sqrt.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_sqrt(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_sqrt$handle() {
+        return jr_tensor_sqrt.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_sqrt(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_sqrt$address() {
+        return jr_tensor_sqrt.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_sqrt(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_sqrt(MemorySegment self, MemorySegment err) {
+        var mh$ = jr_tensor_sqrt.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_sqrt", self, err);
+            }
+            return (MemorySegment)mh$.invokeExact(self, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_abs {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_abs");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_abs(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_abs$descriptor() {
+        return jr_tensor_abs.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_abs(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_abs$handle() {
+        return jr_tensor_abs.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_abs(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_abs$address() {
+        return jr_tensor_abs.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_abs(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_abs(MemorySegment self, MemorySegment err) {
+        var mh$ = jr_tensor_abs.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_abs", self, err);
+            }
+            return (MemorySegment)mh$.invokeExact(self, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_matmul {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_matmul");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_matmul(const jr_tensor *self, const jr_tensor *other, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_matmul$descriptor() {
+        return jr_tensor_matmul.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_matmul(const jr_tensor *self, const jr_tensor *other, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_matmul$handle() {
+        return jr_tensor_matmul.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_matmul(const jr_tensor *self, const jr_tensor *other, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_matmul$address() {
+        return jr_tensor_matmul.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_matmul(const jr_tensor *self, const jr_tensor *other, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_matmul(MemorySegment self, MemorySegment other, MemorySegment err) {
+        var mh$ = jr_tensor_matmul.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_matmul", self, other, err);
+            }
+            return (MemorySegment)mh$.invokeExact(self, other, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_sum {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_sum");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_sum(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_sum$descriptor() {
+        return jr_tensor_sum.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_sum(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_sum$handle() {
+        return jr_tensor_sum.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_sum(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_sum$address() {
+        return jr_tensor_sum.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_sum(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_sum(MemorySegment self, MemorySegment err) {
+        var mh$ = jr_tensor_sum.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_sum", self, err);
+            }
+            return (MemorySegment)mh$.invokeExact(self, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_sum_dims {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_LONG,
+            jacreg_h.C_INT,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_sum_dims");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_sum_dims(const jr_tensor *self, const int64_t *dims, int64_t dims_len, int32_t keepdim, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_sum_dims$descriptor() {
+        return jr_tensor_sum_dims.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_sum_dims(const jr_tensor *self, const int64_t *dims, int64_t dims_len, int32_t keepdim, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_sum_dims$handle() {
+        return jr_tensor_sum_dims.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_sum_dims(const jr_tensor *self, const int64_t *dims, int64_t dims_len, int32_t keepdim, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_sum_dims$address() {
+        return jr_tensor_sum_dims.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_sum_dims(const jr_tensor *self, const int64_t *dims, int64_t dims_len, int32_t keepdim, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_sum_dims(MemorySegment self, MemorySegment dims, long dims_len, int keepdim, MemorySegment err) {
+        var mh$ = jr_tensor_sum_dims.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_sum_dims", self, dims, dims_len, keepdim, err);
+            }
+            return (MemorySegment)mh$.invokeExact(self, dims, dims_len, keepdim, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_mean {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_mean");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_mean(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_mean$descriptor() {
+        return jr_tensor_mean.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_mean(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_mean$handle() {
+        return jr_tensor_mean.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_mean(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_mean$address() {
+        return jr_tensor_mean.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_mean(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_mean(MemorySegment self, MemorySegment err) {
+        var mh$ = jr_tensor_mean.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_mean", self, err);
+            }
+            return (MemorySegment)mh$.invokeExact(self, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_mean_dims {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_LONG,
+            jacreg_h.C_INT,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_mean_dims");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_mean_dims(const jr_tensor *self, const int64_t *dims, int64_t dims_len, int32_t keepdim, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_mean_dims$descriptor() {
+        return jr_tensor_mean_dims.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_mean_dims(const jr_tensor *self, const int64_t *dims, int64_t dims_len, int32_t keepdim, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_mean_dims$handle() {
+        return jr_tensor_mean_dims.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_mean_dims(const jr_tensor *self, const int64_t *dims, int64_t dims_len, int32_t keepdim, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_mean_dims$address() {
+        return jr_tensor_mean_dims.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_mean_dims(const jr_tensor *self, const int64_t *dims, int64_t dims_len, int32_t keepdim, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_mean_dims(MemorySegment self, MemorySegment dims, long dims_len, int keepdim, MemorySegment err) {
+        var mh$ = jr_tensor_mean_dims.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_mean_dims", self, dims, dims_len, keepdim, err);
+            }
+            return (MemorySegment)mh$.invokeExact(self, dims, dims_len, keepdim, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_max {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_max");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_max(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_max$descriptor() {
+        return jr_tensor_max.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_max(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_max$handle() {
+        return jr_tensor_max.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_max(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_max$address() {
+        return jr_tensor_max.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_max(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_max(MemorySegment self, MemorySegment err) {
+        var mh$ = jr_tensor_max.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_max", self, err);
+            }
+            return (MemorySegment)mh$.invokeExact(self, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_min {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_min");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_min(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_min$descriptor() {
+        return jr_tensor_min.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_min(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_min$handle() {
+        return jr_tensor_min.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_min(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_min$address() {
+        return jr_tensor_min.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_min(const jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_min(MemorySegment self, MemorySegment err) {
+        var mh$ = jr_tensor_min.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_min", self, err);
+            }
+            return (MemorySegment)mh$.invokeExact(self, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_argmax {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_LONG,
+            jacreg_h.C_INT,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_argmax");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_argmax(const jr_tensor *self, int64_t dim, int32_t keepdim, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_argmax$descriptor() {
+        return jr_tensor_argmax.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_argmax(const jr_tensor *self, int64_t dim, int32_t keepdim, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_argmax$handle() {
+        return jr_tensor_argmax.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_argmax(const jr_tensor *self, int64_t dim, int32_t keepdim, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_argmax$address() {
+        return jr_tensor_argmax.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_argmax(const jr_tensor *self, int64_t dim, int32_t keepdim, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_argmax(MemorySegment self, long dim, int keepdim, MemorySegment err) {
+        var mh$ = jr_tensor_argmax.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_argmax", self, dim, keepdim, err);
+            }
+            return (MemorySegment)mh$.invokeExact(self, dim, keepdim, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_compare {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_INT,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_compare");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_compare(const jr_tensor *self, const jr_tensor *other, int32_t op, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_compare$descriptor() {
+        return jr_tensor_compare.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_compare(const jr_tensor *self, const jr_tensor *other, int32_t op, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_compare$handle() {
+        return jr_tensor_compare.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_compare(const jr_tensor *self, const jr_tensor *other, int32_t op, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_compare$address() {
+        return jr_tensor_compare.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_compare(const jr_tensor *self, const jr_tensor *other, int32_t op, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_compare(MemorySegment self, MemorySegment other, int op, MemorySegment err) {
+        var mh$ = jr_tensor_compare.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_compare", self, other, op, err);
+            }
+            return (MemorySegment)mh$.invokeExact(self, other, op, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_compare_scalar {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_DOUBLE,
+            jacreg_h.C_INT,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_compare_scalar");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_compare_scalar(const jr_tensor *self, double value, int32_t op, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_compare_scalar$descriptor() {
+        return jr_tensor_compare_scalar.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_compare_scalar(const jr_tensor *self, double value, int32_t op, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_compare_scalar$handle() {
+        return jr_tensor_compare_scalar.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_compare_scalar(const jr_tensor *self, double value, int32_t op, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_compare_scalar$address() {
+        return jr_tensor_compare_scalar.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_compare_scalar(const jr_tensor *self, double value, int32_t op, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_compare_scalar(MemorySegment self, double value, int op, MemorySegment err) {
+        var mh$ = jr_tensor_compare_scalar.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_compare_scalar", self, value, op, err);
+            }
+            return (MemorySegment)mh$.invokeExact(self, value, op, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_where {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_where");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_where(const jr_tensor *condition, const jr_tensor *self, const jr_tensor *other, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_where$descriptor() {
+        return jr_tensor_where.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_where(const jr_tensor *condition, const jr_tensor *self, const jr_tensor *other, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_where$handle() {
+        return jr_tensor_where.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_where(const jr_tensor *condition, const jr_tensor *self, const jr_tensor *other, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_where$address() {
+        return jr_tensor_where.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_tensor_where(const jr_tensor *condition, const jr_tensor *self, const jr_tensor *other, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_where(MemorySegment condition, MemorySegment self, MemorySegment other, MemorySegment err) {
+        var mh$ = jr_tensor_where.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_where", condition, self, other, err);
+            }
+            return (MemorySegment)mh$.invokeExact(condition, self, other, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_nn_linear {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_nn_linear");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_nn_linear(const jr_tensor *input, const jr_tensor *weight, const jr_tensor *bias, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_nn_linear$descriptor() {
+        return jr_nn_linear.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_nn_linear(const jr_tensor *input, const jr_tensor *weight, const jr_tensor *bias, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_nn_linear$handle() {
+        return jr_nn_linear.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_nn_linear(const jr_tensor *input, const jr_tensor *weight, const jr_tensor *bias, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_nn_linear$address() {
+        return jr_nn_linear.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_nn_linear(const jr_tensor *input, const jr_tensor *weight, const jr_tensor *bias, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_nn_linear(MemorySegment input, MemorySegment weight, MemorySegment bias, MemorySegment err) {
+        var mh$ = jr_nn_linear.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_nn_linear", input, weight, bias, err);
+            }
+            return (MemorySegment)mh$.invokeExact(input, weight, bias, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class jr_nn_relu {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             jacreg_h.C_POINTER,
@@ -4376,7 +4435,7 @@ public class jacreg_h {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * jr_tensor *jr_nn_relu(const jr_tensor *a, jr_error *err)
+     * jr_tensor *jr_nn_relu(const jr_tensor *input, jr_error *err)
      * }
      */
     public static FunctionDescriptor jr_nn_relu$descriptor() {
@@ -4386,7 +4445,7 @@ public class jacreg_h {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * jr_tensor *jr_nn_relu(const jr_tensor *a, jr_error *err)
+     * jr_tensor *jr_nn_relu(const jr_tensor *input, jr_error *err)
      * }
      */
     public static MethodHandle jr_nn_relu$handle() {
@@ -4396,7 +4455,7 @@ public class jacreg_h {
     /**
      * Address for:
      * {@snippet lang=c :
-     * jr_tensor *jr_nn_relu(const jr_tensor *a, jr_error *err)
+     * jr_tensor *jr_nn_relu(const jr_tensor *input, jr_error *err)
      * }
      */
     public static MemorySegment jr_nn_relu$address() {
@@ -4405,16 +4464,16 @@ public class jacreg_h {
 
     /**
      * {@snippet lang=c :
-     * jr_tensor *jr_nn_relu(const jr_tensor *a, jr_error *err)
+     * jr_tensor *jr_nn_relu(const jr_tensor *input, jr_error *err)
      * }
      */
-    public static MemorySegment jr_nn_relu(MemorySegment a, MemorySegment err) {
+    public static MemorySegment jr_nn_relu(MemorySegment input, MemorySegment err) {
         var mh$ = jr_nn_relu.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_nn_relu", a, err);
+                traceDowncall("jr_nn_relu", input, err);
             }
-            return (MemorySegment)mh$.invokeExact(a, err);
+            return (MemorySegment)mh$.invokeExact(input, err);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
@@ -4436,7 +4495,7 @@ public class jacreg_h {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * jr_tensor *jr_nn_softmax(const jr_tensor *a, int64_t dim, jr_error *err)
+     * jr_tensor *jr_nn_softmax(const jr_tensor *input, int64_t dim, jr_error *err)
      * }
      */
     public static FunctionDescriptor jr_nn_softmax$descriptor() {
@@ -4446,7 +4505,7 @@ public class jacreg_h {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * jr_tensor *jr_nn_softmax(const jr_tensor *a, int64_t dim, jr_error *err)
+     * jr_tensor *jr_nn_softmax(const jr_tensor *input, int64_t dim, jr_error *err)
      * }
      */
     public static MethodHandle jr_nn_softmax$handle() {
@@ -4456,7 +4515,7 @@ public class jacreg_h {
     /**
      * Address for:
      * {@snippet lang=c :
-     * jr_tensor *jr_nn_softmax(const jr_tensor *a, int64_t dim, jr_error *err)
+     * jr_tensor *jr_nn_softmax(const jr_tensor *input, int64_t dim, jr_error *err)
      * }
      */
     public static MemorySegment jr_nn_softmax$address() {
@@ -4465,16 +4524,16 @@ public class jacreg_h {
 
     /**
      * {@snippet lang=c :
-     * jr_tensor *jr_nn_softmax(const jr_tensor *a, int64_t dim, jr_error *err)
+     * jr_tensor *jr_nn_softmax(const jr_tensor *input, int64_t dim, jr_error *err)
      * }
      */
-    public static MemorySegment jr_nn_softmax(MemorySegment a, long dim, MemorySegment err) {
+    public static MemorySegment jr_nn_softmax(MemorySegment input, long dim, MemorySegment err) {
         var mh$ = jr_nn_softmax.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_nn_softmax", a, dim, err);
+                traceDowncall("jr_nn_softmax", input, dim, err);
             }
-            return (MemorySegment)mh$.invokeExact(a, dim, err);
+            return (MemorySegment)mh$.invokeExact(input, dim, err);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
@@ -4496,7 +4555,7 @@ public class jacreg_h {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * jr_tensor *jr_nn_log_softmax(const jr_tensor *a, int64_t dim, jr_error *err)
+     * jr_tensor *jr_nn_log_softmax(const jr_tensor *input, int64_t dim, jr_error *err)
      * }
      */
     public static FunctionDescriptor jr_nn_log_softmax$descriptor() {
@@ -4506,7 +4565,7 @@ public class jacreg_h {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * jr_tensor *jr_nn_log_softmax(const jr_tensor *a, int64_t dim, jr_error *err)
+     * jr_tensor *jr_nn_log_softmax(const jr_tensor *input, int64_t dim, jr_error *err)
      * }
      */
     public static MethodHandle jr_nn_log_softmax$handle() {
@@ -4516,7 +4575,7 @@ public class jacreg_h {
     /**
      * Address for:
      * {@snippet lang=c :
-     * jr_tensor *jr_nn_log_softmax(const jr_tensor *a, int64_t dim, jr_error *err)
+     * jr_tensor *jr_nn_log_softmax(const jr_tensor *input, int64_t dim, jr_error *err)
      * }
      */
     public static MemorySegment jr_nn_log_softmax$address() {
@@ -4525,16 +4584,16 @@ public class jacreg_h {
 
     /**
      * {@snippet lang=c :
-     * jr_tensor *jr_nn_log_softmax(const jr_tensor *a, int64_t dim, jr_error *err)
+     * jr_tensor *jr_nn_log_softmax(const jr_tensor *input, int64_t dim, jr_error *err)
      * }
      */
-    public static MemorySegment jr_nn_log_softmax(MemorySegment a, long dim, MemorySegment err) {
+    public static MemorySegment jr_nn_log_softmax(MemorySegment input, long dim, MemorySegment err) {
         var mh$ = jr_nn_log_softmax.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_nn_log_softmax", a, dim, err);
+                traceDowncall("jr_nn_log_softmax", input, dim, err);
             }
-            return (MemorySegment)mh$.invokeExact(a, dim, err);
+            return (MemorySegment)mh$.invokeExact(input, dim, err);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
@@ -4600,6 +4659,132 @@ public class jacreg_h {
         }
     }
 
+    private static class jr_nn_max_pool2d {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_LONG,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_LONG,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_LONG,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_nn_max_pool2d");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_nn_max_pool2d(const jr_tensor *input, const int64_t *kernel, int64_t kernel_len, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_nn_max_pool2d$descriptor() {
+        return jr_nn_max_pool2d.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_nn_max_pool2d(const jr_tensor *input, const int64_t *kernel, int64_t kernel_len, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_nn_max_pool2d$handle() {
+        return jr_nn_max_pool2d.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_nn_max_pool2d(const jr_tensor *input, const int64_t *kernel, int64_t kernel_len, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_nn_max_pool2d$address() {
+        return jr_nn_max_pool2d.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_nn_max_pool2d(const jr_tensor *input, const int64_t *kernel, int64_t kernel_len, const int64_t *stride, int64_t stride_len, const int64_t *padding, int64_t padding_len, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_nn_max_pool2d(MemorySegment input, MemorySegment kernel, long kernel_len, MemorySegment stride, long stride_len, MemorySegment padding, long padding_len, MemorySegment err) {
+        var mh$ = jr_nn_max_pool2d.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_nn_max_pool2d", input, kernel, kernel_len, stride, stride_len, padding, padding_len, err);
+            }
+            return (MemorySegment)mh$.invokeExact(input, kernel, kernel_len, stride, stride_len, padding, padding_len, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_nn_dropout {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_DOUBLE,
+            jacreg_h.C_INT,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_nn_dropout");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_nn_dropout(const jr_tensor *input, double p, int32_t training, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_nn_dropout$descriptor() {
+        return jr_nn_dropout.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_nn_dropout(const jr_tensor *input, double p, int32_t training, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_nn_dropout$handle() {
+        return jr_nn_dropout.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_nn_dropout(const jr_tensor *input, double p, int32_t training, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_nn_dropout$address() {
+        return jr_nn_dropout.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_nn_dropout(const jr_tensor *input, double p, int32_t training, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_nn_dropout(MemorySegment input, double p, int training, MemorySegment err) {
+        var mh$ = jr_nn_dropout.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_nn_dropout", input, p, training, err);
+            }
+            return (MemorySegment)mh$.invokeExact(input, p, training, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class jr_tensor_add_ {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             jacreg_h.C_INT,
@@ -4617,7 +4802,7 @@ public class jacreg_h {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int32_t jr_tensor_add_(jr_tensor *t, const jr_tensor *other, double alpha, jr_error *err)
+     * int32_t jr_tensor_add_(jr_tensor *self, const jr_tensor *other, double alpha, jr_error *err)
      * }
      */
     public static FunctionDescriptor jr_tensor_add_$descriptor() {
@@ -4627,7 +4812,7 @@ public class jacreg_h {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int32_t jr_tensor_add_(jr_tensor *t, const jr_tensor *other, double alpha, jr_error *err)
+     * int32_t jr_tensor_add_(jr_tensor *self, const jr_tensor *other, double alpha, jr_error *err)
      * }
      */
     public static MethodHandle jr_tensor_add_$handle() {
@@ -4637,7 +4822,7 @@ public class jacreg_h {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int32_t jr_tensor_add_(jr_tensor *t, const jr_tensor *other, double alpha, jr_error *err)
+     * int32_t jr_tensor_add_(jr_tensor *self, const jr_tensor *other, double alpha, jr_error *err)
      * }
      */
     public static MemorySegment jr_tensor_add_$address() {
@@ -4646,16 +4831,16 @@ public class jacreg_h {
 
     /**
      * {@snippet lang=c :
-     * int32_t jr_tensor_add_(jr_tensor *t, const jr_tensor *other, double alpha, jr_error *err)
+     * int32_t jr_tensor_add_(jr_tensor *self, const jr_tensor *other, double alpha, jr_error *err)
      * }
      */
-    public static int jr_tensor_add_(MemorySegment t, MemorySegment other, double alpha, MemorySegment err) {
+    public static int jr_tensor_add_(MemorySegment self, MemorySegment other, double alpha, MemorySegment err) {
         var mh$ = jr_tensor_add_.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_add_", t, other, alpha, err);
+                traceDowncall("jr_tensor_add_", self, other, alpha, err);
             }
-            return (int)mh$.invokeExact(t, other, alpha, err);
+            return (int)mh$.invokeExact(self, other, alpha, err);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
@@ -4677,7 +4862,7 @@ public class jacreg_h {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int32_t jr_tensor_mul_scalar_(jr_tensor *t, double value, jr_error *err)
+     * int32_t jr_tensor_mul_scalar_(jr_tensor *self, double value, jr_error *err)
      * }
      */
     public static FunctionDescriptor jr_tensor_mul_scalar_$descriptor() {
@@ -4687,7 +4872,7 @@ public class jacreg_h {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int32_t jr_tensor_mul_scalar_(jr_tensor *t, double value, jr_error *err)
+     * int32_t jr_tensor_mul_scalar_(jr_tensor *self, double value, jr_error *err)
      * }
      */
     public static MethodHandle jr_tensor_mul_scalar_$handle() {
@@ -4697,7 +4882,7 @@ public class jacreg_h {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int32_t jr_tensor_mul_scalar_(jr_tensor *t, double value, jr_error *err)
+     * int32_t jr_tensor_mul_scalar_(jr_tensor *self, double value, jr_error *err)
      * }
      */
     public static MemorySegment jr_tensor_mul_scalar_$address() {
@@ -4706,16 +4891,16 @@ public class jacreg_h {
 
     /**
      * {@snippet lang=c :
-     * int32_t jr_tensor_mul_scalar_(jr_tensor *t, double value, jr_error *err)
+     * int32_t jr_tensor_mul_scalar_(jr_tensor *self, double value, jr_error *err)
      * }
      */
-    public static int jr_tensor_mul_scalar_(MemorySegment t, double value, MemorySegment err) {
+    public static int jr_tensor_mul_scalar_(MemorySegment self, double value, MemorySegment err) {
         var mh$ = jr_tensor_mul_scalar_.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_mul_scalar_", t, value, err);
+                traceDowncall("jr_tensor_mul_scalar_", self, value, err);
             }
-            return (int)mh$.invokeExact(t, value, err);
+            return (int)mh$.invokeExact(self, value, err);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
@@ -4737,7 +4922,7 @@ public class jacreg_h {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int32_t jr_tensor_copy_(jr_tensor *t, const jr_tensor *src, jr_error *err)
+     * int32_t jr_tensor_copy_(jr_tensor *self, const jr_tensor *source, jr_error *err)
      * }
      */
     public static FunctionDescriptor jr_tensor_copy_$descriptor() {
@@ -4747,7 +4932,7 @@ public class jacreg_h {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int32_t jr_tensor_copy_(jr_tensor *t, const jr_tensor *src, jr_error *err)
+     * int32_t jr_tensor_copy_(jr_tensor *self, const jr_tensor *source, jr_error *err)
      * }
      */
     public static MethodHandle jr_tensor_copy_$handle() {
@@ -4757,7 +4942,7 @@ public class jacreg_h {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int32_t jr_tensor_copy_(jr_tensor *t, const jr_tensor *src, jr_error *err)
+     * int32_t jr_tensor_copy_(jr_tensor *self, const jr_tensor *source, jr_error *err)
      * }
      */
     public static MemorySegment jr_tensor_copy_$address() {
@@ -4766,16 +4951,16 @@ public class jacreg_h {
 
     /**
      * {@snippet lang=c :
-     * int32_t jr_tensor_copy_(jr_tensor *t, const jr_tensor *src, jr_error *err)
+     * int32_t jr_tensor_copy_(jr_tensor *self, const jr_tensor *source, jr_error *err)
      * }
      */
-    public static int jr_tensor_copy_(MemorySegment t, MemorySegment src, MemorySegment err) {
+    public static int jr_tensor_copy_(MemorySegment self, MemorySegment source, MemorySegment err) {
         var mh$ = jr_tensor_copy_.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_copy_", t, src, err);
+                traceDowncall("jr_tensor_copy_", self, source, err);
             }
-            return (int)mh$.invokeExact(t, src, err);
+            return (int)mh$.invokeExact(self, source, err);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
@@ -4797,7 +4982,7 @@ public class jacreg_h {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int32_t jr_tensor_fill_(jr_tensor *t, double value, jr_error *err)
+     * int32_t jr_tensor_fill_(jr_tensor *self, double value, jr_error *err)
      * }
      */
     public static FunctionDescriptor jr_tensor_fill_$descriptor() {
@@ -4807,7 +4992,7 @@ public class jacreg_h {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int32_t jr_tensor_fill_(jr_tensor *t, double value, jr_error *err)
+     * int32_t jr_tensor_fill_(jr_tensor *self, double value, jr_error *err)
      * }
      */
     public static MethodHandle jr_tensor_fill_$handle() {
@@ -4817,7 +5002,7 @@ public class jacreg_h {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int32_t jr_tensor_fill_(jr_tensor *t, double value, jr_error *err)
+     * int32_t jr_tensor_fill_(jr_tensor *self, double value, jr_error *err)
      * }
      */
     public static MemorySegment jr_tensor_fill_$address() {
@@ -4826,16 +5011,16 @@ public class jacreg_h {
 
     /**
      * {@snippet lang=c :
-     * int32_t jr_tensor_fill_(jr_tensor *t, double value, jr_error *err)
+     * int32_t jr_tensor_fill_(jr_tensor *self, double value, jr_error *err)
      * }
      */
-    public static int jr_tensor_fill_(MemorySegment t, double value, MemorySegment err) {
+    public static int jr_tensor_fill_(MemorySegment self, double value, MemorySegment err) {
         var mh$ = jr_tensor_fill_.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_fill_", t, value, err);
+                traceDowncall("jr_tensor_fill_", self, value, err);
             }
-            return (int)mh$.invokeExact(t, value, err);
+            return (int)mh$.invokeExact(self, value, err);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
@@ -4856,7 +5041,7 @@ public class jacreg_h {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int32_t jr_tensor_zero_(jr_tensor *t, jr_error *err)
+     * int32_t jr_tensor_zero_(jr_tensor *self, jr_error *err)
      * }
      */
     public static FunctionDescriptor jr_tensor_zero_$descriptor() {
@@ -4866,7 +5051,7 @@ public class jacreg_h {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int32_t jr_tensor_zero_(jr_tensor *t, jr_error *err)
+     * int32_t jr_tensor_zero_(jr_tensor *self, jr_error *err)
      * }
      */
     public static MethodHandle jr_tensor_zero_$handle() {
@@ -4876,7 +5061,7 @@ public class jacreg_h {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int32_t jr_tensor_zero_(jr_tensor *t, jr_error *err)
+     * int32_t jr_tensor_zero_(jr_tensor *self, jr_error *err)
      * }
      */
     public static MemorySegment jr_tensor_zero_$address() {
@@ -4885,75 +5070,16 @@ public class jacreg_h {
 
     /**
      * {@snippet lang=c :
-     * int32_t jr_tensor_zero_(jr_tensor *t, jr_error *err)
+     * int32_t jr_tensor_zero_(jr_tensor *self, jr_error *err)
      * }
      */
-    public static int jr_tensor_zero_(MemorySegment t, MemorySegment err) {
+    public static int jr_tensor_zero_(MemorySegment self, MemorySegment err) {
         var mh$ = jr_tensor_zero_.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_zero_", t, err);
+                traceDowncall("jr_tensor_zero_", self, err);
             }
-            return (int)mh$.invokeExact(t, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_requires_grad {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_INT,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_requires_grad");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * int32_t jr_tensor_requires_grad(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_requires_grad$descriptor() {
-        return jr_tensor_requires_grad.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * int32_t jr_tensor_requires_grad(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_requires_grad$handle() {
-        return jr_tensor_requires_grad.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * int32_t jr_tensor_requires_grad(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_requires_grad$address() {
-        return jr_tensor_requires_grad.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * int32_t jr_tensor_requires_grad(const jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static int jr_tensor_requires_grad(MemorySegment t, MemorySegment err) {
-        var mh$ = jr_tensor_requires_grad.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_requires_grad", t, err);
-            }
-            return (int)mh$.invokeExact(t, err);
+            return (int)mh$.invokeExact(self, err);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
@@ -4975,7 +5101,7 @@ public class jacreg_h {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int32_t jr_tensor_set_requires_grad(jr_tensor *t, int32_t requires_grad, jr_error *err)
+     * int32_t jr_tensor_set_requires_grad(jr_tensor *self, int32_t requires_grad, jr_error *err)
      * }
      */
     public static FunctionDescriptor jr_tensor_set_requires_grad$descriptor() {
@@ -4985,7 +5111,7 @@ public class jacreg_h {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int32_t jr_tensor_set_requires_grad(jr_tensor *t, int32_t requires_grad, jr_error *err)
+     * int32_t jr_tensor_set_requires_grad(jr_tensor *self, int32_t requires_grad, jr_error *err)
      * }
      */
     public static MethodHandle jr_tensor_set_requires_grad$handle() {
@@ -4995,7 +5121,7 @@ public class jacreg_h {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int32_t jr_tensor_set_requires_grad(jr_tensor *t, int32_t requires_grad, jr_error *err)
+     * int32_t jr_tensor_set_requires_grad(jr_tensor *self, int32_t requires_grad, jr_error *err)
      * }
      */
     public static MemorySegment jr_tensor_set_requires_grad$address() {
@@ -5004,16 +5130,75 @@ public class jacreg_h {
 
     /**
      * {@snippet lang=c :
-     * int32_t jr_tensor_set_requires_grad(jr_tensor *t, int32_t requires_grad, jr_error *err)
+     * int32_t jr_tensor_set_requires_grad(jr_tensor *self, int32_t requires_grad, jr_error *err)
      * }
      */
-    public static int jr_tensor_set_requires_grad(MemorySegment t, int requires_grad, MemorySegment err) {
+    public static int jr_tensor_set_requires_grad(MemorySegment self, int requires_grad, MemorySegment err) {
         var mh$ = jr_tensor_set_requires_grad.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_set_requires_grad", t, requires_grad, err);
+                traceDowncall("jr_tensor_set_requires_grad", self, requires_grad, err);
             }
-            return (int)mh$.invokeExact(t, requires_grad, err);
+            return (int)mh$.invokeExact(self, requires_grad, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_tensor_clear_grad {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_INT,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_clear_grad");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t jr_tensor_clear_grad(jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_tensor_clear_grad$descriptor() {
+        return jr_tensor_clear_grad.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t jr_tensor_clear_grad(jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_tensor_clear_grad$handle() {
+        return jr_tensor_clear_grad.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t jr_tensor_clear_grad(jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_tensor_clear_grad$address() {
+        return jr_tensor_clear_grad.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t jr_tensor_clear_grad(jr_tensor *self, jr_error *err)
+     * }
+     */
+    public static int jr_tensor_clear_grad(MemorySegment self, MemorySegment err) {
+        var mh$ = jr_tensor_clear_grad.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_tensor_clear_grad", self, err);
+            }
+            return (int)mh$.invokeExact(self, err);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }
@@ -5074,65 +5259,6 @@ public class jacreg_h {
                 traceDowncall("jr_tensor_grad", t, out, err);
             }
             return (int)mh$.invokeExact(t, out, err);
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class jr_tensor_clear_grad {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jacreg_h.C_INT,
-            jacreg_h.C_POINTER,
-            jacreg_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_tensor_clear_grad");
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * int32_t jr_tensor_clear_grad(jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static FunctionDescriptor jr_tensor_clear_grad$descriptor() {
-        return jr_tensor_clear_grad.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * int32_t jr_tensor_clear_grad(jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MethodHandle jr_tensor_clear_grad$handle() {
-        return jr_tensor_clear_grad.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * int32_t jr_tensor_clear_grad(jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static MemorySegment jr_tensor_clear_grad$address() {
-        return jr_tensor_clear_grad.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * int32_t jr_tensor_clear_grad(jr_tensor *t, jr_error *err)
-     * }
-     */
-    public static int jr_tensor_clear_grad(MemorySegment t, MemorySegment err) {
-        var mh$ = jr_tensor_clear_grad.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_tensor_clear_grad", t, err);
-            }
-            return (int)mh$.invokeExact(t, err);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }

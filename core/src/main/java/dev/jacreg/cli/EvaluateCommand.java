@@ -272,12 +272,9 @@ final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
             throw new SafeTensorsFormatException(file + ": tensor '" + meanName + "' has shape " + Arrays.toString(shape)
                     + ", expected [1, 1, H, W] with H, W >= " + SeedNetwork.MIN_SIZE);
         }
-        DType dtype = switch (mean.dtype()) {
-            case F32 -> DType.FLOAT32;
-            case F64 -> DType.FLOAT64;
-            default -> throw new SafeTensorsFormatException(file + ": tensor '" + meanName + "' has dtype " + mean.dtype()
-                    + ", expected F32 or F64");
-        };
+        DType dtype = mean.dtype().tensorType().filter(DType::isFloatingPoint)
+                .orElseThrow(() -> new SafeTensorsFormatException(file + ": tensor '" + meanName + "' has dtype "
+                        + mean.dtype() + ", expected F32 or F64"));
         try (TensorScope scope = TensorScope.open()) {
             Sequential net = SeedNetwork.create(ModelFiles.tensorOf(mean), (int) shape[2], (int) shape[3], dtype);
             try {

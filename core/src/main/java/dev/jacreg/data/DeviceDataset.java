@@ -2,12 +2,15 @@ package dev.jacreg.data;
 
 import dev.jacreg.DType;
 import dev.jacreg.Tensor;
+import dev.jacreg.TensorScope;
 
 /**
  * A dataset copied once into native memory as N×1×H×W images and int64 labels, so batches are
- * gathered by libtorch (index_select) with no per-pixel Java loop. Owns its tensors.
+ * gathered by libtorch (index_select) with no per-pixel Java loop. Owns its tensors (a detached owner: they belong
+ * to no scope).
  */
 public final class DeviceDataset implements AutoCloseable {
+    private final TensorScope owned = TensorScope.detached();
     private final Tensor images;
     private final Tensor labels;
     private final int count;
@@ -16,15 +19,11 @@ public final class DeviceDataset implements AutoCloseable {
     public DeviceDataset(DigitDataset data, DType dtype) {
         this.count = data.count();
         this.numClasses = data.numClasses();
-        Tensor floats = Tensor.of(data.pixels(), count, 1, data.height(), data.width()).releaseFromScope();
-        if (dtype == DType.FLOAT32) {
-            this.images = floats;
-        } else {
-            try (floats) {
-                this.images = floats.to(dtype).releaseFromScope();
-            }
+        try (TensorScope scope = TensorScope.open()) {
+            Tensor floats = Tensor.of(data.pixels(), count, 1, data.height(), data.width());
+            this.images = owned.take(dtype == DType.FLOAT32 ? floats : floats.to(dtype));
+            this.labels = owned.take(Tensor.of(data.labels(), count));
         }
-        this.labels = Tensor.of(data.labels(), count).releaseFromScope();
     }
 
     public Tensor images() {
@@ -50,7 +49,6 @@ public final class DeviceDataset implements AutoCloseable {
 
     @Override
     public void close() {
-        images.close();
-        labels.close();
+        if (!owned.isClosed()) owned.close();
     }
 }

@@ -9,21 +9,27 @@ import java.lang.foreign.ValueLayout;
 import java.util.Objects;
 
 /**
- * Per-thread memory for calls into the shim: the jr_error slot every call takes, and a small scratch
- * area for shapes and out-values. One per Java thread (virtual threads included), so a call's error
+ * Per-thread memory for calls into the shim: the jr_error slot every call takes, a small scratch area
+ * for out-values (read back at once), and frames for array arguments ({@link #frame()}). One per Java thread (virtual threads included), so a call's error
  * is read back from the same slot it was written to, whatever carrier thread ran it.
  */
 public final class NativeCall {
     public static final int SCRATCH_LONGS = 64;
+    /** Room for the array arguments of the calls in flight on this thread (longer ones get their own memory). */
+    public static final int ARGUMENT_LONGS = 256;
     private static final ThreadLocal<NativeCall> CURRENT = ThreadLocal.withInitial(NativeCall::new);
 
     private final MemorySegment error;
     private final MemorySegment scratch;
+    private final MemorySegment arguments;
+    private int depth;  // open frames
+    private long top;   // bytes of arguments in use by open frames
 
     private NativeCall() {
         Arena arena = Arena.ofAuto();  // freed once the thread, and with it this object, is gone
         error = arena.allocate(jr_error.layout());
         scratch = arena.allocate(ValueLayout.JAVA_LONG, SCRATCH_LONGS);
+        arguments = arena.allocate(ValueLayout.JAVA_LONG, ARGUMENT_LONGS);
     }
 
     public static NativeCall current() {
@@ -48,17 +54,58 @@ public final class NativeCall {
         jr_error.no_grad(error, noGrad ? 1 : 0);
     }
 
-    /** Writes values into the scratch area and returns that slice (valid until the next call); longer lists get their own memory. */
-    public MemorySegment longs(long... values) {
-        Objects.requireNonNull(values, "sizes");
-        if (values.length > SCRATCH_LONGS) {
-            return Arena.ofAuto().allocateFrom(ValueLayout.JAVA_LONG, values);  // rare: freed once the call is done with it
-        }
-        MemorySegment.copy(values, 0, scratch, ValueLayout.JAVA_LONG, 0, values.length);
-        return scratch.asSlice(0, (long) values.length * Long.BYTES);
+    /**
+     * Opens a frame for one call's array arguments: {@code try (NativeCall.Frame frame = call.frame()) { ...
+     * frame.longs(kernel, "kernel") ... frame.longs(stride, "stride") ... }}. Each array gets its own slice, so
+     * two arrays in one call never share memory (issue 9: a single per-thread slice passed the second array
+     * twice). Frames nest like the calls that open them: a frame opened while another is open allocates above
+     * it, and closing one frees only its own slices.
+     */
+    public Frame frame() {
+        return new Frame(++depth, top);
     }
 
-    /** The scratch area as room for out-values (e.g. sizes). */
+    /** The argument memory of one native call (see {@link #frame()}); close it when the call has returned. */
+    public final class Frame implements AutoCloseable {
+        private final int level;
+        private final long base;
+        private Arena overflow;  // arrays that do not fit the per-thread area: rare, freed at close
+        private boolean closed;
+
+        private Frame(int level, long base) {
+            this.level = level;
+            this.base = base;
+        }
+
+        /** Copies values into memory owned by this frame; valid until it is closed. */
+        public MemorySegment longs(long[] values, String name) {
+            Objects.requireNonNull(values, name);
+            if (closed || level != depth) {
+                throw new IllegalStateException("argument frame used " + (closed ? "after close" : "while an inner frame is open"));
+            }
+            long bytes = (long) values.length * Long.BYTES;
+            if (top + bytes > arguments.byteSize()) {
+                if (overflow == null) overflow = Arena.ofConfined();
+                return overflow.allocateFrom(ValueLayout.JAVA_LONG, values);
+            }
+            MemorySegment slice = arguments.asSlice(top, bytes);
+            MemorySegment.copy(values, 0, slice, ValueLayout.JAVA_LONG, 0, values.length);
+            top += bytes;
+            return slice;
+        }
+
+        @Override
+        public void close() {
+            if (closed) return;
+            if (level != depth) throw new IllegalStateException("argument frames closed out of order");
+            closed = true;
+            depth--;
+            top = base;
+            if (overflow != null) overflow.close();
+        }
+    }
+
+    /** The scratch area as room for out-values (e.g. sizes), read back right after the call that wrote them. */
     public MemorySegment scratch() {
         return scratch;
     }

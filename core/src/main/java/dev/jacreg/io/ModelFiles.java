@@ -42,7 +42,7 @@ public final class ModelFiles {
         Map<String, SafeTensorsEntry> checked = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> target : state.entrySet()) {
             Tensor tensor = target.getValue();
-            SafeTensorsEntry entry = contents.require(target.getKey(), dtypeOf(tensor.dtype()), tensor.shape());
+            SafeTensorsEntry entry = contents.require(target.getKey(), SafeTensorsDType.of(tensor.dtype()), tensor.shape());
             checkFinite(file, entry);
             checked.put(target.getKey(), entry);
         }
@@ -77,32 +77,13 @@ public final class ModelFiles {
 
     /** A safetensors entry holding a copy of the tensor's data. */
     public static SafeTensorsEntry entry(String name, Tensor tensor) {
-        long[] shape = tensor.shape();
-        return switch (tensor.dtype()) {
-            case FLOAT32 -> SafeTensorsEntry.of(name, tensor.toFloatArray(), shape);
-            case FLOAT64 -> SafeTensorsEntry.of(name, tensor.toDoubleArray(), shape);
-            case INT64 -> SafeTensorsEntry.of(name, tensor.toLongArray(), shape);
-            default -> throw new IllegalArgumentException("cannot save " + name + " of dtype " + tensor.dtype());
-        };
+        return new SafeTensorsEntry(name, SafeTensorsDType.of(tensor.dtype()), tensor.shape(), tensor.toBytes());
     }
 
     /** A new tensor (current scope) with the entry's data. */
     public static Tensor tensorOf(SafeTensorsEntry entry) {
-        return switch (entry.dtype()) {
-            case F32 -> Tensor.of(entry.toFloatArray(), entry.shape());
-            case F64 -> Tensor.of(entry.toDoubleArray(), entry.shape());
-            case I64 -> Tensor.of(entry.toLongArray(), entry.shape());
-            default -> throw new IllegalArgumentException("tensor " + entry.name() + " has dtype " + entry.dtype()
-                    + ", which jacreg does not load (F32, F64, I64); shape " + Arrays.toString(entry.shape()));
-        };
-    }
-
-    private static SafeTensorsDType dtypeOf(DType dtype) {
-        return switch (dtype) {
-            case FLOAT32 -> SafeTensorsDType.F32;
-            case FLOAT64 -> SafeTensorsDType.F64;
-            case INT64 -> SafeTensorsDType.I64;
-            default -> throw new IllegalArgumentException("no safetensors mapping for " + dtype);
-        };
+        DType dtype = entry.dtype().tensorType().orElseThrow(() -> new IllegalArgumentException("tensor " + entry.name()
+                + " has dtype " + entry.dtype() + ", which jacreg has no tensor type for; shape " + Arrays.toString(entry.shape())));
+        return Tensor.fromBytes(entry.data(), dtype, entry.shape());
     }
 }

@@ -1,6 +1,9 @@
 package dev.jacreg.io;
 
+import dev.jacreg.DType;
+
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -8,32 +11,49 @@ import java.util.stream.Collectors;
  */
 public enum SafeTensorsDType {
     /** IEEE 754 double precision. */
-    F64("F64", 8),
+    F64("F64", 8, DType.FLOAT64),
     /** IEEE 754 single precision. */
-    F32("F32", 4),
+    F32("F32", 4, DType.FLOAT32),
     /** IEEE 754 half precision. */
-    F16("F16", 2),
+    F16("F16", 2, null),
     /** bfloat16 (upper half of a float32). */
-    BF16("BF16", 2),
+    BF16("BF16", 2, null),
     /** Signed 64-bit integer. */
-    I64("I64", 8),
+    I64("I64", 8, DType.INT64),
     /** Signed 32-bit integer. */
-    I32("I32", 4),
+    I32("I32", 4, DType.INT32),
     /** Signed 16-bit integer. */
-    I16("I16", 2),
+    I16("I16", 2, null),
     /** Signed 8-bit integer. */
-    I8("I8", 1),
+    I8("I8", 1, null),
     /** Unsigned 8-bit integer. */
-    U8("U8", 1),
+    U8("U8", 1, DType.UINT8),
     /** Boolean, one byte per element (0 or 1). */
-    BOOL("BOOL", 1);
+    BOOL("BOOL", 1, DType.BOOL);
 
     private final String jsonName;
     private final int byteSize;
+    private final DType tensorType;  // the one mapping between the two type systems; null: jacreg has no such type
 
-    SafeTensorsDType(String jsonName, int byteSize) {
+    SafeTensorsDType(String jsonName, int byteSize, DType tensorType) {
         this.jsonName = jsonName;
         this.byteSize = byteSize;
+        this.tensorType = tensorType;
+    }
+
+    /** The tensor type with the same element layout, if jacreg has one (F16, BF16, I16 and I8 have none). */
+    public Optional<DType> tensorType() {
+        return Optional.ofNullable(tensorType);
+    }
+
+    /** The safetensors type of a tensor type (every {@link DType} has one). */
+    public static SafeTensorsDType of(DType dtype) {
+        for (SafeTensorsDType t : values()) {
+            if (t.tensorType == dtype) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException("no safetensors type for " + dtype);
     }
 
     /** The name of this type in a safetensors header, e.g. {@code "F32"}. */

@@ -1,25 +1,30 @@
 package dev.jacreg.nn;
 
 import dev.jacreg.Tensor;
+import dev.jacreg.TensorScope;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Base for leaf layers: keeps named parameters and buffers, takes them out of any scope, frees them. */
+/**
+ * Base for leaf layers: keeps named parameters and buffers in a detached owner (so they belong to no scope,
+ * whichever scope was current when they were made) and frees them on {@link #close()}.
+ */
 public abstract class Layer implements Module {
+    private final TensorScope state = TensorScope.detached();
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private boolean training = true;
 
     protected final Tensor parameter(String name, Tensor value) {
-        value.releaseFromScope().requiresGrad(true);
+        state.take(value).requiresGrad(true);
         parameters.put(name, value);
         return value;
     }
 
     protected final Tensor buffer(String name, Tensor value) {
-        value.releaseFromScope();
+        state.take(value);
         buffers.put(name, value);
         return value;
     }
@@ -45,7 +50,6 @@ public abstract class Layer implements Module {
 
     @Override
     public void close() {
-        parameters.values().forEach(Tensor::close);
-        buffers.values().forEach(Tensor::close);
+        if (!state.isClosed()) state.close();
     }
 }

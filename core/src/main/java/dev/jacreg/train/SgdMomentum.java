@@ -2,6 +2,7 @@ package dev.jacreg.train;
 
 import dev.jacreg.Autograd;
 import dev.jacreg.Tensor;
+import dev.jacreg.TensorScope;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -14,6 +15,7 @@ import java.util.Map;
  * starting at 0. Each step consumes and clears the parameters' accumulated gradients.
  */
 public final class SgdMomentum implements AutoCloseable {
+    private final TensorScope state = TensorScope.detached();  // the velocities, outside any scope
     private final List<Tensor> parameters;
     private final Map<String, Tensor> velocities = new LinkedHashMap<>();
     private final List<Tensor> velocityList = new ArrayList<>();
@@ -27,8 +29,8 @@ public final class SgdMomentum implements AutoCloseable {
         this.learningRate = learningRate;
         this.momentum = momentum;
         parameters.forEach((name, p) -> {
-            try (Tensor zeros = Tensor.zeros(p.dtype(), p.shape())) {
-                Tensor velocity = zeros.to(p.device()).releaseFromScope();
+            try (TensorScope scope = TensorScope.open()) {
+                Tensor velocity = state.take(Tensor.zeros(p.dtype(), p.shape()).to(p.device()));
                 velocities.put(name, velocity);
                 velocityList.add(velocity);
             }
@@ -86,6 +88,6 @@ public final class SgdMomentum implements AutoCloseable {
 
     @Override
     public void close() {
-        velocityList.forEach(Tensor::close);
+        if (!state.isClosed()) state.close();
     }
 }

@@ -42,8 +42,11 @@ class TrainerTest {
     void dropsThePartialBatchAndReportsEveryIteration() {
         List<TrainingProgress> seen = new ArrayList<>();
         long before = Tensor.liveCount();
+        TensorScope.Statistics start = TensorScope.statistics();
         TrainingResult result = run(1, new RegularizedLoss(JacobianPenalty.reference()), Integer.MAX_VALUE, seen, null);
         assertEquals(Tensor.liveCount(), before, "training leaves no live tensors behind");
+        assertEquals(0, TensorScope.statistics().since(start).createdOutsideScope(),
+                "every tensor of a training run has an owner: none is left to the caller or the Cleaner");
         assertEquals(2 * (200 / 32), result.iterations());  // 6 full batches per epoch
         assertEquals(12, result.plannedIterations());
         assertFalse(result.stoppedEarly());

@@ -1,0 +1,31 @@
+package dev.jacreg.nn;
+
+import dev.jacreg.Functional;
+import dev.jacreg.Tensor;
+
+/** 2-D max pooling with a square window (no state): {@link Functional#maxPool2d(Tensor, int, int, int)}. */
+public final class MaxPool2d implements Activations.Stateless {
+    private final int kernel;
+    private final int stride;
+    private final int padding;
+
+    public MaxPool2d(int kernel, int stride, int padding) {
+        if (kernel < 1 || stride < 1 || padding < 0 || 2 * padding > kernel) {
+            throw new IllegalArgumentException("bad MaxPool2d(kernel " + kernel + ", stride " + stride + ", padding " + padding
+                    + "): needs kernel >= 1, stride >= 1, 0 <= padding <= kernel / 2");
+        }
+        this.kernel = kernel;
+        this.stride = stride;
+        this.padding = padding;
+    }
+
+    /** Non-overlapping windows: stride = kernel, no padding. */
+    public MaxPool2d(int kernel) {
+        this(kernel, kernel, 0);
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        return Functional.maxPool2d(input, kernel, stride, padding);
+    }
+}

@@ -60,7 +60,7 @@ JAVA_SOURCES := $(shell find $(ROOT)/bindings/src $(ROOT)/core/src/main $(ROOT)/
 # Bench baselines
 CPP_BENCH := $(ROOT)/bench/build/step_bench
 
-.PHONY: help setup check-jdk deps test-deps native build test soak example run bench compare bindings clean fashion-mnist digit-outlines
+.PHONY: help setup check-jdk deps test-deps native build test soak example run bench compare optimizer-bench bindings clean fashion-mnist digit-outlines
 
 help:
 	@sed -n '1,12p' $(lastword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
@@ -175,6 +175,14 @@ $(CPP_BENCH): $(ROOT)/bench/cpp/step_bench.cpp $(TORCH_STAMP)
 
 compare: build $(CPP_BENCH)
 	$(ROOT)/bench/compare $(ARGS)
+
+# The SGDM update per parameter vs libtorch's _foreach_ ops (bench/cpp/optimizer_bench.cpp).
+OPT_BENCH := $(ROOT)/bench/build/optimizer_bench
+$(OPT_BENCH): $(ROOT)/bench/cpp/optimizer_bench.cpp $(TORCH_STAMP)
+	@mkdir -p $(dir $@)
+	$(CXX) -std=$(CXXSTD) -O2 -D_GLIBCXX_USE_CXX11_ABI=$(TORCH_ABI) $(TORCH_INCLUDES) $< -o $@ -Wl,--no-as-needed -L$(TORCH_LIBDIR) $(TORCH_LIBS) -Wl,-rpath,$(TORCH_LIBDIR)
+optimizer-bench: $(OPT_BENCH)
+	$(OPT_BENCH) $(ARGS)
 
 JEXTRACT ?= $(shell command -v jextract)
 bindings: check-jdk

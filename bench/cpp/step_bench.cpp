@@ -13,7 +13,8 @@
 // Usage:
 //   step_bench --case step_plain|step_jacobian|inference_test_set|small_op|full_run
 //              [--threads N] [--warmup K] [--iters M] [--seed S] [--chunk C]
-//              [--calls N] [--epochs E] [--grad-api backward|grad] [--blas-threads B] [--check]
+//              [--calls N] [--epochs E] [--grad-api backward|grad] [--mkldnn on|off|grad-off]
+//              [--blas-threads B] [--check]
 //
 // full_run: the whole experiment minus file output, in one timed block: train the regularized
 // net (lambda 1, n 1) then the reference net (no penalty) for E epochs each (default 15) on 5,000
@@ -22,6 +23,9 @@
 // 5,000-image test set, both nets in eval mode under no-grad, in chunks of C, accuracy read back.
 // Mirrors jacreg's Experiment/Trainer/Evaluator/Noise call for call. Reports seconds (total),
 // train_seconds and sweep_seconds. --epochs is ignored by the other cases.
+//
+// --mkldnn: oneDNN (mkldnn) convolutions on (libtorch's default), off, or grad-off: off only during the
+// create_graph backward of the penalty (at::globalContext().setUserEnabledMkldnn around autograd::grad).
 //
 // --threads N sets ATen's intra-op threads (OpenMP) and, by default, also the
 // thread count of a pthreads OpenBLAS if one is loaded (Debian's libtorch calls
@@ -36,6 +40,7 @@
 #include <torch/version.h>
 
 #include <dlfcn.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -76,6 +81,7 @@ struct Options {
   int64_t calls = 200000;  // small_op only
   int epochs = 15;         // full_run only
   std::string grad_api = "backward";
+  std::string mkldnn = "on";  // on | off | grad-off (oneDNN convolutions off in the create_graph backward only)
   int blas_threads = -1;  // -1: same as --threads; 0: leave OpenBLAS alone
   bool check = false;
 };
@@ -84,7 +90,8 @@ struct Options {
   std::cerr << "step_bench: " << msg << "\n"
             << "usage: step_bench --case step_plain|step_jacobian|inference_test_set|small_op|full_run"
                " [--threads N] [--warmup K] [--iters M] [--seed S] [--chunk C]"
-               " [--calls N] [--epochs E] [--grad-api backward|grad] [--blas-threads B] [--check]\n";
+               " [--calls N] [--epochs E] [--grad-api backward|grad] [--mkldnn on|off|grad-off]"
+               " [--blas-threads B] [--check]\n";
   std::exit(2);
 }
 
@@ -115,6 +122,7 @@ Options parse_args(int argc, char** argv) {
       else if (a == "--calls") o.calls = std::stoll(next());
       else if (a == "--epochs") o.epochs = std::stoi(next());
       else if (a == "--grad-api") o.grad_api = next();
+      else if (a == "--mkldnn") o.mkldnn = next();
       else if (a == "--blas-threads") o.blas_threads = std::stoi(next());
       else if (a == "--check") o.check = true;
       else if (a == "-h" || a == "--help") usage("help");
@@ -130,6 +138,7 @@ Options parse_args(int argc, char** argv) {
       o.bench_case != "full_run")
     usage("unknown case " + o.bench_case);
   if (o.grad_api != "backward" && o.grad_api != "grad") usage("--grad-api must be backward or grad");
+  if (o.mkldnn != "on" && o.mkldnn != "off" && o.mkldnn != "grad-off") usage("--mkldnn must be on, off or grad-off");
   if (o.threads < 1) usage("--threads must be >= 1");
   if (o.chunk < 1) usage("--chunk must be >= 1");
   if (o.epochs < 1) usage("--epochs must be >= 1");
@@ -231,6 +240,10 @@ Model make_model(const at::Tensor& mean_image, bool deterministic) {
   return m;
 }
 
+// --mkldnn grad-off: oneDNN convolutions off while the create_graph backward runs (its input-gradient
+// convolutions are faster in ATen's native kernels here), on for the rest of the step.
+bool g_mkldnn_grad_off = false;
+
 struct StepResult {
   double total = 0, ce = 0, penalty = 0;
 };
@@ -250,8 +263,10 @@ StepResult train_step(Model& m, const at::Tensor& x_batch, const at::Tensor& t_o
   if (jacobian) {
     at::Tensor z = at::softmax(logits, 1);
     at::Tensor s = (v * z).sum();
+    if (g_mkldnn_grad_off) at::globalContext().setUserEnabledMkldnn(false);
     at::Tensor g = torch::autograd::grad({s}, {x}, /*grad_outputs=*/{}, /*retain_graph=*/true,
                                          /*create_graph=*/true)[0];
+    if (g_mkldnn_grad_off) at::globalContext().setUserEnabledMkldnn(true);
     penalty = g.pow(2).sum() * (kPenaltyC / b);
     total = ce + penalty * (kLambda / 2.0);
   }
@@ -325,6 +340,16 @@ double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
+// CPU time in ms of this thread (CLOCK_THREAD_CPUTIME_ID) or of the whole process: unlike wall time it
+// does not grow when other processes take the core, so it compares implementations on a busy machine.
+double cpu_ms(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
+double thread_cpu_ms() { return cpu_ms(CLOCK_THREAD_CPUTIME_ID); }
+double process_cpu_ms() { return cpu_ms(CLOCK_PROCESS_CPUTIME_ID); }
+
 // OpenBLAS thread control, looked up at run time (0 / -1 when no OpenBLAS is loaded).
 using BlasSetThreads = void (*)(int);
 using BlasGetThreads = int (*)();
@@ -349,6 +374,14 @@ std::string json_head(const Options& o) {
 std::string json_stats(const Stats& s) {
   return ",\"ms_median\":" + fmt(s.median) + ",\"ms_mean\":" + fmt(s.mean) +
          ",\"ms_min\":" + fmt(s.min) + ",\"ms_p90\":" + fmt(s.p90);
+}
+
+// cpu_ms_median: median CPU time of the stepping thread per step; process_cpu_ms_per_iter: CPU time of the
+// whole process over the timed steps (every thread: BLAS/OpenMP pools, and in Java the JIT and GC) / steps.
+std::string json_cpu(const std::vector<double>& thread_ms, double process_ms, int iters) {
+  const Stats s = summarize(thread_ms);
+  return ",\"cpu_ms_median\":" + fmt(s.median) + ",\"cpu_ms_min\":" + fmt(s.min) +
+         ",\"process_cpu_ms_per_iter\":" + fmt(process_ms / iters);
 }
 
 std::string json_tail() { return std::string(",\"libtorch\":\"") + TORCH_VERSION + "\"}"; }
@@ -402,23 +435,31 @@ int run_steps(const Options& o, bool jacobian) {
   Model m = make_model(pool_x.mean(0, true), /*deterministic=*/false);
   const bool use_backward = o.grad_api == "backward";
 
-  std::vector<double> times;
+  std::vector<double> times, cpu_times;
   times.reserve(o.iters);
-  double last_loss = 0;
+  cpu_times.reserve(o.iters);
+  double last_loss = 0, process0 = 0;
   for (int it = 0; it < o.warmup + o.iters; ++it) {
     const auto& x = xs[it % kPoolBatches];
     const auto& t = ts[it % kPoolBatches];
+    if (it == o.warmup) process0 = process_cpu_ms();
     auto t0 = Clock::now();
+    const double c0 = thread_cpu_ms();
     // V = randn, rows normalised: part of the loss computation, so timed.
     at::Tensor v = jacobian ? random_unit_rows(kBatch) : at::Tensor();
     last_loss = train_step(m, x, t, jacobian, v, use_backward).total;
+    const double cpu = thread_cpu_ms() - c0;
     double ms = ms_since(t0);
-    if (it >= o.warmup) times.push_back(ms);
+    if (it >= o.warmup) {
+      times.push_back(ms);
+      cpu_times.push_back(cpu);
+    }
   }
+  const double process_ms = process_cpu_ms() - process0;
   std::cerr << "cpp " << o.bench_case << ": final loss " << last_loss << "\n";
   if (!std::isfinite(last_loss)) std::cerr << "warning: non-finite loss\n";
-  std::cout << json_head(o) << json_stats(summarize(times)) << ",\"iters\":" << o.iters
-            << ",\"warmup\":" << o.warmup << ",\"grad_api\":\"" << o.grad_api << "\""
+  std::cout << json_head(o) << json_stats(summarize(times)) << json_cpu(cpu_times, process_ms, o.iters)
+            << ",\"iters\":" << o.iters << ",\"warmup\":" << o.warmup << ",\"grad_api\":\"" << o.grad_api << "\""
             << json_tail() << std::endl;
   return 0;
 }
@@ -582,6 +623,8 @@ int main(int argc, char** argv) {
   if (o.check) blas_set_threads(1);
   else if (o.blas_threads != 0) blas_set_threads(o.blas_threads < 0 ? o.threads : o.blas_threads);
   torch::manual_seed(static_cast<uint64_t>(o.seed));
+  at::globalContext().setUserEnabledMkldnn(o.mkldnn != "off");
+  g_mkldnn_grad_off = o.mkldnn == "grad-off";
   try {
     if (o.check) return run_check(o);
     if (o.bench_case == "step_plain") return run_steps(o, false);

@@ -29,7 +29,7 @@ import java.util.Locale;
  *
  * <pre>
  * StepBench --case step_plain|step_jacobian|inference_test_set|small_op|full_run
- *           [--threads N] [--warmup K] [--iters M] [--seed S] [--chunk C] [--calls N] [--epochs E]
+ *           [--threads N] [--warmup K] [--iters M] [--seed S] [--chunk C] [--calls N] [--epochs E] [--perf-ctl FIFO]
  * </pre>
  *
  * <ul>
@@ -52,6 +52,11 @@ import java.util.Locale;
  *       nets in chunks of C. Data and networks are made before the clock starts. Reports seconds (total),
  *       train_seconds and sweep_seconds. --epochs is ignored by the other cases.</li>
  * </ul>
+ * Step cases also report CPU time, which a busy machine does not inflate: cpu_ms_median (the stepping thread,
+ * per step) and process_cpu_ms_per_iter (every thread of the process — JIT, GC, libtorch — over the timed steps).
+ * --perf-ctl FIFO (step cases): writes "enable" to a {@code perf record -D -1 --control fifo:FIFO} control FIFO
+ * when the timed steps start and "disable" when they end, so the profile holds the timed steps only
+ * (bench/jvm-share).
  * Defaults as in the baselines: 20 warm-up + 100 timed steps; 1 + 3 inference passes; 200,000 small ops.
  * stdout gets exactly one JSON line; notes go to stderr.
  */
@@ -62,7 +67,7 @@ public final class StepBench {
     private static final int TRAIN_IMAGES = 5000;  // full_run
 
     record Options(String benchCase, int threads, int warmup, int iters, long seed, long chunk, long calls,
-                   int epochs) {}
+                   int epochs, String perfControl) {}
 
     private StepBench() {}
 
@@ -98,6 +103,7 @@ public final class StepBench {
         long chunk = Evaluator.DEFAULT_CHUNK;
         long calls = 200_000;
         int epochs = 15;
+        String perfControl = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String value = null;
@@ -121,6 +127,7 @@ public final class StepBench {
                     case "--chunk" -> chunk = Long.parseLong(value);
                     case "--calls" -> calls = Long.parseLong(value);
                     case "--epochs" -> epochs = Integer.parseInt(value);
+                    case "--perf-ctl" -> perfControl = value;
                     default -> throw new IllegalArgumentException("unknown argument " + a);
                 }
             } catch (NumberFormatException e) {
@@ -137,7 +144,7 @@ public final class StepBench {
         if (warmup < 0) warmup = inference ? 1 : 20;
         if (iters < 0) iters = inference ? 3 : 100;
         if (iters < 1) throw new IllegalArgumentException("--iters must be >= 1");
-        return new Options(benchCase, threads, warmup, iters, seed, chunk, calls, epochs);
+        return new Options(benchCase, threads, warmup, iters, seed, chunk, calls, epochs, perfControl);
     }
 
     // ---- cases -------------------------------------------------------------------------------------
@@ -162,13 +169,22 @@ public final class StepBench {
         RegularizedLoss loss = jacobian ? new RegularizedLoss(JacobianPenalty.reference()) : RegularizedLoss.plain();
         model.setTraining(true);
         double[] times = new double[o.iters()];
+        double[] cpuTimes = new double[o.iters()];
         double lastLoss = Double.NaN;
+                long process0 = 0;
+        long process1;
         try (SgdMomentum optimizer = new SgdMomentum(model.parameters(), BenchSupport.CONFIG.learningRate(),
-                BenchSupport.CONFIG.momentum())) {
+                BenchSupport.CONFIG.momentum());
+             PerfControl perf = PerfControl.open(o.perfControl())) {
             for (int it = 0; it < o.warmup() + o.iters(); it++) {
                 Tensor x = xs.get(it % BenchSupport.POOL_BATCHES);
                 Tensor t = ts.get(it % BenchSupport.POOL_BATCHES);
+                if (it == o.warmup()) {
+                    perf.enable();
+                    process0 = processCpuNanos();
+                }
                 long t0 = System.nanoTime();
+                long c0 = CpuClock.threadNanos();
                 try (TensorScope step = TensorScope.open()) {
                     RegularizedLoss.Parts parts = loss.compute(model, x, t);  // V is drawn inside, as in C++
                     parts.total().backward();
@@ -178,9 +194,15 @@ public final class StepBench {
                     double penalty = parts.penalty() == null ? 0 : parts.penalty().item();
                     if (Double.isNaN(ce + penalty)) lastLoss = Double.NaN;
                 }
+                long cpuNs = CpuClock.threadNanos() - c0;
                 long ns = System.nanoTime() - t0;
-                if (it >= o.warmup()) times[it - o.warmup()] = ns / 1e6;
+                if (it >= o.warmup()) {
+                    times[it - o.warmup()] = ns / 1e6;
+                    cpuTimes[it - o.warmup()] = cpuNs / 1e6;
+                }
             }
+            process1 = processCpuNanos();
+            perf.disable();
         } finally {
             model.close();
             xs.forEach(Tensor::close);
@@ -188,8 +210,15 @@ public final class StepBench {
         }
         System.err.println("java " + o.benchCase() + ": final loss " + lastLoss);
         if (!Double.isFinite(lastLoss)) System.err.println("warning: non-finite loss");
-        return head(o, threads) + stats(Stats.of(times)) + ",\"iters\":" + o.iters() + ",\"warmup\":" + o.warmup()
-                + tail();
+        return head(o, threads) + stats(Stats.of(times)) + ",\"cpu_ms_median\":" + num(Stats.of(cpuTimes).median())
+                + ",\"cpu_ms_min\":" + num(Stats.of(cpuTimes).min())
+                + ",\"process_cpu_ms_per_iter\":" + num((process1 - process0) / 1e6 / o.iters()) + ",\"iters\":"
+                + o.iters() + ",\"warmup\":" + o.warmup() + tail();
+    }
+
+    /** CPU time of the whole process (all threads: JIT, GC, libtorch), as the baselines' process clocks. */
+    private static long processCpuNanos() {
+        return CpuClock.processNanos();
     }
 
     private static String inference(Options o, int threads) {

@@ -43,14 +43,19 @@ TORCH_VERSION_HEADERS := $(foreach d,$(TORCH_INCLUDES:-I%=%),$(wildcard $(d)/tor
 TORCH_MAJOR := $(or $(shell cat $(TORCH_VERSION_HEADERS) /dev/null | sed -n 's/^\#define TORCH_VERSION_MAJOR \([0-9]*\)/\1/p' | head -1),1)
 CXXSTD := $(if $(filter 1,$(TORCH_MAJOR)),c++17,c++20)
 
+# c10d's backends (native/src/distributed.cpp): Gloo where its headers are (Debian: libgloo-dev, installed by deps),
+# NCCL where the libtorch has CUDA.
+GLOO_HEADERS := $(firstword $(wildcard $(foreach d,$(TORCH_INCLUDES:-I%=%),$(d)/gloo/algorithm.h)))
+C10D_DEFINES := $(if $(GLOO_HEADERS),-DUSE_C10D_GLOO) $(if $(wildcard $(TORCH_LIBDIR)/libtorch_cuda.so),-DUSE_C10D_NCCL)
+
 CXX ?= g++
-CXXFLAGS := -std=$(CXXSTD) -O2 -fPIC -Wall -Wno-unused-parameter -D_GLIBCXX_USE_CXX11_ABI=$(TORCH_ABI) -I$(ROOT)/native/include $(TORCH_INCLUDES)
+CXXFLAGS := -std=$(CXXSTD) -O2 -fPIC -Wall -Wno-unused-parameter -D_GLIBCXX_USE_CXX11_ABI=$(TORCH_ABI) $(C10D_DEFINES) -I$(ROOT)/native/include $(TORCH_INCLUDES)
 LDFLAGS := -shared -Wl,--no-as-needed -L$(TORCH_LIBDIR) $(TORCH_LIBS) -Wl,-rpath,$(TORCH_LIBDIR)
 
 NATIVE_SRC := $(wildcard $(ROOT)/native/src/*.cpp)
 NATIVE_OBJ := $(patsubst $(ROOT)/native/src/%.cpp,$(ROOT)/native/build/obj/%.o,$(NATIVE_SRC))
 NATIVE_LIB := $(ROOT)/native/build/libjacreg.so
-NATIVE_HDR := $(ROOT)/native/include/jacreg.h $(ROOT)/native/include/jacreg_ops.def $(ROOT)/native/src/guard.hpp
+NATIVE_HDR := $(wildcard $(ROOT)/native/include/*.h) $(ROOT)/native/include/jacreg_ops.def $(ROOT)/native/src/guard.hpp
 TORCH_STAMP := $(ROOT)/native/build/libtorch.txt
 
 MVN := mvn -B -q -Dstyle.color=never
@@ -76,6 +81,7 @@ deps:
 	command -v g++ >/dev/null || missing="$$missing g++"; \
 	command -v mvn >/dev/null || missing="$$missing maven"; \
 	if [ -z "$(LIBTORCH)" ] && [ ! -f /usr/include/torch/csrc/api/include/torch/torch.h ]; then missing="$$missing libtorch-dev"; fi; \
+	if [ -z "$(LIBTORCH)" ] && [ ! -f /usr/include/gloo/algorithm.h ]; then missing="$$missing libgloo-dev"; fi; \
 	[ -e /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 ] || missing="$$missing libjemalloc2"; \
 	[ -e /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 ] || missing="$$missing libopenblas0-pthread"; \
 	if [ -n "$$missing" ]; then \
@@ -194,7 +200,7 @@ bindings: check-jdk
 	@# Bind only what jacreg.h itself declares, not the system headers it includes.
 	$(JEXTRACT) --dump-includes $(ROOT)/native/build/jextract-all.txt $(ROOT)/native/include/jacreg.h
 	@# The op table's declarations are expanded in jacreg.h but located in jacreg_ops.def.
-	grep -E 'jacreg\.h$$|jacreg_ops\.def$$' $(ROOT)/native/build/jextract-all.txt > $(ROOT)/native/build/jextract-includes.txt
+	grep -E 'jacreg\.h$$|jacreg_distributed\.h$$|jacreg_ops\.def$$' $(ROOT)/native/build/jextract-all.txt > $(ROOT)/native/build/jextract-includes.txt
 	$(JEXTRACT) --output $(ROOT)/bindings/src/main/java --target-package dev.jacreg.bindings \
 	  --header-class-name jacreg_h @$(ROOT)/native/build/jextract-includes.txt $(ROOT)/native/include/jacreg.h
 	$(JDK)/bin/java $(ROOT)/tools/GenerateOps.java $(ROOT)/native/include/jacreg_ops.def $(ROOT)/core/src/main/java/dev/jacreg/Ops.java

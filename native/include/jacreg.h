@@ -27,7 +27,7 @@
 extern "C" {
 #endif
 
-#define JR_ABI_VERSION 3
+#define JR_ABI_VERSION 4
 
 /* ---- errors ------------------------------------------------------------------------------------ */
 
@@ -185,6 +185,8 @@ int32_t jr_tensor_backward(const jr_tensor *t, const jr_tensor *gradient, int32_
 int32_t jr_autograd_grad(jr_tensor *const *outputs, int64_t n_outputs, jr_tensor *const *inputs, int64_t n_inputs,
                          jr_tensor *const *grad_outputs, int32_t retain_graph, int32_t create_graph,
                          int32_t allow_unused, jr_tensor **results, jr_error *err);
+
+#include "jacreg_distributed.h"
 
 #ifdef __cplusplus
 }

@@ -68,10 +68,10 @@ public class jacreg_h {
     public static final AddressLayout C_POINTER = ValueLayout.ADDRESS
             .withTargetLayout(MemoryLayout.sequenceLayout(java.lang.Long.MAX_VALUE, JAVA_BYTE));
     public static final ValueLayout.OfLong C_LONG = ValueLayout.JAVA_LONG;
-    private static final int JR_ABI_VERSION = (int)3L;
+    private static final int JR_ABI_VERSION = (int)4L;
     /**
      * {@snippet lang=c :
-     * #define JR_ABI_VERSION 3
+     * #define JR_ABI_VERSION 4
      * }
      */
     public static int JR_ABI_VERSION() {
@@ -265,6 +265,42 @@ public class jacreg_h {
      */
     public static int JR_COMPARE_GE() {
         return JR_COMPARE_GE;
+    }
+    private static final int JR_BACKEND_GLOO = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * #define JR_BACKEND_GLOO 0
+     * }
+     */
+    public static int JR_BACKEND_GLOO() {
+        return JR_BACKEND_GLOO;
+    }
+    private static final int JR_BACKEND_NCCL = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define JR_BACKEND_NCCL 1
+     * }
+     */
+    public static int JR_BACKEND_NCCL() {
+        return JR_BACKEND_NCCL;
+    }
+    private static final int JR_REDUCE_SUM = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * #define JR_REDUCE_SUM 0
+     * }
+     */
+    public static int JR_REDUCE_SUM() {
+        return JR_REDUCE_SUM;
+    }
+    private static final int JR_REDUCE_AVERAGE = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define JR_REDUCE_AVERAGE 1
+     * }
+     */
+    public static int JR_REDUCE_AVERAGE() {
+        return JR_REDUCE_AVERAGE;
     }
 
     private static class jr_abi_version {
@@ -5388,6 +5424,487 @@ public class jacreg_h {
                 traceDowncall("jr_autograd_grad", outputs, n_outputs, inputs, n_inputs, grad_outputs, retain_graph, create_graph, allow_unused, results, err);
             }
             return (int)mh$.invokeExact(outputs, n_outputs, inputs, n_inputs, grad_outputs, retain_graph, create_graph, allow_unused, results, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_distributed_backend_available {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_INT,
+            jacreg_h.C_INT,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_distributed_backend_available");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t jr_distributed_backend_available(int32_t backend, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_distributed_backend_available$descriptor() {
+        return jr_distributed_backend_available.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t jr_distributed_backend_available(int32_t backend, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_distributed_backend_available$handle() {
+        return jr_distributed_backend_available.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t jr_distributed_backend_available(int32_t backend, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_distributed_backend_available$address() {
+        return jr_distributed_backend_available.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t jr_distributed_backend_available(int32_t backend, jr_error *err)
+     * }
+     */
+    public static int jr_distributed_backend_available(int backend, MemorySegment err) {
+        var mh$ = jr_distributed_backend_available.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_distributed_backend_available", backend, err);
+            }
+            return (int)mh$.invokeExact(backend, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_process_group_create {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_INT,
+            jacreg_h.C_INT,
+            jacreg_h.C_INT,
+            jacreg_h.C_LONG,
+            jacreg_h.C_INT,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_process_group_create");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_process_group *jr_process_group_create(const char *host, int32_t port, int32_t world_size, int32_t rank, int64_t timeout_ms, int32_t backend, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_process_group_create$descriptor() {
+        return jr_process_group_create.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_process_group *jr_process_group_create(const char *host, int32_t port, int32_t world_size, int32_t rank, int64_t timeout_ms, int32_t backend, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_process_group_create$handle() {
+        return jr_process_group_create.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_process_group *jr_process_group_create(const char *host, int32_t port, int32_t world_size, int32_t rank, int64_t timeout_ms, int32_t backend, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_process_group_create$address() {
+        return jr_process_group_create.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_process_group *jr_process_group_create(const char *host, int32_t port, int32_t world_size, int32_t rank, int64_t timeout_ms, int32_t backend, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_process_group_create(MemorySegment host, int port, int world_size, int rank, long timeout_ms, int backend, MemorySegment err) {
+        var mh$ = jr_process_group_create.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_process_group_create", host, port, world_size, rank, timeout_ms, backend, err);
+            }
+            return (MemorySegment)mh$.invokeExact(host, port, world_size, rank, timeout_ms, backend, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_process_group_free {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_process_group_free");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void jr_process_group_free(jr_process_group *group)
+     * }
+     */
+    public static FunctionDescriptor jr_process_group_free$descriptor() {
+        return jr_process_group_free.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void jr_process_group_free(jr_process_group *group)
+     * }
+     */
+    public static MethodHandle jr_process_group_free$handle() {
+        return jr_process_group_free.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void jr_process_group_free(jr_process_group *group)
+     * }
+     */
+    public static MemorySegment jr_process_group_free$address() {
+        return jr_process_group_free.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void jr_process_group_free(jr_process_group *group)
+     * }
+     */
+    public static void jr_process_group_free(MemorySegment group) {
+        var mh$ = jr_process_group_free.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_process_group_free", group);
+            }
+            mh$.invokeExact(group);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_process_group_rank {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_INT,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_process_group_rank");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t jr_process_group_rank(const jr_process_group *group, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_process_group_rank$descriptor() {
+        return jr_process_group_rank.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t jr_process_group_rank(const jr_process_group *group, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_process_group_rank$handle() {
+        return jr_process_group_rank.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t jr_process_group_rank(const jr_process_group *group, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_process_group_rank$address() {
+        return jr_process_group_rank.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t jr_process_group_rank(const jr_process_group *group, jr_error *err)
+     * }
+     */
+    public static int jr_process_group_rank(MemorySegment group, MemorySegment err) {
+        var mh$ = jr_process_group_rank.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_process_group_rank", group, err);
+            }
+            return (int)mh$.invokeExact(group, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_process_group_size {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_INT,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_process_group_size");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t jr_process_group_size(const jr_process_group *group, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_process_group_size$descriptor() {
+        return jr_process_group_size.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t jr_process_group_size(const jr_process_group *group, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_process_group_size$handle() {
+        return jr_process_group_size.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t jr_process_group_size(const jr_process_group *group, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_process_group_size$address() {
+        return jr_process_group_size.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t jr_process_group_size(const jr_process_group *group, jr_error *err)
+     * }
+     */
+    public static int jr_process_group_size(MemorySegment group, MemorySegment err) {
+        var mh$ = jr_process_group_size.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_process_group_size", group, err);
+            }
+            return (int)mh$.invokeExact(group, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_process_group_all_reduce {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_INT,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_LONG,
+            jacreg_h.C_INT,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_process_group_all_reduce");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t jr_process_group_all_reduce(jr_process_group *group, jr_tensor *const *tensors, int64_t count, int32_t op, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_process_group_all_reduce$descriptor() {
+        return jr_process_group_all_reduce.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t jr_process_group_all_reduce(jr_process_group *group, jr_tensor *const *tensors, int64_t count, int32_t op, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_process_group_all_reduce$handle() {
+        return jr_process_group_all_reduce.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t jr_process_group_all_reduce(jr_process_group *group, jr_tensor *const *tensors, int64_t count, int32_t op, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_process_group_all_reduce$address() {
+        return jr_process_group_all_reduce.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t jr_process_group_all_reduce(jr_process_group *group, jr_tensor *const *tensors, int64_t count, int32_t op, jr_error *err)
+     * }
+     */
+    public static int jr_process_group_all_reduce(MemorySegment group, MemorySegment tensors, long count, int op, MemorySegment err) {
+        var mh$ = jr_process_group_all_reduce.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_process_group_all_reduce", group, tensors, count, op, err);
+            }
+            return (int)mh$.invokeExact(group, tensors, count, op, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_process_group_broadcast {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_INT,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_LONG,
+            jacreg_h.C_INT,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_process_group_broadcast");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t jr_process_group_broadcast(jr_process_group *group, jr_tensor *const *tensors, int64_t count, int32_t root, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_process_group_broadcast$descriptor() {
+        return jr_process_group_broadcast.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t jr_process_group_broadcast(jr_process_group *group, jr_tensor *const *tensors, int64_t count, int32_t root, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_process_group_broadcast$handle() {
+        return jr_process_group_broadcast.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t jr_process_group_broadcast(jr_process_group *group, jr_tensor *const *tensors, int64_t count, int32_t root, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_process_group_broadcast$address() {
+        return jr_process_group_broadcast.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t jr_process_group_broadcast(jr_process_group *group, jr_tensor *const *tensors, int64_t count, int32_t root, jr_error *err)
+     * }
+     */
+    public static int jr_process_group_broadcast(MemorySegment group, MemorySegment tensors, long count, int root, MemorySegment err) {
+        var mh$ = jr_process_group_broadcast.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_process_group_broadcast", group, tensors, count, root, err);
+            }
+            return (int)mh$.invokeExact(group, tensors, count, root, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_process_group_barrier {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_INT,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_process_group_barrier");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t jr_process_group_barrier(jr_process_group *group, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_process_group_barrier$descriptor() {
+        return jr_process_group_barrier.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t jr_process_group_barrier(jr_process_group *group, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_process_group_barrier$handle() {
+        return jr_process_group_barrier.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t jr_process_group_barrier(jr_process_group *group, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_process_group_barrier$address() {
+        return jr_process_group_barrier.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t jr_process_group_barrier(jr_process_group *group, jr_error *err)
+     * }
+     */
+    public static int jr_process_group_barrier(MemorySegment group, MemorySegment err) {
+        var mh$ = jr_process_group_barrier.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_process_group_barrier", group, err);
+            }
+            return (int)mh$.invokeExact(group, err);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }

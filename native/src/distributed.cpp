@@ -75,11 +75,14 @@ bool is_loopback(const std::string &host) {
 
 // Each rank writes the world size it was given; each compares with rank 0's, and rank 0 with everyone's, so a
 // mismatch is named on both sides instead of surfacing as a rendezvous timeout.
-void check_world_size(c10d::Store &store, int32_t rank, int32_t size) {
+void check_world_size(c10d::Store &store, int32_t rank, int32_t size, std::chrono::milliseconds timeout) {
     std::string value = std::to_string(size);
     store.set("jacreg/world_size/" + std::to_string(rank), std::vector<uint8_t>(value.begin(), value.end()));
-    auto read = [&store](int32_t r) {
-        auto bytes = store.get("jacreg/world_size/" + std::to_string(r));
+    auto read = [&store, timeout](int32_t r) {
+        std::string key = "jacreg/world_size/" + std::to_string(r);
+        in_context("rank " + std::to_string(r) + " did not join within " + std::to_string(timeout.count()) + " ms",
+                   [&] { store.wait({key}, timeout); });
+        auto bytes = store.get(key);
         return std::string(bytes.begin(), bytes.end());
     };
     if (rank != 0) {
@@ -183,7 +186,7 @@ JR_API jr_process_group *jr_process_group_create(const char *host, int32_t port,
             self + ": rendezvous at " + where + (rank == 0 ? " (listening there)" : "") + " within " +
                 std::to_string(timeout_ms) + " ms failed",
             [&] { return c10::intrusive_ptr<c10d::Store>(c10::make_intrusive<c10d::TCPStore>(master, options)); });
-        in_context(self + ": checking the world size", [&] { check_world_size(*store, rank, world_size); });
+        in_context(self + ": rendezvous at " + where, [&] { check_world_size(*store, rank, world_size, timeout); });
         auto group = in_context(self + ": connecting the ranks at " + where + " failed",
                                 [&] { return create_backend(backend, master, store, rank, world_size, timeout); });
         return new jr_process_group{store, group, rank, world_size, timeout};

@@ -2,6 +2,7 @@ package dev.jacreg;
 
 import dev.jacreg.bindings.jacreg_h;
 import dev.jacreg.internal.NativeCall;
+import dev.jacreg.internal.TensorHandles;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -30,6 +31,10 @@ public final class Tensor implements AutoCloseable {
     private static final Cleaner CLEANER = Cleaner.create();
     private static final AtomicLong LIVE = new AtomicLong();
     private static final AtomicLong FREED_BY_CLEANER = new AtomicLong();
+
+    static {
+        TensorHandles.install(Tensor::handles);  // for the collectives of dev.jacreg.distributed
+    }
 
     private final MemorySegment handle;
     private Release release;              // with cleanable: null while a current scope owns it (the scope frees it)

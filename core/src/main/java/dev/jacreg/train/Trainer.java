@@ -21,11 +21,17 @@ import java.util.function.Consumer;
  * run after the current iteration and keeps what was trained. One iteration is a {@link TrainingStep} (remedies and
  * diagnostics of {@link TrainingConfig}); a non-finite loss or gradient throws {@link NonFiniteLossException}
  * before that step is applied.
+ *
+ * <p>With a {@link DataParallel} this trainer is one rank of a data-parallel run: the batch size is the global batch,
+ * every rank draws the same shuffle and penalty directions and trains on its rows of each batch (the directions' rows
+ * that go with them), and the ranks average gradients and losses before each step. Batch norm uses each rank's own
+ * batch statistics and rank 0's running statistics (broadcast before every step), as PyTorch's DDP does by default.
  */
 public final class Trainer {
     private final TrainingConfig config;
     private final RegularizedLoss loss;
     private final RandomStream random;
+    private final DataParallel parallel;
 
     /** Shuffles and draws penalty directions from libtorch's generator, seeded with the config's seed. */
     public Trainer(TrainingConfig config, RegularizedLoss loss) {
@@ -37,9 +43,22 @@ public final class Trainer {
      *               unused); null: libtorch's generator, seeded with the config's seed
      */
     public Trainer(TrainingConfig config, RegularizedLoss loss, RandomStream random) {
+        this(config, loss, random, null);
+    }
+
+    /**
+     * @param parallel the data-parallel run this trainer is a rank of, or null for a single process; the config's batch
+     *                 size (the global batch) must then be a multiple of its world size
+     */
+    public Trainer(TrainingConfig config, RegularizedLoss loss, RandomStream random, DataParallel parallel) {
+        if (parallel != null && config.batchSize() % parallel.worldSize() != 0) {
+            throw new IllegalArgumentException("the batch size " + config.batchSize() + " must be a multiple of the world size "
+                    + parallel.worldSize() + " (every rank trains on an equal share of each batch)");
+        }
         this.config = config;
         this.loss = loss;
         this.random = random;
+        this.parallel = parallel;
     }
 
     /**
@@ -69,28 +88,38 @@ public final class Trainer {
         RandomStream shuffles = random == null ? RandomStream.libtorch() : random;
         // Directions on a stream of their own: nets with and without a penalty then see the same batches.
         RandomStream directions = random == null ? null : random.split();
+        int shard = parallel == null ? config.batchSize() : config.batchSize() / parallel.worldSize();
+        long shardStart = parallel == null ? 0 : (long) parallel.rank() * shard;
+        if (parallel != null) parallel.synchronize(model);
         model.setTraining(true);
         try (SgdMomentum optimizer = new SgdMomentum(model.parameters(), config.learningRate(), config.momentum())) {
-            TrainingStep step = new TrainingStep(config, loss, model, optimizer, perEpoch);
+            TrainingStep step = new TrainingStep(config, loss, model, optimizer, perEpoch, parallel);
             step.recordBatchVariances(true);
             training:
             for (int epoch = 1; epoch <= config.epochs(); epoch++) {
                 try (TensorScope epochScope = TensorScope.open()) {
                     Tensor order = shuffles.permutation(data.count());
                     for (int i = 0; i < perEpoch; i++) {
-                        if (stopRequested.getAsBoolean()) {
+                        // Ranks vote on stopping through the step's reduction, so all end after the same step.
+                        boolean stopVote = stopRequested.getAsBoolean();
+                        if (stopVote && parallel == null) {
                             stopped = true;
                             break training;
                         }
                         long t0 = System.nanoTime();
+                        boolean stopAgreed;
                         try (TensorScope stepScope = TensorScope.open()) {
-                            Tensor index = order.narrow(0, (long) i * config.batchSize(), config.batchSize());
+                            Tensor index = order.narrow(0, (long) i * config.batchSize() + shardStart, shard);
                             Tensor images = data.images().indexSelect(0, index);
                             Tensor targets = Functional.oneHot(data.labels().indexSelect(0, index), data.numClasses())
                                     .to(images.dtype());
-                            List<Tensor> v = directions == null || !loss.penalized() ? null
+                            List<Tensor> v = !loss.penalized() ? null : parallel != null
+                                    ? shardRows(loss.penalty().directions(directions != null ? directions : shuffles, images.dtype(),
+                                            config.batchSize(), data.numClasses()), shardStart, shard)
+                                    : directions == null ? null
                                     : loss.penalty().directions(directions, images.dtype(), config.batchSize(), data.numClasses());
-                            TrainingStep.Outcome outcome = step.run(done, images, targets, v);
+                            if (parallel != null) parallel.broadcastBuffers(model);
+                            TrainingStep.Outcome outcome = step.run(done, images, targets, v, stopVote);
                             if (outcome.failure() != null) {
                                 throw new NonFiniteLossException(done + 1, epoch, outcome.failure(), outcome.detail(),
                                         new TrainingResult(Arrays.copyOf(losses, done), Arrays.copyOf(penalties, done),
@@ -99,11 +128,16 @@ public final class Trainer {
                             losses[done] = outcome.loss();
                             penalties[done] = outcome.penalty();
                             if (outcome.diagnostics() != null) diagnostics.add(outcome.diagnostics());
+                            stopAgreed = outcome.stopAgreed();
                         }
                         nanos[done] = System.nanoTime() - t0;
                         done++;
                         progress.accept(new TrainingProgress(done, planned, epoch, config.epochs(), losses[done - 1],
                                 penalties[done - 1], System.nanoTime() - start));
+                        if (stopAgreed) {
+                            stopped = true;
+                            break training;
+                        }
                     }
                 }
             }
@@ -113,5 +147,16 @@ public final class Trainer {
         }
         return new TrainingResult(Arrays.copyOf(losses, done), Arrays.copyOf(penalties, done), Arrays.copyOf(nanos, done),
                 planned, stopped, diagnostics);
+    }
+
+    /**
+     * This rank's rows of directions drawn for the whole batch. A single process draws the same B×C directions (from the
+     * same stream, at the same point), so W ranks together use exactly the directions one process would: the penalty is
+     * a mean over samples of per-sample terms, and averaging the shards' means gives the batch's.
+     */
+    private static List<Tensor> shardRows(List<Tensor> directions, long start, int rows) {
+        List<Tensor> shard = new ArrayList<>(directions.size());
+        for (Tensor v : directions) shard.add(v.narrow(0, start, rows));
+        return shard;
     }
 }

@@ -15,11 +15,18 @@ import java.util.function.Supplier;
  * One iteration of {@link Trainer} on one batch: loss, gradient, the finiteness checks, the remedies of
  * {@link TrainingConfig} (λ warm-up, learning-rate schedule, gradient clipping) and, when on, the diagnostics.
  * With every remedy off and diagnostics off it is the specification's step exactly: total.backward(), then SGDM.
+ * In a data-parallel run ({@link DataParallel}) the gradients and loss values are averaged over the ranks right
+ * after the backward pass, so the checks, the clipping and the step all see the global batch's values.
  */
 final class TrainingStep {
     /** What one iteration produced: the values, or what went non-finite (then nothing was applied). */
     record Outcome(double loss, double penalty, IterationDiagnostics diagnostics, NonFiniteLossException.Part failure,
-                   String detail) {
+                   String detail, boolean stopAgreed) {
+        Outcome(double loss, double penalty, IterationDiagnostics diagnostics, NonFiniteLossException.Part failure,
+                String detail) {
+            this(loss, penalty, diagnostics, failure, detail, false);
+        }
+
         static Outcome failed(NonFiniteLossException.Part part, String detail) {
             return new Outcome(Double.NaN, Double.NaN, null, part, detail);
         }
@@ -31,8 +38,16 @@ final class TrainingStep {
     private final SgdMomentum optimizer;
     private final int perEpoch;
     private final Map<String, BatchNorm2d> batchNorms;
+    private final DataParallel parallel;
 
     TrainingStep(TrainingConfig config, RegularizedLoss loss, Module model, SgdMomentum optimizer, int perEpoch) {
+        this(config, loss, model, optimizer, perEpoch, null);
+    }
+
+    /** @param parallel the data-parallel run this rank belongs to, or null */
+    TrainingStep(TrainingConfig config, RegularizedLoss loss, Module model, SgdMomentum optimizer, int perEpoch,
+                 DataParallel parallel) {
+        this.parallel = parallel;
         this.config = config;
         this.loss = loss;
         this.model = model;
@@ -51,20 +66,22 @@ final class TrainingStep {
      * the penalty's unit directions, or null for fresh ones from libtorch's generator.
      */
     Outcome run(int iteration, Tensor images, Tensor targets, List<Tensor> directions) {
+        return run(iteration, images, targets, directions, false);
+    }
+
+    /**
+     * As {@link #run(int, Tensor, Tensor, List)}; in a data-parallel run stopVote is this rank's stop request, and the
+     * outcome's stopAgreed says whether any rank asked (so all ranks end after the same step).
+     */
+    Outcome run(int iteration, Tensor images, Tensor targets, List<Tensor> directions, boolean stopVote) {
         boolean penalized = loss.penalized();
         double lambda = penalized ? loss.penalty().lambda() * config.penaltyScale(iteration, perEpoch) : 0;
         double rate = config.learningRate(iteration, perEpoch);
 
         RegularizedLoss.Parts parts = loss.compute(model, images, targets, directions, lambda);
         // The values are read back for the record anyway, so checking them is free.
-        double crossEntropy = parts.crossEntropy().item();
-        double penalty = penalized ? parts.penalty().item() : Double.NaN;
-        double total = penalized ? parts.total().item() : crossEntropy;
-        Supplier<String> values = () -> String.format(Locale.ROOT, "cross-entropy %.6g, penalty %.6g, lambda %.6g, total %.6g",
-                crossEntropy, penalty, lambda, total);
-        if (!Double.isFinite(crossEntropy)) return Outcome.failed(NonFiniteLossException.Part.CROSS_ENTROPY, values.get());
-        if (penalized && !Double.isFinite(penalty)) return Outcome.failed(NonFiniteLossException.Part.PENALTY, values.get());
-        if (!Double.isFinite(total)) return Outcome.failed(NonFiniteLossException.Part.WEIGHTED_PENALTY, values.get());
+        double[] values = {parts.crossEntropy().item(), penalized ? parts.penalty().item() : Double.NaN,
+                penalized ? parts.total().item() : Double.NaN, stopVote ? 1 : 0};
 
         List<Tensor> parameters = optimizer.parameters();
         List<Tensor> gradients;
@@ -82,25 +99,41 @@ final class TrainingStep {
                 normPenalty = Gradients.norm(penaltyGradients);
                 gradients = Gradients.sum(ceGradients, penaltyGradients);
             }
-            String norms = String.format(Locale.ROOT, "gradient norms: cross-entropy %.6g, penalty %.6g", normCrossEntropy,
-                    normPenalty);
-            if (!Double.isFinite(normCrossEntropy)) {
-                return Outcome.failed(NonFiniteLossException.Part.GRADIENT_CROSS_ENTROPY, values.get() + "; " + norms);
-            }
-            if (penalized && !Double.isFinite(normPenalty)) {
-                return Outcome.failed(NonFiniteLossException.Part.GRADIENT_PENALTY, values.get() + "; " + norms);
-            }
         } else {
             parts.total().backward();
             gradients = new ArrayList<>(parameters.size());
             for (Tensor p : parameters) {
-                gradients.add(p.grad());
+                Tensor g = p.grad();
+                // In a data-parallel run a parameter the loss does not reach still takes part in the reduction, as zeros.
+                gradients.add(g != null || parallel == null ? g : Tensor.zeros(p.dtype(), p.shape()).to(p.device()));
                 p.clearGrad();  // the handle above keeps the gradient; the next backward starts from nothing
+            }
+        }
+        // Data-parallel: from here on every rank holds the global batch's mean values and gradients, so all ranks
+        // pass or fail the checks below alike and take the same step. (The per-part norms above stay this rank's.)
+        if (parallel != null) parallel.average(gradients, values);
+
+        double crossEntropy = values[0];
+        double penalty = penalized ? values[1] : Double.NaN;
+        double total = penalized ? values[2] : crossEntropy;
+        Supplier<String> described = () -> String.format(Locale.ROOT, "%scross-entropy %.6g, penalty %.6g, lambda %.6g, total %.6g",
+                parallel == null ? "" : "mean over " + parallel.worldSize() + " ranks: ", crossEntropy, penalty, lambda, total);
+        if (!Double.isFinite(crossEntropy)) return Outcome.failed(NonFiniteLossException.Part.CROSS_ENTROPY, described.get());
+        if (penalized && !Double.isFinite(penalty)) return Outcome.failed(NonFiniteLossException.Part.PENALTY, described.get());
+        if (!Double.isFinite(total)) return Outcome.failed(NonFiniteLossException.Part.WEIGHTED_PENALTY, described.get());
+        if (config.diagnostics() && parallel == null) {
+            String norms = String.format(Locale.ROOT, "gradient norms: cross-entropy %.6g, penalty %.6g", normCrossEntropy,
+                    normPenalty);
+            if (!Double.isFinite(normCrossEntropy)) {
+                return Outcome.failed(NonFiniteLossException.Part.GRADIENT_CROSS_ENTROPY, described.get() + "; " + norms);
+            }
+            if (penalized && !Double.isFinite(normPenalty)) {
+                return Outcome.failed(NonFiniteLossException.Part.GRADIENT_PENALTY, described.get() + "; " + norms);
             }
         }
         double normTotal = Gradients.norm(gradients);
         if (!Double.isFinite(normTotal)) {
-            return Outcome.failed(NonFiniteLossException.Part.GRADIENT, values.get() + "; gradient norm " + normTotal);
+            return Outcome.failed(NonFiniteLossException.Part.GRADIENT, described.get() + "; gradient norm " + normTotal);
         }
 
         IterationDiagnostics diagnostics = null;
@@ -109,8 +142,9 @@ final class TrainingStep {
                     normTotal, Gradients.norm(parameters), TrainingDiagnostics.takeBatchVariances(batchNorms),
                     TrainingDiagnostics.meanMaxProbability(parts.softmax()), TrainingDiagnostics.meanRowNorm(parts.logits()));
         }
+        // Clipping sees the averaged gradient, as a single process with the global batch would.
         if (config.clipGradNorm() > 0) Gradients.clipInPlace(gradients, config.clipGradNorm(), normTotal);
         optimizer.step(gradients, rate);
-        return new Outcome(total, penalty, diagnostics, null, null);
+        return new Outcome(total, penalty, diagnostics, null, null, values[3] > 0);
     }
 }

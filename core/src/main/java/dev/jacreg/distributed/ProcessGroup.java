@@ -1,0 +1,167 @@
+package dev.jacreg.distributed;
+
+import dev.jacreg.Tensor;
+import dev.jacreg.Torch;
+import dev.jacreg.bindings.jacreg_h;
+import dev.jacreg.internal.NativeCall;
+import dev.jacreg.internal.TensorHandles;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.ref.Reference;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One rank's membership of a c10d process group (libtorch's torch.distributed engine): a TCPStore rendezvous at the
+ * master's host:port (rank 0 listens there), then Gloo over TCP for CPU tensors, or NCCL for CUDA tensors where the
+ * libtorch has CUDA. Like an Arena, its lifetime is deterministic: {@link #close()} leaves the group at once (no
+ * collective, so it is safe after a peer was lost) and every later use throws {@link IllegalStateException}.
+ *
+ * <p>Collectives are synchronous and in place; every rank must issue the same ones, on tensors of the same shapes, in
+ * the same order. Each blocking step gives up after the timeout given at {@link #join}: a rendezvous that does not
+ * complete, a peer that died or stopped calling, a port already in use or ranks started with different world sizes
+ * all end as a {@link dev.jacreg.TorchException} whose message names the rank, the step and the cause — never a hang.
+ * A group may be used by one thread at a time; several groups (one per thread, each its own rank) may live in one JVM.
+ */
+public final class ProcessGroup implements AutoCloseable {
+    /** The c10d backend: Gloo for CPU tensors, NCCL for CUDA tensors. */
+    public enum Backend {
+        GLOO, NCCL;
+
+        int code() {
+            return this == GLOO ? jacreg_h.JR_BACKEND_GLOO() : jacreg_h.JR_BACKEND_NCCL();
+        }
+    }
+
+    public enum ReduceOp { SUM, AVERAGE }
+
+    private final int rank;
+    private final int size;
+    private MemorySegment handle;
+
+    private ProcessGroup(MemorySegment handle, int rank, int size) {
+        this.handle = handle;
+        this.rank = rank;
+        this.size = size;
+    }
+
+    /** Joins over Gloo (CPU tensors). */
+    public static ProcessGroup join(String host, int port, int worldSize, int rank, Duration timeout) {
+        return join(host, port, worldSize, rank, timeout, Backend.GLOO);
+    }
+
+    /**
+     * Joins the group, blocking until all worldSize ranks have joined.
+     *
+     * @param host    the master's (rank 0's) address; a loopback address keeps all traffic on loopback
+     * @param port    where rank 0 listens (it must be free there)
+     * @param timeout how long any step (the rendezvous, each collective) may wait for the others
+     */
+    public static ProcessGroup join(String host, int port, int worldSize, int rank, Duration timeout, Backend backend) {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(timeout, "timeout");
+        Objects.requireNonNull(backend, "backend");
+        if (host.isBlank()) throw new IllegalArgumentException("master host is empty");
+        if (port < 1 || port > 65535) throw new IllegalArgumentException("master port must be in 1..65535, got " + port);
+        if (worldSize < 1) throw new IllegalArgumentException("world size must be >= 1, got " + worldSize);
+        if (rank < 0 || rank >= worldSize) {
+            throw new IllegalArgumentException("rank must be in 0.." + (worldSize - 1) + " for world size " + worldSize + ", got " + rank);
+        }
+        if (timeout.toMillis() < 1) throw new IllegalArgumentException("timeout must be at least 1 ms, got " + timeout);
+        NativeCall call = call();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment group = call.handle(jacreg_h.jr_process_group_create(arena.allocateFrom(host), port, worldSize, rank,
+                    timeout.toMillis(), backend.code(), call.error()));
+            return new ProcessGroup(group, rank, worldSize);
+        }
+    }
+
+    /** Whether this shim can create groups of that backend here (NCCL: built against a CUDA libtorch, a GPU visible). */
+    public static boolean available(Backend backend) {
+        NativeCall call = call();
+        return call.status(jacreg_h.jr_distributed_backend_available(backend.code(), call.error())) == 1;
+    }
+
+    public int rank() {
+        return rank;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    /** Rank 0: the one that writes outputs and whose initial weights every rank starts from. */
+    public boolean isMaster() {
+        return rank == 0;
+    }
+
+    /** Reduces each tensor (contiguous, same shape on every rank) in place: the sum, or the sum over the world size. */
+    public synchronized void allReduce(List<Tensor> tensors, ReduceOp op) {
+        Objects.requireNonNull(op, "op");
+        if (checkTensors(tensors)) return;
+        NativeCall call = call();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment list = TensorHandles.of(arena, tensors);
+            int code = op == ReduceOp.SUM ? jacreg_h.JR_REDUCE_SUM() : jacreg_h.JR_REDUCE_AVERAGE();
+            call.status(jacreg_h.jr_process_group_all_reduce(handle(), list, tensors.size(), code, call.error()));
+        } finally {
+            Reference.reachabilityFence(tensors);
+        }
+    }
+
+    /** Overwrites each tensor in place with root's. */
+    public synchronized void broadcast(List<Tensor> tensors, int root) {
+        if (root < 0 || root >= size) throw new IllegalArgumentException("root rank must be in 0.." + (size - 1) + ", got " + root);
+        if (checkTensors(tensors)) return;
+        NativeCall call = call();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment list = TensorHandles.of(arena, tensors);
+            call.status(jacreg_h.jr_process_group_broadcast(handle(), list, tensors.size(), root, call.error()));
+        } finally {
+            Reference.reachabilityFence(tensors);
+        }
+    }
+
+    /** Returns once every rank has called it. */
+    public synchronized void barrier() {
+        NativeCall call = call();
+        call.status(jacreg_h.jr_process_group_barrier(handle(), call.error()));
+    }
+
+    public synchronized boolean isClosed() {
+        return handle == null;
+    }
+
+    /** Leaves the group; the others' next collective then fails. Closing twice is harmless. */
+    @Override
+    public synchronized void close() {
+        if (handle == null) return;
+        MemorySegment h = handle;
+        handle = null;
+        jacreg_h.jr_process_group_free(h);
+    }
+
+    @Override
+    public String toString() {
+        return "ProcessGroup[rank " + rank + " of " + size + (handle == null ? ", closed]" : "]");
+    }
+
+    private MemorySegment handle() {
+        if (handle == null) throw new IllegalStateException("process group (rank " + rank + " of " + size + ") is closed");
+        return handle;
+    }
+
+    /** True when there is nothing to do. */
+    private static boolean checkTensors(List<Tensor> tensors) {
+        Objects.requireNonNull(tensors, "tensors");
+        for (int i = 0; i < tensors.size(); i++) Objects.requireNonNull(tensors.get(i), "tensors[" + i + "]");
+        return tensors.isEmpty();
+    }
+
+    private static NativeCall call() {
+        Torch.libraryPath();  // loads the shim and applies -Djacreg.threads, as every other entry point does
+        return NativeCall.current();
+    }
+}

@@ -1,0 +1,30 @@
+package dev.jacreg.train;
+
+import dev.jacreg.Tensor;
+import dev.jacreg.nn.Module;
+
+import java.util.List;
+
+/**
+ * How a {@link Trainer} takes part in a data-parallel run of {@link #worldSize()} ranks. Every rank draws the same
+ * epoch shuffle and penalty directions (same seed) and trains on rows [rank·B/W, (rank+1)·B/W) of each global batch
+ * of B; the hooks below make the ranks one optimiser. Both loss parts are means over the batch, so the mean of the
+ * ranks' shard gradients is the gradient of the global batch's loss. Implementations: dev.jacreg.distributed.
+ */
+public interface DataParallel {
+    int rank();
+
+    int worldSize();
+
+    /** Before the first step: every rank's parameters and buffers become rank 0's. */
+    void synchronize(Module model);
+
+    /** Before every step: rank 0's buffers (batch-norm running statistics) to every rank, as DDP's broadcast_buffers. */
+    void broadcastBuffers(Module model);
+
+    /**
+     * Between the backward pass and the optimiser step: each gradient replaced in place by its mean over the ranks,
+     * and each value (the loss parts, a stop vote...) by its mean. Every rank must call it at every step.
+     */
+    void average(List<Tensor> gradients, double[] values);
+}

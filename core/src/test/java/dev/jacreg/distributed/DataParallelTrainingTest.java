@@ -1,0 +1,193 @@
+package dev.jacreg.distributed;
+
+import dev.jacreg.DType;
+import dev.jacreg.RandomStream;
+import dev.jacreg.Tensor;
+import dev.jacreg.TensorScope;
+import dev.jacreg.TorchException;
+import dev.jacreg.data.DeviceDataset;
+import dev.jacreg.data.DigitDataset;
+import dev.jacreg.data.SyntheticDigits;
+import dev.jacreg.nn.Activations;
+import dev.jacreg.nn.Linear;
+import dev.jacreg.nn.Module;
+import dev.jacreg.nn.SeedNetwork;
+import dev.jacreg.nn.Sequential;
+import dev.jacreg.train.DataParallel;
+import dev.jacreg.train.JacobianPenalty;
+import dev.jacreg.train.RegularizedLoss;
+import dev.jacreg.train.Trainer;
+import dev.jacreg.train.TrainingConfig;
+import dev.jacreg.train.TrainingResult;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Data-parallel training against a second method, one process with the whole batch: W ranks × B/W must take the
+ * very steps of 1 × B (same shuffle, same penalty directions, averaged gradients, clipping on the average).
+ */
+class DataParallelTrainingTest {
+    static final DigitDataset DATA = SyntheticDigits.generate(96, 11);
+    static final String HOST = "127.0.0.1";
+    static final long SEED = 5;
+
+    /** No batch norm, so the shards' samples do not interact and the equivalence is exact up to rounding. */
+    static Sequential mlp() {
+        RandomStream init = RandomStream.seeded(SEED);
+        return new Sequential()
+                .add("flatten", Activations.flatten())
+                .add("fc1", new Linear(28 * 28, 24, DType.FLOAT64, init))
+                .add("relu", Activations.relu())
+                .add("fc2", new Linear(24, 10, DType.FLOAT64, init));
+    }
+
+    record Run(TrainingResult result, Map<String, double[]> weights) {}
+
+    static Run train(TrainingConfig config, RegularizedLoss loss, DistributedDataParallel parallel) {
+        try (TensorScope scope = TensorScope.open(); DeviceDataset data = new DeviceDataset(DATA, DType.FLOAT64);
+             Sequential net = mlp()) {
+            TrainingResult result = new Trainer(config, loss, RandomStream.seeded(SEED + 1), parallel)
+                    .train(net, data, p -> {}, () -> false);
+            return new Run(result, snapshot(net));
+        }
+    }
+
+    static Map<String, double[]> snapshot(Module net) {
+        Map<String, double[]> out = new java.util.LinkedHashMap<>();
+        net.parameters().forEach((name, t) -> out.put(name, t.to(DType.FLOAT64).toDoubleArray()));
+        return out;
+    }
+
+    static List<Run> trainTwoRanks(TrainingConfig config, RegularizedLoss loss) throws InterruptedException {
+        int port = Ranks.freePort();
+        List<Object> results = Ranks.run(2, rank -> {
+            try (ProcessGroup group = ProcessGroup.join(HOST, port, 2, rank, Duration.ofSeconds(30))) {
+                return train(config, loss, new DistributedDataParallel(group));
+            }
+        });
+        List<Run> runs = new ArrayList<>();
+        for (Object r : results) {
+            if (r instanceof Throwable t) throw new AssertionError(t);
+            runs.add((Run) r);
+        }
+        return runs;
+    }
+
+    static void assertSameTraining(Run expected, Run actual, double tolerance) {
+        assertArrayEquals(expected.result().losses(), actual.result().losses(), tolerance, "losses");
+        if (!Double.isNaN(expected.result().penalties()[0])) {
+            assertArrayEquals(expected.result().penalties(), actual.result().penalties(), tolerance, "penalties");
+        }
+        expected.weights().forEach((name, w) -> assertArrayEquals(w, actual.weights().get(name), tolerance, name));
+    }
+
+    @Test
+    void twoRanksOfSixteenTrainAsOneProcessOfThirtyTwo() throws InterruptedException {
+        TrainingConfig config = new TrainingConfig(2, 32, 0.05, 0.9, SEED);
+        Run single = train(config, RegularizedLoss.plain(), null);
+        List<Run> ranks = trainTwoRanks(config, RegularizedLoss.plain());
+        assertEquals(6, single.result().iterations());
+        for (Run rank : ranks) assertSameTraining(single, rank, 1e-10);
+    }
+
+    @Test
+    void withThePenaltyAndClippingTooTheRanksUseTheirRowsOfOneDirectionDraw() throws InterruptedException {
+        // Clipping at a norm the gradients exceed: it must act on the averaged gradient, as in one process.
+        TrainingConfig config = new TrainingConfig(2, 32, 0.05, 0.9, SEED).withClipGradNorm(0.05);
+        RegularizedLoss loss = new RegularizedLoss(new JacobianPenalty(1.0, 2, JacobianPenalty.Target.SOFTMAX));
+        Run single = train(config, loss, null);
+        List<Run> ranks = trainTwoRanks(config, loss);
+        for (Run rank : ranks) assertSameTraining(single, rank, 1e-10);
+    }
+
+    @Test
+    void ranksOfABatchNormNetHoldIdenticalWeightsAfterEveryStep() throws InterruptedException {
+        int port = Ranks.freePort();
+        TrainingConfig config = new TrainingConfig(1, 32, 0.01, 0.9, SEED).withStabilisation();
+        List<Object> results = Ranks.run(2, rank -> {
+            try (ProcessGroup group = ProcessGroup.join(HOST, port, 2, rank, Duration.ofSeconds(30));
+                 TensorScope scope = TensorScope.open(); DeviceDataset data = new DeviceDataset(DATA, DType.FLOAT32);
+                 // different initial weights per rank: rank 0's must win
+                 Sequential net = SeedNetwork.create(data.meanImage(), 28, 28, DType.FLOAT32, RandomStream.seeded(rank))) {
+                List<Map<String, double[]>> afterEachStep = new ArrayList<>();
+                new Trainer(config, new RegularizedLoss(JacobianPenalty.reference()), RandomStream.seeded(SEED),
+                        new DistributedDataParallel(group)).train(net, data, p -> afterEachStep.add(snapshot(net)), () -> false);
+                return afterEachStep;
+            }
+        });
+        if (results.get(0) instanceof Throwable t) throw new AssertionError(t);
+        if (results.get(1) instanceof Throwable t) throw new AssertionError(t);
+        @SuppressWarnings("unchecked") List<Map<String, double[]>> a = (List<Map<String, double[]>>) results.get(0);
+        @SuppressWarnings("unchecked") List<Map<String, double[]>> b = (List<Map<String, double[]>>) results.get(1);
+        assertEquals(3, a.size());
+        assertEquals(a.size(), b.size());
+        for (int step = 0; step < a.size(); step++) {
+            for (String name : a.get(step).keySet()) {
+                assertArrayEquals(a.get(step).get(name), b.get(step).get(name), 0.0, "step " + (step + 1) + ", " + name);
+            }
+        }
+    }
+
+    @Test
+    void aRankThatLeavesMidTrainingMakesTheOthersFailWithAClearMessage() throws InterruptedException {
+        int port = Ranks.freePort();
+        TrainingConfig config = new TrainingConfig(2, 32, 0.05, 0.9, SEED);
+        List<Object> results = Ranks.run(2, rank -> {
+            ProcessGroup group = ProcessGroup.join(HOST, port, 2, rank, Duration.ofSeconds(10));
+            try (TensorScope scope = TensorScope.open(); DeviceDataset data = new DeviceDataset(DATA, DType.FLOAT64);
+                 Sequential net = mlp()) {
+                int[] steps = {0};
+                return new Trainer(config, RegularizedLoss.plain(), RandomStream.seeded(SEED), new DistributedDataParallel(group))
+                        .train(net, data, p -> {
+                            if (rank == 1 && ++steps[0] == 2) {
+                                group.close();  // as a crashed process would: its sockets close
+                                throw new IllegalStateException("rank 1 leaves");
+                            }
+                        }, () -> false);
+            } finally {
+                group.close();
+            }
+        });
+        assertInstanceOf(IllegalStateException.class, results.get(1));
+        TorchException e = assertInstanceOf(TorchException.class, results.get(0));
+        assertTrue(e.getMessage().startsWith("rank 0 of 2: all-reduce failed"), e.getMessage());
+    }
+
+    @Test
+    void theGlobalBatchMustSplitEvenlyOverTheRanks() {
+        DataParallel three = new DataParallel() {
+            public int rank() { return 0; }
+            public int worldSize() { return 3; }
+            public void synchronize(Module model) {}
+            public void broadcastBuffers(Module model) {}
+            public void average(List<Tensor> gradients, double[] values) {}
+        };
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Trainer(new TrainingConfig(1, 32, 0.05, 0.9, SEED), RegularizedLoss.plain(), null, three));
+        assertTrue(e.getMessage().contains("multiple of the world size 3"), e.getMessage());
+    }
+
+    @Test
+    void bucketsPackByDtypeAndCapacityAndUnpackExactly() {
+        try (TensorScope scope = TensorScope.open()) {
+            List<Tensor> tensors = List.of(Tensor.of(new float[]{1, 2, 3, 4}, 2, 2), Tensor.of(new float[]{5}, 1),
+                    Tensor.of(new double[]{6, 7}, 2), Tensor.of(new float[]{8, 9, 10}, 3));
+            Buckets buckets = new Buckets(tensors, 5 * 4);  // room for 5 floats
+            assertEquals(3, buckets.count());  // {2x2, 1} float, {2} double, {3} float
+            List<Tensor> flats = buckets.flatten();
+            assertArrayEquals(new float[]{1, 2, 3, 4, 5}, flats.get(0).toFloatArray());
+            for (Tensor flat : flats) flat.mulInPlace(2);
+            buckets.unflatten(flats);
+            assertArrayEquals(new float[]{2, 4, 6, 8}, tensors.get(0).toFloatArray());
+            assertArrayEquals(new long[]{2, 2}, tensors.get(0).shape());
+            assertArrayEquals(new double[]{12, 14}, tensors.get(2).toDoubleArray());
+            assertArrayEquals(new float[]{16, 18, 20}, tensors.get(3).toFloatArray());
+        }
+    }
+}

@@ -1,5 +1,6 @@
 package dev.jacreg.cli;
 
+import dev.jacreg.distributed.ProcessGroup;
 import dev.jacreg.experiment.Experiment;
 import dev.jacreg.experiment.ExperimentConfig;
 import dev.jacreg.experiment.ExperimentListener;
@@ -89,6 +90,9 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
     @Mixin
     Options.Runtime runtime;
 
+    @Mixin
+    DistributedOptions distributed;
+
     @Override
     public boolean verbose() {
         return runtime.verbose;
@@ -101,6 +105,11 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
         ExperimentConfig config = Options.config(training, data, compute, runtime, noiseLevels, true).withSeed(seeds.get(0));
         boolean extra = robustness.extraRequested();  // validates --corruption and --attacks before training
         if (extra) robustness.validate(noiseLevels);
+        distributed.validate();
+        if ((distributed.launches() || distributed.isRank()) && seeds.size() > 1) {
+            throw new UsageException("data-parallel training (--nproc, --world-size) runs one seed; drop --replicates/--seeds");
+        }
+        if (distributed.launches()) return distributed.launch(cli.err);
         runtime.apply();
         OutFolder folder = OutFolder.prepare(config.out());  // fail now, not after an hour of training
         try {
@@ -124,8 +133,8 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
         ProgressDisplay display = ProgressDisplay.forTerminal(cli.err);
         Experiment experiment = new Experiment(config, StopSignal.tracking(display, cli.stopRequested), cli.stopRequested);
         Experiment.Outcome run;
-        try {
-            run = experiment.run();
+        try (ProcessGroup group = distributed.join(cli.err)) {
+            run = experiment.dataParallel(DistributedOptions.dataParallel(group)).run();
         } catch (NonFiniteLossException e) {
             // No report and no weights; only the diverged net's record, under its own name.
             DivergedRun.writeLossTable(config.out(), e, null, Experiment.JACOBIAN.equals(e.net()),
@@ -133,6 +142,7 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
             throw e;
         }
         try (Experiment.Outcome outcome = run) {
+            if (!distributed.writesOutputs()) return JacregCli.OK;  // data-parallel: rank 0 writes
             display.phase("writing the report to " + config.out().toAbsolutePath());
             List<Path> files = new java.util.ArrayList<>(new ReportWriter(config.out()).write(outcome));
             files.addAll(ReplicateReport.writeTables(config.out(), List.of(new Replicates.Run(config.training().seed(),

@@ -5,6 +5,7 @@ import dev.jacreg.TensorScope;
 import dev.jacreg.Torch;
 import dev.jacreg.data.DeviceDataset;
 import dev.jacreg.data.DigitDataset;
+import dev.jacreg.distributed.ProcessGroup;
 import dev.jacreg.experiment.Experiment;
 import dev.jacreg.experiment.ExperimentConfig;
 import dev.jacreg.experiment.ExperimentListener;
@@ -66,6 +67,9 @@ final class TrainCommand implements Callable<Integer>, JacregCli.Verbose {
     @Mixin
     Options.Runtime runtime;
 
+    @Mixin
+    DistributedOptions distributed;
+
     @Override
     public boolean verbose() {
         return runtime.verbose;
@@ -78,17 +82,19 @@ final class TrainCommand implements Callable<Integer>, JacregCli.Verbose {
         if (net.isBlank() || !net.matches("[A-Za-z0-9._-]+") || net.startsWith(".")) {
             throw new UsageException("--name must be a plain file name (letters, digits, . _ -), got '" + net + "'");
         }
+        distributed.validate();
+        if (distributed.launches()) return distributed.launch(cli.err);
         runtime.apply();
         OutFolder folder = OutFolder.prepare(config.out());  // fail now, not after training
-        try {
-            return run(config, net);
+        try (ProcessGroup group = distributed.join(cli.err)) {
+            return run(config, net, group);
         } catch (Exception | Error e) {
             folder.removeIfEmpty();
             throw e;
         }
     }
 
-    private int run(ExperimentConfig config, String net) throws Exception {
+    private int run(ExperimentConfig config, String net, ProcessGroup group) throws Exception {
         ProgressDisplay display = ProgressDisplay.forTerminal(cli.err);
         ExperimentSpec spec = new ExperimentSpec(config);  // the experiment's data, net, loop and metadata
         display.phase("loading " + config.data().describe());
@@ -107,13 +113,15 @@ final class TrainCommand implements Callable<Integer>, JacregCli.Verbose {
                 ExperimentListener listener = StopSignal.tracking(display, cli.stopRequested);
                 TrainingResult result;
                 try {
-                    result = spec.trainer(loss).train(model, train, p -> listener.iteration(net, p), cli.stopRequested);
+                    result = spec.trainer(loss, DistributedOptions.dataParallel(group))
+                            .train(model, train, p -> listener.iteration(net, p), cli.stopRequested);
                 } catch (NonFiniteLossException e) {
                     // No weights: the net is unusable. Keep the record of its finite iterations for a post-mortem.
                     DivergedRun.writeLossTable(config.out(), e, net, penalized, config.training().epochs(), cli.err);
                     throw e.forNet(net);
                 }
                 listener.trainingEnded(net, result);
+                if (!distributed.writesOutputs()) return JacregCli.OK;  // data-parallel: rank 0 evaluates and writes
 
                 display.phase("evaluating on the clean test set");
                 double accuracy = Evaluator.accuracy(model, test.images(), test.labels(), config.evalChunk());

@@ -9,6 +9,7 @@ import dev.jacreg.data.DeviceDataset;
 import dev.jacreg.data.DigitDataset;
 import dev.jacreg.data.Noise;
 import dev.jacreg.nn.Sequential;
+import dev.jacreg.train.DataParallel;
 import dev.jacreg.train.Evaluator;
 import dev.jacreg.train.NonFiniteLossException;
 import dev.jacreg.train.RegularizedLoss;
@@ -33,12 +34,19 @@ public final class Experiment {
     private final ExperimentSpec spec;
     private final ExperimentListener listener;
     private final BooleanSupplier stopRequested;
+    private DataParallel parallel;
 
     public Experiment(ExperimentConfig config, ExperimentListener listener, BooleanSupplier stopRequested) {
         this.config = config;
         this.spec = new ExperimentSpec(config);
         this.listener = listener;
         this.stopRequested = stopRequested;
+    }
+
+    /** Trains both nets as one rank of this data-parallel run (null: a single process); returns this. */
+    public Experiment dataParallel(DataParallel parallel) {
+        this.parallel = parallel;
+        return this;
     }
 
     /** The trained networks and what was measured. */
@@ -125,7 +133,7 @@ public final class Experiment {
     }
 
     private TrainingResult train(String name, Sequential net, RegularizedLoss loss, DeviceDataset data) {
-        Trainer trainer = spec.trainer(loss);
+        Trainer trainer = spec.trainer(loss, parallel);
         TrainingResult result;
         try {
             result = trainer.train(net, data, progress -> listener.iteration(name, progress), stopRequested);

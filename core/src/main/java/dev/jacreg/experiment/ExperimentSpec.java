@@ -6,6 +6,7 @@ import dev.jacreg.data.DigitDataset;
 import dev.jacreg.data.Noise;
 import dev.jacreg.nn.SeedNetwork;
 import dev.jacreg.nn.Sequential;
+import dev.jacreg.train.DataParallel;
 import dev.jacreg.train.RegularizedLoss;
 import dev.jacreg.train.Trainer;
 import dev.jacreg.train.TrainingResult;
@@ -56,7 +57,12 @@ public final class ExperimentSpec {
 
     /** The training loop with {@code loss}: the same shuffling and penalty directions for every net of one seed. */
     public Trainer trainer(RegularizedLoss loss) {
-        return new Trainer(config.training(), loss, ExperimentRandom.training(seed()));
+        return trainer(loss, null);
+    }
+
+    /** As {@link #trainer(RegularizedLoss)}, as one rank of a data-parallel run (null: a single process). */
+    public Trainer trainer(RegularizedLoss loss, DataParallel parallel) {
+        return new Trainer(config.training(), loss, ExperimentRandom.training(seed()), parallel);
     }
 
     /** The noisy copy of the test images at the {@code level}-th of the config's noise levels (current scope). */

@@ -1,0 +1,117 @@
+package dev.jacreg.cli;
+
+import dev.jacreg.distributed.DistributedDataParallel;
+import dev.jacreg.distributed.ProcessGroup;
+import dev.jacreg.train.DataParallel;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The data-parallel options of {@code train} and {@code experiment}: this process as one rank of a run (--world-size,
+ * --rank, --master), or --nproc N to start N local ranks on loopback and wait for them ({@link LocalLauncher}).
+ */
+final class DistributedOptions {
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
+
+    @Option(names = "--nproc", paramLabel = "N",
+            description = "Train data-parallel with N local processes on loopback (this command started N times as ranks "
+                    + "0..N-1 with --world-size/--rank/--master, one intra-op thread each unless --threads); waits for all.")
+    Integer nproc;
+
+    @Option(names = "--world-size", paramLabel = "N",
+            description = "Data-parallel: the number of ranks (processes, on any machines). Needs --rank and --master.")
+    Integer worldSize;
+
+    @Option(names = "--rank", paramLabel = "R", description = "Data-parallel: this process's rank, 0..N-1; rank 0 writes the outputs.")
+    Integer rank;
+
+    @Option(names = "--master", paramLabel = "HOST:PORT",
+            description = "Data-parallel: where rank 0 listens for the others (a free port on rank 0's machine).")
+    String master;
+
+    @Option(names = "--dist-timeout", paramLabel = "SECONDS",
+            description = "Data-parallel: how long joining and each gradient exchange may wait for the other ranks before "
+                    + "the run fails (default: ${DEFAULT-VALUE}).", defaultValue = "300")
+    double timeoutSeconds;
+
+    /** --nproc given: this process only starts and waits for the ranks. */
+    boolean launches() {
+        return nproc != null;
+    }
+
+    /** This process is one rank of a data-parallel run. */
+    boolean isRank() {
+        return worldSize != null;
+    }
+
+    /** Checks the combination before any work. */
+    void validate() {
+        if (nproc != null) {
+            if (worldSize != null || rank != null || master != null) {
+                throw new UsageException("--nproc starts the ranks itself: give it without --world-size, --rank or --master");
+            }
+            if (nproc < 1) throw new UsageException("--nproc must be >= 1, got " + nproc);
+            return;
+        }
+        if (worldSize == null && rank == null && master == null) return;
+        if (worldSize == null || rank == null || master == null) {
+            throw new UsageException("--world-size, --rank and --master go together (got "
+                    + (worldSize == null ? "" : "--world-size ") + (rank == null ? "" : "--rank ") + (master == null ? "" : "--master")
+                    + ")");
+        }
+        if (worldSize < 1) throw new UsageException("--world-size must be >= 1, got " + worldSize);
+        if (rank < 0 || rank >= worldSize) throw new UsageException("--rank must be in 0.." + (worldSize - 1) + ", got " + rank);
+        host();
+        port();
+        if (!(timeoutSeconds > 0) || timeoutSeconds > 86_400) {
+            throw new UsageException("--dist-timeout must be in (0, 86400] seconds, got " + timeoutSeconds);
+        }
+    }
+
+    /** Rank 0, or not data-parallel at all: the process that writes outputs. */
+    boolean writesOutputs() {
+        return rank == null || rank == 0;
+    }
+
+    /** Joins the run (blocks until every rank has joined), or null when this process is not a rank. */
+    ProcessGroup join(PrintStream err) {
+        if (!isRank()) return null;
+        err.printf("rank %d of %d: joining at %s%n", rank, worldSize, master);
+        return ProcessGroup.join(host(), port(), worldSize, rank, Duration.ofMillis(Math.round(timeoutSeconds * 1000)));
+    }
+
+    /** The trainer's hook for the group, or null for a single process. */
+    static DataParallel dataParallel(ProcessGroup group) {
+        return group == null ? null : new DistributedDataParallel(group);
+    }
+
+    /** Starts the ranks and waits for them; the exit code of the run. */
+    int launch(PrintStream err) throws Exception {
+        List<String> args = spec.commandLine().getParseResult().originalArgs();
+        return new LocalLauncher(nproc, args, err).run();
+    }
+
+    private String host() {
+        int colon = master.lastIndexOf(':');
+        if (colon <= 0) throw new UsageException("--master must be HOST:PORT, got '" + master + "'");
+        String host = master.substring(0, colon);
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    }
+
+    private int port() {
+        String text = master.substring(master.lastIndexOf(':') + 1);
+        try {
+            int port = Integer.parseInt(text);
+            if (port >= 1 && port <= 65535) return port;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new UsageException("--master's port must be a number in 1..65535, got '" + text + "'");
+    }
+}

@@ -1,0 +1,116 @@
+package dev.jacreg.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code --nproc N}: starts this same command N times as the ranks of a loopback data-parallel run (same java binary,
+ * JVM options and classpath; the arguments minus --nproc plus --world-size/--rank/--master on a free port), and waits
+ * for all. Rank 0 talks to this terminal; the others' output goes to a log file, shown when that rank fails. When
+ * one rank fails the others are stopped at once rather than left to time out.
+ */
+final class LocalLauncher {
+    private final int nproc;
+    private final List<String> args;
+    private final PrintStream err;
+
+    LocalLauncher(int nproc, List<String> args, PrintStream err) {
+        this.nproc = nproc;
+        this.args = args;
+        this.err = err;
+    }
+
+    int run() throws IOException, InterruptedException {
+        String java = ProcessHandle.current().info().command()
+                .orElseThrow(() -> new IllegalStateException("cannot tell which java binary runs this process"));
+        int port = freeLoopbackPort();
+        List<String> base = new ArrayList<>();
+        base.add(java);
+        base.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        base.add("-cp");
+        base.add(System.getProperty("java.class.path"));
+        base.add(JacregCli.class.getName());
+        List<String> own = withoutNproc(args);
+        base.addAll(own);
+        // N ranks share this machine's cores: one intra-op thread each unless the user chose.
+        if (!own.contains("--threads") && own.stream().noneMatch(a -> a.startsWith("--threads="))) {
+            base.add("--threads");
+            base.add(Integer.toString(Math.max(1, Runtime.getRuntime().availableProcessors() / nproc)));
+        }
+        Path logs = Files.createTempDirectory("jacreg-ranks-");
+        List<Process> ranks = new ArrayList<>();
+        err.printf("starting %d ranks on 127.0.0.1:%d (logs of ranks 1..%d in %s)%n", nproc, port, nproc - 1, logs);
+        try {
+            for (int r = 0; r < nproc; r++) {
+                List<String> command = new ArrayList<>(base);
+                command.addAll(List.of("--world-size", Integer.toString(nproc), "--rank", Integer.toString(r),
+                        "--master", "127.0.0.1:" + port));
+                ProcessBuilder builder = new ProcessBuilder(command);
+                if (r == 0) {
+                    builder.inheritIO();
+                } else {
+                    builder.redirectErrorStream(true).redirectOutput(logs.resolve("rank-" + r + ".log").toFile());
+                }
+                ranks.add(builder.start());
+            }
+            return waitForAll(ranks, logs);
+        } finally {
+            for (Process p : ranks) p.destroyForcibly();
+        }
+    }
+
+    /** The first failing rank's exit code (after stopping the rest), or 0 once all succeeded. */
+    private int waitForAll(List<Process> ranks, Path logs) throws InterruptedException, IOException {
+        boolean[] done = new boolean[ranks.size()];
+        int remaining = ranks.size();
+        while (remaining > 0) {
+            for (int r = 0; r < ranks.size(); r++) {
+                if (done[r] || !ranks.get(r).waitFor(100, TimeUnit.MILLISECONDS)) continue;
+                done[r] = true;
+                remaining--;
+                int code = ranks.get(r).exitValue();
+                if (code != 0) {
+                    for (Process p : ranks) p.destroy();
+                    err.printf("rank %d of %d failed (exit %d); stopped the other ranks%n", r, ranks.size(), code);
+                    if (r > 0) showTail(logs.resolve("rank-" + r + ".log"));
+                    return code;
+                }
+            }
+        }
+        return JacregCli.OK;
+    }
+
+    private void showTail(Path log) throws IOException {
+        List<String> lines = Files.readAllLines(log);
+        err.println("last lines of " + log + ":");
+        for (String line : lines.subList(Math.max(0, lines.size() - 15), lines.size())) err.println("  " + line);
+    }
+
+    /** The arguments without --nproc N / --nproc=N. */
+    static List<String> withoutNproc(List<String> args) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("--nproc")) {
+                i++;
+            } else if (!a.startsWith("--nproc=")) {
+                out.add(a);
+            }
+        }
+        return out;
+    }
+
+    private static int freeLoopbackPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}

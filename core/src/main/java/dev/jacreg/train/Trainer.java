@@ -26,6 +26,8 @@ import java.util.function.Consumer;
  * every rank draws the same shuffle and penalty directions and trains on its rows of each batch (the directions' rows
  * that go with them), and the ranks average gradients and losses before each step. Batch norm uses each rank's own
  * batch statistics and rank 0's running statistics (broadcast before every step), as PyTorch's DDP does by default.
+ * Ranks that share a process (threads) must each pass their own seeded {@link RandomStream}: libtorch's generator is
+ * one per process.
  */
 public final class Trainer {
     private final TrainingConfig config;

@@ -3,7 +3,11 @@
 // mismatched world size) is rethrown with what the shim was doing, so the Java exception names the problem.
 #include "guard.hpp"
 
+#if __has_include(<torch/headeronly/version.h>)
+#include <torch/headeronly/version.h>  // where the newest libtorch keeps TORCH_VERSION_MAJOR
+#else
 #include <torch/version.h>
+#endif
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #ifdef USE_C10D_GLOO

@@ -64,11 +64,38 @@ class ProcessGroupTest {
     }
 
     @Test
+    void aPeerThatStopsCallingMakesTheCollectiveTimeOut() throws InterruptedException {
+        int port = Ranks.freePort();
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        List<Object> results = Ranks.run(2, rank -> {
+            // The one timeout covers joining too, so it leaves room for a loaded machine's thread start-up.
+            try (ProcessGroup group = ProcessGroup.join(HOST, port, 2, rank, Duration.ofSeconds(4));
+                 TensorScope scope = TensorScope.open()) {
+                if (rank == 1) {
+                    done.await();  // alive and connected, but never joins the all-reduce
+                    return "idle";
+                }
+                try {
+                    group.allReduce(List.of(Tensor.of(new float[]{1}, 1)), ProcessGroup.ReduceOp.SUM);
+                    return "no error";
+                } finally {
+                    done.countDown();
+                }
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        TorchException e = assertInstanceOf(TorchException.class, results.get(0));
+        assertTrue(e.getMessage().startsWith("rank 0 of 2: all-reduce failed"), e.getMessage());
+        assertTrue(e.getMessage().toLowerCase().contains("timed out"), e.getMessage());
+    }
+
+    @Test
     void ranksStartedWithDifferentWorldSizesAreToldSo() throws InterruptedException {
         int port = Ranks.freePort();
         // rank 0 of 2 and rank 1 "of 3": both must name the mismatch (neither may hang or join).
         List<Object> results = Ranks.run(2, rank -> {
-            try (ProcessGroup group = ProcessGroup.join(HOST, port, rank == 0 ? 2 : 3, rank, Duration.ofSeconds(3))) {
+            try (ProcessGroup group = ProcessGroup.join(HOST, port, rank == 0 ? 2 : 3, rank, Duration.ofSeconds(10))) {
                 return group;
             }
         });

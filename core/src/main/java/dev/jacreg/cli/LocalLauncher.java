@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code --nproc N}: starts this same command N times as the ranks of a loopback data-parallel run (same java binary,
  * JVM options and classpath; the arguments minus --nproc plus --world-size/--rank/--master on a free port), and waits
- * for all. Rank 0 talks to this terminal; the others' output goes to a log file, shown when that rank fails. When
+ * for all. Rank 0 talks to this terminal; the others' output goes to a log file, shown (and kept) when that rank fails. When
  * one rank fails the others are stopped at once rather than left to time out.
  */
 final class LocalLauncher {
@@ -61,7 +61,9 @@ final class LocalLauncher {
                 }
                 ranks.add(builder.start());
             }
-            return waitForAll(ranks, logs);
+            int code = waitForAll(ranks, logs);
+            if (code == JacregCli.OK) deleteLogs(logs);  // kept when a rank failed, for a post-mortem
+            return code;
         } finally {
             for (Process p : ranks) p.destroyForcibly();
         }
@@ -92,6 +94,13 @@ final class LocalLauncher {
         List<String> lines = Files.readAllLines(log);
         err.println("last lines of " + log + ":");
         for (String line : lines.subList(Math.max(0, lines.size() - 15), lines.size())) err.println("  " + line);
+    }
+
+    private static void deleteLogs(Path logs) throws IOException {
+        try (var files = Files.list(logs)) {
+            for (Path f : files.toList()) Files.deleteIfExists(f);
+        }
+        Files.deleteIfExists(logs);
     }
 
     /** The arguments without --nproc N / --nproc=N. */

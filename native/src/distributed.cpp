@@ -13,7 +13,10 @@
 #ifdef USE_C10D_GLOO
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #endif
-#if defined(USE_C10D_NCCL)
+// NCCL needs both a CUDA libtorch (USE_C10D_NCCL, set by the Makefile) and nccl.h on the include path; without
+// either the shim still builds and says at run time that it has no NCCL.
+#if defined(USE_C10D_NCCL) && __has_include(<nccl.h>)
+#define JR_WITH_NCCL 1
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
@@ -126,13 +129,13 @@ c10::intrusive_ptr<Collectives> create_backend(int32_t backend, const std::strin
 #endif
     }
     if (backend == JR_BACKEND_NCCL) {
-#if defined(USE_C10D_NCCL)
+#ifdef JR_WITH_NCCL
         if (!torch::cuda::is_available()) throw std::invalid_argument("the NCCL backend needs a CUDA device; none is visible");
         auto options = c10d::ProcessGroupNCCL::Options::create();
         options->timeout = timeout;
         return c10::make_intrusive<c10d::ProcessGroupNCCL>(store, rank, size, options);
 #else
-        throw std::invalid_argument("this jacreg shim was built against a libtorch without NCCL (CPU only)");
+        throw std::invalid_argument("this jacreg shim was built without NCCL (a CPU-only libtorch, or no nccl.h at build time)");
 #endif
     }
     throw std::invalid_argument("unknown backend code " + std::to_string(backend));
@@ -154,7 +157,7 @@ JR_API int32_t jr_distributed_backend_available(int32_t backend, jr_error *err) 
 #endif
         }
         if (backend == JR_BACKEND_NCCL) {
-#if defined(USE_C10D_NCCL)
+#ifdef JR_WITH_NCCL
             return torch::cuda::is_available() ? 1 : 0;
 #else
             return 0;

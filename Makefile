@@ -103,7 +103,7 @@ $(ROOT)/native/build/obj/%.o: $(ROOT)/native/src/%.cpp $(NATIVE_HDR) $(TORCH_STA
 # Rebuild everything when LIBTORCH changes.
 $(TORCH_STAMP): FORCE
 	@mkdir -p $(dir $@)
-	@echo "$(TORCH_DESC) abi=$(TORCH_ABI) std=$(CXXSTD)" | cmp -s - $@ || echo "$(TORCH_DESC) abi=$(TORCH_ABI) std=$(CXXSTD)" > $@
+	@echo "$(TORCH_DESC) abi=$(TORCH_ABI) std=$(CXXSTD) $(C10D_DEFINES)" | cmp -s - $@ || echo "$(TORCH_DESC) abi=$(TORCH_ABI) std=$(CXXSTD) $(C10D_DEFINES)" > $@
 
 $(NATIVE_LIB): $(NATIVE_OBJ)
 	$(CXX) $(NATIVE_OBJ) -o $@ $(LDFLAGS)

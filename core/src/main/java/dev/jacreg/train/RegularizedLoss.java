@@ -13,10 +13,31 @@ import java.util.List;
  */
 public final class RegularizedLoss {
     private final JacobianPenalty penalty;
+    private final boolean exact;
 
     /** @param penalty the penalty, or null for plain cross-entropy */
     public RegularizedLoss(JacobianPenalty penalty) {
+        this(penalty, false);
+    }
+
+    private RegularizedLoss(JacobianPenalty penalty, boolean exact) {
         this.penalty = penalty;
+        this.exact = exact;
+    }
+
+    /**
+     * The penalty computed exactly instead of estimated: the C one-hot directions (an orthonormal basis of the
+     * output space) in place of random ones, i.e. n = C projections whose estimate is the exact squared Frobenius
+     * norm ({@link JacobianPenalty#exactSquaredNorm}, kept differentiable). The penalty's projection count is unused.
+     */
+    public static RegularizedLoss exact(JacobianPenalty penalty) {
+        if (penalty == null) throw new IllegalArgumentException("the exact penalty needs a penalty");
+        return new RegularizedLoss(penalty, true);
+    }
+
+    /** Whether the penalty is computed exactly (C backward passes) rather than from random projections. */
+    public boolean exact() {
+        return exact;
     }
 
     public static RegularizedLoss plain() {
@@ -73,7 +94,8 @@ public final class RegularizedLoss {
             penaltySoftmax = penalty.target() == JacobianPenalty.Target.SOFTMAX ? Functional.softmax(penaltyLogits, 1) : null;
         }
         Tensor output = penalty.target() == JacobianPenalty.Target.SOFTMAX ? penaltySoftmax : penaltyLogits;
-        Tensor r = directions == null ? penalty.estimate(penaltyInput, output)
+        Tensor r = exact ? JacobianPenalty.exactSquaredNorm(penaltyInput, output, true)
+                : directions == null ? penalty.estimate(penaltyInput, output)
                 : JacobianPenalty.estimate(penaltyInput, output, directions);
         Tensor total = crossEntropy.add(r.mul(lambda / 2));
         return new Parts(logits, softmax, crossEntropy, r, total);

@@ -12,7 +12,9 @@ import java.util.Map;
 
 /**
  * SGD with momentum in MATLAB's form (sgdmupdate): vel ← m·vel − lr·grad, θ ← θ + vel, with vel
- * starting at 0. Each step consumes and clears the parameters' accumulated gradients.
+ * starting at 0. Each step consumes and clears the parameters' accumulated gradients. With weight decay wd the
+ * gradient becomes grad + wd·θ first, on every parameter, as PyTorch's {@code SGD(weight_decay=wd)} does (after any
+ * gradient clipping, which sees the loss's gradient only); for a constant rate this is PyTorch's update exactly.
  */
 public final class SgdMomentum implements AutoCloseable {
     private final TensorScope state = TensorScope.detached();  // the velocities, outside any scope
@@ -21,8 +23,18 @@ public final class SgdMomentum implements AutoCloseable {
     private final List<Tensor> velocityList = new ArrayList<>();
     private final double learningRate;
     private final double momentum;
+    private final double weightDecay;
 
     public SgdMomentum(Map<String, Tensor> parameters, double learningRate, double momentum) {
+        this(parameters, learningRate, momentum, 0);
+    }
+
+    /** @param weightDecay L2 coefficient wd added to the gradient as wd·θ; 0 = none */
+    public SgdMomentum(Map<String, Tensor> parameters, double learningRate, double momentum, double weightDecay) {
+        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+            throw new IllegalArgumentException("weight decay must be finite and >= 0, got " + weightDecay);
+        }
+        this.weightDecay = weightDecay;
         if (!(learningRate > 0)) throw new IllegalArgumentException("learning rate must be > 0, got " + learningRate);
         if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
         this.parameters = List.copyOf(parameters.values());
@@ -63,8 +75,10 @@ public final class SgdMomentum implements AutoCloseable {
                 Tensor grad = gradients.get(i);
                 if (grad == null) continue;  // a parameter the loss does not reach keeps its value
                 Tensor velocity = velocityList.get(i);
+                Tensor parameter = parameters.get(i);
                 velocity.mulInPlace(momentum).addInPlace(grad, -rate);
-                parameters.get(i).addInPlace(velocity, 1.0);
+                if (weightDecay > 0) velocity.addInPlace(parameter, -rate * weightDecay);
+                parameter.addInPlace(velocity, 1.0);
             }
         }
     }
@@ -84,6 +98,10 @@ public final class SgdMomentum implements AutoCloseable {
 
     public double momentum() {
         return momentum;
+    }
+
+    public double weightDecay() {
+        return weightDecay;
     }
 
     @Override

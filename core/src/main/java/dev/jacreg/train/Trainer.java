@@ -34,6 +34,9 @@ public final class Trainer {
     private final RegularizedLoss loss;
     private final RandomStream random;
     private final DataParallel parallel;
+    private final Augmentation augmentation;
+    private final RandomStream augmentationRandom;
+    private final double weightDecay;
 
     /** Shuffles and draws penalty directions from libtorch's generator, seeded with the config's seed. */
     public Trainer(TrainingConfig config, RegularizedLoss loss) {
@@ -45,7 +48,7 @@ public final class Trainer {
      *               unused); null: libtorch's generator, seeded with the config's seed
      */
     public Trainer(TrainingConfig config, RegularizedLoss loss, RandomStream random) {
-        this(config, loss, random, null);
+        this(config, loss, random, (DataParallel) null);
     }
 
     /**
@@ -53,14 +56,35 @@ public final class Trainer {
      *                 size (the global batch) must then be a multiple of its world size
      */
     public Trainer(TrainingConfig config, RegularizedLoss loss, RandomStream random, DataParallel parallel) {
+        this(config, loss, random, parallel, Augmentation.NONE, null, 0);
+    }
+
+    /**
+     * As {@link #Trainer(TrainingConfig, RegularizedLoss, RandomStream)}, with every batch perturbed by
+     * {@code augmentation} (drawing from {@code augmentationRandom}, a stream of its own so that the shuffles and penalty
+     * directions stay those of an unaugmented run; null: libtorch's generator) and L2 weight decay in the optimizer
+     * ({@link SgdMomentum}; 0 = none).
+     */
+    public Trainer(TrainingConfig config, RegularizedLoss loss, RandomStream random, Augmentation augmentation,
+                   RandomStream augmentationRandom, double weightDecay) {
+        this(config, loss, random, null, augmentation, augmentationRandom, weightDecay);
+    }
+
+    /** Every setting: a rank of {@code parallel} (or null) training with an augmentation and weight decay. */
+    public Trainer(TrainingConfig config, RegularizedLoss loss, RandomStream random, DataParallel parallel,
+                   Augmentation augmentation, RandomStream augmentationRandom, double weightDecay) {
         if (parallel != null && config.batchSize() % parallel.worldSize() != 0) {
             throw new IllegalArgumentException("the batch size " + config.batchSize() + " must be a multiple of the world size "
                     + parallel.worldSize() + " (every rank trains on an equal share of each batch)");
         }
+        if (augmentation == null) throw new IllegalArgumentException("augmentation must not be null (use Augmentation.NONE)");
         this.config = config;
         this.loss = loss;
         this.random = random;
         this.parallel = parallel;
+        this.augmentation = augmentation;
+        this.augmentationRandom = augmentationRandom == null ? RandomStream.libtorch() : augmentationRandom;
+        this.weightDecay = weightDecay;
     }
 
     /**
@@ -94,7 +118,8 @@ public final class Trainer {
         long shardStart = parallel == null ? 0 : (long) parallel.rank() * shard;
         if (parallel != null) parallel.synchronize(model);
         model.setTraining(true);
-        try (SgdMomentum optimizer = new SgdMomentum(model.parameters(), config.learningRate(), config.momentum())) {
+        try (SgdMomentum optimizer = new SgdMomentum(model.parameters(), config.learningRate(), config.momentum(),
+                weightDecay)) {
             TrainingStep step = new TrainingStep(config, loss, model, optimizer, perEpoch, parallel);
             step.recordBatchVariances(true);
             training:
@@ -112,10 +137,10 @@ public final class Trainer {
                         boolean stopAgreed;
                         try (TensorScope stepScope = TensorScope.open()) {
                             Tensor index = order.narrow(0, (long) i * config.batchSize() + shardStart, shard);
-                            Tensor images = data.images().indexSelect(0, index);
+                            Tensor images = augmentation.apply(data.images().indexSelect(0, index), augmentationRandom);
                             Tensor targets = Functional.oneHot(data.labels().indexSelect(0, index), data.numClasses())
                                     .to(images.dtype());
-                            List<Tensor> v = !loss.penalized() ? null : parallel != null
+                            List<Tensor> v = !loss.penalized() || loss.exact() ? null : parallel != null
                                     ? shardRows(loss.penalty().directions(directions != null ? directions : shuffles, images.dtype(),
                                             config.batchSize(), data.numClasses()), shardStart, shard)
                                     : directions == null ? null

@@ -6,6 +6,11 @@ import dev.jacreg.experiment.ExperimentConfig;
 import dev.jacreg.experiment.ExperimentListener;
 import dev.jacreg.experiment.ExperimentResult;
 import dev.jacreg.experiment.ExperimentSpec;
+import dev.jacreg.experiment.ModelCatalog;
+import dev.jacreg.experiment.ModelComparison;
+import dev.jacreg.experiment.ModelRecipe;
+import dev.jacreg.experiment.SweepTable;
+import dev.jacreg.experiment.WorkerPool;
 import dev.jacreg.experiment.ReplicateReport;
 import dev.jacreg.experiment.Replicates;
 import dev.jacreg.experiment.ReportWriter;
@@ -53,6 +58,10 @@ import java.util.concurrent.Callable;
                 "                          replacement is always swept, into accuracy.csv)",
                 "  attack-NAME.csv, .png   with --attacks: epsilon,accuracy_jacobian,",
                 "                          accuracy_reference; report.md gets a section",
+                "  accuracy-replace.csv,   with --models beyond jacobian,reference: every",
+                "  .png, models.csv        model's pixel-noise accuracy; each model's recipe,",
+                "                          exact Jacobian norm and training time; every sweep",
+                "                          above gets a column per model",
                 "",
                 "With --replicates N (or --seeds) > 1, N pairs are trained, --jobs at a time, and --out gets report.md "
                         + "with means and 95 %% confidence intervals, accuracy.png with bands, accuracy-summary.csv, "
@@ -77,6 +86,17 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
             description = "Noise proportions of the sweep, each in [0, 1] (default: 0,0.05,...,0.5); for --corruption gaussian the "
                     + "standard deviations sigma, >= 0.")
     double[] noiseLevels;
+
+    @Option(names = "--models", paramLabel = "NAME", split = ",",
+            description = "Models to train side by side from the same initial weights on the same batches, and to "
+                    + "measure on the same corrupted and attacked images: jacobian (the penalty of --lambda, "
+                    + "--projections, --target), reference (no penalty), noise-augment (each training image gets "
+                    + "pixel-replacement noise with p ~ U(0, 0.5), fresh every batch), gaussian-augment (additive "
+                    + "N(0, sigma^2), sigma ~ U(0, 0.5) per image, clipped), weight-decay (L2 5e-4 in the SGD update, as "
+                    + "PyTorch's weight_decay), logits (the penalty on the logits with lambda 0.01, as the paper's code), "
+                    + "exact (the penalty computed exactly, C projections along the one-hot directions). Must include "
+                    + "jacobian and reference (default: ${DEFAULT-VALUE}).")
+    List<String> models = ModelCatalog.DEFAULT;
 
     @Mixin
     RobustnessOptions robustness;
@@ -103,7 +123,9 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
         List<Long> seeds = replicates.seeds(data.seed);
         // Diagnostics on by default here: the experiment is where training is studied; they cost ~20 % per penalized step.
         ExperimentConfig config = Options.config(training, data, compute, runtime, noiseLevels, true).withSeed(seeds.get(0));
-        boolean extra = robustness.extraRequested();  // validates --corruption and --attacks before training
+        List<ModelRecipe> recipes = modelList(config);
+        boolean compare = recipes.size() > 2;
+        boolean extra = robustness.extraRequested() || compare;  // validates --corruption and --attacks before training
         if (extra) robustness.validate(noiseLevels);
         distributed.validate();
         if ((distributed.launches() || distributed.isRank()) && seeds.size() > 1) {
@@ -111,34 +133,47 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
         }
         if (distributed.launches()) return distributed.launch(cli.err);
         runtime.apply();
+        int threadsEach = runtime.threads == null ? 1 : runtime.threads;
         OutFolder folder = OutFolder.prepare(config.out());  // fail now, not after an hour of training
         try {
             if (seeds.size() > 1) {
-                int threadsEach = runtime.threads == null ? 1 : runtime.threads;
-                if (!extra) return ReplicatedExperiment.run(cli, config, seeds, replicates.jobs, threadsEach);
-                return ReplicatedExperiment.run(cli, config, seeds, replicates.jobs, threadsEach, (seed, o, seedFolder) -> {
-                    RobustnessRun.Result result = measureRobustness(config.withSeed(seed), o, seedFolder, new ExperimentListener() {});
+                if (!extra) return ReplicatedExperiment.run(cli, config, recipes, seeds, replicates.jobs, threadsEach, null, "");
+                return ReplicatedExperiment.run(cli, config, recipes, seeds, replicates.jobs, threadsEach, (seed, o, seedFolder) -> {
+                    RobustnessRun.Result result = measureRobustness(config.withSeed(seed), o, seedFolder,
+                            new ExperimentListener() {}, WorkerPool.inline());
                     SweepReport.insertIntoReport(seedFolder.resolve(ReportWriter.REPORT_MD), result.markdown());
                     return result.tables();
                 }, RobustnessRun.describe(robustness, "each replicate's seed"));
             }
-            return run(config, extra);
+            try (WorkerPool pool = WorkerPool.of(replicates.jobs, threadsEach)) {
+                return run(config, recipes, extra, pool);
+            }
         } catch (Exception | Error e) {
             folder.removeIfEmpty();
             throw e;
         }
     }
 
-    private int run(ExperimentConfig config, boolean extra) throws Exception {
+    /** The recipes of --models; a usage error names a bad list. */
+    private List<ModelRecipe> modelList(ExperimentConfig config) {
+        try {
+            return ModelCatalog.parse(models, config.penalty());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    private int run(ExperimentConfig config, List<ModelRecipe> recipes, boolean extra, WorkerPool pool) throws Exception {
         ProgressDisplay display = ProgressDisplay.forTerminal(cli.err);
-        Experiment experiment = new Experiment(config, StopSignal.tracking(display, cli.stopRequested), cli.stopRequested);
+        Experiment experiment = new Experiment(config, recipes, StopSignal.tracking(display, cli.stopRequested),
+                cli.stopRequested, pool);
         Experiment.Outcome run;
         try (ProcessGroup group = distributed.join(cli.err)) {
             run = experiment.dataParallel(DistributedOptions.dataParallel(group)).run();
         } catch (NonFiniteLossException e) {
             // No report and no weights; only the diverged net's record, under its own name.
-            DivergedRun.writeLossTable(config.out(), e, null, Experiment.JACOBIAN.equals(e.net()),
-                    config.training().epochs(), cli.err);
+            DivergedRun.writeLossTable(config.out(), e, null, recipes.stream().anyMatch(m -> m.name().equals(e.net())
+                    && m.loss().penalized()), config.training().epochs(), cli.err);
             throw e;
         }
         try (Experiment.Outcome outcome = run) {
@@ -148,7 +183,7 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
             files.addAll(ReplicateReport.writeTables(config.out(), List.of(new Replicates.Run(config.training().seed(),
                     outcome.result()))));
             if (extra) {
-                RobustnessRun.Result result = measureRobustness(config, outcome, config.out(), display);
+                RobustnessRun.Result result = measureRobustness(config, outcome, config.out(), display, pool);
                 SweepReport.insertIntoReport(config.out().resolve(ReportWriter.REPORT_MD), result.markdown());
                 RobustnessRun.print(cli.out, result.tables());
                 files.addAll(result.files());
@@ -158,20 +193,29 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
         return JacregCli.OK;
     }
 
-    /** The extra corruptions and the attacks on both trained nets, written into {@code folder}. */
+    /**
+     * The extra corruptions and the attacks on every trained net, written into {@code folder}; with more models than the
+     * pair, also their pixel-replacement table and chart, weights and the models section (recipes, norms, times).
+     */
     private RobustnessRun.Result measureRobustness(ExperimentConfig config, Experiment.Outcome outcome, Path folder,
-                                                   ExperimentListener listener) throws IOException {
+                                                   ExperimentListener listener, WorkerPool pool) throws IOException {
         ExperimentSpec spec = new ExperimentSpec(config);
         var testSet = spec.loadData()[1];
-        var nets = List.of(
-                new RobustnessSweep.Net(Experiment.JACOBIAN, ReportWriter.JACOBIAN_LABEL, outcome.jacobianNet(), config.dtype()),
-                new RobustnessSweep.Net(Experiment.REFERENCE, ReportWriter.REFERENCE_LABEL, outcome.referenceNet(), config.dtype()));
+        ExperimentResult r = outcome.result();
+        List<RobustnessSweep.Net> nets = r.models().stream().map(m -> new RobustnessSweep.Net(m.name(), m.label(),
+                outcome.nets().get(m.name()), config.dtype())).toList();
+        List<SweepTable> leading = r.comparesModels() ? List.of(ModelComparison.noiseTable(r)) : List.of();
         RobustnessRun.Result result;
         try (var test = spec.onDevice(testSet)) {
             result = RobustnessRun.run(robustness, nets, test.images(), test.labels(), noiseLevels, config.training().seed(),
-                    config.evalChunk(), folder, listener);
+                    config.evalChunk(), folder, listener, pool, leading);
         }
-        return result;
+        if (!r.comparesModels()) return result;
+        ModelComparison.Written models = ModelComparison.write(folder, r);
+        List<Path> files = new java.util.ArrayList<>(result.files());
+        files.addAll(models.files());
+        files.addAll(ModelComparison.saveWeights(folder, outcome));
+        return new RobustnessRun.Result(result.tables(), files, models.markdown() + result.markdown());
     }
 
     static void printSummary(PrintStream out, ExperimentResult r, Path dir, List<Path> files) {

@@ -29,10 +29,16 @@ public final class ProgressDisplay implements ExperimentListener {
     private final LongSupplier clock;
 
     private String net;
-    private double smoothed;
-    private double weight;
-    private int lastBucket = -1;
+    /** Per net: nets of an experiment may train at the same time, their iterations interleaved. */
+    private final java.util.Map<String, NetState> nets = new java.util.HashMap<>();
     private long lastDraw = Long.MIN_VALUE;
+
+    /** The smoothed loss and the last logged 5 % step of one net. */
+    private static final class NetState {
+        double smoothed;
+        double weight;
+        int lastBucket = -1;
+    }
     private int lineLength;
 
     private final int columns;
@@ -113,18 +119,20 @@ public final class ProgressDisplay implements ExperimentListener {
 
     @Override
     public void iteration(String name, TrainingProgress p) {
+        NetState state = nets.computeIfAbsent(name, n -> new NetState());
+        if (p.iteration() <= 1) {  // a new run of this net
+            state.smoothed = 0;
+            state.weight = 0;
+            state.lastBucket = -1;
+        }
         if (!name.equals(net)) {
-            endLine();
+            if (net == null) lastDraw = Long.MIN_VALUE;
             net = name;
-            smoothed = 0;
-            weight = 0;
-            lastBucket = -1;
-            lastDraw = Long.MIN_VALUE;
         }
         if (Double.isFinite(p.loss())) {
             double a = 1 / Math.max(5, Math.min(SMOOTHING, p.totalIterations() / 50.0));
-            smoothed = (1 - a) * smoothed + a * p.loss();
-            weight = (1 - a) * weight + a;
+            state.smoothed = (1 - a) * state.smoothed + a * p.loss();
+            state.weight = (1 - a) * state.weight + a;
         }
         boolean last = p.iteration() >= p.totalIterations();
         if (interactive) {
@@ -134,8 +142,8 @@ public final class ProgressDisplay implements ExperimentListener {
             draw(compactLine(name, p));
         } else {
             int bucket = (int) Math.floor(20.0 * p.iteration() / p.totalIterations());  // 5 % steps
-            if (bucket == lastBucket) return;
-            lastBucket = bucket;
+            if (bucket == state.lastBucket) return;
+            state.lastBucket = bucket;
             err.println(line(name, p));
             err.flush();
         }
@@ -165,7 +173,10 @@ public final class ProgressDisplay implements ExperimentListener {
         s.append(String.format(Locale.ROOT, "%-9s epoch %" + epochWidth + "d/%d  iteration %" + width + "d/%d %5.1f%%",
                 name, p.epoch(), p.epochs(), p.iteration(), p.totalIterations(), 100 * p.fractionDone()));
         s.append(String.format(Locale.ROOT, "  loss %.4f", p.loss()));
-        if (weight > 0) s.append(String.format(Locale.ROOT, " (avg %.4f)", smoothed / weight));
+        NetState state = nets.get(name);
+        if (state != null && state.weight > 0) {
+            s.append(String.format(Locale.ROOT, " (avg %.4f)", state.smoothed / state.weight));
+        }
         s.append("  ").append(duration(p.elapsedNanos() / 1e9)).append(" elapsed");
         if (p.iteration() < p.totalIterations()) s.append(", ETA ").append(duration(p.etaNanos() / 1e9));
         return s.toString();
@@ -182,7 +193,9 @@ public final class ProgressDisplay implements ExperimentListener {
         String counts = String.format(Locale.ROOT, "%" + epochWidth + "d/%d %s %" + width + "d/%d %5.1f%%", p.epoch(),
                 p.epochs(), "%s", p.iteration(), p.totalIterations(), 100 * p.fractionDone());
         String loss = String.format(Locale.ROOT, "loss %.4f", p.loss());
-        String avg = weight > 0 ? String.format(Locale.ROOT, " (avg %.4f)", smoothed / weight) : "";
+        NetState state = nets.get(name);
+        String avg = state != null && state.weight > 0
+                ? String.format(Locale.ROOT, " (avg %.4f)", state.smoothed / state.weight) : "";
         String time = duration(p.elapsedNanos() / 1e9)
                 + (p.iteration() < p.totalIterations() ? " ETA " + duration(p.etaNanos() / 1e9) : "");
         List<String> forms = List.of(

@@ -20,10 +20,17 @@ final class ReplicateProgress {
     private long iterations;
     private int lastTenth;
     private int netsDone;
+    private final int models;
 
     ReplicateProgress(PrintStream err, int replicates) {
+        this(err, replicates, 2);
+    }
+
+    /** @param models nets trained per replicate */
+    ReplicateProgress(PrintStream err, int replicates, int models) {
         this.err = err;
         this.replicates = replicates;
+        this.models = models;
     }
 
     /** The listener of the replicate with this seed. */
@@ -46,13 +53,14 @@ final class ReplicateProgress {
 
             @Override
             public void trainingEnded(String net, TrainingResult result) {
-                String name = net.equals(Experiment.JACOBIAN) ? "regularized net" : "reference net";
+                String name = net.equals(Experiment.JACOBIAN) ? "regularized net"
+                        : net.equals(Experiment.REFERENCE) ? "reference net" : net + " net";
                 synchronized (ReplicateProgress.this) {
                     netsDone++;
                     line(String.format(Locale.ROOT, "seed %d: %s trained, %d of %d iterations%s in %.1f s "
                                     + "(median %.1f ms); %d of %d nets done", seed, name, result.iterations(),
                             result.plannedIterations(), result.stoppedEarly() ? " (stopped)" : "", result.totalSeconds(),
-                            result.medianIterationMillis(), netsDone, 2 * replicates));
+                            result.medianIterationMillis(), netsDone, models * replicates));
                 }
             }
         };
@@ -61,7 +69,7 @@ final class ReplicateProgress {
     /** Counts one iteration of a net planned for {@code planned}; every net of the run plans the same. */
     private synchronized void step(int planned) {
         iterations++;
-        long total = 2L * replicates * planned;
+        long total = (long) models * replicates * planned;
         int tenth = (int) (iterations * 10 / Math.max(1, total));
         if (tenth > lastTenth && tenth < 10) {
             lastTenth = tenth;

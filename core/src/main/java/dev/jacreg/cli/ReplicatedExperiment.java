@@ -2,6 +2,9 @@ package dev.jacreg.cli;
 
 import dev.jacreg.experiment.Experiment;
 import dev.jacreg.experiment.ExperimentConfig;
+import dev.jacreg.experiment.ModelCatalog;
+import dev.jacreg.experiment.ModelComparison;
+import dev.jacreg.experiment.ModelRecipe;
 import dev.jacreg.experiment.ReplicateReport;
 import dev.jacreg.experiment.ReplicateSummary;
 import dev.jacreg.experiment.Replicates;
@@ -30,7 +33,7 @@ final class ReplicatedExperiment {
      */
     static int run(JacregCli cli, ExperimentConfig config, List<Long> seeds, int jobs, int threadsEach)
             throws IOException, InterruptedException {
-        return run(cli, config, seeds, jobs, threadsEach, null, "");
+        return run(cli, config, ModelCatalog.parse(ModelCatalog.DEFAULT, config.penalty()), seeds, jobs, threadsEach, null, "");
     }
 
     /** Extra measurements on one replicate's trained nets, written into its folder; returns their tables. */
@@ -42,15 +45,16 @@ final class ReplicatedExperiment {
      * As above, with {@code extra} (may be null) run on every replicate after its report; its tables are then
      * summarised over the replicates into the main report, described by {@code extraDescription}.
      */
-    static int run(JacregCli cli, ExperimentConfig config, List<Long> seeds, int jobs, int threadsEach, Extra extra,
-                   String extraDescription) throws IOException, InterruptedException {
+    static int run(JacregCli cli, ExperimentConfig config, List<ModelRecipe> models, List<Long> seeds, int jobs,
+                   int threadsEach, Extra extra, String extraDescription) throws IOException, InterruptedException {
         Path out = config.out();
         Map<Long, List<SweepTable>> extraTables = new ConcurrentHashMap<>();
-        ReplicateProgress progress = new ReplicateProgress(cli.err, seeds.size());
-        Replicates replicates = new Replicates(config, seeds, jobs, threadsEach, progress::forSeed, cli.stopRequested);
+        ReplicateProgress progress = new ReplicateProgress(cli.err, seeds.size(), models.size());
+        Replicates replicates = new Replicates(config, models, seeds, jobs, threadsEach, progress::forSeed, cli.stopRequested);
         progress.line("running " + seeds.size() + " replicates (seeds " + seeds.toString().replaceAll("[\\[\\]]", "")
-                + "), " + replicates.jobs() + " at a time, " + threadsEach + " libtorch thread(s) each; loading "
-                + config.data().describe());
+                + ") of " + models.size() + " models (" + String.join(", ", models.stream().map(ModelRecipe::name).toList())
+                + "), " + replicates.jobs() + " replicates and " + replicates.jobs() + " training runs at a time, "
+                + threadsEach + " libtorch thread(s) each; loading " + config.data().describe());
         // Each replicate's full report is written as soon as it finishes, so a later failure or stop loses nothing.
         Replicates.Outcome outcome = replicates.run((seed, o) -> {
             new ReportWriter(ReplicateReport.seedFolder(out, seed)).write(o);
@@ -62,11 +66,18 @@ final class ReplicatedExperiment {
         }
         ReplicateSummary summary = ReplicateSummary.of(outcome.runs());
         List<Path> files = new ArrayList<>(ReplicateReport.write(out, outcome, summary));
-        if (!extraTables.isEmpty()) {
-            SweepSummary.Written written = SweepSummary.write(out, new TreeMap<>(extraTables), extraDescription);
-            SweepReport.insertIntoReport(out.resolve(ReportWriter.REPORT_MD), written.markdown());
+        String section = "";
+        if (models.size() > 2) {
+            ModelComparison.Written written = ModelComparison.writeReplicated(out, outcome.runs());
+            section = written.markdown();
             files.addAll(written.files());
         }
+        if (!extraTables.isEmpty()) {
+            SweepSummary.Written written = SweepSummary.write(out, new TreeMap<>(extraTables), extraDescription);
+            section += written.markdown();
+            files.addAll(written.files());
+        }
+        if (!section.isEmpty()) SweepReport.insertIntoReport(out.resolve(ReportWriter.REPORT_MD), section);
         printSummary(cli.out, outcome, summary, out, files);
         return JacregCli.OK;
     }

@@ -10,6 +10,7 @@ import dev.jacreg.experiment.Formats;
 import dev.jacreg.experiment.RobustnessSweep;
 import dev.jacreg.experiment.SweepReport;
 import dev.jacreg.experiment.SweepTable;
+import dev.jacreg.experiment.WorkerPool;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -31,15 +32,26 @@ final class RobustnessRun {
      */
     static Result run(RobustnessOptions options, List<RobustnessSweep.Net> nets, Tensor images, Tensor labels,
                       double[] noiseLevels, long seed, int chunk, Path out, ExperimentListener listener) throws IOException {
-        List<SweepTable> tables = new ArrayList<>();
+        return run(options, nets, images, labels, noiseLevels, seed, chunk, out, listener, WorkerPool.inline(), List.of());
+    }
+
+    /**
+     * As above, the nets measured concurrently on {@code pool}; {@code leading} tables measured elsewhere (the models'
+     * pixel-replacement sweep) come first in the files and the section.
+     */
+    static Result run(RobustnessOptions options, List<RobustnessSweep.Net> nets, Tensor images, Tensor labels,
+                      double[] noiseLevels, long seed, int chunk, Path out, ExperimentListener listener, WorkerPool pool,
+                      List<SweepTable> leading) throws IOException {
+        List<SweepTable> tables = new ArrayList<>(leading);
+        ExperimentListener safe = ExperimentListener.synchronizedView(listener);
         for (Corruption c : options.corruptionList()) {
             if (c == Corruption.REPLACE) continue;
             tables.add(RobustnessSweep.corruption(nets, images, labels, c, RobustnessOptions.levels(c, noiseLevels), seed,
-                    chunk, listener));
+                    chunk, safe, pool));
         }
         List<Attack> attacks = options.attackList();
         double[] eps = attacks.isEmpty() ? new double[0] : options.epsilonList();
-        for (Attack a : attacks) tables.add(RobustnessSweep.attack(nets, images, labels, a, eps, seed, chunk, listener));
+        for (Attack a : attacks) tables.add(RobustnessSweep.attack(nets, images, labels, a, eps, seed, chunk, safe, pool));
         if (tables.isEmpty()) return new Result(List.of(), List.of(), "");
         List<Path> files = SweepReport.write(out, tables);
         return new Result(tables, files, SweepReport.markdown(tables, describe(options, "seed " + seed)));

@@ -12,19 +12,30 @@ import dev.jacreg.nn.Sequential;
 import dev.jacreg.train.DataParallel;
 import dev.jacreg.train.Evaluator;
 import dev.jacreg.train.NonFiniteLossException;
-import dev.jacreg.train.RegularizedLoss;
 import dev.jacreg.train.Trainer;
 import dev.jacreg.train.TrainingResult;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
 /**
  * The whole reference experiment (docs/experiment.md): train a Jacobian-regularized and a reference network of
- * the same architecture from the same initial weights, then compare them under growing pixel noise.
- * The trained networks are returned for saving or further use; callers close them.
+ * the same architecture from the same initial weights, then compare them under growing pixel noise. With more
+ * {@link ModelRecipe}s (jacreg experiment --models) every model trains from those same weights on the same batches
+ * and is measured the same way. The models train concurrently on a {@link WorkerPool} when one is given, and their
+ * evaluations run concurrently too; every piece draws from its own {@link ExperimentRandom} streams, so the numbers
+ * do not depend on the pool. The trained networks are returned for saving or further use; callers close them.
  */
 public final class Experiment {
     public static final String JACOBIAN = "jacobian";
@@ -32,29 +43,65 @@ public final class Experiment {
 
     private final ExperimentConfig config;
     private final ExperimentSpec spec;
+    private final List<ModelRecipe> models;
     private final ExperimentListener listener;
     private final BooleanSupplier stopRequested;
+    private final WorkerPool pool;
     private DataParallel parallel;
 
+    /** The regularized and reference pair, one after the other on the calling thread. */
     public Experiment(ExperimentConfig config, ExperimentListener listener, BooleanSupplier stopRequested) {
-        this.config = config;
-        this.spec = new ExperimentSpec(config);
-        this.listener = listener;
-        this.stopRequested = stopRequested;
+        this(config, ModelCatalog.parse(ModelCatalog.DEFAULT, config.penalty()), listener, stopRequested, WorkerPool.inline());
     }
 
-    /** Trains both nets as one rank of this data-parallel run (null: a single process); returns this. */
+    /**
+     * Trains every net as one rank of this data-parallel run (null: a single process); returns this. The nets then train
+     * one after the other on the calling thread, so every rank's collectives come in the same order.
+     */
     public Experiment dataParallel(DataParallel parallel) {
         this.parallel = parallel;
         return this;
     }
 
-    /** The trained networks and what was measured. */
-    public record Outcome(Sequential jacobianNet, Sequential referenceNet, ExperimentResult result) implements AutoCloseable {
+    /**
+     * @param models   what to train; must include {@link #JACOBIAN} and {@link #REFERENCE} ({@link ModelCatalog#parse})
+     * @param listener called from the pool's threads too, one call at a time
+     * @param pool     where the models train and are evaluated (not closed here)
+     */
+    public Experiment(ExperimentConfig config, List<ModelRecipe> models, ExperimentListener listener,
+                      BooleanSupplier stopRequested, WorkerPool pool) {
+        Set<String> names = new HashSet<>();
+        for (ModelRecipe m : models) {
+            if (!names.add(m.name())) throw new IllegalArgumentException("model '" + m.name() + "' appears twice");
+        }
+        if (!names.contains(JACOBIAN) || !names.contains(REFERENCE)) {
+            throw new IllegalArgumentException("the models must include " + JACOBIAN + " and " + REFERENCE + ", got " + names);
+        }
+        this.config = config;
+        this.spec = new ExperimentSpec(config);
+        this.models = List.copyOf(models);
+        this.listener = ExperimentListener.synchronizedView(listener);
+        this.stopRequested = stopRequested;
+        this.pool = pool;
+    }
+
+    /** The trained networks, by model name in --models order, and what was measured. */
+    public record Outcome(Map<String, Sequential> nets, ExperimentResult result) implements AutoCloseable {
+        public Outcome {
+            nets = Collections.unmodifiableMap(new LinkedHashMap<>(nets));
+        }
+
+        public Sequential jacobianNet() {
+            return nets.get(JACOBIAN);
+        }
+
+        public Sequential referenceNet() {
+            return nets.get(REFERENCE);
+        }
+
         @Override
         public void close() {
-            jacobianNet.close();
-            referenceNet.close();
+            nets.values().forEach(Sequential::close);
         }
     }
 
@@ -82,65 +129,98 @@ public final class Experiment {
              DeviceDataset test = spec.onDevice(testSet);
              TensorScope scope = TensorScope.open()) {
             Tensor mean = train.meanImage();
-            Sequential jacobianNet = spec.createNetwork(mean, height, width);
-            Sequential referenceNet = spec.createNetwork(mean, height, width);  // same initial weights
+            Map<String, Sequential> nets = new LinkedHashMap<>();
             try {
-                listener.phase("training the Jacobian-regularized network (lambda " + config.penalty().lambda() + ")");
-                TrainingResult jacobianTraining = train(JACOBIAN, jacobianNet, new RegularizedLoss(config.penalty()), train);
-                TrainingResult referenceTraining;
-                if (stopRequested.getAsBoolean()) {
-                    listener.phase("skipping the reference network: stop requested");
-                    referenceTraining = new TrainingResult(new double[0], new double[0], new long[0],
-                            jacobianTraining.plannedIterations(), true);
-                } else {
-                    listener.phase("training the reference network (lambda 0)");
-                    referenceTraining = train(REFERENCE, referenceNet, RegularizedLoss.plain(), train);
-                }
+                for (ModelRecipe m : models) nets.put(m.name(), spec.createNetwork(mean, height, width));  // same initial weights
+                List<TrainingResult> trainings = trainAll(nets, train);
 
-                listener.phase("evaluating under noise");
+                listener.phase("evaluating under noise and measuring the exact Jacobian norms on the test set");
                 double[] levels = config.noiseLevels();
-                double[] accJacobian = new double[levels.length], accReference = new double[levels.length];
-                for (int i = 0; i < levels.length; i++) {
-                    try (TensorScope level = TensorScope.open()) {
-                        // a fresh, repeatable noisy copy per level, shared by both nets
-                        Tensor noisy = spec.noisyTestImages(test.images(), i);
-                        accJacobian[i] = Evaluator.accuracy(jacobianNet, noisy, test.labels(), config.evalChunk());
-                        accReference[i] = Evaluator.accuracy(referenceNet, noisy, test.labels(), config.evalChunk());
-                    }
-                }
-                double inferenceMillis = timeInference(jacobianNet, test);
-
-                listener.phase("measuring the exact Jacobian norm on the test set");
                 var target = config.penalty().target();
-                double normJacobian = Evaluator.meanSquaredJacobianNorm(jacobianNet, test.images(), target, config.evalChunk());
-                double normReference = Evaluator.meanSquaredJacobianNorm(referenceNet, test.images(), target, config.evalChunk());
+                List<Callable<ModelResult>> evaluations = new ArrayList<>();
+                for (int k = 0; k < models.size(); k++) {
+                    ModelRecipe m = models.get(k);
+                    Sequential net = nets.get(m.name());
+                    TrainingResult training = trainings.get(k);
+                    evaluations.add(() -> {
+                        double[] accuracy = new double[levels.length];
+                        for (int i = 0; i < levels.length; i++) {
+                            try (TensorScope level = TensorScope.open()) {
+                                // a fresh, repeatable noisy copy per level: the same for every net
+                                Tensor noisy = spec.noisyTestImages(test.images(), i);
+                                accuracy[i] = Evaluator.accuracy(net, noisy, test.labels(), config.evalChunk());
+                            }
+                        }
+                        double norm = Evaluator.meanSquaredJacobianNorm(net, test.images(), target, config.evalChunk());
+                        return new ModelResult(m, training, accuracy, norm);
+                    });
+                }
+                List<ModelResult> results = pool.invokeAllUnchecked(evaluations);
+                Sequential jacobianNet = nets.get(JACOBIAN), referenceNet = nets.get(REFERENCE);
+                double inferenceMillis = timeInference(jacobianNet, test);
+                ModelResult jacobian = results.get(indexOf(JACOBIAN)), reference = results.get(indexOf(REFERENCE));
 
                 ExperimentResult.SingleCase example = singleCase(jacobianNet, referenceNet, test, testSet, seed);
                 ExperimentResult.Preview preview = preview(trainSet, train, seed);
                 ExperimentResult.Environment environment = new ExperimentResult.Environment(Device.defaultDevice().toString(),
                         Torch.version(), Torch.numThreads(), cpuName(), Runtime.version().toString(),
                         config.data().describe(), trainSet.count(), testSet.count());
-                ExperimentResult result = new ExperimentResult(config, environment, jacobianTraining, referenceTraining,
-                        levels, accJacobian, accReference, normJacobian, normReference, example, preview, inferenceMillis,
-                        (System.nanoTime() - start) / 1e9);
-                return new Outcome(jacobianNet, referenceNet, result);
+                ExperimentResult result = new ExperimentResult(config, environment, jacobian.training(),
+                        reference.training(), levels, jacobian.accuracy(), reference.accuracy(), jacobian.jacobianNorm(),
+                        reference.jacobianNorm(), example, preview, inferenceMillis, (System.nanoTime() - start) / 1e9,
+                        results);
+                return new Outcome(nets, result);
             } catch (RuntimeException | Error e) {
-                jacobianNet.close();
-                referenceNet.close();
+                nets.values().forEach(Sequential::close);
                 throw e;
             }
         }
     }
 
-    private TrainingResult train(String name, Sequential net, RegularizedLoss loss, DeviceDataset data) {
-        Trainer trainer = spec.trainer(loss, parallel);
+    /**
+     * Trains every model on the pool; when one diverges the others are stopped and its exception is thrown (the first
+     * in --models order when several fail).
+     */
+    private List<TrainingResult> trainAll(Map<String, Sequential> nets, DeviceDataset data) {
+        AtomicBoolean failed = new AtomicBoolean();
+        BooleanSupplier stop = () -> stopRequested.getAsBoolean() || failed.get();
+        WorkerPool pool = parallel == null ? this.pool : WorkerPool.inline();  // ranks: collectives in one order
+        listener.phase(models.size() == 2 && pool.jobs() == 1
+                ? "training the Jacobian-regularized network (lambda " + config.penalty().lambda() + "), then the reference"
+                : "training " + models.size() + " models (" + names() + "), " + pool.jobs() + " at a time");
+        List<Callable<TrainingResult>> tasks = new ArrayList<>();
+        for (ModelRecipe m : models) {
+            tasks.add(() -> {
+                try {
+                    return train(m, nets.get(m.name()), data, stop);
+                } catch (RuntimeException | Error e) {
+                    failed.set(true);
+                    throw e;
+                }
+            });
+        }
+        return pool.invokeAllUnchecked(tasks);
+    }
+
+    private String names() {
+        return String.join(", ", models.stream().map(ModelRecipe::name).toList());
+    }
+
+    private int indexOf(String name) {
+        for (int k = 0; k < models.size(); k++) if (models.get(k).name().equals(name)) return k;
+        throw new IllegalStateException("no model " + name);
+    }
+
+    /** The one place a model is trained: its recipe's loss, augmentation and weight decay, on the seed's streams. */
+    private TrainingResult train(ModelRecipe model, Sequential net, DeviceDataset data, BooleanSupplier stop) {
+        Trainer trainer = spec.trainer(model, parallel);
         TrainingResult result;
         try {
-            result = trainer.train(net, data, progress -> listener.iteration(name, progress), stopRequested);
+            result = trainer.train(net, data, progress -> listener.iteration(model.name(), progress), stop);
         } catch (NonFiniteLossException e) {
-            throw e.forNet(name);  // say which of the two nets diverged
+            throw e.forNet(model.name());  // say which net diverged
         }
-        listener.trainingEnded(name, result);
+        listener.trainingEnded(model.name(), result);
         return result;
     }
 

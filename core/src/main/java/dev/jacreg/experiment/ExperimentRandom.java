@@ -21,6 +21,12 @@ public final class ExperimentRandom {
         return RandomStream.seeded(RandomStream.derive(seed, "training"));
     }
 
+    /** Augmentation of the training batches (noise-augment, gaussian-augment): apart from the shuffles, so that
+     *  augmented and plain models see the same batches. */
+    public static RandomStream augmentation(long seed) {
+        return RandomStream.seeded(RandomStream.derive(seed, "augmentation"));
+    }
+
     /** The noisy copy of the test set at the {@code level}-th noise level, shared by both nets. */
     public static RandomStream noise(long seed, int level) {
         return RandomStream.seeded(RandomStream.derive(RandomStream.derive(seed, "noise"), Integer.toString(level)));

@@ -9,11 +9,27 @@ import dev.jacreg.train.TrainingResult;
  * @param accuracyReference the same for the reference net
  * @param jacobianNormJacobian mean exact ‖∂Z/∂x‖²_F of the regularized net on the clean test set
  * @param inferenceMillis  time to classify the clean test set once (regularized net)
+ * @param models           every model trained (the pair above among them), in --models order
  */
 public record ExperimentResult(ExperimentConfig config, Environment environment, TrainingResult trainingJacobian,
                                TrainingResult trainingReference, double[] noiseLevels, double[] accuracyJacobian,
                                double[] accuracyReference, double jacobianNormJacobian, double jacobianNormReference,
-                               SingleCase example, Preview preview, double inferenceMillis, double totalSeconds) {
+                               SingleCase example, Preview preview, double inferenceMillis, double totalSeconds,
+                               java.util.List<ModelResult> models) {
+    public ExperimentResult {
+        models = java.util.List.copyOf(models);
+    }
+
+    /** The named model's result. */
+    public ModelResult model(String name) {
+        for (ModelResult m : models) if (m.name().equals(name)) return m;
+        throw new IllegalArgumentException("no model '" + name + "' in this experiment");
+    }
+
+    /** Whether more models than the regularized and reference pair were trained. */
+    public boolean comparesModels() {
+        return models.size() > 2;
+    }
 
     /** Machine and library facts for the report. */
     public record Environment(String device, String torchVersion, int threads, String cpu, String javaVersion,

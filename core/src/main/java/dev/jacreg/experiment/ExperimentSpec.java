@@ -65,6 +65,15 @@ public final class ExperimentSpec {
         return new Trainer(config.training(), loss, ExperimentRandom.training(seed()), parallel);
     }
 
+    /**
+     * The training loop of a {@link ModelRecipe}: its loss, augmentation (from a stream of its own, so the batches stay
+     * those of every other net of the seed) and weight decay, as one rank of {@code parallel} (null: a single process).
+     */
+    public Trainer trainer(ModelRecipe model, DataParallel parallel) {
+        return new Trainer(config.training(), model.loss(), ExperimentRandom.training(seed()), parallel,
+                model.augmentation(), ExperimentRandom.augmentation(seed()), model.weightDecay());
+    }
+
     /** The noisy copy of the test images at the {@code level}-th of the config's noise levels (current scope). */
     public Tensor noisyTestImages(Tensor testImages, int level) {
         return noisyCopy(testImages, config.noiseLevels()[level], seed(), level);

@@ -44,6 +44,7 @@ public final class Replicates {
     public record Outcome(List<Run> runs, List<Long> skipped, int jobs, double totalSeconds) {}
 
     private final ExperimentConfig config;
+    private final List<ModelRecipe> models;
     private final List<Long> seeds;
     private final int jobs;
     private final int threadsEach;
@@ -58,6 +59,17 @@ public final class Replicates {
      */
     public Replicates(ExperimentConfig config, List<Long> seeds, int jobs, int threadsEach,
                       LongFunction<ExperimentListener> listeners, BooleanSupplier stopRequested) {
+        this(config, ModelCatalog.parse(ModelCatalog.DEFAULT, config.penalty()), seeds, jobs, threadsEach, listeners,
+                stopRequested);
+    }
+
+    /**
+     * As above with the given models: each replicate trains them all; their training runs and evaluations go to one
+     * pool of {@code jobs} workers shared by the replicates, so at most {@code jobs} of them compute at a time.
+     */
+    public Replicates(ExperimentConfig config, List<ModelRecipe> models, List<Long> seeds, int jobs, int threadsEach,
+                      LongFunction<ExperimentListener> listeners, BooleanSupplier stopRequested) {
+        this.models = List.copyOf(models);
         if (seeds.isEmpty()) throw new IllegalArgumentException("at least one seed is needed");
         if (seeds.stream().distinct().count() != seeds.size()) throw new IllegalArgumentException("seeds repeat: " + seeds);
         if (jobs < 1) throw new IllegalArgumentException("jobs must be >= 1, got " + jobs);
@@ -92,9 +104,9 @@ public final class Replicates {
         long start = System.nanoTime();
         DigitDataset[] sets = new ExperimentSpec(config).loadData();
         ExecutorService pool = Executors.newFixedThreadPool(jobs, platformThreads());
-        try {
+        try (WorkerPool workers = WorkerPool.of(jobs, threadsEach)) {
             List<Future<Run>> futures = new ArrayList<>();
-            for (long seed : seeds) futures.add(pool.submit(() -> runOne(seed, sets, finished)));
+            for (long seed : seeds) futures.add(pool.submit(() -> runOne(seed, sets, finished, workers)));
             List<Run> runs = new ArrayList<>();
             List<Long> skipped = new ArrayList<>();
             Exception failure = null;
@@ -119,10 +131,10 @@ public final class Replicates {
     }
 
     /** One replicate on the current worker thread; null when skipped because of a stop request. */
-    private Run runOne(long seed, DigitDataset[] sets, Finished finished) throws IOException {
+    private Run runOne(long seed, DigitDataset[] sets, Finished finished, WorkerPool workers) throws IOException {
         if (stopRequested.getAsBoolean()) return null;
         Torch.setNumThreads(threadsEach);  // OpenMP keeps its thread count per calling thread: set it on this one
-        Experiment experiment = new Experiment(config.withSeed(seed), listeners.apply(seed), stopRequested);
+        Experiment experiment = new Experiment(config.withSeed(seed), models, listeners.apply(seed), stopRequested, workers);
         try (Experiment.Outcome outcome = experiment.run(sets)) {
             finished.accept(seed, outcome);
             return new Run(seed, outcome.result());

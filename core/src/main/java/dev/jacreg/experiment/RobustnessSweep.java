@@ -13,6 +13,7 @@ import dev.jacreg.train.Evaluator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 
 /**
  * Accuracy of one or more nets under the extra corruptions and under attacks, on the same test images. Every net
@@ -46,21 +47,32 @@ public final class RobustnessSweep {
     /** Accuracy of every net on corrupted copies of the images at each level (table {@code accuracy-<corruption>}). */
     public static SweepTable corruption(List<Net> nets, Tensor images, Tensor labels, Corruption corruption,
                                         double[] levels, long seed, int chunk, ExperimentListener listener) {
+        return corruption(nets, images, labels, corruption, levels, seed, chunk, listener, WorkerPool.inline());
+    }
+
+    /**
+     * As above, the nets evaluated concurrently on {@code pool}, each on its own copies of the corrupted images (drawn
+     * from the same streams, so the same for every net); a module is never used by two threads at once.
+     */
+    public static SweepTable corruption(List<Net> nets, Tensor images, Tensor labels, Corruption corruption,
+                                        double[] levels, long seed, int chunk, ExperimentListener listener, WorkerPool pool) {
         for (double level : levels) corruption.checkLevel(level);
-        List<double[]> accuracy = new ArrayList<>();
-        for (int k = 0; k < nets.size(); k++) accuracy.add(new double[levels.length]);
-        for (int i = 0; i < levels.length; i++) {
-            listener.phase(String.format(Locale.ROOT, "%s %s (%d of %d)", corruption.label(), Formats.number(levels[i]),
-                    i + 1, levels.length));
-            try (TensorScope scope = TensorScope.open()) {
-                Tensor noisy = corruption.apply(images, levels[i], corruptionStream(seed, corruption, i));
-                for (int k = 0; k < nets.size(); k++) {
-                    Net n = nets.get(k);
-                    Tensor input = noisy.dtype() == n.dtype() ? noisy : noisy.to(n.dtype());
-                    accuracy.get(k)[i] = Evaluator.accuracy(n.model(), input, labels, chunk);
+        listener.phase(String.format(Locale.ROOT, "%s at %d levels, %d nets", corruption.label(), levels.length, nets.size()));
+        List<Callable<double[]>> tasks = new ArrayList<>();
+        for (Net n : nets) {
+            tasks.add(() -> {
+                double[] accuracy = new double[levels.length];
+                for (int i = 0; i < levels.length; i++) {
+                    try (TensorScope scope = TensorScope.open()) {
+                        Tensor noisy = corruption.apply(images, levels[i], corruptionStream(seed, corruption, i));
+                        Tensor input = noisy.dtype() == n.dtype() ? noisy : noisy.to(n.dtype());
+                        accuracy[i] = Evaluator.accuracy(n.model(), input, labels, chunk);
+                    }
                 }
-            }
+                return accuracy;
+            });
         }
+        List<double[]> accuracy = pool.invokeAllUnchecked(tasks);
         return new SweepTable("accuracy-" + corruption.label(), corruption.levelColumn(), corruption.axisLabel(),
                 "Accuracy under " + corruption.description() + " (" + Formats.count(images.size(0)) + " test images)",
                 levels, columns(nets), netLabels(nets), accuracy);
@@ -69,15 +81,27 @@ public final class RobustnessSweep {
     /** Accuracy of every net under a white-box attack on itself at each ε (table {@code attack-<name>}). */
     public static SweepTable attack(List<Net> nets, Tensor images, Tensor labels, Attack attack, double[] epsilons,
                                     long seed, int chunk, ExperimentListener listener) {
-        List<double[]> accuracy = new ArrayList<>();
+        return attack(nets, images, labels, attack, epsilons, seed, chunk, listener, WorkerPool.inline());
+    }
+
+    /**
+     * As above, the nets attacked concurrently on {@code pool} (two nets must then be distinct modules: the attack sets
+     * each one's mode).
+     */
+    public static SweepTable attack(List<Net> nets, Tensor images, Tensor labels, Attack attack, double[] epsilons,
+                                    long seed, int chunk, ExperimentListener listener, WorkerPool pool) {
+        List<Callable<double[]>> tasks = new ArrayList<>();
         for (Net n : nets) {
-            listener.phase("attacking " + n.label() + " with " + attack + " at " + epsilons.length + " radii");
-            try (TensorScope scope = TensorScope.open()) {
-                Tensor input = images.dtype() == n.dtype() ? images : images.to(n.dtype());
-                accuracy.add(AttackSweep.accuracy(n.model(), attack, input, labels, epsilons, chunk,
-                        i -> attackStream(seed, attack.name(), (int) i)));
-            }
+            tasks.add(() -> {
+                listener.phase("attacking " + n.label() + " with " + attack + " at " + epsilons.length + " radii");
+                try (TensorScope scope = TensorScope.open()) {
+                    Tensor input = images.dtype() == n.dtype() ? images : images.to(n.dtype());
+                    return AttackSweep.accuracy(n.model(), attack, input, labels, epsilons, chunk,
+                            i -> attackStream(seed, attack.name(), (int) i));
+                }
+            });
         }
+        List<double[]> accuracy = pool.invokeAllUnchecked(tasks);
         return new SweepTable("attack-" + attack.name(), "epsilon",
                 "attack radius ε (" + attack.norm().symbol() + " norm, pixels in [0, 1])",
                 "Accuracy under " + attack + " (" + Formats.count(images.size(0)) + " test images)",

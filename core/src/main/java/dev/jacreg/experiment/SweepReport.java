@@ -55,19 +55,31 @@ public final class SweepReport {
         for (double v : t.levels()) max = Math.max(max, v);
         LineChart chart = new LineChart().title(t.title()).xLabel(t.axisLabel()).yLabel("accuracy (%)")
                 .xRange(0, max > 0 ? max : 1).yRange(0, 100).yTickSpacing(10).legend(LineChart.LegendPosition.LOWER_LEFT);
-        LineChart.Marker[] markers = {LineChart.Marker.CIRCLE, LineChart.Marker.SQUARE, LineChart.Marker.TRIANGLE,
-                LineChart.Marker.DIAMOND};
         for (int k = 0; k < t.labels().size(); k++) {
             double[] percent = t.accuracies().get(k).clone();
             for (int i = 0; i < percent.length; i++) percent[i] *= 100;
-            LineChart.Series s = LineChart.Series.of(t.labels().get(k), t.levels(), percent)
-                    .marker(markers[k % markers.length]).lineWidth(2.5f).markerSize(8);
-            // the report's colours: blue for the regularized net, red for the reference
-            if (t.labels().get(k).startsWith(ReportWriter.JACOBIAN_LABEL)) s.color(new Color(0x1f77b4));
-            else if (t.labels().get(k).startsWith(ReportWriter.REFERENCE_LABEL)) s.color(new Color(0xd62728));
-            chart.add(s);
+            chart.add(style(LineChart.Series.of(t.labels().get(k), t.levels(), percent), t.labels().get(k), k));
         }
         chart.writePng(file);
+    }
+
+    private static final LineChart.Marker[] MARKERS = {LineChart.Marker.CIRCLE, LineChart.Marker.SQUARE,
+            LineChart.Marker.TRIANGLE, LineChart.Marker.DIAMOND};
+    /** After the report's blue (regularized) and red (reference): the rest of matplotlib's tab10. */
+    private static final Color[] OTHER_COLORS = {new Color(0x2ca02c), new Color(0xff7f0e), new Color(0x9467bd),
+            new Color(0x8c564b), new Color(0xe377c2), new Color(0x17becf), new Color(0x7f7f7f)};
+
+    /**
+     * The look of the k-th net's curve: the report's colours, blue for the regularized net and red for the reference,
+     * then distinct colours for further models; markers cycle.
+     */
+    static LineChart.Series style(LineChart.Series s, String label, int k) {
+        s.marker(MARKERS[k % MARKERS.length]).lineWidth(2.5f).markerSize(8);
+        if (label.startsWith(ReportWriter.JACOBIAN_LABEL + " ") || label.equals(ReportWriter.JACOBIAN_LABEL)) {
+            return s.color(new Color(0x1f77b4));
+        }
+        if (label.startsWith(ReportWriter.REFERENCE_LABEL)) return s.color(new Color(0xd62728));
+        return s.color(OTHER_COLORS[Math.floorMod(k - 2, OTHER_COLORS.length)]);
     }
 
     /**

@@ -4,7 +4,6 @@ import dev.jacreg.io.AtomicFile;
 import dev.jacreg.report.LineChart;
 import dev.jacreg.stats.ConfidenceInterval;
 
-import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -97,11 +96,8 @@ public final class SweepSummary {
                     low[i] = Double.isFinite(ci[k][i].lower()) ? ci[k][i].lower() * 100 : mean[i];
                     high[i] = Double.isFinite(ci[k][i].upper()) ? ci[k][i].upper() * 100 : mean[i];
                 }
-                LineChart.Series s = LineChart.Series.of(shape.labels().get(k), levels, mean).band(low, high)
-                        .lineWidth(2.5f).markerSize(8).marker(k == 0 ? LineChart.Marker.CIRCLE : LineChart.Marker.SQUARE);
-                if (shape.labels().get(k).startsWith(ReportWriter.JACOBIAN_LABEL)) s.color(new Color(0x1f77b4));
-                else if (shape.labels().get(k).startsWith(ReportWriter.REFERENCE_LABEL)) s.color(new Color(0xd62728));
-                chart.add(s);
+                chart.add(SweepReport.style(LineChart.Series.of(shape.labels().get(k), levels, mean).band(low, high),
+                        shape.labels().get(k), k));
             }
             Path png = out.resolve(shape.name() + ".png");
             chart.writePng(png);
@@ -109,7 +105,58 @@ public final class SweepSummary {
             md.append("\n![").append(shape.title()).append("](").append(shape.name()).append(".png)\n\nRaw numbers: [")
                     .append(shape.name()).append("-summary.csv](").append(shape.name()).append("-summary.csv), [")
                     .append(shape.name()).append("-replicates.csv](").append(shape.name()).append("-replicates.csv).\n\n");
+            int reference = shape.columns().indexOf(REFERENCE_COLUMN);
+            if (reference >= 0 && nets > 1 && perSeed.size() > 1) {
+                files.add(writeDifferences(out, shape, values, reference, perSeed.size(), md));
+            }
         }
         return new Written(files, md.toString());
+    }
+
+    /** The column of the net every other is compared with. */
+    static final String REFERENCE_COLUMN = Experiment.REFERENCE;
+
+    /**
+     * Each other net minus the reference, paired by seed (same images, same noise), with its 95 % interval and how
+     * many replicates had that net strictly ahead: {@code <name>-difference.csv} and a table in {@code md}.
+     */
+    private static Path writeDifferences(Path out, SweepTable shape, double[][][] values, int reference, int replicates,
+                                         StringBuilder md) throws IOException {
+        double[] levels = shape.levels();
+        StringBuilder csv = new StringBuilder(shape.levelColumn() + ",replicates");
+        md.append("Paired difference from the reference (percentage points, same seed and same images; mean ± 95 % "
+                + "interval) and how many of the ").append(replicates).append(" replicates each model was ahead:\n\n| ")
+                .append(shape.levelColumn());
+        for (int k = 0; k < shape.columns().size(); k++) {
+            if (k == reference) continue;
+            String c = shape.columns().get(k);
+            csv.append(",mean_difference_").append(c).append(",ci_low_difference_").append(c).append(",ci_high_difference_")
+                    .append(c).append(",ahead_").append(c);
+            md.append(" | ").append(shape.labels().get(k)).append(" − reference | ahead");
+        }
+        csv.append('\n');
+        md.append(" |\n|---:").append("|---:|---:".repeat(shape.columns().size() - 1)).append("|\n");
+        for (int i = 0; i < levels.length; i++) {
+            csv.append(Formats.number(levels[i])).append(',').append(replicates);
+            md.append("| ").append(Formats.number(levels[i]));
+            for (int k = 0; k < shape.columns().size(); k++) {
+                if (k == reference) continue;
+                ConfidenceInterval d = ConfidenceInterval.paired(values[k][i], values[reference][i], 0.95);
+                int ahead = 0;
+                for (int r = 0; r < replicates; r++) if (values[k][i][r] > values[reference][i][r]) ahead++;
+                csv.append(',').append(Formats.cell(d.mean())).append(',').append(Formats.cell(d.lower())).append(',')
+                        .append(Formats.cell(d.upper())).append(',').append(ahead);
+                md.append(" | ").append(Formats.signed(d.mean() * 100));
+                if (Double.isFinite(d.halfWidth())) md.append(String.format(java.util.Locale.ROOT, " ± %.1f", d.halfWidth() * 100));
+                md.append(" | ").append(ahead).append(" of ").append(replicates);
+            }
+            csv.append('\n');
+            md.append(" |\n");
+        }
+        md.append("\nRaw numbers: [").append(shape.name()).append("-difference.csv](").append(shape.name())
+                .append("-difference.csv).\n\n");
+        Path file = out.resolve(shape.name() + "-difference.csv");
+        ReportWriter.writeString(file, csv.toString());
+        return file;
     }
 }

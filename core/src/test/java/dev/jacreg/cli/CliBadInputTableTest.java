@@ -74,6 +74,17 @@ class CliBadInputTableTest {
                         dir.resolve("x\u001b[2J\u0007y.safetensors").toString()), List.of("\\u001b[2J\\u0007y.safetensors")),
                 new Case("control-chars-in-data", JacregCli.RUNTIME_ERROR, List.of("train", "--data",
                         "idx:" + dir.resolve("empty\u001b[2J")), List.of("\\u001b[2J"))));
+        // --models: an unknown name, a repeat, an empty list or name, a list without the pair the report compares
+        cases.add(new Case("models-unknown", JacregCli.USAGE_ERROR, List.of("experiment", "--data", tiny, "--models",
+                "jacobian,reference,dropout"), List.of("--models", "unknown model 'dropout'", "noise-augment")));
+        cases.add(new Case("models-twice", JacregCli.USAGE_ERROR, List.of("experiment", "--data", tiny, "--models",
+                "jacobian,reference,Jacobian"), List.of("--models lists 'jacobian' twice")));
+        cases.add(new Case("models-empty", JacregCli.USAGE_ERROR, List.of("experiment", "--data", tiny, "--models", ""),
+                List.of("--models")));
+        cases.add(new Case("models-empty-name", JacregCli.USAGE_ERROR, List.of("experiment", "--data", tiny, "--models",
+                "jacobian,,reference"), List.of("--models has an empty name")));
+        cases.add(new Case("models-without-reference", JacregCli.USAGE_ERROR, List.of("experiment", "--data", tiny,
+                "--models", "jacobian,noise-augment"), List.of("--models must include reference")));
         if (Files.isDirectory(Path.of("/proc/self"))) {
             cases.add(new Case("out-in-proc", JacregCli.RUNTIME_ERROR, List.of("train", "--data", tiny, "--out", "/proc/jacreg-x"),
                     List.of("cannot create the output folder /proc/jacreg-x")));

@@ -163,7 +163,7 @@ public final class Experiment {
                 ExperimentResult.SingleCase example = singleCase(jacobianNet, referenceNet, test, testSet, seed);
                 ExperimentResult.Preview preview = preview(trainSet, train, seed);
                 ExperimentResult.Environment environment = new ExperimentResult.Environment(Device.defaultDevice().toString(),
-                        Torch.version(), Torch.numThreads(), cpuName(), Runtime.version().toString(),
+                        Torch.version(), pool.threadsPerTask(), cpuName(), Runtime.version().toString(),
                         config.data().describe(), trainSet.count(), testSet.count());
                 ExperimentResult result = new ExperimentResult(config, environment, jacobian.training(),
                         reference.training(), levels, jacobian.accuracy(), reference.accuracy(), jacobian.jacobianNorm(),

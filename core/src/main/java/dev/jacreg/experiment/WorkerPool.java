@@ -52,6 +52,11 @@ public final class WorkerPool implements AutoCloseable {
         return jobs;
     }
 
+    /** libtorch intra-op threads a task gets: the workers' count, or the calling thread's for {@link #inline()}. */
+    public int threadsPerTask() {
+        return executor == null ? Torch.numThreads() : threadsEach;
+    }
+
     /**
      * Runs every task and returns their results in the order of the tasks, after all have ended. When some fail, the
      * first failure in task order is thrown (an unchecked one as it is) with the others suppressed.

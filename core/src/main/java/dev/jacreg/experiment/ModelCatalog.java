@@ -83,7 +83,11 @@ public final class ModelCatalog {
             String name = raw.trim().toLowerCase(Locale.ROOT);
             if (name.isEmpty()) throw new IllegalArgumentException("--models has an empty name");
             if (!seen.add(name)) throw new IllegalArgumentException("--models lists '" + name + "' twice");
-            out.add(recipe(name, penalty));
+            try {
+                out.add(recipe(name, penalty));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--models: " + e.getMessage(), e);
+            }
         }
         for (String required : DEFAULT) {
             if (!seen.contains(required)) {

@@ -17,8 +17,10 @@ final class ReplicateOptions {
     long[] seeds;
 
     @Option(names = "--jobs", paramLabel = "N",
-            description = "Replicates trained at the same time, each on its own thread with one libtorch thread "
-                    + "(default: the available processors, ${DEFAULT-VALUE}).")
+            description = "Work done at the same time, each piece on its own thread with one libtorch thread: the "
+                    + "models of a run train side by side, their evaluations run side by side, and with several seeds "
+                    + "this many replicates are under way; the results do not depend on it (default: the available "
+                    + "processors, ${DEFAULT-VALUE}).")
     int jobs = Runtime.getRuntime().availableProcessors();
 
     /** The training seeds, from --seeds, or --seed and --replicates. */

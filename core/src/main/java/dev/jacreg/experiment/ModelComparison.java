@@ -1,6 +1,7 @@
 package dev.jacreg.experiment;
 
 import dev.jacreg.data.Corruption;
+import dev.jacreg.io.AtomicFile;
 import dev.jacreg.stats.ConfidenceInterval;
 
 import java.io.IOException;
@@ -43,7 +44,7 @@ public final class ModelComparison {
         StringBuilder csv = new StringBuilder(MODELS_HEADER).append('\n');
         for (ModelResult m : r.models()) csv.append(csvRow(m)).append('\n');
         Path file = out.resolve(MODELS_CSV);
-        ReportWriter.writeString(file, csv.toString());
+        AtomicFile.writeString(file, csv.toString());
 
         StringBuilder md = intro(r.config());
         md.append("| model | loss | augmentation | weight decay | exact ‖J‖²_F | training time | median ms / iteration |\n"
@@ -67,7 +68,7 @@ public final class ModelComparison {
             for (ModelResult m : run.result().models()) all.append(run.seed()).append(',').append(csvRow(m)).append('\n');
         }
         Path allFile = out.resolve(MODELS_REPLICATES_CSV);
-        ReportWriter.writeString(allFile, all.toString());
+        AtomicFile.writeString(allFile, all.toString());
 
         List<ModelResult> first = runs.get(0).result().models();
         StringBuilder summary = new StringBuilder("model,replicates,mean_norm,ci_low_norm,ci_high_norm,mean_training_seconds,"
@@ -98,7 +99,7 @@ public final class ModelComparison {
                     .append(" | ").append(Formats.millis(meanMs)).append(" |\n");
         }
         Path summaryFile = out.resolve(MODELS_SUMMARY_CSV);
-        ReportWriter.writeString(summaryFile, summary.toString());
+        AtomicFile.writeString(summaryFile, summary.toString());
         md.append("\nNumbers: [").append(MODELS_SUMMARY_CSV).append("](").append(MODELS_SUMMARY_CSV).append("), [")
                 .append(MODELS_REPLICATES_CSV).append("](").append(MODELS_REPLICATES_CSV).append(") (every seed).\n\n");
         return new Written(new ArrayList<>(List.of(allFile, summaryFile)), md.toString());

@@ -156,7 +156,7 @@ public final class SweepSummary {
         md.append("\nRaw numbers: [").append(shape.name()).append("-difference.csv](").append(shape.name())
                 .append("-difference.csv).\n\n");
         Path file = out.resolve(shape.name() + "-difference.csv");
-        ReportWriter.writeString(file, csv.toString());
+        AtomicFile.writeString(file, csv.toString());
         return file;
     }
 }

@@ -76,10 +76,16 @@ public final class StopSignal implements BooleanSupplier {
         return training && presses.get() == 0;
     }
 
-    /** A listener that tells {@code stop} (when it is a StopSignal) when training runs, around {@code display}. */
+    /**
+     * A listener that tells {@code stop} (when it is a StopSignal) when training runs, around {@code display}; calls
+     * must come one at a time ({@link ExperimentListener#synchronizedView}, as the experiment makes them).
+     */
     static ExperimentListener tracking(ExperimentListener display, BooleanSupplier stop) {
         if (!(stop instanceof StopSignal signal)) return display;
         return new ExperimentListener() {
+            /** Nets training now: several train at once, and training runs until the last has ended. */
+            private final java.util.Set<String> active = new java.util.HashSet<>();
+
             @Override
             public void phase(String description) {
                 display.phase(description);
@@ -87,13 +93,15 @@ public final class StopSignal implements BooleanSupplier {
 
             @Override
             public void iteration(String net, TrainingProgress progress) {
+                active.add(net);
                 signal.training(true);  // from the first finished iteration on, the trainer polls the flag
                 display.iteration(net, progress);
             }
 
             @Override
             public void trainingEnded(String net, TrainingResult result) {
-                signal.training(false);
+                active.remove(net);
+                signal.training(!active.isEmpty());
                 display.trainingEnded(net, result);
             }
         };

@@ -93,7 +93,8 @@ public final class ModelComparison {
                     .append(Formats.cell(time.upper())).append(',').append(Formats.cell(meanMs)).append('\n');
             md.append("| ").append(m.label()).append(" | ").append(m.recipe().describeLoss()).append(" | ")
                     .append(m.recipe().augmentation().describe()).append(" | ").append(Formats.number(m.recipe().weightDecay()))
-                    .append(" | ").append(withInterval(norm, Formats.scientific(norm.mean()), Formats.scientific(norm.halfWidth())))
+                    .append(" | ").append(withInterval(norm, String.format(Locale.ROOT, "%.4g", norm.mean()),
+                            String.format(Locale.ROOT, "%.2g", norm.halfWidth())))
                     .append(" | ").append(withInterval(time, Formats.seconds(time.mean()),
                             String.format(Locale.ROOT, "%.1f s", time.halfWidth())))
                     .append(" | ").append(Formats.millis(meanMs)).append(" |\n");

@@ -141,7 +141,14 @@ c10::intrusive_ptr<Collectives> create_backend(int32_t backend, const std::strin
     throw std::invalid_argument("unknown backend code " + std::to_string(backend));
 }
 
-void wait_all(const jr_process_group &g, std::vector<c10::intrusive_ptr<c10d::Work>> &works) {
+// One collective per tensor (c10d reads a list as one tensor per device), all issued before any is awaited.
+template <typename Issue>
+void run_each(const jr_process_group &g, std::vector<at::Tensor> &list, Issue &&issue) {
+    std::vector<c10::intrusive_ptr<c10d::Work>> works;
+    for (auto &t : list) {
+        std::vector<at::Tensor> one{t};
+        works.push_back(issue(one));
+    }
     for (auto &work : works) work->wait(g.timeout);
 }
 
@@ -226,17 +233,11 @@ JR_API int32_t jr_process_group_all_reduce(jr_process_group *group, jr_tensor *c
         if (op != JR_REDUCE_SUM && op != JR_REDUCE_AVERAGE) throw std::invalid_argument("unknown reduce op " + std::to_string(op));
         auto list = jr::tensor_list(tensors, count, "tensors");
         in_context(who(g) + ": all-reduce failed", [&] {
-            // One collective per tensor (c10d reads a list as one tensor per device), all issued before any is awaited.
             // Gloo has no average, so the sum is divided here.
             c10d::AllreduceOptions options;
             options.reduceOp = c10d::ReduceOp::SUM;
             options.timeout = g.timeout;
-            std::vector<c10::intrusive_ptr<c10d::Work>> works;
-            for (auto &t : list) {
-                std::vector<at::Tensor> one{t};
-                works.push_back(g.backend->allreduce(one, options));
-            }
-            wait_all(g, works);
+            run_each(g, list, [&](std::vector<at::Tensor> &one) { return g.backend->allreduce(one, options); });
         });
         if (op == JR_REDUCE_AVERAGE) {
             at::NoGradGuard no_grad;
@@ -259,12 +260,7 @@ JR_API int32_t jr_process_group_broadcast(jr_process_group *group, jr_tensor *co
             c10d::BroadcastOptions options;
             options.rootRank = root;
             options.timeout = g.timeout;
-            std::vector<c10::intrusive_ptr<c10d::Work>> works;
-            for (auto &t : list) {
-                std::vector<at::Tensor> one{t};
-                works.push_back(g.backend->broadcast(one, options));
-            }
-            wait_all(g, works);
+            run_each(g, list, [&](std::vector<at::Tensor> &one) { return g.backend->broadcast(one, options); });
         });
         return JR_OK;
     }

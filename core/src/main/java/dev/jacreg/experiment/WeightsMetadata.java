@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
+import java.util.function.Function;
 
 /**
  * The metadata stored with a saved net's weights (safetensors string map): how it was trained and which data it
@@ -200,29 +201,24 @@ public record WeightsMetadata(String jacregVersion, String net, double lambda, i
     // ---- parsing ---------------------------------------------------------------------------------------------
 
     private static long longValue(Map<String, String> m, String key) {
-        String text = m.get(key);
-        try {
-            return Long.parseLong(text.trim());
-        } catch (NumberFormatException e) {
-            throw malformed(key, text, "an integer");
-        }
+        return parsed(m, key, Long::parseLong, "an integer");
     }
 
     private static int integer(Map<String, String> m, String key) {
-        String text = m.get(key);
-        try {
-            return Integer.parseInt(text.trim());
-        } catch (NumberFormatException e) {
-            throw malformed(key, text, "an integer");
-        }
+        return parsed(m, key, Integer::parseInt, "an integer");
     }
 
     private static double number(Map<String, String> m, String key) {
+        return parsed(m, key, Double::parseDouble, "a number");
+    }
+
+    /** The key's trimmed value through {@code parse}; a value it rejects is a {@link #malformed} error. */
+    private static <T> T parsed(Map<String, String> m, String key, Function<String, T> parse, String expected) {
         String text = m.get(key);
         try {
-            return Double.parseDouble(text.trim());
+            return parse.apply(text.trim());
         } catch (NumberFormatException e) {
-            throw malformed(key, text, "a number");
+            throw malformed(key, text, expected);
         }
     }
 

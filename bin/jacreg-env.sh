@@ -12,3 +12,12 @@ export GLIBC_TUNABLES
 # 10-35x slower.
 : "${OMP_WAIT_POLICY:=passive}"
 export OMP_WAIT_POLICY
+
+# JVM flags (not environment: bin/jacreg, bench/compare and bench/run-jmh put them on the java command line).
+# HotSpot compiles a method with profiling C1 after ~200 calls and with C2 after ~5,000, so the Java layer's
+# methods that run once per training step (Sequential.forward, RegularizedLoss.compute, Autograd.grad, the bindings'
+# downcalls used once per step) run interpreted for the first ~200 steps and in profiling C1 code for the rest of a
+# 4,680-step run. Scaling the thresholds of dev.jacreg code only (1/20: C1 after ~10 calls, C2 after ~250) compiles
+# them early; scaling every method's (the JDK's too) cost 2 s of extra compiling per run. Measurements: README.md,
+# "Performance". Set JACREG_JVM_FLAGS= (empty) to run without.
+: "${JACREG_JVM_FLAGS=-XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,dev.jacreg.*::*,0.05}"

@@ -107,9 +107,16 @@ final class Options {
 
         @Option(names = "--diagnostics", negatable = true,
                 description = "Record per-iteration diagnostics (cross-entropy and penalty gradient norms, parameter "
-                        + "norm, batch-norm variances, confidence, learning rate) in training-loss.csv; costs a second "
-                        + "backward pass through the forward graph (default: on for experiment, off for train).")
+                        + "norm, batch-norm variances, confidence, learning rate) in training-loss.csv (default: on for "
+                        + "experiment, off for train).")
         Boolean diagnostics;
+
+        @Option(names = "--gradient-split-every", paramLabel = "K",
+                description = "With diagnostics on, split the regularized net's gradient into its cross-entropy and "
+                        + "penalty parts (grad_norm_ce, grad_norm_penalty) on iterations 0, K, 2K, ...: each split "
+                        + "costs one more backward pass (+20 %% of that step); 1 = every iteration "
+                        + "(default: ${DEFAULT-VALUE}).")
+        int gradientSplitEvery = TrainingConfig.DEFAULT_GRADIENT_SPLIT_INTERVAL;
     }
 
     /** Batch-norm mode of the penalty's forward pass. */
@@ -245,7 +252,8 @@ final class Options {
         LearningRateSchedule schedule = t.schedule != null ? t.schedule
                 : t.seedAlgorithm ? LearningRateSchedule.constant() : TrainingConfig.stabilisedSchedule(t.epochs);
         TrainingConfig training = new TrainingConfig(t.epochs, t.batchSize, t.learningRate, t.momentum, d.seed,
-                schedule, clip, t.penaltyWarmup, t.diagnostics != null ? t.diagnostics : diagnosticsByDefault);
+                schedule, clip, t.penaltyWarmup, t.diagnostics != null ? t.diagnostics : diagnosticsByDefault,
+                t.gradientSplitEvery);
         JacobianPenalty penalty = new JacobianPenalty(t.lambda, t.projections, t.target.value, t.penaltyBn.value);
         return new ExperimentConfig(training, penalty, dataSource(d.data, r.cacheDir), d.out,
                 noiseLevels == null ? REFERENCE.noiseLevels() : noiseLevels, REFERENCE.exampleNoise(), c.evalChunk,

@@ -120,7 +120,9 @@ final class ReportMarkdown {
                 ? Formats.number(c.training().clipGradNorm()) : "off");
         setting(md, "penalty warm-up", c.training().penaltyWarmupEpochs() > 0
                 ? c.training().penaltyWarmupEpochs() + (c.training().penaltyWarmupEpochs() == 1 ? " epoch" : " epochs") : "off");
-        setting(md, "per-iteration diagnostics", c.training().diagnostics() ? "in training-loss.csv" : "off");
+        int split = c.training().gradientSplitInterval();
+        setting(md, "per-iteration diagnostics", !c.training().diagnostics() ? "off" : "in training-loss.csv; gradient split into "
+                + "its parts on " + (split == 1 ? "every iteration" : "iterations 0, " + split + ", " + 2 * split + ", …"));
         setting(md, "seed", Long.toString(c.training().seed()));
         setting(md, "data seed", Long.toString(c.dataSeed()));
         setting(md, "dtype", c.dtype().name().toLowerCase(Locale.ROOT));

@@ -15,7 +15,7 @@ public final class NonFiniteLossException extends RuntimeException {
         WEIGHTED_PENALTY("weighted penalty (lambda/2)*R"),
         GRADIENT_CROSS_ENTROPY("gradient of the cross-entropy"),
         GRADIENT_PENALTY("gradient of the penalty"),
-        /** The total gradient, when it is not split into its parts (diagnostics off). */
+        /** The total gradient, when it was not split into its parts (diagnostics off, or an iteration between splits). */
         GRADIENT("gradient");
 
         private final String text;

@@ -86,19 +86,19 @@ final class TrainingStep {
         List<Tensor> parameters = optimizer.parameters();
         List<Tensor> gradients;
         double normCrossEntropy = Double.NaN, normPenalty = Double.NaN;
-        if (config.diagnostics()) {
+        // A penalized net's gradient is split into its parts only on some iterations (each split costs one more
+        // backward pass through the forward graph); an unpenalized net's gradient is all cross-entropy anyway.
+        boolean split = penalized && config.splitsGradient(iteration);
+        if (split) {
             // The two parts separately (the forward graph kept for the second); their sum is what total.backward()
             // would accumulate.
-            List<Tensor> ceGradients = Autograd.grad(List.of(parts.crossEntropy()), parameters, null, false, penalized,
+            List<Tensor> ceGradients = Autograd.grad(List.of(parts.crossEntropy()), parameters, null, false, true,
                     Autograd.Unused.ZEROS);
             normCrossEntropy = Gradients.norm(ceGradients);
-            gradients = ceGradients;
-            if (penalized) {
-                List<Tensor> penaltyGradients = Autograd.grad(List.of(parts.penalty().mul(lambda / 2)), parameters, null,
-                        false, false, Autograd.Unused.ZEROS);
-                normPenalty = Gradients.norm(penaltyGradients);
-                gradients = Gradients.sum(ceGradients, penaltyGradients);
-            }
+            List<Tensor> penaltyGradients = Autograd.grad(List.of(parts.penalty().mul(lambda / 2)), parameters, null,
+                    false, false, Autograd.Unused.ZEROS);
+            normPenalty = Gradients.norm(penaltyGradients);
+            gradients = Gradients.sum(ceGradients, penaltyGradients);
         } else {
             parts.total().backward();
             gradients = new ArrayList<>(parameters.size());
@@ -121,17 +121,19 @@ final class TrainingStep {
         if (!Double.isFinite(crossEntropy)) return Outcome.failed(NonFiniteLossException.Part.CROSS_ENTROPY, described.get());
         if (penalized && !Double.isFinite(penalty)) return Outcome.failed(NonFiniteLossException.Part.PENALTY, described.get());
         if (!Double.isFinite(total)) return Outcome.failed(NonFiniteLossException.Part.WEIGHTED_PENALTY, described.get());
-        if (config.diagnostics() && parallel == null) {
+        double normTotal = Gradients.norm(gradients);
+        boolean partsKnown = split || config.diagnostics() && !penalized;
+        if (partsKnown && !penalized) normCrossEntropy = normTotal;  // an unpenalized gradient is all cross-entropy
+        if (partsKnown && parallel == null) {
             String norms = String.format(Locale.ROOT, "gradient norms: cross-entropy %.6g, penalty %.6g", normCrossEntropy,
                     normPenalty);
             if (!Double.isFinite(normCrossEntropy)) {
                 return Outcome.failed(NonFiniteLossException.Part.GRADIENT_CROSS_ENTROPY, described.get() + "; " + norms);
             }
-            if (penalized && !Double.isFinite(normPenalty)) {
+            if (split && !Double.isFinite(normPenalty)) {
                 return Outcome.failed(NonFiniteLossException.Part.GRADIENT_PENALTY, described.get() + "; " + norms);
             }
         }
-        double normTotal = Gradients.norm(gradients);
         if (!Double.isFinite(normTotal)) {
             return Outcome.failed(NonFiniteLossException.Part.GRADIENT, described.get() + "; gradient norm " + normTotal);
         }

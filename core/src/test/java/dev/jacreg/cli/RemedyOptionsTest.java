@@ -26,7 +26,8 @@ class RemedyOptionsTest {
             "--lr-schedule|step:0:0.1|epochs must be >= 1",
             "--penalty-bn|both|--penalty-bn",
             "--clip-grad-norm|-1|gradient clipping norm",
-            "--penalty-warmup|-2|penalty warm-up"})
+            "--penalty-warmup|-2|penalty warm-up",
+            "--gradient-split-every|0|gradient split interval"})
     void badValuesAreUsageErrors(String option, String value, String mention) {
         Run r = JacregCliTest.run("train", option, value, "--data", "synthetic:200,100", "--out", dir.toString(),
                 "--cache-dir", dir.resolve("cache").toString());
@@ -38,7 +39,7 @@ class RemedyOptionsTest {
     void trainRecordsTheRemediesAndTheDiagnosticsWhenAsked() throws IOException {
         Run r = JacregCliTest.run("train", "--data", "synthetic:200,100", "--epochs", "2", "--out", dir.toString(),
                 "--cache-dir", dir.resolve("cache").toString(), "--penalty-bn", "eval", "--clip-grad-norm", "2.5",
-                "--lr-schedule", "step:1:0.5", "--penalty-warmup", "1", "--diagnostics");
+                "--lr-schedule", "step:1:0.5", "--penalty-warmup", "1", "--diagnostics", "--gradient-split-every", "3");
         assertEquals(0, r.code(), r.err());
         Map<String, String> meta = SafeTensors.read(dir.resolve("jacobian.safetensors")).metadata();
         assertEquals("eval", meta.get("penalty_bn"));
@@ -51,12 +52,16 @@ class RemedyOptionsTest {
         assertTrue(header.containsAll(List.of("cross_entropy_jacobian", "grad_norm_total_jacobian", "bn3_min_var_jacobian",
                 "lr_jacobian", "lambda_jacobian")), csv.get(0));
         int lr = header.indexOf("lr_jacobian"), lambda = header.indexOf("lambda_jacobian");
+        int ce = header.indexOf("grad_norm_ce_jacobian"), pen = header.indexOf("grad_norm_penalty_jacobian");
         int perEpoch = 200 / 32;
         for (int i = 1; i < csv.size(); i++) {
             String[] row = csv.get(i).split(",", -1);
             int t = i - 1;  // 0-based iteration
             assertEquals(t < perEpoch ? 0.01 : 0.005, Double.parseDouble(row[lr]), 1e-9, "lr of iteration " + i);
             assertEquals(Math.min(1.0, (double) t / perEpoch), Double.parseDouble(row[lambda]), 1e-5, "lambda of iteration " + i);
+            // The gradient is split into its parts on iterations 0, 3, 6, ... only.
+            assertEquals(t % 3 == 0, !row[ce].isEmpty(), "grad_norm_ce of iteration " + i);
+            assertEquals(t % 3 == 0, !row[pen].isEmpty(), "grad_norm_penalty of iteration " + i);
         }
     }
 

@@ -71,6 +71,22 @@ class NonFiniteLossTest {
     }
 
     @Test
+    void aPenaltyGradientOverflowBetweenSplitsIsCaughtAsTheTotalGradient() {
+        // Warm-up: iteration 0 has λ = 0 (finite, and a split iteration), iteration 1 λ ≈ 3e299, whose gradient overflows.
+        JacobianPenalty huge = new JacobianPenalty(1e300, 1, JacobianPenalty.Target.SOFTMAX);
+        TrainingConfig config = new TrainingConfig(1, 32, 0.01, 0.9, 0).withDiagnostics(true).withPenaltyWarmupEpochs(1);
+        Outcome between = train(DType.FLOAT64, config, new RegularizedLoss(huge));  // split interval 10: 1 is not split
+        assertEquals(2, between.error().iteration());
+        assertEquals(NonFiniteLossException.Part.GRADIENT, between.error().part());
+        assertEquals(1, between.error().completed().diagnostics().size());
+        assertSameWeights(between.before(), between.after());
+        Outcome everyIteration = train(DType.FLOAT64, config.withGradientSplitInterval(1), new RegularizedLoss(huge));
+        assertEquals(2, everyIteration.error().iteration());
+        assertEquals(NonFiniteLossException.Part.GRADIENT_PENALTY, everyIteration.error().part());
+        assertSameWeights(everyIteration.before(), everyIteration.after());
+    }
+
+    @Test
     void divergenceLaterInTheRunKeepsTheFiniteIterations() {
         // A huge learning rate: the first step is finite, the weights it produces make the loss overflow.
         Outcome o = train(DType.FLOAT32, new TrainingConfig(2, 32, 1e30, 0.0, 0).withDiagnostics(true),

@@ -25,7 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
@@ -33,8 +33,9 @@ import java.util.function.BooleanSupplier;
  * The whole reference experiment (docs/experiment.md): train a Jacobian-regularized and a reference network of
  * the same architecture from the same initial weights, then compare them under growing pixel noise. With more
  * {@link ModelRecipe}s (jacreg experiment --models) every model trains from those same weights on the same batches
- * and is measured the same way. The models train concurrently on a {@link WorkerPool} when one is given, and their
- * evaluations run concurrently too; every piece draws from its own {@link ExperimentRandom} streams, so the numbers
+ * and is measured the same way. The models train concurrently on a {@link WorkerPool} when one is given, and each
+ * net's evaluation starts there as soon as it is trained (the noise levels and the Jacobian norm as separate tasks,
+ * so they overlap the other nets' training and spread over the workers); every piece draws from its own {@link ExperimentRandom} streams, so the numbers
  * do not depend on the pool. The trained networks are returned for saving or further use; callers close them.
  */
 public final class Experiment {
@@ -132,30 +133,7 @@ public final class Experiment {
             Map<String, Sequential> nets = new LinkedHashMap<>();
             try {
                 for (ModelRecipe m : models) nets.put(m.name(), spec.createNetwork(mean, height, width));  // same initial weights
-                List<TrainingResult> trainings = trainAll(nets, train);
-
-                listener.phase("evaluating under noise and measuring the exact Jacobian norms on the test set");
-                double[] levels = config.noiseLevels();
-                var target = config.penalty().target();
-                List<Callable<ModelResult>> evaluations = new ArrayList<>();
-                for (int k = 0; k < models.size(); k++) {
-                    ModelRecipe m = models.get(k);
-                    Sequential net = nets.get(m.name());
-                    TrainingResult training = trainings.get(k);
-                    evaluations.add(() -> {
-                        double[] accuracy = new double[levels.length];
-                        for (int i = 0; i < levels.length; i++) {
-                            try (TensorScope level = TensorScope.open()) {
-                                // a fresh, repeatable noisy copy per level: the same for every net
-                                Tensor noisy = spec.noisyTestImages(test.images(), i);
-                                accuracy[i] = Evaluator.accuracy(net, noisy, test.labels(), config.evalChunk());
-                            }
-                        }
-                        double norm = Evaluator.meanSquaredJacobianNorm(net, test.images(), target, config.evalChunk());
-                        return new ModelResult(m, training, accuracy, norm);
-                    });
-                }
-                List<ModelResult> results = pool.invokeAllUnchecked(evaluations);
+                List<ModelResult> results = trainAndEvaluate(nets, train, test);
                 Sequential jacobianNet = nets.get(JACOBIAN), referenceNet = nets.get(REFERENCE);
                 double inferenceMillis = timeInference(jacobianNet, test);
                 ModelResult jacobian = results.get(indexOf(JACOBIAN)), reference = results.get(indexOf(REFERENCE));
@@ -166,7 +144,7 @@ public final class Experiment {
                         Torch.version(), pool.threadsPerTask(), cpuName(), Runtime.version().toString(),
                         config.data().describe(), trainSet.count(), testSet.count());
                 ExperimentResult result = new ExperimentResult(config, environment, jacobian.training(),
-                        reference.training(), levels, jacobian.accuracy(), reference.accuracy(), jacobian.jacobianNorm(),
+                        reference.training(), config.noiseLevels(), jacobian.accuracy(), reference.accuracy(), jacobian.jacobianNorm(),
                         reference.jacobianNorm(), example, preview, inferenceMillis, (System.nanoTime() - start) / 1e9,
                         results);
                 return new Outcome(nets, result);
@@ -177,29 +155,87 @@ public final class Experiment {
         }
     }
 
+    /** One model's training and the evaluation tasks it started when it ended. */
+    private record Trained(TrainingResult training, Future<Double> norm, List<Future<Double>> accuracy) {}
+
     /**
-     * Trains every model on the pool; when one diverges the others are stopped and its exception is thrown (the first
-     * in --models order when several fail).
+     * Trains every model on the pool and, as soon as one is trained, starts its evaluation there: a task for the exact
+     * Jacobian norm and one per noise level. So a net that finishes early (the reference) is evaluated while the others
+     * still train, and the last net's evaluation spreads over every worker. When one model diverges the others are
+     * stopped and its exception is thrown (the first in --models order when several fail), once every task has ended.
      */
-    private List<TrainingResult> trainAll(Map<String, Sequential> nets, DeviceDataset data) {
+    private List<ModelResult> trainAndEvaluate(Map<String, Sequential> nets, DeviceDataset train, DeviceDataset test) {
         AtomicBoolean failed = new AtomicBoolean();
         BooleanSupplier stop = () -> stopRequested.getAsBoolean() || failed.get();
-        WorkerPool pool = parallel == null ? this.pool : WorkerPool.inline();  // ranks: collectives in one order
-        listener.phase(models.size() == 2 && pool.jobs() == 1
+        WorkerPool trainingPool = parallel == null ? pool : WorkerPool.inline();  // ranks: collectives in one order
+        listener.phase(models.size() == 2 && trainingPool.jobs() == 1
                 ? "training the Jacobian-regularized network (lambda " + config.penalty().lambda() + "), then the reference"
-                : "training " + models.size() + " models (" + names() + "), " + pool.jobs() + " at a time");
-        List<Callable<TrainingResult>> tasks = new ArrayList<>();
+                : "training " + models.size() + " models (" + names() + "), " + trainingPool.jobs() + " at a time");
+        List<Future<Trained>> trainings = new ArrayList<>();
         for (ModelRecipe m : models) {
-            tasks.add(() -> {
+            Sequential net = nets.get(m.name());
+            trainings.add(trainingPool.submit(() -> {
+                TrainingResult result;
                 try {
-                    return train(m, nets.get(m.name()), data, stop);
+                    result = train(m, net, train, stop);
                 } catch (RuntimeException | Error e) {
                     failed.set(true);
                     throw e;
                 }
-            });
+                return startEvaluation(net, result, test, failed);
+            }));
         }
-        return pool.invokeAllUnchecked(tasks);
+        List<Future<Double>> evaluations = new ArrayList<>();
+        try {
+            List<Trained> trained = WorkerPool.awaitAllUnchecked(trainings);
+            for (Trained t : trained) {
+                evaluations.add(t.norm());
+                evaluations.addAll(t.accuracy());
+            }
+            listener.phase("evaluating under noise and measuring the exact Jacobian norms on the test set");
+            WorkerPool.awaitAllUnchecked(evaluations);
+            List<ModelResult> results = new ArrayList<>();
+            for (int k = 0; k < models.size(); k++) {
+                Trained t = trained.get(k);
+                double[] accuracy = WorkerPool.awaitAllUnchecked(t.accuracy()).stream().mapToDouble(Double::doubleValue).toArray();
+                results.add(new ModelResult(models.get(k), t.training(), accuracy, t.norm().resultNow()));
+            }
+            return results;
+        } catch (RuntimeException | Error e) {
+            // The nets are closed after this: first let the evaluations already started end.
+            for (Future<Trained> f : trainings) {
+                if (f.state() != Future.State.SUCCESS) continue;
+                evaluations.add(f.resultNow().norm());
+                evaluations.addAll(f.resultNow().accuracy());
+            }
+            for (Future<Double> f : evaluations) {
+                try {
+                    f.get();
+                } catch (Exception ignored) {  // the first failure is being thrown
+                    if (ignored instanceof InterruptedException) Thread.currentThread().interrupt();
+                }
+            }
+            throw e;
+        }
+    }
+
+    /** Starts a trained net's evaluation tasks on the pool: the exact Jacobian norm (the longest) first. */
+    private Trained startEvaluation(Sequential net, TrainingResult training, DeviceDataset test, AtomicBoolean failed) {
+        Future<Double> norm = pool.submit(() -> failed.get() ? Double.NaN  // another model diverged: the run ends
+                : Evaluator.meanSquaredJacobianNorm(net, test.images(), config.penalty().target(), config.evalChunk()));
+        List<Future<Double>> accuracy = new ArrayList<>();
+        for (int i = 0; i < config.noiseLevels().length; i++) {
+            int level = i;
+            accuracy.add(pool.submit(() -> {
+                if (failed.get()) return Double.NaN;
+                try (TensorScope scope = TensorScope.open()) {
+                    // a fresh, repeatable noisy copy per level: the same for every net
+                    Tensor noisy = spec.noisyTestImages(test.images(), level);
+                    return Evaluator.accuracy(net, noisy, test.labels(), config.evalChunk());
+                }
+            }));
+        }
+        return new Trained(training, norm, accuracy);
     }
 
     private String names() {

@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -58,51 +59,68 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     /**
+     * Starts one task on a worker, with the workers' libtorch thread count, and returns at once; a worker task may
+     * submit more (it must not wait for them: the pool may have no free worker). {@link #inline()} runs the task now,
+     * on the calling thread, and returns its finished future.
+     */
+    public <T> Future<T> submit(Callable<T> task) {
+        if (executor == null) {
+            FutureTask<T> now = new FutureTask<>(task);
+            now.run();
+            return now;
+        }
+        return executor.submit(() -> {
+            Torch.setNumThreads(threadsEach);
+            return task.call();
+        });
+    }
+
+    /**
      * Runs every task and returns their results in the order of the tasks, after all have ended. When some fail, the
      * first failure in task order is thrown (an unchecked one as it is) with the others suppressed.
      */
     public <T> List<T> invokeAll(List<? extends Callable<T>> tasks) throws Exception {
-        List<T> results = new ArrayList<>(tasks.size());
-        Exception failure = null;
-        if (executor == null) {
-            for (Callable<T> task : tasks) {
-                try {
-                    results.add(task.call());
-                } catch (Exception e) {
-                    if (failure == null) failure = e;
-                    else failure.addSuppressed(e);
-                    results.add(null);
-                }
-            }
-        } else {
-            List<Future<T>> futures = new ArrayList<>();
-            for (Callable<T> task : tasks) {
-                futures.add(executor.submit(() -> {
-                    Torch.setNumThreads(threadsEach);
-                    return task.call();
-                }));
-            }
-            for (Future<T> f : futures) {
-                try {
-                    results.add(f.get());
-                } catch (ExecutionException e) {
-                    Throwable cause = e.getCause();
-                    if (cause instanceof Error error) throw error;
-                    Exception ex = cause instanceof Exception c ? c : e;
-                    if (failure == null) failure = ex;
-                    else failure.addSuppressed(ex);
-                    results.add(null);
-                }
+        List<Future<T>> futures = new ArrayList<>();
+        for (Callable<T> task : tasks) futures.add(submit(task));
+        return awaitAll(futures);
+    }
+
+    /**
+     * Waits until every future has ended and returns their results in order. When some failed, the first failure in
+     * that order is thrown (an unchecked one or an {@link Error} as it is) with the others suppressed — only after all
+     * have ended, so no task still uses what the caller frees next.
+     */
+    public static <T> List<T> awaitAll(List<Future<T>> futures) throws Exception {
+        List<T> results = new ArrayList<>(futures.size());
+        Throwable failure = null;
+        for (Future<T> f : futures) {
+            try {
+                results.add(f.get());
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause() instanceof Exception || e.getCause() instanceof Error ? e.getCause() : e;
+                if (failure == null) failure = cause;
+                else failure.addSuppressed(cause);
+                results.add(null);
             }
         }
-        if (failure != null) throw failure;
+        if (failure instanceof Error error) throw error;
+        if (failure != null) throw (Exception) failure;
         return results;
     }
 
     /** As {@link #invokeAll}, for tasks that throw only unchecked exceptions. */
     public <T> List<T> invokeAllUnchecked(List<? extends Callable<T>> tasks) {
+        return unchecked(() -> invokeAll(tasks));
+    }
+
+    /** As {@link #awaitAll}, for tasks that throw only unchecked exceptions. */
+    public static <T> List<T> awaitAllUnchecked(List<Future<T>> futures) {
+        return unchecked(() -> awaitAll(futures));
+    }
+
+    private static <T> T unchecked(Callable<T> waiting) {
         try {
-            return invokeAll(tasks);
+            return waiting.call();
         } catch (RuntimeException e) {
             throw e;
         } catch (InterruptedException e) {

@@ -1,0 +1,100 @@
+package dev.jacreg.experiment;
+
+import dev.jacreg.Torch;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The pool the experiment pipelines its trainings and evaluations on: ordering, nesting, failures, thread counts. */
+class WorkerPoolTest {
+    @Test
+    void aWorkerTaskCanStartMoreTasksWithoutWaitingAndEveryTaskGetsTheWorkersThreadCount() throws Exception {
+        try (WorkerPool pool = WorkerPool.of(2, 1)) {
+            List<Future<Integer>> inner = new ArrayList<>();
+            Future<String> outer = pool.submit(() -> {
+                for (int i = 0; i < 5; i++) {
+                    int k = i;
+                    synchronized (inner) {
+                        inner.add(pool.submit(() -> k * Torch.numThreads()));
+                    }
+                }
+                return Thread.currentThread().getName();
+            });
+            assertTrue(outer.get(30, TimeUnit.SECONDS).startsWith("jacreg-worker-"));
+            List<Future<Integer>> started;
+            synchronized (inner) {
+                started = List.copyOf(inner);
+            }
+            assertEquals(List.of(0, 1, 2, 3, 4), WorkerPool.awaitAll(started));
+        }
+    }
+
+    @Test
+    void awaitAllThrowsTheFirstFailureInOrderOnlyAfterEveryTaskEnded() throws Exception {
+        try (WorkerPool pool = WorkerPool.of(2, 1)) {
+            CountDownLatch failedFirst = new CountDownLatch(1);
+            AtomicBoolean slowEnded = new AtomicBoolean();
+            Future<Integer> slow = pool.submit(() -> {
+                assertTrue(failedFirst.await(30, TimeUnit.SECONDS));
+                Thread.sleep(200);  // still running when the failure is already known
+                slowEnded.set(true);
+                return 1;
+            });
+            Future<Integer> failing = pool.submit(() -> {
+                failedFirst.countDown();
+                throw new IllegalStateException("second task");
+            });
+            Future<Integer> alsoFailing = pool.submit(() -> {
+                throw new IllegalArgumentException("third task");
+            });
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> WorkerPool.awaitAll(List.of(slow, failing, alsoFailing)));
+            assertEquals("second task", e.getMessage());
+            assertTrue(slowEnded.get(), "awaitAll returned while a task was still running");
+            assertEquals(1, e.getSuppressed().length);
+            assertEquals("third task", e.getSuppressed()[0].getMessage());
+        }
+    }
+
+    @Test
+    void anErrorIsThrownAsItIsAfterTheOthersEnded() {
+        try (WorkerPool pool = WorkerPool.of(2, 1)) {
+            Future<Integer> error = pool.submit(() -> {
+                throw new AssertionError("boom");
+            });
+            Future<Integer> fine = pool.submit(() -> 7);
+            AssertionError e = assertThrows(AssertionError.class, () -> WorkerPool.awaitAllUnchecked(List.of(error, fine)));
+            assertEquals("boom", e.getMessage());
+            assertTrue(fine.isDone());
+        }
+    }
+
+    @Test
+    void inlineRunsEachTaskAtOnceOnTheCaller() throws Exception {
+        WorkerPool inline = WorkerPool.inline();
+        List<String> order = new ArrayList<>();
+        Future<Integer> first = inline.submit(() -> {
+            order.add("first");
+            inline.submit(() -> order.add("nested"));  // runs inside, before first returns
+            order.add("first again");
+            return 1;
+        });
+        assertTrue(first.isDone());
+        order.add("caller");
+        Future<Integer> failing = inline.submit(() -> {
+            throw new IllegalStateException("inline failure");
+        });
+        assertTrue(failing.isDone());
+        assertEquals(List.of("first", "nested", "first again", "caller"), order);
+        assertEquals("inline failure", assertThrows(IllegalStateException.class,
+                () -> WorkerPool.awaitAllUnchecked(List.of(first, failing))).getMessage());
+        assertEquals(Thread.currentThread().getName(), inline.submit(() -> Thread.currentThread().getName()).get());
+    }
+}

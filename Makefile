@@ -55,7 +55,8 @@ LDFLAGS := -shared -Wl,--no-as-needed -L$(TORCH_LIBDIR) $(TORCH_LIBS) -Wl,-rpath
 NATIVE_SRC := $(wildcard $(ROOT)/native/src/*.cpp)
 NATIVE_OBJ := $(patsubst $(ROOT)/native/src/%.cpp,$(ROOT)/native/build/obj/%.o,$(NATIVE_SRC))
 NATIVE_LIB := $(ROOT)/native/build/libjacreg.so
-NATIVE_HDR := $(wildcard $(ROOT)/native/include/*.h) $(ROOT)/native/include/jacreg_ops.def $(ROOT)/native/src/guard.hpp
+NATIVE_HDR := $(wildcard $(ROOT)/native/include/*.h) $(ROOT)/native/include/jacreg_ops.def $(ROOT)/native/src/guard.hpp \
+              $(ROOT)/native/src/batch_norm_autograd.hpp
 TORCH_STAMP := $(ROOT)/native/build/libtorch.txt
 
 MVN := mvn -B -q -Dstyle.color=never

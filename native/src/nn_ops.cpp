@@ -1,4 +1,5 @@
 // nn_ops.cpp — the nn ops that do not fit the op table (jacreg_ops.def); weights live on the Java side.
+#include "batch_norm_autograd.hpp"
 #include "guard.hpp"
 
 JR_API jr_tensor *jr_nn_conv2d(const jr_tensor *input, const jr_tensor *weight, const jr_tensor *bias,
@@ -21,10 +22,13 @@ JR_API jr_tensor *jr_nn_batch_norm(const jr_tensor *input, const jr_tensor *weig
                                    const jr_tensor *running_mean, const jr_tensor *running_var, int32_t training,
                                    double momentum, double eps, jr_error *err) {
     JR_TRY {
-        return jr::wrap(at::batch_norm(jr::unwrap(input, "input"), jr::optional_tensor(weight),
-                                       jr::optional_tensor(bias), jr::optional_tensor(running_mean),
-                                       jr::optional_tensor(running_var), training != 0, momentum, eps,
-                                       /*cudnn_enabled=*/true));
+        const at::Tensor &x = jr::unwrap(input, "input");
+        at::Tensor w = jr::optional_tensor(weight), b = jr::optional_tensor(bias);
+        at::Tensor mean = jr::optional_tensor(running_mean), var = jr::optional_tensor(running_var);
+        // Training on CPU: the same result through custom autograd functions with a fused double backward.
+        if (training != 0 && jr::batch_norm_fused_enabled() && jr::batch_norm_train_applies(x, w, b, mean, var))
+            return jr::wrap(jr::batch_norm_train(x, w, b, mean, var, momentum, eps));
+        return jr::wrap(at::batch_norm(x, w, b, mean, var, training != 0, momentum, eps, /*cudnn_enabled=*/true));
     }
     JR_CATCH(err, nullptr)
 }

@@ -9,8 +9,9 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 
 /**
- * Process-wide libtorch settings: version, seed, threads, CUDA. Threads come from
- * {@code -Djacreg.threads=N} when set (applied on first use of the library).
+ * Process-wide libtorch settings: version, seed, threads, CUDA, the batch-norm implementation. Threads come from
+ * {@code -Djacreg.threads=N} and the batch norm from {@code -Djacreg.batchNorm=fused|aten} when set (applied on
+ * first use of the library).
  */
 public final class Torch {
     private static volatile boolean configured;
@@ -33,6 +34,14 @@ public final class Torch {
                 setNumThreads(Integer.parseInt(threads.trim()));
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("-Djacreg.threads must be a positive integer, got '" + threads + "'");
+            }
+        }
+        String batchNorm = System.getProperty("jacreg.batchNorm");
+        if (batchNorm != null && !batchNorm.isBlank()) {
+            switch (batchNorm.trim()) {
+                case "fused" -> setBatchNormFused(true);
+                case "aten" -> setBatchNormFused(false);
+                default -> throw new IllegalArgumentException("-Djacreg.batchNorm must be 'fused' or 'aten', got '" + batchNorm + "'");
             }
         }
     }
@@ -79,6 +88,26 @@ public final class Torch {
     public static int numThreads() {
         NativeCall call = call();
         return call.status(jacreg_h.jr_get_num_threads(call.error()));
+    }
+
+    /**
+     * Chooses how training-mode batch norm on CPU (float32/float64, with weight and bias) is computed, process-wide,
+     * for every later call: {@code true} (the default) through the shim's own autograd functions, whose double
+     * backward, the one a Jacobian penalty's second backward runs, is a fused kernel; {@code false} through
+     * libtorch's {@code batch_norm} and its composite double backward. Both give the same values up to rounding.
+     * Graphs recorded before the change keep the implementation they were recorded with.
+     *
+     * @return the previous setting
+     */
+    public static boolean setBatchNormFused(boolean fused) {
+        NativeCall call = call();  // applies -Djacreg.batchNorm first, so this explicit choice wins
+        return call.status(jacreg_h.jr_set_batch_norm_fused(fused ? 1 : 0, call.error())) == 1;
+    }
+
+    /** Whether training-mode batch norm uses the fused double backward (see {@link #setBatchNormFused}). */
+    public static boolean batchNormFused() {
+        NativeCall call = call();
+        return call.status(jacreg_h.jr_batch_norm_fused(call.error())) == 1;
     }
 
     public static boolean cudaAvailable() {

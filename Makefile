@@ -56,7 +56,7 @@ NATIVE_SRC := $(wildcard $(ROOT)/native/src/*.cpp)
 NATIVE_OBJ := $(patsubst $(ROOT)/native/src/%.cpp,$(ROOT)/native/build/obj/%.o,$(NATIVE_SRC))
 NATIVE_LIB := $(ROOT)/native/build/libjacreg.so
 NATIVE_HDR := $(wildcard $(ROOT)/native/include/*.h) $(ROOT)/native/include/jacreg_ops.def $(ROOT)/native/src/guard.hpp \
-              $(ROOT)/native/src/batch_norm_autograd.hpp
+              $(ROOT)/native/src/batch_norm_autograd.hpp $(ROOT)/native/src/conv_autograd.hpp
 TORCH_STAMP := $(ROOT)/native/build/libtorch.txt
 
 MVN := mvn -B -q -Dstyle.color=never

@@ -2177,6 +2177,123 @@ public class jacreg_h {
         }
     }
 
+    private static class jr_set_conv_create_graph_native {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_INT,
+            jacreg_h.C_INT,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_set_conv_create_graph_native");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t jr_set_conv_create_graph_native(int32_t on, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_set_conv_create_graph_native$descriptor() {
+        return jr_set_conv_create_graph_native.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t jr_set_conv_create_graph_native(int32_t on, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_set_conv_create_graph_native$handle() {
+        return jr_set_conv_create_graph_native.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t jr_set_conv_create_graph_native(int32_t on, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_set_conv_create_graph_native$address() {
+        return jr_set_conv_create_graph_native.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t jr_set_conv_create_graph_native(int32_t on, jr_error *err)
+     * }
+     */
+    public static int jr_set_conv_create_graph_native(int on, MemorySegment err) {
+        var mh$ = jr_set_conv_create_graph_native.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_set_conv_create_graph_native", on, err);
+            }
+            return (int)mh$.invokeExact(on, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_conv_create_graph_native {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_INT,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_conv_create_graph_native");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t jr_conv_create_graph_native(jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_conv_create_graph_native$descriptor() {
+        return jr_conv_create_graph_native.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t jr_conv_create_graph_native(jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_conv_create_graph_native$handle() {
+        return jr_conv_create_graph_native.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t jr_conv_create_graph_native(jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_conv_create_graph_native$address() {
+        return jr_conv_create_graph_native.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t jr_conv_create_graph_native(jr_error *err)
+     * }
+     */
+    public static int jr_conv_create_graph_native(MemorySegment err) {
+        var mh$ = jr_conv_create_graph_native.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_conv_create_graph_native", err);
+            }
+            return (int)mh$.invokeExact(err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class jr_tensor_dim {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             jacreg_h.C_LONG,

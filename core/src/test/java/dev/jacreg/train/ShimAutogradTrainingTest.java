@@ -18,17 +18,19 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * Whole penalized training steps on the seed network in float64 (reference Jacobian penalty, SGD with momentum): with
- * the fused batch-norm double backward (Torch.setBatchNormFused(true)) the losses, penalties, weights and running
- * statistics after a few steps are those of libtorch's at::batch_norm path.
+ * the shim's own autograd functions (fused batch-norm double backward, Torch.setBatchNormFused(true); native-kernel
+ * create-graph convolution gradients, Torch.setConvCreateGraphNative(true)) the losses, penalties, weights and running
+ * statistics after a few steps are those of libtorch's at::batch_norm and at::conv2d.
  */
-class BatchNormFusedTrainingTest {
+class ShimAutogradTrainingTest {
     private static final int BATCH = 16, STEPS = 3;
     private static final DigitDataset DATA = SyntheticDigits.generate(BATCH * STEPS, 5);
 
     record Run(TrainingResult result, Map<String, double[]> state) {}
 
-    private static Run train(boolean fused) {
-        boolean previous = Torch.setBatchNormFused(fused);
+    private static Run train(boolean shimFunctions) {
+        boolean previousBatchNorm = Torch.setBatchNormFused(shimFunctions);
+        boolean previousConv = Torch.setConvCreateGraphNative(shimFunctions);
         try (TensorScope scope = TensorScope.open(); DeviceDataset data = new DeviceDataset(DATA, DType.FLOAT64)) {
             Torch.manualSeed(1);
             try (Sequential net = SeedNetwork.create(data.meanImage(), 28, 28, DType.FLOAT64)) {
@@ -41,7 +43,8 @@ class BatchNormFusedTrainingTest {
                 return new Run(result, state);
             }
         } finally {
-            Torch.setBatchNormFused(previous);
+            Torch.setBatchNormFused(previousBatchNorm);
+            Torch.setConvCreateGraphNative(previousConv);
         }
     }
 
@@ -59,7 +62,7 @@ class BatchNormFusedTrainingTest {
     }
 
     @Test
-    void penalizedStepsMatchTheAtenPath() {
+    void penalizedStepsMatchLibtorchsOps() {
         Run aten = train(false), fused = train(true);
         assertEquals(STEPS, aten.result().iterations());
         assertEquals(STEPS, fused.result().iterations());

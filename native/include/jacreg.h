@@ -146,8 +146,9 @@ jr_tensor *jr_nn_batch_norm(const jr_tensor *input, const jr_tensor *weight, con
 int32_t jr_set_batch_norm_fused(int32_t on, jr_error *err);
 int32_t jr_batch_norm_fused(jr_error *err);
 /* conv2d on CPU (float32/float64) runs by default through a shim autograd function whose gradient taken with
-   create_graph uses ATen's native convolution kernels (at::_slow_conv2d_backward) instead of oneDNN's; same results
-   to rounding, same double backward. on = 0: at::conv2d for every later call (process-wide). Returns the previous
+   create_graph, for at most 4 input channels (a first layer on images), uses ATen's native convolution kernels
+   (at::_slow_conv2d_backward) instead of oneDNN's, which are much slower there; same results to rounding, same double
+   backward. on = 0: at::conv2d for every later call (process-wide). Returns the previous
    setting (1 = native) or -1. */
 int32_t jr_set_conv_create_graph_native(int32_t on, jr_error *err);
 int32_t jr_conv_create_graph_native(jr_error *err);

@@ -13,8 +13,9 @@ bool conv_create_graph_native_enabled();
 bool conv2d_native_grad_applies(const at::Tensor &input, const at::Tensor &weight, const at::Tensor &bias);
 
 // at::conv2d(input, weight, bias, stride, padding) recorded as a custom autograd function: its backward is
-// at::convolution_backward as at::conv2d's, except under create_graph, where it is at::_slow_conv2d_backward (ATen's
-// own kernels, differentiable, same double backward) instead of oneDNN's slower gradient convolutions.
+// at::convolution_backward as at::conv2d's, except under create_graph with at most 4 input channels, where it is
+// at::_slow_conv2d_backward (ATen's own kernels, differentiable, same double backward) instead of oneDNN's much slower
+// input-gradient convolution.
 at::Tensor conv2d_native_grad(const at::Tensor &input, const at::Tensor &weight, const at::Tensor &bias,
                               at::IntArrayRef stride, at::IntArrayRef padding);
 

@@ -121,9 +121,9 @@ public final class Torch {
 
     /**
      * Chooses how a gradient taken with {@code createGraph} (the Jacobian penalty's input gradient) differentiates
-     * conv2d on CPU (float32/float64), process-wide, for every later call: {@code true} (the default) in ATen's native
-     * convolution kernels, {@code false} as libtorch's {@code conv2d} does (oneDNN for float32, slower there on the
-     * seed network's shapes). Same values up to rounding, same second derivative; the forward pass and gradients
+     * conv2d on CPU (float32/float64) with at most 4 input channels (a first layer on images), process-wide, for every
+     * later call: {@code true} (the default) in ATen's native convolution kernels, {@code false} as libtorch's
+     * {@code conv2d} does (oneDNN for float32, several times slower on such layers). Same values up to rounding, same second derivative; the forward pass and gradients
      * without createGraph are libtorch's either way. Graphs recorded before the change keep their implementation.
      *
      * @return the previous setting

@@ -228,6 +228,7 @@ void fused_double_backward_kernel(const at::Tensor &gy, const at::Tensor &x, con
 bool fused_double_backward_applies(const at::Tensor &gy, const at::Tensor &x, const at::Tensor &weight,
                                    const at::Tensor &mean, const at::Tensor &invstd, const at::Tensor &ggx,
                                    const at::Tensor &ggw, const at::Tensor &ggb) {
+    if (!gy.defined() || !weight.defined() || !mean.defined() || !invstd.defined()) return false;
     if (!x.device().is_cpu() || !is_fused_dtype(x.scalar_type()) || x.dim() < 2 || x.numel() == 0) return false;
     for (const at::Tensor *t : {&gy, &ggx}) {
         if (t->defined() && (!t->device().is_cpu() || t->scalar_type() != x.scalar_type() || t->sizes() != x.sizes()))

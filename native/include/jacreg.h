@@ -27,7 +27,7 @@
 extern "C" {
 #endif
 
-#define JR_ABI_VERSION 4
+#define JR_ABI_VERSION 5
 
 /* ---- errors ------------------------------------------------------------------------------------ */
 
@@ -139,6 +139,19 @@ jr_tensor *jr_nn_conv2d(const jr_tensor *input, const jr_tensor *weight, const j
 jr_tensor *jr_nn_batch_norm(const jr_tensor *input, const jr_tensor *weight, const jr_tensor *bias,
                             const jr_tensor *running_mean, const jr_tensor *running_var, int32_t training,
                             double momentum, double eps, jr_error *err);
+/* Training-mode batch norm on CPU (float32/float64, weight and bias given) runs by default through the shim's own
+   autograd functions, whose double backward is one fused kernel instead of libtorch's composite formula; same
+   results to rounding. on = 0 switches to at::batch_norm for every later call (process-wide). Returns the previous
+   setting (1 = fused) or -1. */
+int32_t jr_set_batch_norm_fused(int32_t on, jr_error *err);
+int32_t jr_batch_norm_fused(jr_error *err);
+/* conv2d on CPU (float32/float64) runs by default through a shim autograd function whose gradient taken with
+   create_graph, for at most 4 input channels (a first layer on images), uses ATen's native convolution kernels
+   (at::_slow_conv2d_backward) instead of oneDNN's, which are much slower there; same results to rounding, same double
+   backward. on = 0: at::conv2d for every later call (process-wide). Returns the previous
+   setting (1 = native) or -1. */
+int32_t jr_set_conv_create_graph_native(int32_t on, jr_error *err);
+int32_t jr_conv_create_graph_native(jr_error *err);
 
 /* ---- the op table (jacreg_ops.def): declarations expanded from one line per op -------------------- */
 

@@ -1,4 +1,6 @@
 // nn_ops.cpp — the nn ops that do not fit the op table (jacreg_ops.def); weights live on the Java side.
+#include "batch_norm_autograd.hpp"
+#include "conv_autograd.hpp"
 #include "guard.hpp"
 
 JR_API jr_tensor *jr_nn_conv2d(const jr_tensor *input, const jr_tensor *weight, const jr_tensor *bias,
@@ -12,7 +14,11 @@ JR_API jr_tensor *jr_nn_conv2d(const jr_tensor *input, const jr_tensor *weight, 
             throw std::invalid_argument("conv2d: input of shape " + c10::str(x.sizes()) + " has " +
                                         std::to_string(x.size(1)) + " channels but weight of shape " +
                                         c10::str(w.sizes()) + " expects " + std::to_string(w.size(1)));
-        return jr::wrap(at::conv2d(x, w, jr::optional_tensor(bias), {stride_h, stride_w}, {padding_h, padding_w}));
+        at::Tensor b = jr::optional_tensor(bias);
+        // CPU: the same convolution, whose create-graph gradient runs in ATen's native kernels (conv_autograd.cpp).
+        if (jr::conv_create_graph_native_enabled() && jr::conv2d_native_grad_applies(x, w, b))
+            return jr::wrap(jr::conv2d_native_grad(x, w, b, {stride_h, stride_w}, {padding_h, padding_w}));
+        return jr::wrap(at::conv2d(x, w, b, {stride_h, stride_w}, {padding_h, padding_w}));
     }
     JR_CATCH(err, nullptr)
 }
@@ -21,10 +27,13 @@ JR_API jr_tensor *jr_nn_batch_norm(const jr_tensor *input, const jr_tensor *weig
                                    const jr_tensor *running_mean, const jr_tensor *running_var, int32_t training,
                                    double momentum, double eps, jr_error *err) {
     JR_TRY {
-        return jr::wrap(at::batch_norm(jr::unwrap(input, "input"), jr::optional_tensor(weight),
-                                       jr::optional_tensor(bias), jr::optional_tensor(running_mean),
-                                       jr::optional_tensor(running_var), training != 0, momentum, eps,
-                                       /*cudnn_enabled=*/true));
+        const at::Tensor &x = jr::unwrap(input, "input");
+        at::Tensor w = jr::optional_tensor(weight), b = jr::optional_tensor(bias);
+        at::Tensor mean = jr::optional_tensor(running_mean), var = jr::optional_tensor(running_var);
+        // Training on CPU: the same result through custom autograd functions with a fused double backward.
+        if (training != 0 && jr::batch_norm_fused_enabled() && jr::batch_norm_train_applies(x, w, b, mean, var))
+            return jr::wrap(jr::batch_norm_train(x, w, b, mean, var, momentum, eps));
+        return jr::wrap(at::batch_norm(x, w, b, mean, var, training != 0, momentum, eps, /*cudnn_enabled=*/true));
     }
     JR_CATCH(err, nullptr)
 }

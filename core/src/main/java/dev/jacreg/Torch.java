@@ -9,8 +9,10 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 
 /**
- * Process-wide libtorch settings: version, seed, threads, CUDA. Threads come from
- * {@code -Djacreg.threads=N} when set (applied on first use of the library).
+ * Process-wide libtorch settings: version, seed, threads, CUDA, the batch-norm and create-graph convolution
+ * implementations. Threads come from {@code -Djacreg.threads=N}, the batch norm from
+ * {@code -Djacreg.batchNorm=fused|aten} and the convolutions from {@code -Djacreg.convCreateGraph=native|aten} when
+ * set (applied on first use of the library).
  */
 public final class Torch {
     private static volatile boolean configured;
@@ -33,6 +35,22 @@ public final class Torch {
                 setNumThreads(Integer.parseInt(threads.trim()));
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("-Djacreg.threads must be a positive integer, got '" + threads + "'");
+            }
+        }
+        String batchNorm = System.getProperty("jacreg.batchNorm");
+        if (batchNorm != null && !batchNorm.isBlank()) {
+            switch (batchNorm.trim()) {
+                case "fused" -> setBatchNormFused(true);
+                case "aten" -> setBatchNormFused(false);
+                default -> throw new IllegalArgumentException("-Djacreg.batchNorm must be 'fused' or 'aten', got '" + batchNorm + "'");
+            }
+        }
+        String convGrad = System.getProperty("jacreg.convCreateGraph");
+        if (convGrad != null && !convGrad.isBlank()) {
+            switch (convGrad.trim()) {
+                case "native" -> setConvCreateGraphNative(true);
+                case "aten" -> setConvCreateGraphNative(false);
+                default -> throw new IllegalArgumentException("-Djacreg.convCreateGraph must be 'native' or 'aten', got '" + convGrad + "'");
             }
         }
     }
@@ -79,6 +97,46 @@ public final class Torch {
     public static int numThreads() {
         NativeCall call = call();
         return call.status(jacreg_h.jr_get_num_threads(call.error()));
+    }
+
+    /**
+     * Chooses how training-mode batch norm on CPU (float32/float64, with weight and bias) is computed, process-wide,
+     * for every later call: {@code true} (the default) through the shim's own autograd functions, whose double
+     * backward, the one a Jacobian penalty's second backward runs, is a fused kernel; {@code false} through
+     * libtorch's {@code batch_norm} and its composite double backward. Both give the same values up to rounding.
+     * Graphs recorded before the change keep the implementation they were recorded with.
+     *
+     * @return the previous setting
+     */
+    public static boolean setBatchNormFused(boolean fused) {
+        NativeCall call = call();  // applies -Djacreg.batchNorm first, so this explicit choice wins
+        return call.status(jacreg_h.jr_set_batch_norm_fused(fused ? 1 : 0, call.error())) == 1;
+    }
+
+    /** Whether training-mode batch norm uses the fused double backward (see {@link #setBatchNormFused}). */
+    public static boolean batchNormFused() {
+        NativeCall call = call();
+        return call.status(jacreg_h.jr_batch_norm_fused(call.error())) == 1;
+    }
+
+    /**
+     * Chooses how a gradient taken with {@code createGraph} (the Jacobian penalty's input gradient) differentiates
+     * conv2d on CPU (float32/float64) with at most 4 input channels (a first layer on images), process-wide, for every
+     * later call: {@code true} (the default) in ATen's native convolution kernels, {@code false} as libtorch's
+     * {@code conv2d} does (oneDNN for float32, several times slower on such layers). Same values up to rounding, same second derivative; the forward pass and gradients
+     * without createGraph are libtorch's either way. Graphs recorded before the change keep their implementation.
+     *
+     * @return the previous setting
+     */
+    public static boolean setConvCreateGraphNative(boolean nativeKernels) {
+        NativeCall call = call();  // applies -Djacreg.convCreateGraph first, so this explicit choice wins
+        return call.status(jacreg_h.jr_set_conv_create_graph_native(nativeKernels ? 1 : 0, call.error())) == 1;
+    }
+
+    /** Whether create-graph conv2d gradients use ATen's native kernels (see {@link #setConvCreateGraphNative}). */
+    public static boolean convCreateGraphNative() {
+        NativeCall call = call();
+        return call.status(jacreg_h.jr_conv_create_graph_native(call.error())) == 1;
     }
 
     public static boolean cudaAvailable() {

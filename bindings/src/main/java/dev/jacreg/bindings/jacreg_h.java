@@ -68,10 +68,10 @@ public class jacreg_h {
     public static final AddressLayout C_POINTER = ValueLayout.ADDRESS
             .withTargetLayout(MemoryLayout.sequenceLayout(java.lang.Long.MAX_VALUE, JAVA_BYTE));
     public static final ValueLayout.OfLong C_LONG = ValueLayout.JAVA_LONG;
-    private static final int JR_ABI_VERSION = (int)4L;
+    private static final int JR_ABI_VERSION = (int)5L;
     /**
      * {@snippet lang=c :
-     * #define JR_ABI_VERSION 4
+     * #define JR_ABI_VERSION 5
      * }
      */
     public static int JR_ABI_VERSION() {
@@ -2055,6 +2055,240 @@ public class jacreg_h {
                 traceDowncall("jr_nn_batch_norm", input, weight, bias, running_mean, running_var, training, momentum, eps, err);
             }
             return (MemorySegment)mh$.invokeExact(input, weight, bias, running_mean, running_var, training, momentum, eps, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_set_batch_norm_fused {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_INT,
+            jacreg_h.C_INT,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_set_batch_norm_fused");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t jr_set_batch_norm_fused(int32_t on, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_set_batch_norm_fused$descriptor() {
+        return jr_set_batch_norm_fused.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t jr_set_batch_norm_fused(int32_t on, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_set_batch_norm_fused$handle() {
+        return jr_set_batch_norm_fused.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t jr_set_batch_norm_fused(int32_t on, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_set_batch_norm_fused$address() {
+        return jr_set_batch_norm_fused.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t jr_set_batch_norm_fused(int32_t on, jr_error *err)
+     * }
+     */
+    public static int jr_set_batch_norm_fused(int on, MemorySegment err) {
+        var mh$ = jr_set_batch_norm_fused.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_set_batch_norm_fused", on, err);
+            }
+            return (int)mh$.invokeExact(on, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_batch_norm_fused {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_INT,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_batch_norm_fused");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t jr_batch_norm_fused(jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_batch_norm_fused$descriptor() {
+        return jr_batch_norm_fused.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t jr_batch_norm_fused(jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_batch_norm_fused$handle() {
+        return jr_batch_norm_fused.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t jr_batch_norm_fused(jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_batch_norm_fused$address() {
+        return jr_batch_norm_fused.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t jr_batch_norm_fused(jr_error *err)
+     * }
+     */
+    public static int jr_batch_norm_fused(MemorySegment err) {
+        var mh$ = jr_batch_norm_fused.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_batch_norm_fused", err);
+            }
+            return (int)mh$.invokeExact(err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_set_conv_create_graph_native {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_INT,
+            jacreg_h.C_INT,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_set_conv_create_graph_native");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t jr_set_conv_create_graph_native(int32_t on, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_set_conv_create_graph_native$descriptor() {
+        return jr_set_conv_create_graph_native.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t jr_set_conv_create_graph_native(int32_t on, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_set_conv_create_graph_native$handle() {
+        return jr_set_conv_create_graph_native.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t jr_set_conv_create_graph_native(int32_t on, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_set_conv_create_graph_native$address() {
+        return jr_set_conv_create_graph_native.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t jr_set_conv_create_graph_native(int32_t on, jr_error *err)
+     * }
+     */
+    public static int jr_set_conv_create_graph_native(int on, MemorySegment err) {
+        var mh$ = jr_set_conv_create_graph_native.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_set_conv_create_graph_native", on, err);
+            }
+            return (int)mh$.invokeExact(on, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_conv_create_graph_native {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_INT,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_conv_create_graph_native");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t jr_conv_create_graph_native(jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_conv_create_graph_native$descriptor() {
+        return jr_conv_create_graph_native.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t jr_conv_create_graph_native(jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_conv_create_graph_native$handle() {
+        return jr_conv_create_graph_native.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t jr_conv_create_graph_native(jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_conv_create_graph_native$address() {
+        return jr_conv_create_graph_native.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t jr_conv_create_graph_native(jr_error *err)
+     * }
+     */
+    public static int jr_conv_create_graph_native(MemorySegment err) {
+        var mh$ = jr_conv_create_graph_native.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_conv_create_graph_native", err);
+            }
+            return (int)mh$.invokeExact(err);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }

@@ -37,22 +37,17 @@ public final class Torch {
                 throw new IllegalArgumentException("-Djacreg.threads must be a positive integer, got '" + threads + "'");
             }
         }
-        String batchNorm = System.getProperty("jacreg.batchNorm");
-        if (batchNorm != null && !batchNorm.isBlank()) {
-            switch (batchNorm.trim()) {
-                case "fused" -> setBatchNormFused(true);
-                case "aten" -> setBatchNormFused(false);
-                default -> throw new IllegalArgumentException("-Djacreg.batchNorm must be 'fused' or 'aten', got '" + batchNorm + "'");
-            }
-        }
-        String convGrad = System.getProperty("jacreg.convCreateGraph");
-        if (convGrad != null && !convGrad.isBlank()) {
-            switch (convGrad.trim()) {
-                case "native" -> setConvCreateGraphNative(true);
-                case "aten" -> setConvCreateGraphNative(false);
-                default -> throw new IllegalArgumentException("-Djacreg.convCreateGraph must be 'native' or 'aten', got '" + convGrad + "'");
-            }
-        }
+        applyChoice("jacreg.batchNorm", "fused", "aten", Torch::setBatchNormFused);
+        applyChoice("jacreg.convCreateGraph", "native", "aten", Torch::setConvCreateGraphNative);
+    }
+
+    /** Applies a two-valued system property, when set: {@code on} → setter(true), {@code off} → setter(false). */
+    private static void applyChoice(String property, String on, String off, java.util.function.Consumer<Boolean> setter) {
+        String value = System.getProperty(property);
+        if (value == null || value.isBlank()) return;
+        if (value.trim().equals(on)) setter.accept(true);
+        else if (value.trim().equals(off)) setter.accept(false);
+        else throw new IllegalArgumentException("-D" + property + " must be '" + on + "' or '" + off + "', got '" + value + "'");
     }
 
     /** The loaded shim's path. */

@@ -49,6 +49,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <numeric>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -83,6 +84,7 @@ struct Options {
   std::string grad_api = "backward";
   std::string mkldnn = "on";  // on | off | grad-off (oneDNN convolutions off in the create_graph backward only)
   int blas_threads = -1;  // -1: same as --threads; 0: leave OpenBLAS alone
+  int heap_noise = 0;     // blocks allocated (half kept) before the step cases' tensors: a fragmented heap
   bool check = false;
 };
 
@@ -91,7 +93,7 @@ struct Options {
             << "usage: step_bench --case step_plain|step_jacobian|inference_test_set|small_op|full_run"
                " [--threads N] [--warmup K] [--iters M] [--seed S] [--chunk C]"
                " [--calls N] [--epochs E] [--grad-api backward|grad] [--mkldnn on|off|grad-off]"
-               " [--blas-threads B] [--check]\n";
+               " [--blas-threads B] [--heap-noise N] [--check]\n";
   std::exit(2);
 }
 
@@ -124,6 +126,7 @@ Options parse_args(int argc, char** argv) {
       else if (a == "--grad-api") o.grad_api = next();
       else if (a == "--mkldnn") o.mkldnn = next();
       else if (a == "--blas-threads") o.blas_threads = std::stoi(next());
+      else if (a == "--heap-noise") o.heap_noise = std::stoi(next());
       else if (a == "--check") o.check = true;
       else if (a == "-h" || a == "--help") usage("help");
       else usage("unknown argument " + a);
@@ -423,7 +426,18 @@ int run_check(const Options& o) {
   return 0;
 }
 
+// --heap-noise N: N blocks of 16 B to 64 KiB are malloc'ed and every other one freed before the step cases make their
+// tensors, so the tensors land in a fragmented heap, as in a JVM process whose own threads share glibc's one arena
+// (bench/results/plain-step-perf.md). The kept blocks live until exit.
+void fragment_heap(int blocks) {  // all allocated first, then the odd ones freed: holes between live blocks
+  std::mt19937_64 random(12345);
+  static std::vector<void*> all;
+  for (int i = 0; i < blocks; ++i) all.push_back(std::malloc(16 + random() % (64 * 1024)));
+  for (int i = 1; i < blocks; i += 2) std::free(all[i]);
+}
+
 int run_steps(const Options& o, bool jacobian) {
+  if (o.heap_noise > 0) fragment_heap(o.heap_noise);
   // Data pool, generated once (not timed).
   at::Tensor pool_x = at::rand({kPoolBatches * kBatch, 1, kImg, kImg}, at::kFloat);
   at::Tensor pool_t = to_one_hot(at::randint(0, kClasses, {kPoolBatches * kBatch}, at::kLong));

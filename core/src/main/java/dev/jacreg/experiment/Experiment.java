@@ -208,13 +208,7 @@ public final class Experiment {
                 evaluations.add(f.resultNow().norm());
                 evaluations.addAll(f.resultNow().accuracy());
             }
-            for (Future<Double> f : evaluations) {
-                try {
-                    f.get();
-                } catch (Exception ignored) {  // the first failure is being thrown
-                    if (ignored instanceof InterruptedException) Thread.currentThread().interrupt();
-                }
-            }
+            WorkerPool.awaitEnd(evaluations);
             throw e;
         }
     }

@@ -108,6 +108,27 @@ public final class WorkerPool implements AutoCloseable {
         return results;
     }
 
+    /**
+     * Waits until every future has ended, whatever its outcome and even when interrupted meanwhile (the interrupt is
+     * kept for later): for clean-up paths that free what the tasks use.
+     */
+    public static void awaitEnd(List<? extends Future<?>> futures) {
+        boolean interrupted = false;
+        for (Future<?> f : futures) {
+            while (true) {
+                try {
+                    f.get();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException | java.util.concurrent.CancellationException e) {
+                    break;  // ended; its failure is someone else's to report
+                }
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+    }
+
     /** As {@link #invokeAll}, for tasks that throw only unchecked exceptions. */
     public <T> List<T> invokeAllUnchecked(List<? extends Callable<T>> tasks) {
         return unchecked(() -> invokeAll(tasks));

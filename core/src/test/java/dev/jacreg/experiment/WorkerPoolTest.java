@@ -77,6 +77,25 @@ class WorkerPoolTest {
     }
 
     @Test
+    void awaitEndWaitsForEveryTaskEvenWhenInterrupted() throws Exception {
+        try (WorkerPool pool = WorkerPool.of(2, 1)) {
+            AtomicBoolean slowEnded = new AtomicBoolean();
+            Future<Integer> failing = pool.submit(() -> {
+                throw new IllegalStateException("failed");
+            });
+            Future<Integer> slow = pool.submit(() -> {
+                Thread.sleep(300);
+                slowEnded.set(true);
+                return 1;
+            });
+            Thread.currentThread().interrupt();  // an interrupt must not cut the wait short
+            WorkerPool.awaitEnd(List.of(failing, slow));
+            assertTrue(Thread.interrupted(), "the interrupt is kept");
+            assertTrue(slowEnded.get(), "awaitEnd returned while a task was still running");
+        }
+    }
+
+    @Test
     void inlineRunsEachTaskAtOnceOnTheCaller() throws Exception {
         WorkerPool inline = WorkerPool.inline();
         List<String> order = new ArrayList<>();

@@ -185,32 +185,32 @@ public final class Experiment {
                 return startEvaluation(net, result, test, failed);
             }));
         }
-        List<Future<Double>> evaluations = new ArrayList<>();
         try {
             List<Trained> trained = WorkerPool.awaitAllUnchecked(trainings);
-            for (Trained t : trained) {
-                evaluations.add(t.norm());
-                evaluations.addAll(t.accuracy());
-            }
             listener.phase("evaluating under noise and measuring the exact Jacobian norms on the test set");
-            WorkerPool.awaitAllUnchecked(evaluations);
+            WorkerPool.awaitAllUnchecked(evaluationsOf(trainings));
             List<ModelResult> results = new ArrayList<>();
             for (int k = 0; k < models.size(); k++) {
                 Trained t = trained.get(k);
-                double[] accuracy = WorkerPool.awaitAllUnchecked(t.accuracy()).stream().mapToDouble(Double::doubleValue).toArray();
+                double[] accuracy = t.accuracy().stream().mapToDouble(Future::resultNow).toArray();
                 results.add(new ModelResult(models.get(k), t.training(), accuracy, t.norm().resultNow()));
             }
             return results;
         } catch (RuntimeException | Error e) {
-            // The nets are closed after this: first let the evaluations already started end.
-            for (Future<Trained> f : trainings) {
-                if (f.state() != Future.State.SUCCESS) continue;
-                evaluations.add(f.resultNow().norm());
-                evaluations.addAll(f.resultNow().accuracy());
-            }
-            WorkerPool.awaitEnd(evaluations);
+            WorkerPool.awaitEnd(evaluationsOf(trainings));  // the nets are closed after this: let started tasks end first
             throw e;
         }
+    }
+
+    /** The evaluation tasks the trainings that ended normally have started. */
+    private static List<Future<Double>> evaluationsOf(List<Future<Trained>> trainings) {
+        List<Future<Double>> out = new ArrayList<>();
+        for (Future<Trained> f : trainings) {
+            if (f.state() != Future.State.SUCCESS) continue;
+            out.add(f.resultNow().norm());
+            out.addAll(f.resultNow().accuracy());
+        }
+        return out;
     }
 
     /** Starts a trained net's evaluation tasks on the pool: the exact Jacobian norm (the longest) first. */

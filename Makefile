@@ -56,7 +56,8 @@ NATIVE_SRC := $(wildcard $(ROOT)/native/src/*.cpp)
 NATIVE_OBJ := $(patsubst $(ROOT)/native/src/%.cpp,$(ROOT)/native/build/obj/%.o,$(NATIVE_SRC))
 NATIVE_LIB := $(ROOT)/native/build/libjacreg.so
 NATIVE_HDR := $(wildcard $(ROOT)/native/include/*.h) $(ROOT)/native/include/jacreg_ops.def $(ROOT)/native/src/guard.hpp \
-              $(ROOT)/native/src/batch_norm_autograd.hpp $(ROOT)/native/src/conv_autograd.hpp
+              $(ROOT)/native/src/batch_norm_autograd.hpp $(ROOT)/native/src/batch_norm_kernels.hpp \
+              $(ROOT)/native/src/conv_autograd.hpp
 TORCH_STAMP := $(ROOT)/native/build/libtorch.txt
 
 MVN := mvn -B -q -Dstyle.color=never
@@ -101,9 +102,9 @@ $(ROOT)/native/build/obj/%.o: $(ROOT)/native/src/%.cpp $(NATIVE_HDR) $(TORCH_STA
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) -c $< -o $@
 
-# The fused batch-norm kernel's elementwise loops need the vectorizer's full cost model, which -O2 (GCC 12) lacks:
-# -O3 halves the double backward's time there (native/src/batch_norm_autograd.cpp).
-$(ROOT)/native/build/obj/batch_norm_autograd.o: CXXFLAGS += -O3
+# The fused batch-norm kernels' elementwise loops need the vectorizer's full cost model, which -O2 (GCC 12) lacks:
+# -O3 halves the double backward's time there (native/src/batch_norm_kernels.cpp).
+$(ROOT)/native/build/obj/batch_norm_kernels.o: CXXFLAGS += -O3
 
 # Rebuild everything when LIBTORCH changes.
 $(TORCH_STAMP): FORCE

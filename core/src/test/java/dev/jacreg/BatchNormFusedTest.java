@@ -115,6 +115,78 @@ class BatchNormFusedTest {
         }
     }
 
+    // ---- the forward kernel against a float64 computation in Java -------------------------------------------------
+
+    /** y and the updated running statistics, computed in double from the definition. */
+    static double[][] forwardByDefinition(double[] x, long[] shape, double[] w, double[] b, double[] rm, double[] rv) {
+        int n = (int) shape[0], c = (int) shape[1], l = numel(shape) / (n * c);
+        double[] y = new double[x.length], mean = rm.clone(), var = rv.clone();
+        for (int ch = 0; ch < c; ch++) {
+            double sum = 0, squares = 0;
+            for (int i = 0; i < n; i++) for (int k = 0; k < l; k++) sum += x[(i * c + ch) * l + k];
+            double mu = sum / (n * l);
+            for (int i = 0; i < n; i++) for (int k = 0; k < l; k++) squares += Math.pow(x[(i * c + ch) * l + k] - mu, 2);
+            double invstd = 1 / Math.sqrt(squares / (n * l) + EPS);
+            for (int i = 0; i < n; i++) for (int k = 0; k < l; k++) {
+                int at = (i * c + ch) * l + k;
+                y[at] = (x[at] - mu) * invstd * w[ch] + b[ch];
+            }
+            mean[ch] = MOMENTUM * mu + (1 - MOMENTUM) * rm[ch];
+            var[ch] = MOMENTUM * squares / (n * l - 1) + (1 - MOMENTUM) * rv[ch];
+        }
+        return new double[][]{y, mean, var};
+    }
+
+    /** The seed network's batch-norm shape in float32, channels far from zero mean: both paths as exact as float allows. */
+    @Test
+    void forwardAtTheSeedShapeMatchesTheDefinitionAsCloselyAsAten() {
+        long[] shape = {32, 20, 24, 24};
+        int n = numel(shape);
+        double[] x = FiniteDifferences.values(n, 31, 2.0);
+        for (int i = 0; i < n; i++) x[i] = x[i] * (1 + (i / 576) % 20) + 5.0 * ((i / 576) % 20 - 10);  // per-channel offset and scale
+        double[] w = positive(20, 32), b = FiniteDifferences.values(20, 33, 1.0);
+        double[] rm = FiniteDifferences.values(20, 34, 0.1), rv = positive(20, 35);
+        // The float32 input, read back, is what both paths see.
+        double[] x32;
+        try (TensorScope scope = TensorScope.open()) {
+            x32 = tensor(x, DType.FLOAT32, shape).toDoubleArray();
+        }
+        double[][] expected = forwardByDefinition(x32, shape, w, b, rm, rv);
+        double[] errors = new double[2];
+        for (boolean fused : new boolean[]{false, true}) {
+            boolean previous = Torch.setBatchNormFused(fused);
+            try (TensorScope scope = TensorScope.open()) {
+                Tensor runningMean = tensor(rm, DType.FLOAT32, 20), runningVar = tensor(rv, DType.FLOAT32, 20);
+                Tensor y = Functional.batchNorm(tensor(x32, DType.FLOAT32, shape).requiresGrad(true),
+                        tensor(w, DType.FLOAT32, 20).requiresGrad(true), tensor(b, DType.FLOAT32, 20).requiresGrad(true),
+                        runningMean, runningVar, true, MOMENTUM, EPS);
+                String what = fused ? "fused" : "aten";
+                errors[fused ? 1 : 0] = FiniteDifferences.relativeError(y.toDoubleArray(), expected[0], 1e-300);
+                assertClose(expected[1], runningMean.toDoubleArray(), 1e-6, what + " running mean");
+                assertClose(expected[2], runningVar.toDoubleArray(), 1e-6, what + " running var");
+            } finally {
+                Torch.setBatchNormFused(previous);
+            }
+        }
+        assertTrue(errors[1] <= Math.max(1.5 * errors[0], 4e-7), "fused forward error " + errors[1] + " vs aten " + errors[0]);
+    }
+
+    /** A non-contiguous input (a narrowed view) takes ATen's forward and gives what its contiguous copy gives. */
+    @Test
+    void nonContiguousInputGivesTheContiguousResult() {
+        boolean previous = Torch.setBatchNormFused(true);
+        try (TensorScope scope = TensorScope.open()) {
+            Tensor stored = Tensor.of(FiniteDifferences.values(3 * 5 * 4 * 9, 41, 2.0), 3, 5, 4, 9);
+            Tensor view = stored.narrow(3, 1, 6), copy = view.contiguous();
+            Tensor w = Tensor.of(positive(5, 42), 5), b = Tensor.of(FiniteDifferences.values(5, 43, 1.0), 5);
+            double[] fromView = Functional.batchNorm(view, w, b, null, null, true, MOMENTUM, EPS).toDoubleArray();
+            double[] fromCopy = Functional.batchNorm(copy, w, b, null, null, true, MOMENTUM, EPS).toDoubleArray();
+            assertClose(fromCopy, fromView, 1e-12, "narrowed input");
+        } finally {
+            Torch.setBatchNormFused(previous);
+        }
+    }
+
     // ---- finite differences of the first-order gradient --------------------------------------------------------
 
     static final long[] SMALL = {3, 2, 3, 2};

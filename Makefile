@@ -67,7 +67,7 @@ JAVA_SOURCES := $(shell find $(ROOT)/bindings/src $(ROOT)/core/src/main $(ROOT)/
 # Bench baselines
 CPP_BENCH := $(ROOT)/bench/build/step_bench
 
-.PHONY: help setup check-jdk deps test-deps native build test soak example run bench compare optimizer-bench bindings clean fashion-mnist digit-outlines
+.PHONY: help setup check-jdk deps test-deps native build test soak example run bench compare optimizer-bench batch-norm-bench bindings clean fashion-mnist digit-outlines
 
 help:
 	@sed -n '1,12p' $(lastword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
@@ -195,6 +195,14 @@ $(OPT_BENCH): $(ROOT)/bench/cpp/optimizer_bench.cpp $(TORCH_STAMP)
 	$(CXX) -std=$(CXXSTD) -O2 -D_GLIBCXX_USE_CXX11_ABI=$(TORCH_ABI) $(TORCH_INCLUDES) $< -o $@ -Wl,--no-as-needed -L$(TORCH_LIBDIR) $(TORCH_LIBS) -Wl,-rpath,$(TORCH_LIBDIR)
 optimizer-bench: $(OPT_BENCH)
 	$(OPT_BENCH) $(ARGS)
+
+# One batch-norm layer: the shim's fused forward vs ATen's (bench/cpp/batch_norm_bench.cpp; links the shim).
+BN_BENCH := $(ROOT)/bench/build/batch_norm_bench
+$(BN_BENCH): $(ROOT)/bench/cpp/batch_norm_bench.cpp $(NATIVE_LIB)
+	@mkdir -p $(dir $@)
+	$(CXX) -std=$(CXXSTD) -O2 -D_GLIBCXX_USE_CXX11_ABI=$(TORCH_ABI) -I$(ROOT)/native/src $(TORCH_INCLUDES) $< -o $@ -Wl,--no-as-needed -L$(ROOT)/native/build -ljacreg -Wl,-rpath,$(ROOT)/native/build -L$(TORCH_LIBDIR) $(TORCH_LIBS) -Wl,-rpath,$(TORCH_LIBDIR)
+batch-norm-bench: native $(BN_BENCH)
+	$(BN_BENCH) $(ARGS)
 
 JEXTRACT ?= $(shell command -v jextract)
 bindings: check-jdk

@@ -140,9 +140,9 @@ jr_tensor *jr_nn_batch_norm(const jr_tensor *input, const jr_tensor *weight, con
                             const jr_tensor *running_mean, const jr_tensor *running_var, int32_t training,
                             double momentum, double eps, jr_error *err);
 /* Training-mode batch norm on CPU (float32/float64, weight and bias given) runs by default through the shim's own
-   autograd functions, whose double backward is one fused kernel instead of libtorch's composite formula; same
-   results to rounding. on = 0 switches to at::batch_norm for every later call (process-wide). Returns the previous
-   setting (1 = fused) or -1. */
+   autograd functions: a fused forward kernel (contiguous input) and a fused double backward instead of libtorch's
+   kernel and composite formula; same results to rounding. on = 0 switches to at::batch_norm for every later call
+   (process-wide). Returns the previous setting (1 = fused) or -1. */
 int32_t jr_set_batch_norm_fused(int32_t on, jr_error *err);
 int32_t jr_batch_norm_fused(jr_error *err);
 /* conv2d on CPU (float32/float64) runs by default through a shim autograd function whose gradient taken with

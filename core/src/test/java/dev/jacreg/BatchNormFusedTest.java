@@ -171,6 +171,64 @@ class BatchNormFusedTest {
         assertTrue(errors[1] <= Math.max(1.5 * errors[0], 4e-7), "fused forward error " + errors[1] + " vs aten " + errors[0]);
     }
 
+    /**
+     * Seeded fuzz of the forward kernel: random shapes (1–3 spatial dims, sizes that leave every remainder of the
+     * kernel's 4-wide loops), channel offsets up to ±100 and scales from 1e-3 to 1e3, random momentum, eps and
+     * running statistics (or none), float64: output, running statistics and the input gradient (ATen's first
+     * backward on the kernel's saved statistics) equal ATen's to 1e-10.
+     */
+    @Test
+    void randomShapesAndScalesMatchAten() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(20261126);
+        for (int round = 0; round < 150; round++) {
+            int spatial = random.nextInt(4);
+            long[] shape = new long[2 + spatial];
+            shape[0] = 1 + random.nextInt(6);
+            shape[1] = 1 + random.nextInt(6);
+            for (int d = 2; d < shape.length; d++) shape[d] = 1 + random.nextInt(9);
+            if (numel(shape) / shape[1] < 2) shape[0] = 2;
+            int n = numel(shape), c = (int) shape[1], l = n / (int) (shape[0] * c);
+            double[] x = FiniteDifferences.values(n, random.nextLong(), 1.0);
+            double[] offset = new double[c], scale = new double[c];
+            for (int ch = 0; ch < c; ch++) {
+                offset[ch] = random.nextDouble(-100, 100);
+                scale[ch] = Math.pow(10, random.nextDouble(-3, 3));
+            }
+            for (int i = 0; i < n; i++) x[i] = offset[(i / l) % c] + scale[(i / l) % c] * x[i];
+            double[] w = FiniteDifferences.values(c, random.nextLong(), 2.0), b = FiniteDifferences.values(c, random.nextLong(), 1.0);
+            double[] rm = FiniteDifferences.values(c, random.nextLong(), 1.0), rv = positive(c, random.nextLong());
+            double[] upstream = FiniteDifferences.values(n, random.nextLong(), 1.0);
+            boolean stats = random.nextBoolean();
+            double momentum = random.nextDouble(), eps = Math.pow(10, random.nextDouble(-8, -2));
+            String what = "round " + round + " shape " + java.util.Arrays.toString(shape) + " stats " + stats;
+            List<double[]> aten = forwardAndInputGradient(false, x, shape, w, b, stats ? rm : null, stats ? rv : null, upstream, momentum, eps);
+            List<double[]> fused = forwardAndInputGradient(true, x, shape, w, b, stats ? rm : null, stats ? rv : null, upstream, momentum, eps);
+            String[] names = {"y", "input gradient", "running mean", "running var"};
+            for (int i = 0; i < aten.size(); i++) assertClose(aten.get(i), fused.get(i), 1e-10, what + " " + names[i]);
+        }
+    }
+
+    /** y, ∂⟨y, upstream⟩/∂x and (when given) the updated running statistics, in float64. */
+    static List<double[]> forwardAndInputGradient(boolean fused, double[] x, long[] shape, double[] w, double[] b, double[] rm,
+                                                  double[] rv, double[] upstream, double momentum, double eps) {
+        boolean previous = Torch.setBatchNormFused(fused);
+        try (TensorScope scope = TensorScope.open()) {
+            int c = (int) shape[1];
+            Tensor input = Tensor.of(x, shape).requiresGrad(true);
+            Tensor runningMean = rm == null ? null : Tensor.of(rm, c), runningVar = rv == null ? null : Tensor.of(rv, c);
+            Tensor y = Functional.batchNorm(input, Tensor.of(w, c), Tensor.of(b, c), runningMean, runningVar, true, momentum, eps);
+            Tensor gradient = Autograd.grad(y.mul(Tensor.of(upstream, shape)).sum(), input, false);
+            List<double[]> out = new ArrayList<>(List.of(y.toDoubleArray(), gradient.toDoubleArray()));
+            if (rm != null) {
+                out.add(runningMean.toDoubleArray());
+                out.add(runningVar.toDoubleArray());
+            }
+            return out;
+        } finally {
+            Torch.setBatchNormFused(previous);
+        }
+    }
+
     /** A non-contiguous input (a narrowed view) takes ATen's forward and gives what its contiguous copy gives. */
     @Test
     void nonContiguousInputGivesTheContiguousResult() {

@@ -1,8 +1,8 @@
 // batch_norm_kernels.cpp — fused CPU kernels for training-mode batch norm (N×C×… float or double): the forward
 // pass with batch statistics and the double backward, per channel a pass for the sums (in double) and one that
-// writes the results over data still in cache. Where ATen is slower: its forward takes 0.44 ms per 32×20×24×24
-// layer against 0.14 here (three layers: a fifteenth of the seed network's plain step), its double backward is a
-// composite of ~100 small ops. (Its first backward, 0.09 ms, beat a kernel of this kind, 0.15 ms, and stays.)
+// writes the results over data still in cache. Where ATen is slower: its forward takes 0.45 ms per 32×20×24×24
+// layer against 0.17 here (make batch-norm-bench; three layers: 1.4 ms of a 12–14 ms plain step in ATen), its double
+// backward is a composite of ~100 small ops. (Its first backward, 0.10 ms, beat a kernel of this kind, 0.15 ms.)
 // Sums in a fixed order on every CPU, unlike ATen's, whose vector width follows the CPU. Built with -O3 (Makefile):
 // the elementwise loops need the vectorizer's full cost model.
 #include "batch_norm_kernels.hpp"
@@ -84,7 +84,9 @@ void forward_kernel(const at::Tensor &x, const scalar_t *w_p, const scalar_t *b_
             const double mu = sum / M;
             double squares = 0;
             for (int64_t n = 0; n < N; ++n) squares += row_squared_deviation(x_p + (n * C + c) * L, L, mu);
-            const double invstd = 1.0 / std::sqrt(squares / M + eps);
+            // As ATen: a constant channel with eps = 0 gets invstd 0 (y = β), not 1/0.
+            const double var = squares / M;
+            const double invstd = var == 0 && eps == 0 ? 0.0 : 1.0 / std::sqrt(var + eps);
             mean_p[c] = static_cast<scalar_t>(mu);
             invstd_p[c] = static_cast<scalar_t>(invstd);
             if (rmean_p != nullptr) rmean_p[c] = static_cast<scalar_t>(momentum * mu + (1 - momentum) * rmean_p[c]);

@@ -229,6 +229,22 @@ class BatchNormFusedTest {
         }
     }
 
+    /** A constant channel (zero variance) with eps = 0: both paths give y = β, as libtorch defines it (invstd 0). */
+    @Test
+    void constantChannelWithoutEpsIsTheBias() {
+        double[] x = FiniteDifferences.values(4 * 2 * 3, 51, 1.0);
+        for (int i = 0; i < x.length; i++) if ((i / 3) % 2 == 1) x[i] = 0.75;  // channel 1 constant
+        long[] shape = {4, 2, 3};
+        double[] w = {1.5, 2.0}, b = {0.25, -0.5}, upstream = FiniteDifferences.values(x.length, 52, 1.0);
+        List<double[]> aten = forwardAndInputGradient(false, x, shape, w, b, null, null, upstream, MOMENTUM, 0.0);
+        List<double[]> fused = forwardAndInputGradient(true, x, shape, w, b, null, null, upstream, MOMENTUM, 0.0);
+        for (int i = 0; i < x.length; i++) {
+            if ((i / 3) % 2 == 1) assertEquals(-0.5, fused.get(0)[i], 0.0, "y of the constant channel at " + i);
+        }
+        assertClose(aten.get(0), fused.get(0), 1e-12, "y");
+        assertClose(aten.get(1), fused.get(1), 1e-12, "input gradient");
+    }
+
     /** A non-contiguous input (a narrowed view) takes ATen's forward and gives what its contiguous copy gives. */
     @Test
     void nonContiguousInputGivesTheContiguousResult() {

@@ -190,7 +190,7 @@ compare: build $(CPP_BENCH)
 
 # The SGDM update per parameter vs libtorch's _foreach_ ops (bench/cpp/optimizer_bench.cpp).
 OPT_BENCH := $(ROOT)/bench/build/optimizer_bench
-$(OPT_BENCH): $(ROOT)/bench/cpp/optimizer_bench.cpp $(TORCH_STAMP)
+$(OPT_BENCH): $(ROOT)/bench/cpp/optimizer_bench.cpp $(ROOT)/bench/cpp/bench_clock.hpp $(TORCH_STAMP)
 	@mkdir -p $(dir $@)
 	$(CXX) -std=$(CXXSTD) -O2 -D_GLIBCXX_USE_CXX11_ABI=$(TORCH_ABI) $(TORCH_INCLUDES) $< -o $@ -Wl,--no-as-needed -L$(TORCH_LIBDIR) $(TORCH_LIBS) -Wl,-rpath,$(TORCH_LIBDIR)
 optimizer-bench: $(OPT_BENCH)
@@ -198,7 +198,7 @@ optimizer-bench: $(OPT_BENCH)
 
 # One batch-norm layer: the shim's fused forward vs ATen's (bench/cpp/batch_norm_bench.cpp; links the shim).
 BN_BENCH := $(ROOT)/bench/build/batch_norm_bench
-$(BN_BENCH): $(ROOT)/bench/cpp/batch_norm_bench.cpp $(NATIVE_LIB)
+$(BN_BENCH): $(ROOT)/bench/cpp/batch_norm_bench.cpp $(ROOT)/bench/cpp/bench_clock.hpp $(NATIVE_LIB)
 	@mkdir -p $(dir $@)
 	$(CXX) -std=$(CXXSTD) -O2 -D_GLIBCXX_USE_CXX11_ABI=$(TORCH_ABI) -I$(ROOT)/native/src $(TORCH_INCLUDES) $< -o $@ -Wl,--no-as-needed -L$(ROOT)/native/build -ljacreg -Wl,-rpath,$(ROOT)/native/build -L$(TORCH_LIBDIR) $(TORCH_LIBS) -Wl,-rpath,$(TORCH_LIBDIR)
 batch-norm-bench: native $(BN_BENCH)

@@ -7,36 +7,22 @@
 
 #include <torch/torch.h>
 
-#include <time.h>
-
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "batch_norm_kernels.hpp"
+#include "bench_clock.hpp"
 
 namespace {
-
-double thread_cpu_ms() {
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
-}
-
-double median(std::vector<double> xs) {
-    std::sort(xs.begin(), xs.end());
-    const size_t n = xs.size();
-    return n % 2 ? xs[n / 2] : 0.5 * (xs[n / 2 - 1] + xs[n / 2]);
-}
 
 // CPU ms per call of f, over one block of calls.
 template <typename F>
 double block_ms(int calls, F &&f) {
-    const double t0 = thread_cpu_ms();
+    const double t0 = bench::thread_cpu_ms();
     for (int i = 0; i < calls; ++i) f();
-    return (thread_cpu_ms() - t0) / calls;
+    return (bench::thread_cpu_ms() - t0) / calls;
 }
 
 }  // namespace
@@ -74,8 +60,8 @@ int main(int argc, char **argv) {
         b.push_back(block_ms(calls, aten_backward));
     }
     std::printf("batch norm 32x20x24x24 float32, 1 thread, CPU ms per call (median of %d blocks of %d)\n", blocks, calls);
-    std::printf("forward  ATen native_batch_norm       %.3f\n", median(a));
-    std::printf("forward  jacreg fused                 %.3f\n", median(f));
-    std::printf("backward ATen native_batch_norm_backward %.3f\n", median(b));
+    std::printf("forward  ATen native_batch_norm       %.3f\n", bench::median(a));
+    std::printf("forward  jacreg fused                 %.3f\n", bench::median(f));
+    std::printf("backward ATen native_batch_norm_backward %.3f\n", bench::median(b));
     return 0;
 }

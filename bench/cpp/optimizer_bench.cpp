@@ -12,27 +12,17 @@
 
 #include <torch/torch.h>
 
-#include <time.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "bench_clock.hpp"
+
 namespace {
 
-double thread_cpu_us() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
-}
-
-double median(std::vector<double> xs) {
-  std::sort(xs.begin(), xs.end());
-  const size_t n = xs.size();
-  return n % 2 ? xs[n / 2] : 0.5 * (xs[n / 2 - 1] + xs[n / 2]);
-}
+double thread_cpu_us() { return bench::thread_cpu_ms() * 1e3; }
 
 }  // namespace
 
@@ -93,7 +83,7 @@ int main(int argc, char** argv) {
   }
   std::printf("{\"per_param_us\":%.2f,\"foreach_us\":%.2f,\"per_param_min_us\":%.2f,\"foreach_min_us\":%.2f,"
               "\"blocks\":%d,\"updates\":%d}\n",
-              median(a), median(b), *std::min_element(a.begin(), a.end()), *std::min_element(b.begin(), b.end()),
+              bench::median(a), bench::median(b), *std::min_element(a.begin(), a.end()), *std::min_element(b.begin(), b.end()),
               blocks, updates);
   return 0;
 }

@@ -22,35 +22,57 @@ JDK := $(firstword $(foreach d,$(JDK_CANDIDATES),$(if $(shell v=$(call jdk_featu
 JAVA_ENV = JAVA_HOME=$(JDK) PATH=$(JDK)/bin:$$PATH
 
 # ---- libtorch -------------------------------------------------------------------------------------
+# Where libtorch is: fixed by LIBTORCH alone, so it can be read when the Makefile is parsed.
 ifeq ($(strip $(LIBTORCH)),)
   TORCH_INCLUDES := -I/usr/include -I/usr/include/torch/csrc/api/include
   TORCH_LIBDIR := /usr/lib/x86_64-linux-gnu
-  TORCH_ABI := 1
   TORCH_DESC := Debian libtorch-dev
 else
   TORCH_ROOT := $(abspath $(LIBTORCH))
   TORCH_INCLUDES := -I$(TORCH_ROOT)/include -I$(TORCH_ROOT)/include/torch/csrc/api/include
   TORCH_LIBDIR := $(TORCH_ROOT)/lib
-  # The distribution says which C++ ABI it was built with; the shim must match it.
-  TORCH_ABI := $(or $(shell grep -ho '_GLIBCXX_USE_CXX11_ABI=[01]' $(TORCH_ROOT)/share/cmake/Torch/TorchConfig.cmake 2>/dev/null | head -1 | cut -d= -f2),1)
   TORCH_DESC := $(TORCH_ROOT)
 endif
+
+# What depends on *installed* files (the C++ standard the headers need, their C++ ABI, Gloo's headers, a CUDA
+# libtorch) must not be read at parse time: on a fresh machine `deps` has not installed them yet, and a value read
+# before would stay wrong for the whole run. So a recipe writes them to native/build/config.mk after `deps` has run,
+# and make includes that file; when the recipe changes it, make re-reads itself with the new values (GNU make
+# remakes included makefiles before anything else). The file doubles as the stamp that rebuilds every object when
+# the libtorch or the defines change. Targets that compile nothing skip it, so `make help` installs nothing.
+BUILD_CONFIG := $(ROOT)/native/build/config.mk
+TORCH_STAMP := $(BUILD_CONFIG)
+NO_CONFIG_GOALS := help clean deps check-jdk bindings fashion-mnist digit-outlines
+ifneq ($(filter-out $(NO_CONFIG_GOALS),$(or $(MAKECMDGOALS),$(.DEFAULT_GOAL))),)
+  include $(BUILD_CONFIG)
+endif
+
+# NO_GLOO=1 builds the shim without c10d's Gloo backend even where its headers are (to test that build).
+$(BUILD_CONFIG): deps FORCE
+	@mkdir -p $(dir $@)
+	@set -e; incs="$(TORCH_INCLUDES:-I%=%)"; \
+	major=$$(for d in $$incs; do cat $$d/torch/version.h $$d/torch/headeronly/version.h 2>/dev/null; done \
+	  | sed -n 's/^#define TORCH_VERSION_MAJOR \([0-9]*\)/\1/p' | head -1); \
+	[ -n "$$major" ] || { echo "error: no libtorch headers under $(TORCH_DESC) (torch/version.h)" >&2; exit 1; }; \
+	if [ "$$major" = 1 ]; then std=c++17; else std=c++20; fi; \
+	abi=1; if [ -n "$(TORCH_ROOT)" ]; then \
+	  abi=$$(grep -ho '_GLIBCXX_USE_CXX11_ABI=[01]' $(TORCH_ROOT)/share/cmake/Torch/TorchConfig.cmake 2>/dev/null | head -1 | cut -d= -f2); \
+	  abi=$${abi:-1}; fi; \
+	defines=""; \
+	if [ -z "$(NO_GLOO)" ]; then for d in $$incs; do [ -f $$d/gloo/algorithm.h ] && { defines="-DUSE_C10D_GLOO"; break; }; done; fi; \
+	cuda=""; if [ -e $(TORCH_LIBDIR)/libtorch_cuda.so ]; then cuda="-ltorch_cuda -lc10_cuda"; defines="$$defines -DUSE_C10D_NCCL"; fi; \
+	{ echo "# written by the Makefile after 'deps' (see BUILD_CONFIG there); do not edit"; \
+	  echo "TORCH_MAJOR := $$major"; echo "CXXSTD := $$std"; echo "TORCH_ABI := $$abi"; \
+	  echo "C10D_DEFINES := $$defines"; echo "TORCH_CUDA_LIBS := $$cuda"; \
+	  echo "TORCH_CONFIG_DESC := $(TORCH_DESC) libtorch $$major abi=$$abi std=$$std $$defines"; } > $@.tmp; \
+	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
 # CUDA builds register their kernels from libtorch_cuda at load time: link it even though no symbol is used.
-TORCH_LIBS := -ltorch -ltorch_cpu -lc10 $(if $(wildcard $(TORCH_LIBDIR)/libtorch_cuda.so),-ltorch_cuda -lc10_cuda)
-
-# libtorch 2.x headers use C++20 features; 1.13 is built as C++17.
-TORCH_VERSION_HEADERS := $(foreach d,$(TORCH_INCLUDES:-I%=%),$(wildcard $(d)/torch/version.h $(d)/torch/headeronly/version.h))
-TORCH_MAJOR := $(or $(shell cat $(TORCH_VERSION_HEADERS) /dev/null | sed -n 's/^\#define TORCH_VERSION_MAJOR \([0-9]*\)/\1/p' | head -1),1)
-CXXSTD := $(if $(filter 1,$(TORCH_MAJOR)),c++17,c++20)
-
-# c10d's backends (native/src/distributed.cpp): Gloo where its headers are (Debian: libgloo-dev, installed by deps),
-# NCCL where the libtorch has CUDA.
-GLOO_HEADERS := $(firstword $(wildcard $(foreach d,$(TORCH_INCLUDES:-I%=%),$(d)/gloo/algorithm.h)))
-C10D_DEFINES := $(if $(GLOO_HEADERS),-DUSE_C10D_GLOO) $(if $(wildcard $(TORCH_LIBDIR)/libtorch_cuda.so),-DUSE_C10D_NCCL)
+TORCH_LIBS = -ltorch -ltorch_cpu -lc10 $(TORCH_CUDA_LIBS)
 
 CXX ?= g++
-CXXFLAGS := -std=$(CXXSTD) -O2 -fPIC -Wall -Wno-unused-parameter -D_GLIBCXX_USE_CXX11_ABI=$(TORCH_ABI) $(C10D_DEFINES) -I$(ROOT)/native/include $(TORCH_INCLUDES)
-LDFLAGS := -shared -Wl,--no-as-needed -L$(TORCH_LIBDIR) $(TORCH_LIBS) -Wl,-rpath,$(TORCH_LIBDIR)
+CXXFLAGS = -std=$(CXXSTD) -O2 -fPIC -Wall -Wno-unused-parameter -D_GLIBCXX_USE_CXX11_ABI=$(TORCH_ABI) $(C10D_DEFINES) -I$(ROOT)/native/include $(TORCH_INCLUDES)
+LDFLAGS = -shared -Wl,--no-as-needed -L$(TORCH_LIBDIR) $(TORCH_LIBS) -Wl,-rpath,$(TORCH_LIBDIR)
 
 NATIVE_SRC := $(wildcard $(ROOT)/native/src/*.cpp)
 NATIVE_OBJ := $(patsubst $(ROOT)/native/src/%.cpp,$(ROOT)/native/build/obj/%.o,$(NATIVE_SRC))
@@ -58,7 +80,6 @@ NATIVE_LIB := $(ROOT)/native/build/libjacreg.so
 NATIVE_HDR := $(wildcard $(ROOT)/native/include/*.h) $(ROOT)/native/include/jacreg_ops.def $(ROOT)/native/src/guard.hpp \
               $(ROOT)/native/src/batch_norm_autograd.hpp $(ROOT)/native/src/batch_norm_kernels.hpp \
               $(ROOT)/native/src/conv_autograd.hpp
-TORCH_STAMP := $(ROOT)/native/build/libtorch.txt
 
 MVN := mvn -B -q -Dstyle.color=never
 CORE_JAR := $(ROOT)/core/target/jacreg-core-0.1.0-SNAPSHOT.jar
@@ -106,14 +127,9 @@ $(ROOT)/native/build/obj/%.o: $(ROOT)/native/src/%.cpp $(NATIVE_HDR) $(TORCH_STA
 # -O3 halves the double backward's time there (native/src/batch_norm_kernels.cpp).
 $(ROOT)/native/build/obj/batch_norm_kernels.o: CXXFLAGS += -O3
 
-# Rebuild everything when LIBTORCH changes.
-$(TORCH_STAMP): FORCE
-	@mkdir -p $(dir $@)
-	@echo "$(TORCH_DESC) abi=$(TORCH_ABI) std=$(CXXSTD) $(C10D_DEFINES)" | cmp -s - $@ || echo "$(TORCH_DESC) abi=$(TORCH_ABI) std=$(CXXSTD) $(C10D_DEFINES)" > $@
-
 $(NATIVE_LIB): $(NATIVE_OBJ)
 	$(CXX) $(NATIVE_OBJ) -o $@ $(LDFLAGS)
-	@echo "built $@ against $(TORCH_DESC)"
+	@echo "built $@ against $(TORCH_CONFIG_DESC)"
 
 FORCE:
 

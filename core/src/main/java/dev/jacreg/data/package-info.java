@@ -1,0 +1,6 @@
+/**
+ * Images and labels: the built-in synthetic digits (generated from font outlines shipped in the jar, the same on
+ * every machine), MNIST-format IDX files and Debian's Fashion-MNIST, the pixel-noise corruptions of
+ * docs/experiment.md §2, and {@link dev.jacreg.data.DeviceDataset}, a whole set copied to the device once.
+ */
+package dev.jacreg.data;

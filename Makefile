@@ -220,6 +220,12 @@ bindings: check-jdk
 	$(JDK)/bin/java $(ROOT)/tools/GenerateOps.java $(ROOT)/native/include/jacreg_ops.def $(ROOT)/core/src/main/java/dev/jacreg/Ops.java
 	@echo "regenerated bindings/ from native/include/jacreg.h"
 
+# The generated parts of README.md and docs/ (numbers from bench/results, the CLI's help texts): tools/Docs.java.
+# DocsTest checks them in the test run; `make docs` rewrites them.
+.PHONY: docs
+docs: build
+	$(JDK)/bin/java --enable-native-access=ALL-UNNAMED -cp '$(ROOT)/core/target/classes:$(ROOT)/core/target/lib/*' $(ROOT)/tools/Docs.java $(ROOT)
+
 clean:
 	rm -rf $(ROOT)/native/build $(ROOT)/bench/build
 	cd $(ROOT) && $(JAVA_ENV) $(MVN) clean || true

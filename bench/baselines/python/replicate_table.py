@@ -1,5 +1,5 @@
 # Mean ± 95 % Student-t half-width per noise level over experiment output folders (their replicates.csv and
-# jacobian-norms.csv), as the README's replicate table: used for the data-parallel runs of bench/results/distributed/<date>/report.md.
+# jacobian-norms.csv), as docs/results.md's replicate tables: used for the data-parallel runs of bench/results/distributed/<date>/report.md.
 #   /usr/bin/python3 bench/baselines/python/replicate_table.py OUT_SEED0 OUT_SEED1 ...
 import csv, glob, math, sys
 from collections import defaultdict

@@ -295,12 +295,13 @@ public class Docs {
         Csv clean = Csv.parse(read("bench/results/clean-machine/LATEST/timings.csv"));
         String machine = read("bench/results/clean-machine/LATEST/machine.txt");
         String cpu = field(machine, "cpu", "machine.txt"), cores = field(machine, "cores", "machine.txt");
+        String load = machine.lines().anyMatch(l -> l.startsWith("load:")) ? ", load " + field(machine, "load", "machine.txt") : "";
         Csv experiment = Csv.parse(read("bench/results/compare/LATEST/experiment-1.csv"));
         String compareMachine = field(read("bench/results/compare/LATEST/experiment-1.md"), "machine", "experiment-1.md");
-        return String.format(Locale.ROOT, "On a fresh machine (%s, %s cores, measured %s) the first `make run` took %s "
+        return String.format(Locale.ROOT, "On a fresh machine (%s, %s cores%s, measured %s) the first `make run` took %s "
                         + "(packages, build and the experiment) and `make test` then %s. On a machine already set up, "
                         + "the experiment alone (`bin/jacreg experiment`, defaults) takes %.0f s (%s, measured %s).",
-                cpu, cores, resolve("bench/results/clean-machine/LATEST").getFileName(), minutes(clean.number("make_run_first", "seconds")),
+                cpu, cores, load, resolve("bench/results/clean-machine/LATEST").getFileName(), minutes(clean.number("make_run_first", "seconds")),
                 minutes(clean.number("make_test", "seconds")), experiment.number("experiment_1_s", "java_s"),
                 compareMachine.split(";")[0].replaceAll(" \\(nproc: \\d+\\)", ""), resolve("bench/results/compare/LATEST").getFileName());
     }

@@ -195,26 +195,26 @@ run: build $(if $(findstring fashion-mnist,$(ARGS)),fashion-mnist)
 	$(ROOT)/bin/jacreg $(or $(ARGS),experiment)
 
 bench: build
-	$(ROOT)/bench/run-jmh $(ARGS)
+	$(ROOT)/bench/drivers/run-jmh $(ARGS)
 
-$(CPP_BENCH): $(ROOT)/bench/cpp/step_bench.cpp $(TORCH_STAMP)
+$(CPP_BENCH): $(ROOT)/bench/baselines/cpp/step_bench.cpp $(TORCH_STAMP)
 	@mkdir -p $(dir $@)
 	$(CXX) -std=$(CXXSTD) -O2 -D_GLIBCXX_USE_CXX11_ABI=$(TORCH_ABI) $(TORCH_INCLUDES) $< -o $@ -Wl,--no-as-needed -L$(TORCH_LIBDIR) $(TORCH_LIBS) -Wl,-rpath,$(TORCH_LIBDIR)
 
 compare: build $(CPP_BENCH)
-	$(ROOT)/bench/compare $(ARGS)
+	$(ROOT)/bench/drivers/compare $(ARGS)
 
-# The SGDM update per parameter vs libtorch's _foreach_ ops (bench/cpp/optimizer_bench.cpp).
+# The SGDM update per parameter vs libtorch's _foreach_ ops (bench/baselines/cpp/optimizer_bench.cpp).
 OPT_BENCH := $(ROOT)/bench/build/optimizer_bench
-$(OPT_BENCH): $(ROOT)/bench/cpp/optimizer_bench.cpp $(ROOT)/bench/cpp/bench_clock.hpp $(TORCH_STAMP)
+$(OPT_BENCH): $(ROOT)/bench/baselines/cpp/optimizer_bench.cpp $(ROOT)/bench/baselines/cpp/bench_clock.hpp $(TORCH_STAMP)
 	@mkdir -p $(dir $@)
 	$(CXX) -std=$(CXXSTD) -O2 -D_GLIBCXX_USE_CXX11_ABI=$(TORCH_ABI) $(TORCH_INCLUDES) $< -o $@ -Wl,--no-as-needed -L$(TORCH_LIBDIR) $(TORCH_LIBS) -Wl,-rpath,$(TORCH_LIBDIR)
 optimizer-bench: $(OPT_BENCH)
 	$(OPT_BENCH) $(ARGS)
 
-# One batch-norm layer: the shim's fused forward vs ATen's (bench/cpp/batch_norm_bench.cpp; links the shim).
+# One batch-norm layer: the shim's fused forward vs ATen's (bench/baselines/cpp/batch_norm_bench.cpp; links the shim).
 BN_BENCH := $(ROOT)/bench/build/batch_norm_bench
-$(BN_BENCH): $(ROOT)/bench/cpp/batch_norm_bench.cpp $(ROOT)/bench/cpp/bench_clock.hpp $(NATIVE_LIB)
+$(BN_BENCH): $(ROOT)/bench/baselines/cpp/batch_norm_bench.cpp $(ROOT)/bench/baselines/cpp/bench_clock.hpp $(NATIVE_LIB)
 	@mkdir -p $(dir $@)
 	$(CXX) -std=$(CXXSTD) -O2 -D_GLIBCXX_USE_CXX11_ABI=$(TORCH_ABI) -I$(ROOT)/native/src $(TORCH_INCLUDES) $< -o $@ -Wl,--no-as-needed -L$(ROOT)/native/build -ljacreg -Wl,-rpath,$(ROOT)/native/build -L$(TORCH_LIBDIR) $(TORCH_LIBS) -Wl,-rpath,$(TORCH_LIBDIR)
 batch-norm-bench: native $(BN_BENCH)
@@ -235,6 +235,12 @@ bindings: check-jdk
 	  --header-class-name jacreg_h @$(ROOT)/native/build/jextract-includes.txt $(ROOT)/native/include/jacreg.h
 	$(JDK)/bin/java $(ROOT)/tools/GenerateOps.java $(ROOT)/native/include/jacreg_ops.def $(ROOT)/core/src/main/java/dev/jacreg/Ops.java
 	@echo "regenerated bindings/ from native/include/jacreg.h"
+
+# The generated parts of README.md and docs/ (numbers from bench/results, the CLI's help texts): tools/Docs.java.
+# DocsTest checks them in the test run; `make docs` rewrites them.
+.PHONY: docs
+docs: build
+	$(JDK)/bin/java --enable-native-access=ALL-UNNAMED -cp '$(ROOT)/core/target/classes:$(ROOT)/core/target/lib/*' $(ROOT)/tools/Docs.java $(ROOT)
 
 clean:
 	rm -rf $(ROOT)/native/build $(ROOT)/bench/build

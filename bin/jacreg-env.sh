@@ -1,4 +1,4 @@
-# Process settings that make libtorch fast on CPU; sourced by bin/jacreg, bench/run-jmh and bench/compare
+# Process settings that make libtorch fast on CPU; sourced by bin/jacreg, bench/drivers/run-jmh and bench/drivers/compare
 # so users, benchmarks and baselines all run the same way. Each respects a value already set.
 # Measurements behind each choice: README.md, "Performance".
 
@@ -13,7 +13,7 @@ export GLIBC_TUNABLES
 : "${OMP_WAIT_POLICY:=passive}"
 export OMP_WAIT_POLICY
 
-# JVM flags (not environment: bin/jacreg, bench/compare and bench/run-jmh put them on the java command line).
+# JVM flags (not environment: bin/jacreg, bench/drivers/compare and bench/drivers/run-jmh put them on the java command line).
 # HotSpot compiles a method with profiling C1 after ~200 calls and with C2 after ~5,000, so the Java layer's
 # methods that run once per training step (Sequential.forward, RegularizedLoss.compute, Autograd.grad, the bindings'
 # downcalls used once per step) run interpreted for the first ~200 steps and in profiling C1 code for the rest of a

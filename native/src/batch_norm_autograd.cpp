@@ -1,7 +1,7 @@
 // batch_norm_autograd.cpp — training-mode batch norm as two custom autograd functions, so that its double
 // backward (the Jacobian penalty's second backward goes through it for every batch-norm layer) is one fused
 // pass per channel on CPU instead of libtorch's composite batchnorm_double_backward (~100 small ATen ops per
-// layer, memory-bound: a fifth of a penalized step, bench/results/step-breakdown.md).
+// layer, memory-bound: a fifth of a penalized step, bench/results/step-breakdown/2026-11-25/report.md).
 //
 //   BatchNormTrain:         y = BN(x; weight, bias), batch statistics; backward = BatchNormTrainBackward
 //   BatchNormTrainBackward: (gy, x, weight) -> (gx, gweight, gbias), the first backward as a differentiable op;

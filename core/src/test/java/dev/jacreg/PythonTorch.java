@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * Runs the Python scripts of bench/python with Debian's {@code /usr/bin/python3} and PyTorch, for the weights
+ * Runs the Python scripts of bench/baselines/python with Debian's {@code /usr/bin/python3} and PyTorch, for the weights
  * interop tests. Where that interpreter or its torch is missing, {@link #assumeAvailable()} skips the test with a
  * message saying what to install.
  */
@@ -48,14 +48,14 @@ public final class PythonTorch {
         }
     }
 
-    /** bench/python/NAME in the project. */
+    /** bench/baselines/python/NAME in the project. */
     public static Path script(String name) {
-        Path script = PROJECT.resolve("bench").resolve("python").resolve(name);
+        Path script = PROJECT.resolve("bench").resolve("baselines").resolve("python").resolve(name);
         if (!Files.isRegularFile(script)) throw new IllegalStateException("no " + script + " (-Djacreg.project=" + PROJECT + ")");
         return script;
     }
 
-    /** Runs a bench/python script with 1 torch thread; returns its stdout and fails the test (with its stderr) on a non-zero exit. */
+    /** Runs a bench/baselines/python script with 1 torch thread; returns its stdout and fails the test (with its stderr) on a non-zero exit. */
     public static String run(Path workDir, String script, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(PYTHON, script(script).toString()));
         command.addAll(List.of(args));

@@ -11,7 +11,7 @@ import dev.jacreg.train.TrainingConfig;
 
 import java.util.Random;
 
-/** Sizes and setup shared by the JMH benchmarks and {@link StepBench}, matching bench/cpp and bench/python. */
+/** Sizes and setup shared by the JMH benchmarks and {@link StepBench}, matching bench/baselines/cpp and bench/baselines/python. */
 final class BenchSupport {
     static final int BATCH = 32;
     static final int IMG = 28;

@@ -23,7 +23,7 @@ import java.util.TreeMap;
  * by function, using the generated bindings' own tracing ({@code -Djextract.trace.downcalls=true} makes
  * every downcall print "name(args)" to System.out, which this program redirects into a counter). Each
  * jr_tensor_free is one tensor handle made and freed (one Java Tensor: one Cleaner registration, one scope
- * entry). Run it with {@code bench/run-jmh --count-calls}, or by hand:
+ * entry). Run it with {@code bench/drivers/run-jmh --count-calls}, or by hand:
  * <pre>java --enable-native-access=ALL-UNNAMED -Djextract.trace.downcalls=true -Djacreg.native=native/build/libjacreg.so \
  *     -cp 'bench/target/classes:bench/target/lib/*' dev.jacreg.bench.CallCount</pre>
  */

@@ -24,8 +24,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The Java side of bench/compare: same flags, same work and the same one-line JSON as
- * bench/cpp/step_bench.cpp and bench/python/step_bench.py, through jacreg's public API.
+ * The Java side of bench/drivers/compare: same flags, same work and the same one-line JSON as
+ * bench/baselines/cpp/step_bench.cpp and bench/baselines/python/step_bench.py, through jacreg's public API.
  *
  * <pre>
  * StepBench --case step_plain|step_jacobian|inference_test_set|small_op|full_run
@@ -56,7 +56,7 @@ import java.util.Locale;
  * per step) and process_cpu_ms_per_iter (every thread of the process — JIT, GC, libtorch — over the timed steps).
  * --perf-ctl FIFO (step cases): writes "enable" to a {@code perf record -D -1 --control fifo:FIFO} control FIFO
  * when the timed steps start and "disable" when they end, so the profile holds the timed steps only
- * (bench/jvm-share).
+ * (bench/drivers/jvm-share).
  * Defaults as in the baselines: 20 warm-up + 100 timed steps; 1 + 3 inference passes; 200,000 small ops.
  * stdout gets exactly one JSON line; notes go to stderr.
  */

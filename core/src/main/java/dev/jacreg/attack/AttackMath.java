@@ -10,7 +10,7 @@ import java.util.Arrays;
 
 /**
  * The operations FGSM and PGD share, written with the tensor operations the shim has (no sign or clamp):
- * the input gradient of the loss, steepest-ascent steps and projections. bench/python/attack_check.py does the
+ * the input gradient of the loss, steepest-ascent steps and projections. bench/baselines/python/attack_check.py does the
  * same in PyTorch, operation for operation, so the two can be compared.
  */
 final class AttackMath {

@@ -39,7 +39,7 @@ import java.util.function.BooleanSupplier;
                         + "how strongly the output reacts to changes of the input image, Hoffman, Roberts & Yaida 2019) "
                         + "and compares them with an unregularized reference net under pixel noise.",
                 "",
-                "Start with 'jacreg experiment': it reproduces the whole reference experiment (two nets, 15 epochs on "
+                "Start with 'jacreg experiment': it runs the whole experiment (two nets, 15 epochs on "
                         + "5,000 synthetic digits, a noise sweep) and writes a report with figures to results/. "
                         + "'jacreg COMMAND --help' explains each command and its options."},
         commandListHeading = "%nCommands:%n",

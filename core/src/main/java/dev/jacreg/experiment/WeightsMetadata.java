@@ -23,7 +23,7 @@ import java.util.function.Function;
  * {@link #parse} reads them back, and {@link #VERSION} changes whenever a key changes meaning or is removed.
  *
  * <p>Files without {@link #METADATA_VERSION} (written by jacreg before the schema had a version, or by other
- * tools such as bench/python/experiment.py) are still evaluated: {@link #seedOf}, {@link #dataSeedOf},
+ * tools such as bench/baselines/python/experiment.py) are still evaluated: {@link #seedOf}, {@link #dataSeedOf},
  * {@link #dataOf} and {@link #lambdaOf} read whichever of those keys such a file has.
  *
  * @param cleanTestAccuracy the clean test accuracy {@code jacreg train} measured (empty from {@code experiment})

@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Attacks on a small trained seed network (2 epochs on 1,000 synthetic digits, 300 test images): accuracy falls with
- * ε, PGD is at least as strong as FGSM, and bench/python/attack_check.py — an independent PyTorch implementation
+ * ε, PGD is at least as strong as FGSM, and bench/baselines/python/attack_check.py — an independent PyTorch implementation
  * reading the same weights file and IDX test set — gets the same adversarial accuracies.
  */
 class AttackOnTrainedNetTest {
@@ -146,10 +146,10 @@ class AttackOnTrainedNetTest {
 
     private static Path findScript() {
         for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            Path script = d.resolve("bench/python/attack_check.py");
+            Path script = d.resolve("bench/baselines/python/attack_check.py");
             if (Files.isRegularFile(script)) return script;
         }
-        throw new AssertionError("bench/python/attack_check.py not found above " + Path.of("").toAbsolutePath());
+        throw new AssertionError("bench/baselines/python/attack_check.py not found above " + Path.of("").toAbsolutePath());
     }
 
     private static String join(double[] values) {

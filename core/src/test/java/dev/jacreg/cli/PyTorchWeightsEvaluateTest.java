@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A net trained by PyTorch ({@code bench/python/experiment.py --save}, 320 synthetic digits, 1 epoch) is evaluated by
+ * A net trained by PyTorch ({@code bench/baselines/python/experiment.py --save}, 320 synthetic digits, 1 epoch) is evaluated by
  * {@code jacreg evaluate} on the same 1,000 test images with the same clean accuracy PyTorch computed, to within one
  * image: jacreg reads PyTorch's tensor names, dtypes and statistics and finds the data in the file's metadata.
  * Skipped where {@code /usr/bin/python3 -c 'import torch'} fails. About 20 s on two cores.

@@ -58,7 +58,7 @@ class WeightsMetadataTest {
     void recordsTheSpecsSettingsAndTheDataArgumentSelectsTheSameSourceAgain() {
         ExperimentConfig c = config();
         Map<String, String> map = written().toMap();
-        // Literal keys on purpose: files already written and bench/python read these names.
+        // Literal keys on purpose: files already written and bench/baselines/python read these names.
         assertEquals("jacreg", map.get("format"));
         assertEquals("7", map.get("seed"));
         assertEquals("3", map.get("data_seed"));
@@ -107,7 +107,7 @@ class WeightsMetadataTest {
 
     @Test
     void filesWithoutAVersionAreReadKeyByKey() {
-        // As bench/python/experiment.py writes them, and jacreg before the schema had a version.
+        // As bench/baselines/python/experiment.py writes them, and jacreg before the schema had a version.
         Map<String, String> python = Map.of("format", "jacreg", "seed", "5", "data", "idx:/data", "lambda", "1.0");
         WeightsMetadata.checkIfVersioned(python);  // nothing declared, nothing to check
         assertEquals(OptionalLong.of(5), WeightsMetadata.seedOf(python));

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Weights written by jacreg are read by Python ({@code bench/python/dump_safetensors.py}: the {@code safetensors}
+ * Weights written by jacreg are read by Python ({@code bench/baselines/python/dump_safetensors.py}: the {@code safetensors}
  * package where installed, else the small reader next to it) with every tensor's name, dtype, shape and value and
  * the metadata unchanged. Skipped where {@code /usr/bin/python3 -c 'import torch'} fails.
  */

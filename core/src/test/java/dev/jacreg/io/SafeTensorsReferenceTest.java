@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import dev.jacreg.train.PenaltyReference;
 import org.junit.jupiter.api.Test;
 
-/** Reads the float64 reference written by bench/python/make_reference.py (Python's safetensors layout). */
+/** Reads the float64 reference written by bench/baselines/python/make_reference.py (Python's safetensors layout). */
 class SafeTensorsReferenceTest {
     static Path reference() throws IOException {
         return PenaltyReference.path();

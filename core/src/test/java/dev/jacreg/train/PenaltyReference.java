@@ -13,7 +13,7 @@ import java.nio.file.StandardCopyOption;
 /**
  * The float64 PyTorch reference, {@code penalty-reference.safetensors}, shipped as a test resource
  * beside this class (core/src/test/resources/dev/jacreg/train/, with its README) and made by
- * {@code bench/python/make_reference.py}. Always present in a clone: tests fail, never skip, without it.
+ * {@code bench/baselines/python/make_reference.py}. Always present in a clone: tests fail, never skip, without it.
  */
 public final class PenaltyReference {
     public static final String RESOURCE = "/dev/jacreg/train/penalty-reference.safetensors";

@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * The seed network's loss, penalty and every parameter gradient against the independent PyTorch
  * reference {@code penalty-reference.safetensors} (float64, a test resource beside this class, made by
- * bench/python/make_reference.py), read through jacreg's own safetensors reader.
+ * bench/baselines/python/make_reference.py), read through jacreg's own safetensors reader.
  */
 class PenaltyReferenceTest {
     static SafeTensorsFile reference;

@@ -93,19 +93,11 @@ final class DistributedOptions {
 
     /**
      * Starts the ranks, writing into {@code out} (this process's folder: rank 0 gets it as --out ... --overwrite), and
-     * waits for them; the exit code of the run. A failed run leaves no empty folder behind.
+     * waits for them; the exit code of the run.
      */
     int launch(PrintStream err, OutFolder out) throws Exception {
         List<String> args = LocalLauncher.withOut(spec.commandLine().getParseResult().originalArgs(), out.path());
-        int code;
-        try {
-            code = new LocalLauncher(nproc, args, err).run();
-        } catch (Exception | Error e) {
-            out.removeIfEmpty();
-            throw e;
-        }
-        if (code != JacregCli.OK) out.removeIfEmpty();
-        return code;
+        return out.run(() -> new LocalLauncher(nproc, args, err).run(), err);
     }
 
     private String host() {

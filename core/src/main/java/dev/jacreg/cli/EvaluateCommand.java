@@ -49,7 +49,8 @@ import java.util.concurrent.Callable;
                         + "their accuracy on the test set at each noise level. --data and --seed default to those "
                         + "stored in the first weights file, so the numbers equal the experiment's.",
                 "",
-                "Writes into --out (default: a new folder " + ExperimentConfig.RUNS_FOLDER + "/" + EvaluateCommand.NAME + "-DATE/ of its own):",
+                "Writes into --out (default: a new folder " + ExperimentConfig.RUNS_FOLDER + "/" + EvaluateCommand.NAME
+                        + "-DATE/ of its own):",
                 "  accuracy.csv            noise,accuracy (one net) or",
                 "                          noise,accuracy_jacobian,accuracy_reference (two)",
                 "  accuracy.png            accuracy against the noise proportion",
@@ -134,14 +135,10 @@ final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
         Inputs inputs = inputs(models.get(0), SafeTensors.read(models.get(0)).metadata(), data, seed, dataSeedOption,
                 runtime.cacheDir);
         runtime.apply();
-        OutFolder folder = OutFolder.prepare(outOption, overwrite, cli.runs, NAME, cli.err);
+        OutFolder folder = OutFolder.prepare(outOption, overwrite, cli.runs, NAME);
         folder.announce(cli.err, NAME);
-        try {
-            return run(levels, replace, inputs.noiseSeed(), inputs.dataSeed(), inputs.data(), folder.path());
-        } catch (Exception | Error e) {
-            folder.removeIfEmpty();
-            throw e;
-        }
+        return folder.run(() -> run(levels, replace, inputs.noiseSeed(), inputs.dataSeed(), inputs.data(), folder.path()),
+                cli.err);
     }
 
     private int run(double[] levels, boolean replace, long noiseSeed, long dataSeed, DataSource source, Path out)

@@ -42,7 +42,8 @@ import java.util.concurrent.Callable;
                         + "nets' test accuracy under growing pixel noise (each pixel replaced by a random value with "
                         + "probability p).",
                 "",
-                "Writes into --out (default: a new folder " + ExperimentConfig.RUNS_FOLDER + "/" + ExperimentCommand.NAME + "-DATE/ of its own):",
+                "Writes into --out (default: a new folder " + ExperimentConfig.RUNS_FOLDER + "/" + ExperimentCommand.NAME
+                        + "-DATE/ of its own):",
                 "  report.md               summary, accuracy table, Jacobian norms, timings,",
                 "                          settings, with the figures embedded",
                 "  accuracy.csv, .png      accuracy of both nets against the noise proportion",
@@ -136,26 +137,28 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
         if (!distributed.launches()) runtime.apply();  // the launched ranks apply it themselves
         int threadsEach = runtime.threads == null ? 1 : runtime.threads;
         // Fail now, not after an hour of training. Ranks other than 0 write nothing, so they make no folder.
-        OutFolder folder = distributed.writesOutputs() ? OutFolder.prepare(data.out, data.overwrite, cli.runs, NAME, cli.err) : null;
+        OutFolder folder = distributed.writesOutputs() ? OutFolder.prepare(data.out, data.overwrite, cli.runs, NAME) : null;
         if (distributed.launches()) return distributed.launch(cli.err, folder);
-        if (folder != null) folder.announce(cli.err, NAME);
-        ExperimentConfig settled = folder == null ? config : config.withOut(folder.path());
-        try {
-            if (seeds.size() > 1) {
-                if (!extra) return ReplicatedExperiment.run(cli, settled, recipes, seeds, replicates.jobs, threadsEach, null, "");
-                return ReplicatedExperiment.run(cli, settled, recipes, seeds, replicates.jobs, threadsEach, (seed, o, seedFolder) -> {
-                    RobustnessRun.Result result = measureRobustness(settled.withSeed(seed), o, seedFolder,
-                            new ExperimentListener() {}, WorkerPool.inline());
-                    SweepReport.insertIntoReport(seedFolder.resolve(ReportWriter.REPORT_MD), result.markdown());
-                    return result.tables();
-                }, RobustnessRun.describe(robustness, "each replicate's seed"));
-            }
-            try (WorkerPool pool = WorkerPool.of(replicates.jobs, threadsEach)) {
-                return run(settled, recipes, extra, pool);
-            }
-        } catch (Exception | Error e) {
-            if (folder != null) folder.removeIfEmpty();
-            throw e;
+        if (folder == null) return runAll(config, recipes, seeds, extra, threadsEach);
+        folder.announce(cli.err, NAME);
+        ExperimentConfig settled = config.withOut(folder.path());
+        return folder.run(() -> runAll(settled, recipes, seeds, extra, threadsEach), cli.err);
+    }
+
+    /** One seed, or the replicates of several. */
+    private int runAll(ExperimentConfig config, List<ModelRecipe> recipes, List<Long> seeds, boolean extra, int threadsEach)
+            throws Exception {
+        if (seeds.size() > 1) {
+            if (!extra) return ReplicatedExperiment.run(cli, config, recipes, seeds, replicates.jobs, threadsEach, null, "");
+            return ReplicatedExperiment.run(cli, config, recipes, seeds, replicates.jobs, threadsEach, (seed, o, seedFolder) -> {
+                RobustnessRun.Result result = measureRobustness(config.withSeed(seed), o, seedFolder,
+                        new ExperimentListener() {}, WorkerPool.inline());
+                SweepReport.insertIntoReport(seedFolder.resolve(ReportWriter.REPORT_MD), result.markdown());
+                return result.tables();
+            }, RobustnessRun.describe(robustness, "each replicate's seed"));
+        }
+        try (WorkerPool pool = WorkerPool.of(replicates.jobs, threadsEach)) {
+            return run(config, recipes, extra, pool);
         }
     }
 

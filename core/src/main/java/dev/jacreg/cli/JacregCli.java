@@ -44,7 +44,7 @@ import java.util.function.BooleanSupplier;
                 "Start with 'jacreg experiment': it reproduces the whole reference experiment (two nets, 15 epochs on "
                         + "5,000 synthetic digits, a noise sweep) and writes a report with figures to a new folder "
                         + "results/experiment-DATE/. No command writes over an earlier run: without --out each run gets "
-                        + "a folder of its own under results/ (results/latest points at the newest), and an --out that "
+                        + "a folder of its own under results/ (results/latest points at the newest that succeeded), and an --out that "
                         + "already holds files needs --overwrite. "
                         + "'jacreg COMMAND --help' explains each command and its options."},
         commandListHeading = "%nCommands:%n",
@@ -52,7 +52,7 @@ import java.util.function.BooleanSupplier;
         footer = {
                 "  jacreg experiment",
                 "      the full experiment; report, figures and weights in a new folder",
-                "      results/experiment-DATE/ (results/latest points at the newest run)",
+                "      results/experiment-DATE/ (results/latest points at the newest good run)",
                 "  jacreg experiment --epochs 2 --data synthetic:1000,500 --out /tmp/quick",
                 "      a quick run on fewer images (about a minute on two cores)",
                 "  jacreg train --lambda 0 --out runs/ref",

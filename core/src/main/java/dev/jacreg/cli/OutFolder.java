@@ -16,12 +16,14 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
+import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
 /**
  * The output folder of one run. No run writes over an earlier one: without --out each run gets a new folder of its
  * own under {@value ExperimentConfig#RUNS_FOLDER}/ ({@code COMMAND-UTC-TIMESTAMP}, never reused, with
- * {@value LatestRun#LINK} pointing at the newest), and an --out that already holds files is refused unless --overwrite.
+ * {@value LatestRun#LINK} pointing at the newest that succeeded), and an --out that already holds files is refused
+ * unless --overwrite.
  * The folder is made before any work, so a bad --out fails in the first second rather than after training; and if
  * the run then fails, the folders this run created are removed again while they are still empty, so a failed command
  * line leaves nothing behind.
@@ -31,7 +33,7 @@ final class OutFolder {
     static final String OUT_HELP = "Output folder: a new or empty one, created if needed; one that already holds files "
             + "is refused unless --overwrite (default: a new folder " + ExperimentConfig.RUNS_FOLDER + "/COMMAND-DATE/ "
             + "for each run, never reused; " + ExperimentConfig.RUNS_FOLDER + "/" + LatestRun.LINK
-            + " points at the newest).";
+            + " points at the newest that succeeded).";
 
     /** Help of --overwrite, shared by every command. */
     static final String OVERWRITE_HELP = "Write into an --out folder that already holds files, replacing the files this "
@@ -43,12 +45,12 @@ final class OutFolder {
 
     private final Path path;
     private final List<Path> created;  // outermost first
-    private final LatestRun latest;    // null unless this run made its folder under the runs folder
+    private final boolean newRun;      // made under the runs folder, so results/latest points here once it succeeds
 
-    private OutFolder(Path path, List<Path> created, LatestRun latest) {
+    private OutFolder(Path path, List<Path> created, boolean newRun) {
         this.path = path;
         this.created = created;
-        this.latest = latest;
+        this.newRun = newRun;
     }
 
     /**
@@ -56,8 +58,8 @@ final class OutFolder {
      * {@code overwrite}), else a new one under {@code runs} ({@value ExperimentConfig#RUNS_FOLDER}/). A file in the way or a
      * non-empty --out is a usage error, anything else a runtime one.
      */
-    static OutFolder prepare(Path out, boolean overwrite, Path runs, String command, PrintStream err) throws IOException {
-        return out == null ? newRun(runs, command, Instant.now(), err) : given(out, overwrite);
+    static OutFolder prepare(Path out, boolean overwrite, Path runs, String command) throws IOException {
+        return out == null ? newRun(runs, command, Instant.now()) : given(out, overwrite);
     }
 
     /** An explicit --out: made if missing, refused if it already holds files and overwriting was not asked for. */
@@ -75,15 +77,15 @@ final class OutFolder {
                         + "); give --overwrite to write into it anyway, or a new folder");
             }
         }
-        return checkedWritable(new OutFolder(absolute, missing, null));
+        return checkedWritable(new OutFolder(absolute, missing, false));
     }
 
     /**
      * A new folder {@code COMMAND-STAMP} under {@code runs} (made if missing), with -2, -3, ... appended while the name
      * is taken: the folder is created atomically, so two runs started in the same second, even by two processes, never
-     * share one. {@value LatestRun#LINK} then points at it.
+     * share one.
      */
-    static OutFolder newRun(Path runs, String command, Instant now, PrintStream err) throws IOException {
+    static OutFolder newRun(Path runs, String command, Instant now) throws IOException {
         Path root = runs.toAbsolutePath().normalize();
         List<Path> missing = createFolders(root, ExperimentConfig.RUNS_FOLDER + "/ (where runs without --out go)");
         String base = command + "-" + STAMP.format(now);
@@ -100,8 +102,7 @@ final class OutFolder {
             }
         }
         missing.add(run);
-        OutFolder folder = checkedWritable(new OutFolder(run, missing, LatestRun.point(root, run.getFileName().toString(), err)));
-        return folder;
+        return checkedWritable(new OutFolder(run, missing, true));
     }
 
     Path path() {
@@ -115,28 +116,39 @@ final class OutFolder {
     }
 
     /**
-     * After a failed run: removes the folders this run created, innermost first, as long as they are empty; when its
-     * own folder went, {@value LatestRun#LINK} points where it pointed before.
+     * Runs the command's work, which writes into this folder. When it succeeds (exit 0, also after Ctrl-C stopped
+     * training early and the partial results were written), a new run's folder becomes {@value LatestRun#LINK}: only
+     * then, so that inputs read through results/latest (e.g. evaluate's --model) still name the earlier run while this
+     * one works, and the link never names a failed run. When it fails, the folders this run created are removed while
+     * they are empty.
      */
-    void removeIfEmpty() {
-        for (int i = created.size() - 1; i >= 0; i--) {
-            Path dir = created.get(i);
-            if (!removeEmpty(dir)) return;
-            if (dir.equals(path) && latest != null) latest.undo();
+    int run(Callable<Integer> work, PrintStream err) throws Exception {
+        int code;
+        try {
+            code = work.call();
+        } catch (Exception | Error e) {
+            removeIfEmpty();
+            throw e;
         }
+        if (code != JacregCli.OK) removeIfEmpty();
+        else if (newRun) LatestRun.point(path.getParent(), path.getFileName().toString(), err);
+        return code;
     }
 
-    private static boolean removeEmpty(Path dir) {
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-            if (entries.iterator().hasNext()) return false;
-        } catch (IOException e) {
-            return false;
-        }
-        try {
-            Files.deleteIfExists(dir);
-            return true;
-        } catch (IOException e) {
-            return false;  // best effort: the run's own failure is what gets reported
+    /** Removes the folders this run created, innermost first, as long as they are empty. */
+    private void removeIfEmpty() {
+        for (int i = created.size() - 1; i >= 0; i--) {
+            Path dir = created.get(i);
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+                if (entries.iterator().hasNext()) return;
+            } catch (IOException e) {
+                return;
+            }
+            try {
+                Files.deleteIfExists(dir);
+            } catch (IOException e) {
+                return;  // best effort: the run's own failure is what gets reported
+            }
         }
     }
 

@@ -39,7 +39,8 @@ import java.util.concurrent.Callable;
                         + "weights as 'jacreg experiment' and trains the same way. Prints the accuracy on the clean "
                         + "test set.",
                 "",
-                "Writes into --out (default: a new folder " + ExperimentConfig.RUNS_FOLDER + "/" + TrainCommand.NAME + "-DATE/ of its own):",
+                "Writes into --out (default: a new folder " + ExperimentConfig.RUNS_FOLDER + "/" + TrainCommand.NAME
+                        + "-DATE/ of its own):",
                 "  NAME.safetensors        the weights, with the settings as metadata (NAME is",
                 "                          jacobian, or reference with --lambda 0, unless --name)",
                 "  training-loss.csv, .png loss of every training iteration",
@@ -87,17 +88,17 @@ final class TrainCommand implements Callable<Integer>, JacregCli.Verbose {
         distributed.validate();
         if (!distributed.launches()) runtime.apply();  // the launched ranks apply it themselves
         // Fail now, not after training. Ranks other than 0 write nothing, so they make no folder.
-        OutFolder folder = distributed.writesOutputs() ? OutFolder.prepare(data.out, data.overwrite, cli.runs, NAME, cli.err) : null;
+        OutFolder folder = distributed.writesOutputs() ? OutFolder.prepare(data.out, data.overwrite, cli.runs, NAME) : null;
         if (distributed.launches()) return distributed.launch(cli.err, folder);
-        if (folder != null) {
-            folder.announce(cli.err, NAME);
-            config = config.withOut(folder.path());
-        }
+        if (folder == null) return joinAndRun(config, net);
+        folder.announce(cli.err, NAME);
+        ExperimentConfig settled = config.withOut(folder.path());
+        return folder.run(() -> joinAndRun(settled, net), cli.err);
+    }
+
+    private int joinAndRun(ExperimentConfig config, String net) throws Exception {
         try (ProcessGroup group = distributed.join(cli.err)) {
             return run(config, net, group);
-        } catch (Exception | Error e) {
-            if (folder != null) folder.removeIfEmpty();
-            throw e;
         }
     }
 

@@ -254,15 +254,10 @@ class OutputFolderTest {
     void runsStartedInTheSameSecondNeverShareAFolder() throws Exception {
         Path runs = dir.resolve("same-second");
         Instant now = Instant.parse("2026-12-07T01:02:03.456Z");
-        PrintStream err = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-        assertEquals(runs.toAbsolutePath().resolve("train-2026-12-07T01-02-03"),
-                OutFolder.newRun(runs, "train", now, err).path());
-        assertEquals(runs.toAbsolutePath().resolve("train-2026-12-07T01-02-03-2"),
-                OutFolder.newRun(runs, "train", now, err).path());
+        assertEquals(runs.toAbsolutePath().resolve("train-2026-12-07T01-02-03"), OutFolder.newRun(runs, "train", now).path());
+        assertEquals(runs.toAbsolutePath().resolve("train-2026-12-07T01-02-03-2"), OutFolder.newRun(runs, "train", now).path());
         Files.writeString(runs.resolve("train-2026-12-07T01-02-03-3"), "anything of that name is skipped");
-        assertEquals(runs.toAbsolutePath().resolve("train-2026-12-07T01-02-03-4"),
-                OutFolder.newRun(runs, "train", now, err).path());
-        assertEquals("train-2026-12-07T01-02-03-4", latest(runs));
+        assertEquals(runs.toAbsolutePath().resolve("train-2026-12-07T01-02-03-4"), OutFolder.newRun(runs, "train", now).path());
 
         // Many at once (as from several processes): each gets a folder of its own.
         int count = 8;
@@ -274,7 +269,7 @@ class OutputFolderTest {
             for (int i = 0; i < count; i++) {
                 all.add(pool.submit(() -> {
                     start.await();
-                    return made.add(OutFolder.newRun(runs, "experiment", now, err).path());
+                    return made.add(OutFolder.newRun(runs, "experiment", now).path());
                 }));
             }
             start.countDown();
@@ -284,7 +279,24 @@ class OutputFolderTest {
         }
         assertEquals(count, made.size());
         assertTrue(made.stream().allMatch(Files::isDirectory));
-        assertTrue(made.contains(runs.toAbsolutePath().resolve(latest(runs))), "latest names one of them");
+    }
+
+    @Test
+    void evaluateReadsTheNewestRunThroughLatestAndWritesElsewhere() throws IOException {
+        Path runs = dir.resolve("runs-latest");
+        Run train = run(runs, args("train"));
+        assertEquals(JacregCli.OK, train.code(), train.err());
+        String trained = latest(runs);
+        Map<String, String> before = hashes(runs.resolve(trained));
+
+        // As the help's example: the weights through results/latest, which moves only once evaluate has succeeded.
+        Run r = run(runs, List.of("evaluate", "--model", runs.resolve(LatestRun.LINK).resolve("jacobian.safetensors").toString(),
+                "--noise-levels", "0,0.5", "--cache-dir", dir.resolve("cache").toString()));
+        assertEquals(JacregCli.OK, r.code(), r.err());
+        String evaluated = latest(runs);
+        assertTrue(evaluated.matches("evaluate" + STAMP), evaluated);
+        assertTrue(Files.isRegularFile(runs.resolve(evaluated).resolve("accuracy.csv")));
+        assertEquals(before, hashes(runs.resolve(trained)));
     }
 
     @Test

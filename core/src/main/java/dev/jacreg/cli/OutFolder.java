@@ -31,8 +31,9 @@ import java.util.stream.Stream;
 final class OutFolder {
     /** Help of --out, shared by every command. */
     static final String OUT_HELP = "Output folder: a new or empty one, created if needed; one that already holds files "
-            + "is refused unless --overwrite (default: a new folder " + ExperimentConfig.RUNS_FOLDER + "/COMMAND-DATE/ "
-            + "for each run, never reused; " + ExperimentConfig.RUNS_FOLDER + "/" + LatestRun.LINK
+            + "is refused unless --overwrite (default: a new folder " + ExperimentConfig.RUNS_FOLDER + "/COMMAND-UTC-TIME/ "
+            + "for each run, e.g. " + ExperimentConfig.RUNS_FOLDER + "/train-2026-12-07T15-58-18/, never reused; "
+            + ExperimentConfig.RUNS_FOLDER + "/" + LatestRun.LINK
             + " points at the newest that succeeded).";
 
     /** Help of --overwrite, shared by every command. */
@@ -65,7 +66,7 @@ final class OutFolder {
     /** An explicit --out: made if missing, refused if it already holds files and overwriting was not asked for. */
     static OutFolder given(Path out, boolean overwrite) throws IOException {
         if (out.toString().isBlank()) {
-            throw new UsageException("--out '" + out + "' names no folder; give one, or leave --out out for a new folder "
+            throw new UsageException("--out '" + out + "' names no folder; give one, or drop --out for a new folder "
                     + "under " + ExperimentConfig.RUNS_FOLDER + "/");
         }
         Path absolute = out.toAbsolutePath().normalize();

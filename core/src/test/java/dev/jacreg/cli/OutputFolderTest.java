@@ -300,6 +300,17 @@ class OutputFolderTest {
     }
 
     @Test
+    void nprocWithoutOutWritesIntoOneNewFolder() throws IOException {
+        Path runs = dir.resolve("runs-nproc");
+        Run r = run(runs, args("train", "--nproc", "2", "--batch-size", "16", "--dist-timeout", "60"));
+        assertEquals(JacregCli.OK, r.code(), r.err());
+        List<String> folders = runFolders(runs);
+        assertEquals(1, folders.size(), "rank 0 writes into the launcher's folder: " + folders);
+        assertEquals(folders.get(0), latest(runs));
+        for (String name : written("train")) assertTrue(Files.isRegularFile(runs.resolve(folders.get(0)).resolve(name)), name);
+    }
+
+    @Test
     void theLauncherHandsRankZeroItsFolder() {
         Path folder = dir.resolve("launched").toAbsolutePath();
         assertEquals(List.of("train", "--nproc", "2", "--epochs", "1", "--out", folder.toString(), "--overwrite"),

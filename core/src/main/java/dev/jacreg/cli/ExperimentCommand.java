@@ -180,8 +180,10 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
             run = experiment.dataParallel(DistributedOptions.dataParallel(group)).run();
         } catch (NonFiniteLossException e) {
             // No report and no weights; only the diverged net's record, under its own name.
-            if (distributed.writesOutputs()) DivergedRun.writeLossTable(config.out(), e, null, recipes.stream().anyMatch(m -> m.name().equals(e.net())
-                    && m.loss().penalized()), config.training().epochs(), cli.err);
+            if (distributed.writesOutputs()) {
+                DivergedRun.writeLossTable(config.out(), e, null, recipes.stream().anyMatch(m -> m.name().equals(e.net())
+                        && m.loss().penalized()), config.training().epochs(), cli.err);
+            }
             throw e;
         }
         try (Experiment.Outcome outcome = run) {

@@ -23,10 +23,9 @@ import java.util.stream.Stream;
  * The output folder of one run. No run writes over an earlier one: without --out each run gets a new folder of its
  * own under {@value ExperimentConfig#RUNS_FOLDER}/ ({@code COMMAND-UTC-TIMESTAMP}, never reused, with
  * {@value LatestRun#LINK} pointing at the newest that succeeded), and an --out that already holds files is refused
- * unless --overwrite.
- * The folder is made before any work, so a bad --out fails in the first second rather than after training; and if
- * the run then fails, the folders this run created are removed again while they are still empty, so a failed command
- * line leaves nothing behind.
+ * unless --overwrite. The folder is made before any work, so a bad --out fails in the first second rather than after
+ * training; and if the run then fails, the folders this run created are removed again while they are still empty, so
+ * a failed command line leaves nothing behind.
  */
 final class OutFolder {
     /** Help of --out, shared by every command. */
@@ -56,15 +55,15 @@ final class OutFolder {
 
     /**
      * The folder of a run of {@code command}: {@code out} when given (refused when it holds files, unless
-     * {@code overwrite}), else a new one under {@code runs} ({@value ExperimentConfig#RUNS_FOLDER}/). A file in the way or a
-     * non-empty --out is a usage error, anything else a runtime one.
+     * {@code overwrite}), else a new one under {@code runs} ({@value ExperimentConfig#RUNS_FOLDER}/). A file in the
+     * way or a non-empty --out is a usage error, anything else a runtime one.
      */
     static OutFolder prepare(Path out, boolean overwrite, Path runs, String command) throws IOException {
         return out == null ? newRun(runs, command, Instant.now()) : given(out, overwrite);
     }
 
     /** An explicit --out: made if missing, refused if it already holds files and overwriting was not asked for. */
-    static OutFolder given(Path out, boolean overwrite) throws IOException {
+    private static OutFolder given(Path out, boolean overwrite) throws IOException {
         if (out.toString().isBlank()) {
             throw new UsageException("--out '" + out + "' names no folder; give one, or drop --out for a new folder "
                     + "under " + ExperimentConfig.RUNS_FOLDER + "/");
@@ -88,7 +87,7 @@ final class OutFolder {
      */
     static OutFolder newRun(Path runs, String command, Instant now) throws IOException {
         Path root = runs.toAbsolutePath().normalize();
-        List<Path> missing = createFolders(root, ExperimentConfig.RUNS_FOLDER + "/ (where runs without --out go)");
+        List<Path> missing = createFolders(root, runs + " (where runs without --out go)");
         String base = command + "-" + STAMP.format(now);
         Path run;
         for (int n = 1; ; n++) {

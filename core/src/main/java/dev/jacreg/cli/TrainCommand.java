@@ -125,7 +125,9 @@ final class TrainCommand implements Callable<Integer>, JacregCli.Verbose {
                             .train(model, train, p -> listener.iteration(net, p), cli.stopRequested);
                 } catch (NonFiniteLossException e) {
                     // No weights: the net is unusable. Keep the record of its finite iterations for a post-mortem.
-                    if (distributed.writesOutputs()) DivergedRun.writeLossTable(config.out(), e, net, penalized, config.training().epochs(), cli.err);
+                    if (distributed.writesOutputs()) {
+                        DivergedRun.writeLossTable(config.out(), e, net, penalized, config.training().epochs(), cli.err);
+                    }
                     throw e.forNet(net);
                 }
                 listener.trainingEnded(net, result);

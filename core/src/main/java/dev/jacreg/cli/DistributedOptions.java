@@ -91,10 +91,13 @@ final class DistributedOptions {
         return group == null ? null : new DistributedDataParallel(group);
     }
 
-    /** Starts the ranks and waits for them; the exit code of the run. */
-    int launch(PrintStream err) throws Exception {
-        List<String> args = spec.commandLine().getParseResult().originalArgs();
-        return new LocalLauncher(nproc, args, err).run();
+    /**
+     * Starts the ranks, writing into {@code out} (this process's folder: rank 0 gets it as --out ... --overwrite), and
+     * waits for them; the exit code of the run.
+     */
+    int launch(PrintStream err, OutFolder out) throws Exception {
+        List<String> args = LocalLauncher.withOut(spec.commandLine().getParseResult().originalArgs(), out.path());
+        return out.run(() -> new LocalLauncher(nproc, args, err).run(), err);
     }
 
     private String host() {

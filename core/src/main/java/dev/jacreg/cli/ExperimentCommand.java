@@ -31,7 +31,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code jacreg experiment}: the whole experiment and its report. */
-@Command(name = "experiment",
+@Command(name = ExperimentCommand.NAME,
         mixinStandardHelpOptions = true,
         usageHelpAutoWidth = true,
         sortOptions = false,
@@ -42,7 +42,8 @@ import java.util.concurrent.Callable;
                         + "nets' test accuracy under growing pixel noise (each pixel replaced by a random value with "
                         + "probability p).",
                 "",
-                "Writes into --out:",
+                "Writes into --out (default: a new folder " + ExperimentConfig.RUNS_FOLDER + "/" + ExperimentCommand.NAME
+                        + "-DATE/ of its own):",
                 "  report.md               summary, accuracy table, Jacobian norms, timings,",
                 "                          settings, with the figures embedded",
                 "  accuracy.csv, .png      accuracy of both nets against the noise proportion",
@@ -74,6 +75,8 @@ import java.util.concurrent.Callable;
                         + "for what was trained.",
                 ""})
 final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
+    static final String NAME = "experiment";
+
     @ParentCommand
     JacregCli cli;
 
@@ -132,26 +135,31 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
         if ((distributed.launches() || distributed.isRank()) && seeds.size() > 1) {
             throw new UsageException("data-parallel training (--nproc, --world-size) runs one seed; drop --replicates/--seeds");
         }
-        if (distributed.launches()) return distributed.launch(cli.err);
-        runtime.apply();
+        if (!distributed.launches()) runtime.apply();  // the launched ranks apply it themselves
         int threadsEach = runtime.threads == null ? 1 : runtime.threads;
-        OutFolder folder = OutFolder.prepare(config.out());  // fail now, not after an hour of training
-        try {
-            if (seeds.size() > 1) {
-                if (!extra) return ReplicatedExperiment.run(cli, config, recipes, seeds, replicates.jobs, threadsEach, null, "");
-                return ReplicatedExperiment.run(cli, config, recipes, seeds, replicates.jobs, threadsEach, (seed, o, seedFolder) -> {
-                    RobustnessRun.Result result = measureRobustness(config.withSeed(seed), o, seedFolder,
-                            new ExperimentListener() {}, WorkerPool.inline());
-                    SweepReport.insertIntoReport(seedFolder.resolve(ReportWriter.REPORT_MD), result.markdown());
-                    return result.tables();
-                }, RobustnessRun.describe(robustness, "each replicate's seed"));
-            }
-            try (WorkerPool pool = WorkerPool.of(replicates.jobs, threadsEach)) {
-                return run(config, recipes, extra, pool);
-            }
-        } catch (Exception | Error e) {
-            folder.removeIfEmpty();
-            throw e;
+        // Fail now, not after an hour of training. Ranks other than 0 write nothing, so they make no folder.
+        OutFolder folder = distributed.writesOutputs() ? OutFolder.prepare(data.out, data.overwrite, cli.runs, NAME) : null;
+        if (distributed.launches()) return distributed.launch(cli.err, folder);
+        if (folder == null) return runAll(config, recipes, seeds, extra, threadsEach);
+        folder.announce(cli.err, NAME);
+        ExperimentConfig settled = config.withOut(folder.path());
+        return folder.run(() -> runAll(settled, recipes, seeds, extra, threadsEach), cli.err);
+    }
+
+    /** One seed, or the replicates of several. */
+    private int runAll(ExperimentConfig config, List<ModelRecipe> recipes, List<Long> seeds, boolean extra, int threadsEach)
+            throws Exception {
+        if (seeds.size() > 1) {
+            if (!extra) return ReplicatedExperiment.run(cli, config, recipes, seeds, replicates.jobs, threadsEach, null, "");
+            return ReplicatedExperiment.run(cli, config, recipes, seeds, replicates.jobs, threadsEach, (seed, o, seedFolder) -> {
+                RobustnessRun.Result result = measureRobustness(config.withSeed(seed), o, seedFolder,
+                        new ExperimentListener() {}, WorkerPool.inline());
+                SweepReport.insertIntoReport(seedFolder.resolve(ReportWriter.REPORT_MD), result.markdown());
+                return result.tables();
+            }, RobustnessRun.describe(robustness, "each replicate's seed"));
+        }
+        try (WorkerPool pool = WorkerPool.of(replicates.jobs, threadsEach)) {
+            return run(config, recipes, extra, pool);
         }
     }
 
@@ -173,8 +181,10 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
             run = experiment.dataParallel(DistributedOptions.dataParallel(group)).run();
         } catch (NonFiniteLossException e) {
             // No report and no weights; only the diverged net's record, under its own name.
-            DivergedRun.writeLossTable(config.out(), e, null, recipes.stream().anyMatch(m -> m.name().equals(e.net())
-                    && m.loss().penalized()), config.training().epochs(), cli.err);
+            if (distributed.writesOutputs()) {
+                DivergedRun.writeLossTable(config.out(), e, null, recipes.stream().anyMatch(m -> m.name().equals(e.net())
+                        && m.loss().penalized()), config.training().epochs(), cli.err);
+            }
             throw e;
         }
         try (Experiment.Outcome outcome = run) {

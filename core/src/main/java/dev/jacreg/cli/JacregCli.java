@@ -2,6 +2,7 @@ package dev.jacreg.cli;
 
 import dev.jacreg.Jacreg;
 import dev.jacreg.Torch;
+import dev.jacreg.experiment.ExperimentConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
@@ -17,6 +18,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.BooleanSupplier;
@@ -40,20 +42,25 @@ import java.util.function.BooleanSupplier;
                         + "and compares them with an unregularized reference net under pixel noise.",
                 "",
                 "Start with 'jacreg experiment': it runs the whole experiment (two nets, 15 epochs on "
-                        + "5,000 synthetic digits, a noise sweep) and writes a report with figures to results/. "
+                        + "5,000 synthetic digits, a noise sweep) and writes a report with figures to a new folder "
+                        + "results/experiment-DATE/. No command writes over an earlier run: without --out each run gets "
+                        + "a folder of its own under results/ (results/latest points at the newest that succeeded), and an --out that "
+                        + "already holds files needs --overwrite. "
                         + "'jacreg COMMAND --help' explains each command and its options."},
         commandListHeading = "%nCommands:%n",
         footerHeading = "%nExamples:%n",
         footer = {
                 "  jacreg experiment",
-                "      the full experiment; report, figures and weights in results/",
+                "      the full experiment; report, figures and weights in a new folder",
+                "      results/experiment-DATE/ (results/latest points at the newest good run)",
                 "  jacreg experiment --epochs 2 --data synthetic:1000,500 --out /tmp/quick",
                 "      a quick run on fewer images (about a minute on two cores)",
                 "  jacreg train --lambda 0 --out runs/ref",
                 "      only the reference net",
-                "  jacreg evaluate --model results/jacobian.safetensors \\",
-                "                  --model results/reference.safetensors",
-                "      both saved nets under the noise sweep again",
+                "  jacreg evaluate --model results/latest/jacobian.safetensors \\",
+                "                  --model results/latest/reference.safetensors",
+                "      both nets of the newest run under the noise sweep again, into a new",
+                "      folder results/evaluate-DATE/ (which results/latest then points at)",
                 "",
                 "Exit status: 0 success, 1 runtime failure, 2 usage error, 3 training diverged (non-finite loss",
                 "or gradient; no weights written), 130 stopped by Ctrl-C.",
@@ -73,11 +80,18 @@ public final class JacregCli implements Callable<Integer> {
     final PrintStream out;
     final PrintStream err;
     final BooleanSupplier stopRequested;
+    /** Where a run without --out gets a new folder of its own (OutFolder). */
+    final Path runs;
 
     public JacregCli(PrintStream out, PrintStream err, BooleanSupplier stopRequested) {
+        this(out, err, stopRequested, Path.of(ExperimentConfig.RUNS_FOLDER));
+    }
+
+    JacregCli(PrintStream out, PrintStream err, BooleanSupplier stopRequested, Path runs) {
         this.out = out;
         this.err = err;
         this.stopRequested = stopRequested;
+        this.runs = runs;
     }
 
     /** No command: print the usage. */
@@ -109,7 +123,13 @@ public final class JacregCli implements Callable<Integer> {
 
     /** The configured picocli command line, for tests and embedding. */
     public static CommandLine commandLine(PrintStream out, PrintStream err, BooleanSupplier stopRequested) {
-        CommandLine cli = new CommandLine(new JacregCli(out, err, stopRequested));
+        return commandLine(new JacregCli(out, err, stopRequested));
+    }
+
+    /** As above for a given root object, e.g. one whose runs go elsewhere than results/ (tests). */
+    static CommandLine commandLine(JacregCli root) {
+        PrintStream out = root.out, err = root.err;
+        CommandLine cli = new CommandLine(root);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));

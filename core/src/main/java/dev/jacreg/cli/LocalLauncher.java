@@ -105,12 +105,27 @@ final class LocalLauncher {
 
     /** The arguments without --nproc N / --nproc=N. */
     static List<String> withoutNproc(List<String> args) {
+        return without(args, "--nproc", true);
+    }
+
+    /**
+     * The arguments with --out replaced by {@code folder} (the launcher's, already made and checked) and --overwrite,
+     * so that rank 0 writes into it rather than making a folder of its own.
+     */
+    static List<String> withOut(List<String> args, Path folder) {
+        List<String> out = without(without(args, "--out", true), "--overwrite", false);
+        out.addAll(List.of("--out", folder.toString(), "--overwrite"));
+        return out;
+    }
+
+    /** The arguments without {@code option} (and its value, when it takes one), in either spelling. */
+    private static List<String> without(List<String> args, String option, boolean takesValue) {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
-            if (a.equals("--nproc")) {
-                i++;
-            } else if (!a.startsWith("--nproc=")) {
+            if (a.equals(option)) {
+                if (takesValue) i++;
+            } else if (!a.startsWith(option + "=")) {
                 out.add(a);
             }
         }

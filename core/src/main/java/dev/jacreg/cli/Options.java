@@ -169,8 +169,11 @@ final class Options {
                 "  (make fashion-mnist installs it)."})
         String data = "synthetic";
 
-        @Option(names = "--out", paramLabel = "DIR", description = "Output folder, created if needed (default: ${DEFAULT-VALUE}).")
-        Path out = REFERENCE.out();
+        @Option(names = "--out", paramLabel = "DIR", description = OutFolder.OUT_HELP)
+        Path out;  // null: a new folder of the run's own (OutFolder)
+
+        @Option(names = "--overwrite", description = OutFolder.OVERWRITE_HELP)
+        boolean overwrite;
 
         @Option(names = "--seed", paramLabel = "N",
                 description = "Seed of the initial weights, shuffling, penalty directions and noise "
@@ -255,7 +258,8 @@ final class Options {
                 schedule, clip, t.penaltyWarmup, t.diagnostics != null ? t.diagnostics : diagnosticsByDefault,
                 t.gradientSplitEvery);
         JacobianPenalty penalty = new JacobianPenalty(t.lambda, t.projections, t.target.value, t.penaltyBn.value);
-        return new ExperimentConfig(training, penalty, dataSource(d.data, r.cacheDir), d.out,
+        // The output folder is settled once the settings are valid (OutFolder.prepare, ExperimentConfig.withOut).
+        return new ExperimentConfig(training, penalty, dataSource(d.data, r.cacheDir), REFERENCE.out(),
                 noiseLevels == null ? REFERENCE.noiseLevels() : noiseLevels, REFERENCE.exampleNoise(), c.evalChunk,
                 c.dtype.dtype, d.dataSeed);
     }

@@ -143,8 +143,8 @@ class JacregCliTest {
         Path other = dir.resolve("other.safetensors");
         dev.jacreg.io.SafeTensors.write(other, java.util.List.of(
                 dev.jacreg.io.SafeTensorsEntry.of("weight", new float[]{1, 2}, 2)));
-        assertError(run("evaluate", "--model", other.toString(), "--out", dir.toString()), JacregCli.RUNTIME_ERROR,
-                "not a jacreg network");
+        assertError(run("evaluate", "--model", other.toString(), "--out", dir.resolve("out").toString()),
+                JacregCli.RUNTIME_ERROR, "not a jacreg network");
     }
 
     @Test

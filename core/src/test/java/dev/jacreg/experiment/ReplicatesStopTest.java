@@ -52,6 +52,8 @@ class ReplicatesStopTest {
         for (Path f : files) assertTrue(Files.isRegularFile(f), f.toString());
         String report = Files.readString(config.out().resolve(ReportWriter.REPORT_MD));
         assertTrue(report.contains("(stopped early)") && report.contains("Seeds never started: 1, 2"), report);
+        assertTrue(report.contains("in all, peak resident memory " + PeakMemory.describe(outcome.peakResidentBytes()) + "."),
+                report);
         assertEquals(3, Files.readAllLines(config.out().resolve(ReplicateReport.REPLICATES_CSV)).size());
     }
 

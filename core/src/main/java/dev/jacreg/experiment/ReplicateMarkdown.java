@@ -105,7 +105,7 @@ final class ReplicateMarkdown {
                 + Formats.number(c.training().momentum()));
         row(md, "training / test images", Formats.count(first.environment().trainCount()) + " / "
                 + Formats.count(first.environment().testCount()));
-        row(md, "libtorch intra-op threads per replicate", Integer.toString(first.environment().threads()));
+        row(md, "libtorch intra-op threads per worker", Integer.toString(first.environment().threads()));
         row(md, "CPU", first.environment().cpu());
         return md.toString();
     }

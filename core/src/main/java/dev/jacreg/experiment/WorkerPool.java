@@ -86,8 +86,8 @@ public final class WorkerPool implements AutoCloseable {
     /**
      * Queues one task for the workers (it runs with their libtorch thread count, after the waiting tasks of smaller
      * groups and of its own group) and returns at once; a worker task may submit more (it must not wait for them: the
-     * pool may have no free worker). {@link #inline()} runs the task now,
-     * on the calling thread, and returns its finished future.
+     * pool may have no free worker). {@link #inline()} runs the task now, on the calling thread, and returns its
+     * finished future.
      */
     public <T> Future<T> submit(Callable<T> task) {
         if (executor == null) {

@@ -151,9 +151,9 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
             throws Exception {
         if (seeds.size() > 1) {
             if (!extra) return ReplicatedExperiment.run(cli, config, recipes, seeds, replicates.jobs, threadsEach, null, "");
-            return ReplicatedExperiment.run(cli, config, recipes, seeds, replicates.jobs, threadsEach, (seed, o, seedFolder) -> {
+            return ReplicatedExperiment.run(cli, config, recipes, seeds, replicates.jobs, threadsEach, (seed, o, seedFolder, pool) -> {
                 RobustnessRun.Result result = measureRobustness(config.withSeed(seed), o, seedFolder,
-                        new ExperimentListener() {}, WorkerPool.inline());
+                        new ExperimentListener() {}, pool);
                 SweepReport.insertIntoReport(seedFolder.resolve(ReportWriter.REPORT_MD), result.markdown());
                 return result.tables();
             }, RobustnessRun.describe(robustness, "each replicate's seed"));

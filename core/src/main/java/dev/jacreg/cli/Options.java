@@ -163,10 +163,12 @@ final class Options {
                 "synthetic:TRAIN,TEST: other set sizes;",
                 "idx:DIR: a folder of MNIST-format IDX files",
                 "  (train-images-idx3-ubyte[.gz] etc.);",
-                "fashion-mnist[:TRAIN,TEST]: the first 5,000",
-                "  (or TRAIN, TEST) images of Fashion-MNIST",
-                "  from Debian's dataset-fashion-mnist",
-                "  (make fashion-mnist installs it)."})
+                "fashion-mnist: all 60,000 + 10,000 images of",
+                "  Fashion-MNIST from Debian's",
+                "  dataset-fashion-mnist (make fashion-mnist",
+                "  installs it);",
+                "fashion-mnist:TRAIN,TEST: its first TRAIN",
+                "  training and TEST test images."})
         String data = "synthetic";
 
         @Option(names = "--out", paramLabel = "DIR", description = OutFolder.OUT_HELP)

@@ -19,7 +19,7 @@ final class ReplicateOptions {
     @Option(names = "--jobs", paramLabel = "N",
             description = "Work done at the same time, each piece on its own thread with one libtorch thread: the "
                     + "models of a run train side by side, their evaluations run side by side, and with several seeds "
-                    + "this many replicates are under way; the results do not depend on it (default: the available "
+                    + "every seed's nets wait in one queue, in seed order; the results do not depend on it (default: the available "
                     + "processors, ${DEFAULT-VALUE}).")
     int jobs = Runtime.getRuntime().availableProcessors();
 

@@ -3,6 +3,7 @@ package dev.jacreg.nn;
 import dev.jacreg.DType;
 import dev.jacreg.Functional;
 import dev.jacreg.Tensor;
+import dev.jacreg.TorchException;
 
 /**
  * Batch normalisation per channel: scale 1, offset 0, running mean 0 and variance 1 at start. In
@@ -16,6 +17,7 @@ public final class BatchNorm2d extends Layer {
     private final Tensor runningVar;
     private final double momentum;
     private final double eps;
+    private final int channels;
     private boolean recordBatchVariance;
     private double minBatchVariance = Double.NaN;
 
@@ -27,6 +29,7 @@ public final class BatchNorm2d extends Layer {
         this.runningVar = buffer("running_var", Tensor.ones(dtype, channels));
         this.momentum = momentum;
         this.eps = eps;
+        this.channels = channels;
     }
 
     public BatchNorm2d(int channels, DType dtype) {
@@ -58,7 +61,16 @@ public final class BatchNorm2d extends Layer {
     @Override
     public Tensor forward(Tensor input) {
         if (recordBatchVariance && isTraining()) record(input);
-        return Functional.batchNorm(input, weight, bias, runningMean, runningVar, isTraining(), momentum, eps);
+        try {
+            return Functional.batchNorm(input, weight, bias, runningMean, runningVar, isTraining(), momentum, eps);
+        } catch (TorchException e) {
+            throw LayerException.badInput(this, "N×" + channels + "×H×W", input, e);
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "BatchNorm2d(" + channels + ")";
     }
 
     private void record(Tensor input) {

@@ -4,6 +4,7 @@ import dev.jacreg.DType;
 import dev.jacreg.Functional;
 import dev.jacreg.RandomStream;
 import dev.jacreg.Tensor;
+import dev.jacreg.TorchException;
 
 /** 2-D convolution, square kernel; Glorot-uniform weights, zero bias. */
 public final class Conv2d extends Layer {
@@ -11,6 +12,9 @@ public final class Conv2d extends Layer {
     private final Tensor bias;
     private final int stride;
     private final int padding;
+    private final int inChannels;
+    private final int outChannels;
+    private final int kernel;
 
     public Conv2d(int inChannels, int outChannels, int kernel, int stride, int padding, DType dtype) {
         this(inChannels, outChannels, kernel, stride, padding, dtype, RandomStream.libtorch());
@@ -28,10 +32,23 @@ public final class Conv2d extends Layer {
         this.bias = parameter("bias", Tensor.zeros(dtype, outChannels));
         this.stride = stride;
         this.padding = padding;
+        this.inChannels = inChannels;
+        this.outChannels = outChannels;
+        this.kernel = kernel;
     }
 
     @Override
     public Tensor forward(Tensor input) {
-        return Functional.conv2d(input, weight, bias, stride, padding);
+        try {
+            return Functional.conv2d(input, weight, bias, stride, padding);
+        } catch (TorchException e) {
+            throw LayerException.badInput(this, "N×" + inChannels + "×H×W with H, W >= " + (kernel - 2 * padding), input, e);
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "Conv2d(" + inChannels + " → " + outChannels + ", kernel " + kernel + ", stride " + stride + ", padding "
+                + padding + ")";
     }
 }

@@ -4,11 +4,14 @@ import dev.jacreg.DType;
 import dev.jacreg.Functional;
 import dev.jacreg.RandomStream;
 import dev.jacreg.Tensor;
+import dev.jacreg.TorchException;
 
 /** Fully connected layer y = x·Wᵀ + b; Glorot-uniform weights, zero bias. */
 public final class Linear extends Layer {
     private final Tensor weight;
     private final Tensor bias;
+    private final int inFeatures;
+    private final int outFeatures;
 
     public Linear(int inFeatures, int outFeatures, DType dtype) {
         this(inFeatures, outFeatures, dtype, RandomStream.libtorch());
@@ -21,10 +24,31 @@ public final class Linear extends Layer {
         }
         this.weight = parameter("weight", Init.glorotUniform(random, dtype, inFeatures, outFeatures, outFeatures, inFeatures));
         this.bias = parameter("bias", Tensor.zeros(dtype, outFeatures));
+        this.inFeatures = inFeatures;
+        this.outFeatures = outFeatures;
     }
 
     @Override
     public Tensor forward(Tensor input) {
-        return Functional.linear(input, weight, bias);
+        try {
+            return Functional.linear(input, weight, bias);
+        } catch (TorchException e) {
+            throw LayerException.badInput(this, "…×" + inFeatures, input, e);
+        }
+    }
+
+    /** The size of each input row. */
+    public int inFeatures() {
+        return inFeatures;
+    }
+
+    /** The size of each output row (the class count, for a classifier's last layer). */
+    public int outFeatures() {
+        return outFeatures;
+    }
+
+    @Override
+    public String describe() {
+        return "Linear(" + inFeatures + " → " + outFeatures + ")";
     }
 }

@@ -25,6 +25,19 @@ public interface Module extends AutoCloseable {
     /** Training mode (batch statistics, running statistics updated) or inference mode. */
     default void setTraining(boolean training) {}
 
+    /** The number of learnable values: the sum of the parameters' element counts. */
+    default long parameterCount() {
+        long count = 0;
+        for (Tensor parameter : parameters().values()) count += parameter.numel();
+        return count;
+    }
+
+    /** One line naming the kind of module and its settings, e.g. "Linear(320 → 10)", for summaries and errors. */
+    default String describe() {
+        String name = getClass().getSimpleName();
+        return name.isEmpty() || getClass().isSynthetic() || name.contains("$$Lambda") ? "module" : name;
+    }
+
     @Override
     void close();
 }

@@ -20,6 +20,11 @@ public final class SubtractMean extends Layer {
     }
 
     @Override
+    public String describe() {
+        return "SubtractMean";
+    }
+
+    @Override
     public Tensor forward(Tensor input) {
         return input.sub(mean);
     }

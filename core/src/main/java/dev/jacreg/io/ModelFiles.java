@@ -22,6 +22,15 @@ import java.util.Map;
 public final class ModelFiles {
     private ModelFiles() {}
 
+    /** {@link #save(Module, Path, Map)} without metadata. */
+    public static void save(Module model, Path file) throws IOException {
+        save(model, file, Map.of());
+    }
+
+    /**
+     * Writes the module's parameters and buffers ({@link #state}) with the given string metadata, atomically;
+     * {@link #load} reads them back into a module of the same architecture.
+     */
     public static void save(Module model, Path file, Map<String, String> metadata) throws IOException {
         List<SafeTensorsEntry> entries = new ArrayList<>();
         for (Map.Entry<String, Tensor> state : state(model).entrySet()) entries.add(entry(state.getKey(), state.getValue()));

@@ -11,10 +11,6 @@ import dev.jacreg.TorchException;
  * unbiased batch variance), the running statistics in inference mode.
  */
 public final class BatchNorm1d extends Layer {
-    private final Tensor weight;
-    private final Tensor bias;
-    private final Tensor runningMean;
-    private final Tensor runningVar;
     private final double momentum;
     private final double eps;
     private final int features;
@@ -28,10 +24,10 @@ public final class BatchNorm1d extends Layer {
         if (features < 1) throw new IllegalArgumentException("BatchNorm1d needs >= 1 feature, got " + features);
         if (!(momentum >= 0 && momentum <= 1)) throw new IllegalArgumentException("batch-norm momentum must be in [0, 1], got " + momentum);
         if (!(eps >= 0) || Double.isInfinite(eps)) throw new IllegalArgumentException("batch-norm eps must be finite and >= 0, got " + eps);
-        this.weight = parameter("weight", Tensor.ones(dtype, features));
-        this.bias = parameter("bias", Tensor.zeros(dtype, features));
-        this.runningMean = buffer("running_mean", Tensor.zeros(dtype, features));
-        this.runningVar = buffer("running_var", Tensor.ones(dtype, features));
+        parameter("weight", Tensor.ones(dtype, features));
+        parameter("bias", Tensor.zeros(dtype, features));
+        buffer("running_mean", Tensor.zeros(dtype, features));
+        buffer("running_var", Tensor.ones(dtype, features));
         this.momentum = momentum;
         this.eps = eps;
         this.features = features;
@@ -50,7 +46,8 @@ public final class BatchNorm1d extends Layer {
                     null);
         }
         try {
-            return Functional.batchNorm(input, weight, bias, runningMean, runningVar, isTraining(), momentum, eps);
+            return Functional.batchNorm(input, state("weight"), state("bias"), state("running_mean"), state("running_var"),
+                    isTraining(), momentum, eps);
         } catch (TorchException e) {
             throw LayerException.badInput(this, "N×" + features + " or N×" + features + "×L", input, e);
         }

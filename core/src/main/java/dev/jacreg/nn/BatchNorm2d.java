@@ -11,10 +11,6 @@ import dev.jacreg.TorchException;
  * running ← (1 − momentum)·running + momentum·batch (MATLAB's decay 0.1 is momentum 0.1 here).
  */
 public final class BatchNorm2d extends Layer {
-    private final Tensor weight;
-    private final Tensor bias;
-    private final Tensor runningMean;
-    private final Tensor runningVar;
     private final double momentum;
     private final double eps;
     private final int channels;
@@ -23,10 +19,10 @@ public final class BatchNorm2d extends Layer {
 
     public BatchNorm2d(int channels, double momentum, double eps, DType dtype) {
         if (channels < 1) throw new IllegalArgumentException("BatchNorm2d needs >= 1 channel, got " + channels);
-        this.weight = parameter("weight", Tensor.ones(dtype, channels));
-        this.bias = parameter("bias", Tensor.zeros(dtype, channels));
-        this.runningMean = buffer("running_mean", Tensor.zeros(dtype, channels));
-        this.runningVar = buffer("running_var", Tensor.ones(dtype, channels));
+        parameter("weight", Tensor.ones(dtype, channels));
+        parameter("bias", Tensor.zeros(dtype, channels));
+        buffer("running_mean", Tensor.zeros(dtype, channels));
+        buffer("running_var", Tensor.ones(dtype, channels));
         this.momentum = momentum;
         this.eps = eps;
         this.channels = channels;
@@ -62,7 +58,8 @@ public final class BatchNorm2d extends Layer {
     public Tensor forward(Tensor input) {
         if (recordBatchVariance && isTraining()) record(input);
         try {
-            return Functional.batchNorm(input, weight, bias, runningMean, runningVar, isTraining(), momentum, eps);
+            return Functional.batchNorm(input, state("weight"), state("bias"), state("running_mean"), state("running_var"),
+                    isTraining(), momentum, eps);
         } catch (TorchException e) {
             throw LayerException.badInput(this, "N×" + channels + "×H×W", input, e);
         }

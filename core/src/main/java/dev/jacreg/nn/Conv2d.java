@@ -8,8 +8,6 @@ import dev.jacreg.TorchException;
 
 /** 2-D convolution, square kernel; Glorot-uniform weights, zero bias. */
 public final class Conv2d extends Layer {
-    private final Tensor weight;
-    private final Tensor bias;
     private final int stride;
     private final int padding;
     private final int inChannels;
@@ -27,9 +25,9 @@ public final class Conv2d extends Layer {
                     + ", stride " + stride + ", padding " + padding + ")");
         }
         long area = (long) kernel * kernel;
-        this.weight = parameter("weight", Init.glorotUniform(random, dtype, inChannels * area, outChannels * area,
+        parameter("weight", Init.glorotUniform(random, dtype, inChannels * area, outChannels * area,
                 outChannels, inChannels, kernel, kernel));
-        this.bias = parameter("bias", Tensor.zeros(dtype, outChannels));
+        parameter("bias", Tensor.zeros(dtype, outChannels));
         this.stride = stride;
         this.padding = padding;
         this.inChannels = inChannels;
@@ -40,7 +38,7 @@ public final class Conv2d extends Layer {
     @Override
     public Tensor forward(Tensor input) {
         try {
-            return Functional.conv2d(input, weight, bias, stride, padding);
+            return Functional.conv2d(input, state("weight"), state("bias"), stride, padding);
         } catch (TorchException e) {
             throw LayerException.badInput(this, "N×" + inChannels + "×H×W with H, W >= " + (kernel - 2 * padding), input, e);
         }

@@ -1,5 +1,6 @@
 package dev.jacreg.nn;
 
+import dev.jacreg.Device;
 import dev.jacreg.Tensor;
 
 import java.util.Arrays;
@@ -26,6 +27,11 @@ public final class LayerException extends IllegalArgumentException {
      * (cause may be null when the layer's own check found it).
      */
     static LayerException badInput(Module module, String expected, Tensor input, RuntimeException cause) {
+        Device device = module instanceof Layer layer ? layer.device() : null;
+        if (device != null && input != null && !input.isClosed() && !device.equals(input.device())) {
+            return new LayerException("", module.describe() + " holds its state on " + device + " but its input is on "
+                    + input.device() + ": move the model or the data with to(device)", cause);
+        }
         String shape = input == null || input.isClosed() ? "?" : Arrays.toString(input.shape());
         return new LayerException("", module.describe() + " expects input of shape " + expected + ", got shape " + shape
                 + (cause == null ? "" : ": " + firstLine(cause.getMessage())), cause);

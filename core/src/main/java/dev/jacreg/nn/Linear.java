@@ -8,8 +8,6 @@ import dev.jacreg.TorchException;
 
 /** Fully connected layer y = x·Wᵀ + b; Glorot-uniform weights, zero bias. */
 public final class Linear extends Layer {
-    private final Tensor weight;
-    private final Tensor bias;
     private final int inFeatures;
     private final int outFeatures;
 
@@ -22,8 +20,8 @@ public final class Linear extends Layer {
         if (inFeatures < 1 || outFeatures < 1) {
             throw new IllegalArgumentException("bad Linear(" + inFeatures + ", " + outFeatures + ")");
         }
-        this.weight = parameter("weight", Init.glorotUniform(random, dtype, inFeatures, outFeatures, outFeatures, inFeatures));
-        this.bias = parameter("bias", Tensor.zeros(dtype, outFeatures));
+        parameter("weight", Init.glorotUniform(random, dtype, inFeatures, outFeatures, outFeatures, inFeatures));
+        parameter("bias", Tensor.zeros(dtype, outFeatures));
         this.inFeatures = inFeatures;
         this.outFeatures = outFeatures;
     }
@@ -31,7 +29,7 @@ public final class Linear extends Layer {
     @Override
     public Tensor forward(Tensor input) {
         try {
-            return Functional.linear(input, weight, bias);
+            return Functional.linear(input, state("weight"), state("bias"));
         } catch (TorchException e) {
             throw LayerException.badInput(this, "…×" + inFeatures, input, e);
         }

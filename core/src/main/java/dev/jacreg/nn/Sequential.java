@@ -1,5 +1,6 @@
 package dev.jacreg.nn;
 
+import dev.jacreg.Device;
 import dev.jacreg.Tensor;
 import dev.jacreg.TorchException;
 
@@ -107,6 +108,13 @@ public final class Sequential implements Module {
     @Override
     public void setTraining(boolean training) {
         children.values().forEach(child -> child.setTraining(training));
+    }
+
+    /** Moves every layer to {@code device} ({@link Module#to}); returns this. Build the optimiser afterwards. */
+    @Override
+    public Sequential to(Device device) {
+        children.values().forEach(child -> child.to(device));
+        return this;
     }
 
     @Override

@@ -180,6 +180,7 @@ public final class Fit {
             }
             firstEpoch = info.epoch() + 1;
         }
+        checkDevices();
         int perEpoch = train.batchCount();
         if (perEpoch == 0) {
             throw new IllegalArgumentException("the training set has " + train.dataset().size() + " examples, fewer than one batch of "
@@ -229,6 +230,21 @@ public final class Fit {
         boolean stopped = control.stop && (records.isEmpty() || records.get(records.size() - 1).epoch() < epochs
                 || records.get(records.size() - 1).batches() < perEpoch);
         return new FitResult(records, firstEpoch, stopped, optimizer.steps());
+    }
+
+    /** Tensors of two devices must not meet mid-run: say so before any work. */
+    private void checkDevices() {
+        List<Tensor> parameters = optimizer.parameters();
+        dev.jacreg.Device modelDevice = parameters.get(0).device();
+        if (!modelDevice.equals(train.device())) {
+            throw new IllegalArgumentException("the model's parameters are on " + modelDevice + " but the training loader's batches"
+                    + " go to " + train.device() + ": move the model with to(device) before building its optimizer, or set the"
+                    + " loader's device");
+        }
+        if (validation != null && !modelDevice.equals(validation.device())) {
+            throw new IllegalArgumentException("the model's parameters are on " + modelDevice + " but the validation loader's"
+                    + " batches go to " + validation.device());
+        }
     }
 
     /** One batch: loss, backward, checks, clipping, update. Returns the total loss. */

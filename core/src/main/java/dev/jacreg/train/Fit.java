@@ -51,6 +51,7 @@ public final class Fit {
     private final List<LossTerm> terms;
     private final LearningRateSchedule schedule;
     private final double clipGradNorm;
+    private final double clipGradValue;
     private final int epochs;
     private final long seed;
     private final List<FitCallback> callbacks;
@@ -65,6 +66,7 @@ public final class Fit {
         this.terms = b.terms.isEmpty() ? List.of(LossTerms.crossEntropy()) : List.copyOf(b.terms);
         this.schedule = b.schedule;
         this.clipGradNorm = b.clipGradNorm;
+        this.clipGradValue = b.clipGradValue;
         this.epochs = b.epochs;
         this.seed = b.seed;
         this.callbacks = List.copyOf(b.callbacks);
@@ -86,6 +88,7 @@ public final class Fit {
         private final List<LossTerm> terms = new ArrayList<>();
         private LearningRateSchedule schedule = LearningRateSchedule.constant();
         private double clipGradNorm;
+        private double clipGradValue;
         private int epochs = 1;
         private long seed;
         private final List<FitCallback> callbacks = new ArrayList<>();
@@ -125,6 +128,18 @@ public final class Fit {
                 throw new IllegalArgumentException("gradient clipping norm must be finite and >= 0, got " + maxNorm);
             }
             this.clipGradNorm = maxNorm;
+            return this;
+        }
+
+        /**
+         * Clamps each gradient element to [−maxValue, maxValue] ({@link Gradients#clipValueInPlace}), before any norm
+         * clipping; 0 = off.
+         */
+        public Builder clipGradValue(double maxValue) {
+            if (!(maxValue >= 0) || Double.isInfinite(maxValue)) {
+                throw new IllegalArgumentException("gradient clipping value must be finite and >= 0, got " + maxValue);
+            }
+            this.clipGradValue = maxValue;
             return this;
         }
 
@@ -280,9 +295,13 @@ public final class Fit {
                 p.clearGrad();
             }
             double norm = Gradients.norm(gradients);
-            if (!Double.isFinite(norm)) {
+            if (!Double.isFinite(norm)) {  // checked before clipping, which would hide an infinity
                 throw new IllegalStateException("the gradient of epoch " + epoch + ", batch " + batchNumber + " has norm " + norm
                         + "; the step was not applied");
+            }
+            if (clipGradValue > 0) {
+                Gradients.clipValueInPlace(gradients, clipGradValue);
+                norm = Gradients.norm(gradients);
             }
             if (clipGradNorm > 0) Gradients.clipInPlace(gradients, clipGradNorm, norm);
             optimizer.step(gradients, rate);

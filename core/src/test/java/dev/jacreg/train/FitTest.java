@@ -230,4 +230,43 @@ class FitTest {
         }
         assertTrue(Autograd.isGradEnabled(), "the run leaves gradient mode as it found it");
     }
+
+    @Test
+    void aUserScheduleDrivesTheRateAndEachEpochLogsItsRate() throws Exception {
+        LearningRateSchedule halving = new LearningRateSchedule() {
+            @Override
+            public double rate(double base, int iteration, int perEpoch, int iterations) {
+                return base / (1 << (iteration / perEpoch));
+            }
+
+            @Override
+            public String describe() {
+                return "halving";
+            }
+        };
+        // Plain SGD on one full batch of a linear model: the update is −rate·gradient, so the rate shows in the weights.
+        InMemoryDataset data = blobs(30, 6);
+        RandomStream random = RandomStream.seeded(8);
+        try (Sequential model = Sequential.builder().add("fc", new Linear(FEATURES, CLASSES, DType.FLOAT32, random)).build();
+             Sequential twin = Sequential.builder().add("fc", new Linear(FEATURES, CLASSES, DType.FLOAT32, RandomStream.seeded(8))).build();
+             Sgd sgd = new Sgd(model.parameters(), 0.4); Sgd manual = new Sgd(twin.parameters(), 0.4);
+             DataLoader train = DataLoader.builder(data).batchSize(30).build()) {
+            FitResult r = Fit.builder(model, sgd, train).epochs(3).schedule(halving).build().run();
+            assertEquals(List.of(0.4, 0.2, 0.1), r.epochs().stream().map(EpochRecord::learningRate).toList());
+            for (double rate : new double[]{0.4, 0.2, 0.1}) {
+                try (TensorScope scope = TensorScope.open()) {
+                    dev.jacreg.data.Batch batch = train.batches(null).iterator().next();
+                    Tensor targets = dev.jacreg.Functional.oneHot(batch.labels(), CLASSES).to(DType.FLOAT32);
+                    RegularizedLoss.crossEntropy(twin.forward(batch.features()), targets).backward();
+                    List<Tensor> gradients = new ArrayList<>();
+                    for (Tensor p : manual.parameters()) {
+                        gradients.add(p.grad());
+                        p.clearGrad();
+                    }
+                    manual.step(gradients, rate);
+                }
+            }
+            assertArrayEquals(twin.parameters().get("fc.weight").toFloatArray(), model.parameters().get("fc.weight").toFloatArray());
+        }
+    }
 }

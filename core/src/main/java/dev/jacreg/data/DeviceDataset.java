@@ -41,18 +41,22 @@ public final class DeviceDataset implements AutoCloseable {
         return images.device();
     }
 
+    /** The N×1×H×W images. */
     public Tensor images() {
         return images;
     }
 
+    /** The N int64 labels. */
     public Tensor labels() {
         return labels;
     }
 
+    /** The number N of images. */
     public int count() {
         return count;
     }
 
+    /** The number of classes. */
     public int numClasses() {
         return numClasses;
     }

@@ -17,6 +17,8 @@ public final class InMemoryDataset implements Dataset {
     private final int numClasses;
 
     /**
+     * A dataset over a buffer's remaining values (read from its position on, which may then change freely).
+     *
      * @param features     size × (product of featureShape) values, example after example
      * @param labels       one label per example, each in 0..numClasses−1
      * @param featureShape the shape of one example, e.g. {3, 32, 32} for colour images or {20} for vectors

@@ -16,6 +16,8 @@ public final class BatchNorm1d extends Layer {
     private final int features;
 
     /**
+     * A batch-norm layer for {@code features} features.
+     *
      * @param features the size C of dimension 1
      * @param momentum weight of each batch in the running statistics, in [0, 1]
      * @param eps      added to the variance before its square root, &gt;= 0

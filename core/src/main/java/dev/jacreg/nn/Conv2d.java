@@ -14,11 +14,16 @@ public final class Conv2d extends Layer {
     private final int outChannels;
     private final int kernel;
 
+    /** A convolution whose initial weights come from libtorch's generator. */
     public Conv2d(int inChannels, int outChannels, int kernel, int stride, int padding, DType dtype) {
         this(inChannels, outChannels, kernel, stride, padding, dtype, RandomStream.libtorch());
     }
 
-    /** @param random where the initial weights are drawn from */
+    /**
+     * A convolution with its initial weights drawn from {@code random}.
+     *
+     * @param random where the initial weights are drawn from
+     */
     public Conv2d(int inChannels, int outChannels, int kernel, int stride, int padding, DType dtype, RandomStream random) {
         if (inChannels < 1 || outChannels < 1 || kernel < 1 || stride < 1 || padding < 0) {
             throw new IllegalArgumentException("bad Conv2d(" + inChannels + ", " + outChannels + ", kernel " + kernel

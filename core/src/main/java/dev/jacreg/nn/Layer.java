@@ -19,12 +19,17 @@ public abstract class Layer implements Module {
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private boolean training = true;
 
+    /** A layer with no state yet; subclasses add theirs with {@link #parameter} and {@link #buffer}. */
+    protected Layer() {}
+
+    /** Registers a learnable tensor under {@code name}, taking ownership; returns it. */
     protected final Tensor parameter(String name, Tensor value) {
         state.take(value).requiresGrad(true);
         parameters.put(name, value);
         return value;
     }
 
+    /** Registers a non-learnable state tensor under {@code name}, taking ownership; returns it. */
     protected final Tensor buffer(String name, Tensor value) {
         state.take(value);
         buffers.put(name, value);
@@ -87,6 +92,7 @@ public abstract class Layer implements Module {
         this.training = training;
     }
 
+    /** Whether the layer is in training mode ({@link #setTraining}). */
     public boolean isTraining() {
         return training;
     }

@@ -10,6 +10,8 @@ import java.util.Arrays;
  * by its path in the model ("block.fc") when a {@link Sequential} holds it, and what it expected.
  */
 public final class LayerException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+    /** The layer's dotted path in the model; "" for a layer on its own. */
     private final String layer;
 
     private LayerException(String layer, String message, Throwable cause) {

@@ -11,11 +11,16 @@ public final class Linear extends Layer {
     private final int inFeatures;
     private final int outFeatures;
 
+    /** A layer whose initial weights come from libtorch's generator. */
     public Linear(int inFeatures, int outFeatures, DType dtype) {
         this(inFeatures, outFeatures, dtype, RandomStream.libtorch());
     }
 
-    /** @param random where the initial weights are drawn from */
+    /**
+     * A layer with its initial weights drawn from {@code random}.
+     *
+     * @param random where the initial weights are drawn from
+     */
     public Linear(int inFeatures, int outFeatures, DType dtype, RandomStream random) {
         if (inFeatures < 1 || outFeatures < 1) {
             throw new IllegalArgumentException("bad Linear(" + inFeatures + ", " + outFeatures + ")");

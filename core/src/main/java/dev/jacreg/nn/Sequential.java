@@ -25,6 +25,9 @@ import java.util.function.Function;
 public final class Sequential implements Module {
     private final Map<String, Module> children = new LinkedHashMap<>();
 
+    /** An empty model; {@link #add} appends layers. */
+    public Sequential() {}
+
     /** Appends a layer; names are unique, non-empty and without dots (the dot separates a parameter's path). */
     public Sequential add(String name, Module child) {
         Objects.requireNonNull(name, "name");

@@ -29,6 +29,8 @@ public final class Sgd implements Optimizer {
     }
 
     /**
+     * SGD with every setting.
+     *
      * @param momentum    m in [0, 1); 0 = none
      * @param weightDecay L2 coefficient wd added to the gradient as wd·θ; 0 = none
      * @param nesterov    Nesterov momentum (needs m &gt; 0)
@@ -76,14 +78,17 @@ public final class Sgd implements Optimizer {
         return learningRate;
     }
 
+    /** The momentum m (0 = none). */
     public double momentum() {
         return momentum;
     }
 
+    /** The weight-decay coefficient wd (0 = none). */
     public double weightDecay() {
         return weightDecay;
     }
 
+    /** Whether the momentum is Nesterov's. */
     public boolean nesterov() {
         return nesterov;
     }

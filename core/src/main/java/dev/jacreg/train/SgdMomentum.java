@@ -32,7 +32,11 @@ public final class SgdMomentum implements Optimizer {
         this(parameters, learningRate, momentum, 0);
     }
 
-    /** @param weightDecay L2 coefficient wd added to the gradient as wd·θ; 0 = none */
+    /**
+     * SGDM with weight decay.
+     *
+     * @param weightDecay L2 coefficient wd added to the gradient as wd·θ; 0 = none
+     */
     public SgdMomentum(Map<String, Tensor> parameters, double learningRate, double momentum, double weightDecay) {
         if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
             throw new IllegalArgumentException("weight decay must be finite and >= 0, got " + weightDecay);
@@ -124,10 +128,12 @@ public final class SgdMomentum implements Optimizer {
         return learningRate;
     }
 
+    /** The momentum m. */
     public double momentum() {
         return momentum;
     }
 
+    /** The weight-decay coefficient wd (0 = none). */
     public double weightDecay() {
         return weightDecay;
     }

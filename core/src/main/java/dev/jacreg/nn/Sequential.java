@@ -13,8 +13,9 @@ import java.util.function.Function;
 
 /**
  * Named layers applied in order; parameter names are "child.name" (e.g. "conv1.weight"). When a layer cannot take
- * its input, the forward pass throws a {@link LayerException} naming the layer by its path ("block.fc") and what it
- * expected. Build one with {@link #add} or {@link #builder()}:
+ * its input, the forward pass names the layer by its path ("block.fc") and what it expected: a {@link LayerException}
+ * (a TorchException) when libtorch rejected the input, an IllegalArgumentException when the layer refused an argument
+ * (e.g. batch norm in training mode on one value per channel). Build one with {@link #add} or {@link #builder()}:
  * <pre>{@code
  * Sequential mlp = Sequential.builder()
  *         .add("fc1", new Linear(20, 64, DType.FLOAT32)).add("relu1", Activations.relu())

@@ -69,19 +69,13 @@ public final class Checkpoint {
      */
     public static Info load(Path file, Module model, Optimizer optimizer) throws IOException {
         SafeTensorsFile contents = SafeTensors.read(file);
+        Info info = info(contents);
         Map<String, String> metadata = contents.metadata();
-        if (!FORMAT.equals(metadata.get("format"))) {
-            throw new SafeTensorsFormatException(file + " is not a jacreg checkpoint (metadata 'format' is "
-                    + (metadata.containsKey("format") ? "'" + metadata.get("format") + "'" : "missing") + ", expected '" + FORMAT + "')");
-        }
         String kind = optimizer.getClass().getSimpleName();
         if (!kind.equals(metadata.get("optimizer"))) {
             throw new SafeTensorsFormatException(file + " holds the state of a " + metadata.get("optimizer")
                     + " optimizer, not of a " + kind);
         }
-        int epoch = (int) number(file, metadata, "epoch");
-        long steps = number(file, metadata, "optimizer_steps");
-        long seed = number(file, metadata, "seed");
         List<String> unknown = new ArrayList<>();
         for (String name : contents.tensors().keySet()) {
             if (!name.startsWith(MODEL_PREFIX) && !name.startsWith(OPTIMIZER_PREFIX)) unknown.add(name);
@@ -95,7 +89,25 @@ public final class Checkpoint {
         }
         ModelFiles.restore(modelState, contents, MODEL_PREFIX);
         ModelFiles.restore(optimizerState, contents, OPTIMIZER_PREFIX);
-        optimizer.restoreSteps(steps);
+        optimizer.restoreSteps(info.steps());
+        return info;
+    }
+
+    /** What a checkpoint file says about its run, without loading it into anything. */
+    public static Info info(Path file) throws IOException {
+        return info(SafeTensors.read(file));
+    }
+
+    private static Info info(SafeTensorsFile contents) throws SafeTensorsFormatException {
+        Path file = contents.path();
+        Map<String, String> metadata = contents.metadata();
+        if (!FORMAT.equals(metadata.get("format"))) {
+            throw new SafeTensorsFormatException(file + " is not a jacreg checkpoint (metadata 'format' is "
+                    + (metadata.containsKey("format") ? "'" + metadata.get("format") + "'" : "missing") + ", expected '" + FORMAT + "')");
+        }
+        int epoch = (int) number(file, metadata, "epoch");
+        long steps = number(file, metadata, "optimizer_steps");
+        long seed = number(file, metadata, "seed");
         return new Info(epoch, steps, seed, metadata);
     }
 

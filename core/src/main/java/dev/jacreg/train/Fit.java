@@ -186,20 +186,21 @@ public final class Fit {
      * @throws IllegalStateException when a batch's loss or gradient is not finite (that step is not applied)
      */
     public FitResult run() throws IOException {
-        int firstEpoch = 1;
-        if (resumeFrom != null) {
-            Checkpoint.Info info = Checkpoint.load(resumeFrom, model, optimizer);
-            if (info.seed() != seed) {
-                throw new IllegalArgumentException("checkpoint " + resumeFrom + " was written by a run with seed " + info.seed()
-                        + ", this one has seed " + seed + ": a resumed run must use its checkpoint's seed");
-            }
-            firstEpoch = info.epoch() + 1;
-        }
-        checkDevices();
+        checkDevices();  // the cheap checks first: nothing is loaded or trained on a bad setup
         int perEpoch = train.batchCount();
         if (perEpoch == 0) {
             throw new IllegalArgumentException("the training set has " + train.dataset().size() + " examples, fewer than one batch of "
                     + train.batchSize() + " (with the last partial batch dropped)");
+        }
+        int firstEpoch = 1;
+        if (resumeFrom != null) {
+            Checkpoint.Info info = Checkpoint.info(resumeFrom);
+            if (info.seed() != seed) {
+                throw new IllegalArgumentException("checkpoint " + resumeFrom + " was written by a run with seed " + info.seed()
+                        + ", this one has seed " + seed + ": a resumed run must use its checkpoint's seed");
+            }
+            Checkpoint.load(resumeFrom, model, optimizer);
+            firstEpoch = info.epoch() + 1;
         }
         int planned = perEpoch * epochs;
         boolean needsInputGradient = terms.stream().anyMatch(LossTerm::needsInputGradient);

@@ -2,6 +2,7 @@ package dev.jacreg.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -101,5 +102,18 @@ class SequentialBuilderTest {
         builder.build();
         assertThrows(IllegalStateException.class, () -> builder.add(new Flatten()));
         assertThrows(IllegalStateException.class, () -> Sequential.builder().build());
+    }
+
+    @Test
+    void anArgumentALayerRefusesKeepsItsKindAndGetsTheLayersPath() {
+        try (TensorScope scope = TensorScope.open();
+             Sequential net = Sequential.builder().add("block", Sequential.builder().add("bn", new BatchNorm2d(3, DType.FLOAT32))
+                     .build()).build()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> net.forward(Tensor.rand(DType.FLOAT32, 1, 3, 1, 1)));
+            assertFalse(LayerException.class.isInstance(e), "an argument error stays an IllegalArgumentException");
+            assertTrue(e.getMessage().startsWith("layer 'block.bn': BatchNorm2d(3): batch norm in training mode needs more than one"
+                    + " value per channel"), e.getMessage());
+        }
     }
 }

@@ -269,4 +269,27 @@ class FitTest {
             assertArrayEquals(twin.parameters().get("fc.weight").toFloatArray(), model.parameters().get("fc.weight").toFloatArray());
         }
     }
+
+    @Test
+    void resumingFromAnotherSeedOrFromPlainWeightsIsRefusedBeforeAnythingChanges() throws Exception {
+        Path checkpoint = dir.resolve("c.safetensors"), weights = dir.resolve("w.safetensors");
+        try (Sequential model = mlp(1, false); Sgd sgd = new Sgd(model.parameters(), 0.1)) {
+            Checkpoint.save(checkpoint, model, sgd, 1, 5);
+            ModelFiles.save(model, weights);
+        }
+        try (Sequential model = mlp(2, false); Sgd sgd = new Sgd(model.parameters(), 0.1);
+             DataLoader train = DataLoader.builder(blobs(30, 1)).batchSize(10).build()) {
+            float[] before = model.parameters().get("fc1.weight").toFloatArray();
+            IllegalArgumentException seed = assertThrows(IllegalArgumentException.class,
+                    () -> Fit.builder(model, sgd, train).epochs(3).seed(6).resumeFrom(checkpoint).build().run());
+            assertEquals("checkpoint " + checkpoint + " was written by a run with seed 5, this one has seed 6: a resumed run must use"
+                    + " its checkpoint's seed", seed.getMessage());
+            SafeTensorsFormatException plain = assertThrows(SafeTensorsFormatException.class,
+                    () -> Fit.builder(model, sgd, train).epochs(3).resumeFrom(weights).build().run());
+            assertEquals(weights + " is not a jacreg checkpoint (metadata 'format' is missing, expected 'jacreg-checkpoint-1')",
+                    plain.getMessage());
+            assertArrayEquals(before, model.parameters().get("fc1.weight").toFloatArray());
+            assertEquals(0, sgd.steps());
+        }
+    }
 }

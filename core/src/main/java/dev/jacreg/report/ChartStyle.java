@@ -10,7 +10,7 @@ import java.awt.geom.Rectangle2D;
 import java.util.List;
 
 /**
- * jacreg's chart look, declared once: palette, text and frame colours, the font, and how sizes scale with the image
+ * jacreg's figure look, declared once (charts; image grids and panel rows share the text colour): palette, text and frame colours, the font, and how sizes scale with the image
  * (reference size 900 x 600, so a larger render is a sharper version of the same figure).
  */
 final class ChartStyle {

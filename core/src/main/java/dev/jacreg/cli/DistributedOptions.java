@@ -50,13 +50,12 @@ final class DistributedOptions {
         return worldSize != null;
     }
 
-    /** Checks the combination before any work. */
+    /** Checks the combination before any work (the values themselves: {@link OptionRules}). */
     void validate() {
         if (nproc != null) {
             if (worldSize != null || rank != null || master != null) {
                 throw new UsageException("--nproc starts the ranks itself: give it without --world-size, --rank or --master");
             }
-            if (nproc < 1) throw new UsageException("--nproc must be >= 1, got " + nproc);
             return;
         }
         if (worldSize == null && rank == null && master == null) return;
@@ -65,13 +64,9 @@ final class DistributedOptions {
                     + (worldSize == null ? "" : "--world-size ") + (rank == null ? "" : "--rank ") + (master == null ? "" : "--master")
                     + ")");
         }
-        if (worldSize < 1) throw new UsageException("--world-size must be >= 1, got " + worldSize);
         if (rank < 0 || rank >= worldSize) throw new UsageException("--rank must be in 0.." + (worldSize - 1) + ", got " + rank);
         host();
         port();
-        if (!(timeoutSeconds > 0) || timeoutSeconds > 86_400) {
-            throw new UsageException("--dist-timeout must be in (0, 86400] seconds, got " + timeoutSeconds);
-        }
     }
 
     /** Rank 0, or not data-parallel at all: the process that writes outputs. */

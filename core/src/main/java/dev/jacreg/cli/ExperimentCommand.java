@@ -73,6 +73,9 @@ import java.util.concurrent.Callable;
                         + "for what was trained.",
                 ""})
 final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
+    /** The experiment records diagnostics unless --no-diagnostics: it is where training is studied (~20 % per penalized step). */
+    static final boolean DIAGNOSTICS_BY_DEFAULT = true;
+
     @ParentCommand
     JacregCli cli;
 
@@ -121,8 +124,8 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
     @Override
     public Integer call() throws Exception {
         List<Long> seeds = replicates.seeds(data.seed);
-        // Diagnostics on by default here: the experiment is where training is studied; they cost ~20 % per penalized step.
-        ExperimentConfig config = Options.config(training, data, compute, runtime, noiseLevels, true).withSeed(seeds.get(0));
+        ExperimentConfig config = Options.config(training, data, compute, runtime, noiseLevels, DIAGNOSTICS_BY_DEFAULT)
+                .withSeed(seeds.get(0));
         List<ModelRecipe> recipes = modelList(config);
         boolean compare = recipes.size() > 2;
         boolean extra = robustness.extraRequested() || compare;  // validates --corruption and --attacks before training

@@ -115,7 +115,22 @@ public final class JacregCli implements Callable<Integer> {
         cli.setErr(new PrintWriter(err, true));
         cli.setParameterExceptionHandler(JacregCli::usageError);
         cli.setExecutionExceptionHandler((e, command, parsed) -> failure(e, command, parsed));
+        cli.setExecutionStrategy(parsed -> checkThenRun(parsed, err));
         return cli;
+    }
+
+    /** Help and version as asked; else the table of option rules, then the command (nothing expensive runs before). */
+    private static int checkThenRun(ParseResult parsed, PrintStream err) {
+        Integer help = CommandLine.executeHelpRequest(parsed);
+        if (help != null) return help;
+        ParseResult last = parsed;
+        while (last.hasSubcommand()) last = last.subcommand();
+        try {
+            OptionRules.check(last.commandSpec(), last, err);
+        } catch (UsageException e) {
+            throw new ParameterException(last.commandSpec().commandLine(), e.getMessage());
+        }
+        return new CommandLine.RunLast().execute(parsed);
     }
 
     private static int usageError(ParameterException e, String[] args) {

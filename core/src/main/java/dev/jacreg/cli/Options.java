@@ -196,7 +196,8 @@ final class Options {
     /** Process settings every command takes. */
     static final class Runtime {
         @Option(names = "--threads", paramLabel = "N",
-                description = "libtorch intra-op threads (default: libtorch's choice, usually one per core).")
+                description = "libtorch intra-op threads, at most " + OptionRules.OVERSUBSCRIPTION + " per available processor; more than the processors "
+                        + "runs slower and prints a warning (default: libtorch's choice, usually one per core).")
         Integer threads;
 
         @Option(names = "--device", paramLabel = "cpu|cuda|cuda:N", converter = DeviceConverter.class,
@@ -213,7 +214,6 @@ final class Options {
         /** Applies threads and device to the process. */
         void apply() {
             if (threads != null) {
-                if (threads < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
                 Torch.numThreads();  // loads the library and applies -Djacreg.threads first, so the option wins
                 Torch.setNumThreads(threads);
             }
@@ -229,7 +229,13 @@ final class Options {
 
     /** Parses --data; a missing idx folder is a usage error, caught here rather than deep in loading. */
     static DataSource dataSource(String text, Path cacheDir) {
-        DataSource source = DataSource.parse(text.trim(), cacheDir);
+        DataSource source;
+        try {
+            source = DataSource.parse(text.trim(), cacheDir);
+        } catch (IllegalArgumentException e) {
+            String message = e.getMessage();
+            throw new UsageException((message.contains(text.trim()) ? "--data: " : "--data " + text + ": ") + message);
+        }
         if (source instanceof DataSource.IdxDirectory idx && !Files.isDirectory(idx.dir())) {
             Path dir = idx.dir().toAbsolutePath();
             throw new UsageException("--data " + text + ": " + (Files.exists(dir)

@@ -87,9 +87,9 @@ final class DistributedOptions {
     }
 
     /** Starts the ranks and waits for them; the exit code of the run. */
-    int launch(PrintStream err) throws Exception {
+    int launch(PrintStream err, java.util.function.BooleanSupplier stop) throws Exception {
         List<String> args = spec.commandLine().getParseResult().originalArgs();
-        return new LocalLauncher(nproc, args, err).run();
+        return new LocalLauncher(nproc, args, err).run(stop);
     }
 
     private String host() {

@@ -129,7 +129,7 @@ final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
                 runtime.cacheDir);
         runtime.apply();
         OutFolder folder = OutFolder.prepare(out);
-        try {
+        try (StopSignal.Registration quit = StopSignal.onQuit(cli.stopRequested, folder::removeIfEmpty)) {
             return run(levels, replace, inputs.noiseSeed(), inputs.dataSeed(), inputs.data());
         } catch (Exception | Error e) {
             folder.removeIfEmpty();

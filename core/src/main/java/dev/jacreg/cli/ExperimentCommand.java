@@ -134,11 +134,11 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
         if ((distributed.launches() || distributed.isRank()) && seeds.size() > 1) {
             throw new UsageException("data-parallel training (--nproc, --world-size) runs one seed; drop --replicates/--seeds");
         }
-        if (distributed.launches()) return distributed.launch(cli.err);
+        if (distributed.launches()) return distributed.launch(cli.err, cli.stopRequested);
         runtime.apply();
         int threadsEach = runtime.threads == null ? 1 : runtime.threads;
         OutFolder folder = OutFolder.prepare(config.out());  // fail now, not after an hour of training
-        try {
+        try (StopSignal.Registration quit = StopSignal.onQuit(cli.stopRequested, folder::removeIfEmpty)) {
             if (seeds.size() > 1) {
                 if (!extra) return ReplicatedExperiment.run(cli, config, recipes, seeds, replicates.jobs, threadsEach, null, "");
                 return ReplicatedExperiment.run(cli, config, recipes, seeds, replicates.jobs, threadsEach, (seed, o, seedFolder) -> {

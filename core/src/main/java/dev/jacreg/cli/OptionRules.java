@@ -154,7 +154,7 @@ final class OptionRules {
             },
             g -> g.typed("--gradient-split-every") && !g.diagnostics()
                     ? "--gradient-split-every has no effect without --diagnostics (the split is a diagnostic; "
-                    + (g.typed("--no-diagnostics") ? "--no-diagnostics turns them off" : "they are off by default for "
+                    + (g.typed("--diagnostics") ? "--no-diagnostics turns them off" : "they are off by default for "
                     + g.spec().qualifiedName()) + ")"
                     : null,
             g -> withoutPenalty(g, "--projections"),

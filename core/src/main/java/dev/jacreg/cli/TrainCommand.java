@@ -83,10 +83,11 @@ final class TrainCommand implements Callable<Integer>, JacregCli.Verbose {
             throw new UsageException("--name must be a plain file name (letters, digits, . _ -), got '" + net + "'");
         }
         distributed.validate();
-        if (distributed.launches()) return distributed.launch(cli.err);
+        if (distributed.launches()) return distributed.launch(cli.err, cli.stopRequested);
         runtime.apply();
         OutFolder folder = OutFolder.prepare(config.out());  // fail now, not after training
-        try (ProcessGroup group = distributed.join(cli.err)) {
+        try (StopSignal.Registration quit = StopSignal.onQuit(cli.stopRequested, folder::removeIfEmpty);
+             ProcessGroup group = distributed.join(cli.err)) {
             return run(config, net, group);
         } catch (Exception | Error e) {
             folder.removeIfEmpty();

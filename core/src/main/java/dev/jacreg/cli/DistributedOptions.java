@@ -21,11 +21,15 @@ final class DistributedOptions {
 
     @Option(names = "--nproc", paramLabel = "N",
             description = "Train data-parallel with N local processes on loopback (this command started N times as ranks "
-                    + "0..N-1 with --world-size/--rank/--master, one intra-op thread each unless --threads); waits for all.")
+                    + "0..N-1 with --world-size/--rank/--master, one intra-op thread each unless --threads); waits for all. "
+                    + "--batch-size must be a multiple of N; N is at most " + OptionRules.OVERSUBSCRIPTION + " per "
+                    + "available processor, with a warning above one. The ranks' logs go to a temporary folder that "
+                    + "is deleted when the launch ends (a failing rank's last lines are shown first).")
     Integer nproc;
 
     @Option(names = "--world-size", paramLabel = "N",
-            description = "Data-parallel: the number of ranks (processes, on any machines). Needs --rank and --master.")
+            description = "Data-parallel: the number of ranks (processes, on any machines); --batch-size must be a "
+                    + "multiple of it. Needs --rank and --master.")
     Integer worldSize;
 
     @Option(names = "--rank", paramLabel = "R", description = "Data-parallel: this process's rank, 0..N-1; rank 0 writes the outputs.")
@@ -37,7 +41,8 @@ final class DistributedOptions {
 
     @Option(names = "--dist-timeout", paramLabel = "SECONDS",
             description = "Data-parallel: how long joining and each gradient exchange may wait for the other ranks before "
-                    + "the run fails (default: ${DEFAULT-VALUE}).", defaultValue = "300")
+                    + "the run fails, at most a day; only with --nproc or --world-size (default: ${DEFAULT-VALUE}).",
+            defaultValue = "300")
     double timeoutSeconds;
 
     /** --nproc given: this process only starts and waits for the ranks. */

@@ -9,6 +9,7 @@ import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParseResult;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -97,10 +98,10 @@ final class OptionRules {
             atLeast("--threads", 1),
             g -> atMostPerProcessor(g, "--threads"),
             g -> atMostPerProcessor(g, "--nproc"),
-            floatNumber("--lr", false),
-            floatNumber("--lambda", true),
-            floatNumber("--clip-grad-norm", true),
-            floatNumber("--pgd-step-size", false),
+            floatNumber("--lr"),
+            floatNumber("--pgd-step-size"),
+            finiteNumber("--lambda"),
+            finiteNumber("--clip-grad-norm"),
             g -> {
                 Double m = g.value("--momentum");
                 return m == null || (m >= 0 && m < 1) ? null : "--momentum must be in [0, 1), got " + m;
@@ -178,8 +179,24 @@ final class OptionRules {
                         + " (every rank trains on an equal share of each batch)";
             },
             g -> {
+                String data = g.value("--data");
+                Path cache = g.value("--cache-dir");
+                boolean synthetic = data != null && data.trim().toLowerCase(Locale.ROOT).startsWith("synthetic");
+                return g.typed("--cache-dir") && synthetic ? unusableFolder("--cache-dir", cache) : null;
+            },
+            g -> {
+                if (!g.has("--device")) return null;
                 Device device = g.value("--device");
-                if (device == null || !device.isCuda()) return null;
+                if (device == null) {
+                    try {
+                        Device.defaultDevice();  // -Djacreg.device or $JACREG_DEVICE, checked here rather than on first use
+                        return null;
+                    } catch (RuntimeException e) {
+                        String message = JacregCli.oneLine(e.getMessage());
+                        return message.contains("JACREG_DEVICE") ? message : "-Djacreg.device or $JACREG_DEVICE: " + message;
+                    }
+                }
+                if (!device.isCuda()) return null;
                 int gpus = Torch.cudaAvailable() ? Torch.cudaDeviceCount() : 0;
                 return device.index() < gpus ? null : "--device " + device + ": " + (gpus == 0
                         ? "this libtorch " + Torch.version() + " has no CUDA support or sees no GPU; use cpu"
@@ -214,6 +231,17 @@ final class OptionRules {
         }
     }
 
+    /** Why a folder cannot be created or written (its nearest existing ancestor decides), or null when it can. */
+    private static String unusableFolder(String option, Path folder) {
+        Path absolute = folder.toAbsolutePath().normalize();
+        Path existing = absolute;
+        while (existing != null && !Files.exists(existing)) existing = existing.getParent();
+        if (existing == null) return null;
+        if (!Files.isDirectory(existing)) return option + " " + folder + ": " + existing + " is a file, not a folder";
+        if (!Files.isWritable(existing)) return option + " " + folder + ": " + existing + " is not writable";
+        return null;
+    }
+
     private static Rule atLeast(String option, int min) {
         return g -> {
             Integer v = g.value(option);
@@ -227,14 +255,20 @@ final class OptionRules {
                 + g.processors() + " available processors (at most " + g.cap() + ")";
     }
 
-    /** A finite number that libtorch's float32 can hold: > 0, or >= 0 where zero is allowed. */
-    private static Rule floatNumber(String option, boolean zeroAllowed) {
+    /** A number > 0 that libtorch's float32 can hold: it becomes a float scalar, and a larger one overflows there. */
+    private static Rule floatNumber(String option) {
         return g -> {
             Double v = g.value(option);
-            if (v == null) return null;
-            boolean ok = (zeroAllowed ? v >= 0 : v > 0) && v <= Float.MAX_VALUE;
-            return ok ? null : option + " must be a finite number " + (zeroAllowed ? ">= 0" : "> 0") + " (at most "
-                    + Float.MAX_VALUE + "), got " + v;
+            return v == null || (v > 0 && v <= Float.MAX_VALUE) ? null
+                    : option + " must be a finite number > 0 (at most " + Float.MAX_VALUE + "), got " + v;
+        };
+    }
+
+    /** A finite number >= 0 (used in double precision: a huge one is legal, e.g. to provoke divergence in a test). */
+    private static Rule finiteNumber(String option) {
+        return g -> {
+            Double v = g.value(option);
+            return v == null || (v >= 0 && !v.isInfinite()) ? null : option + " must be a finite number >= 0, got " + v;
         };
     }
 

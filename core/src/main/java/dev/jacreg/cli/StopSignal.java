@@ -27,8 +27,6 @@ import java.util.function.BooleanSupplier;
  */
 public final class StopSignal implements BooleanSupplier {
     private static final long HOOK_WAIT_MINUTES = 5;
-    /** Exit code after SIGTERM, as shells report it (128 + 15). */
-    public static final int TERMINATED = 143;
 
     private final java.util.List<Runnable> cleanups = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -52,7 +50,7 @@ public final class StopSignal implements BooleanSupplier {
         StopSignal stop = new StopSignal(err);
         try {
             sun.misc.Signal.handle(new sun.misc.Signal("INT"), signal -> stop.press());
-            sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> stop.quit("terminated", TERMINATED));
+            sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> stop.quit("terminated", JacregCli.TERMINATED));
         } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
             Thread hook = new Thread(() -> {
                 stop.presses.incrementAndGet();

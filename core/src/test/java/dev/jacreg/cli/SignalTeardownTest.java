@@ -42,7 +42,7 @@ class SignalTeardownTest {
             child.destroy();  // SIGTERM
             assertTrue(child.waitFor(PATIENCE_SECONDS, TimeUnit.SECONDS), "still running after SIGTERM");
             String stderr = Files.readString(err, StandardCharsets.UTF_8);
-            assertEquals(StopSignal.TERMINATED, child.exitValue(), stderr);
+            assertEquals(JacregCli.TERMINATED, child.exitValue(), stderr);
             assertTrue(stderr.strip().endsWith("jacreg: terminated"), stderr);
             assertEquals(List.of(), crashFiles(), "JVM crash file");
             assertFalse(Files.exists(out), "the empty --out folder this run made is removed");

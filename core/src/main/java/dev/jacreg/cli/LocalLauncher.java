@@ -70,14 +70,18 @@ final class LocalLauncher {
                 }
                 ranks.add(builder.start());
             }
-            return waitForAll(ranks, logs);
+            return waitForAll(ranks, logs, stop);
         } finally {
             stopRanks.run();
         }
     }
 
-    /** The first failing rank's exit code (after stopping the rest), or 0 once all succeeded. */
-    private int waitForAll(List<Process> ranks, Path logs) throws InterruptedException, IOException {
+    /**
+     * The first failing rank's exit code (the caller stops the rest), or 0 once all succeeded. After a Ctrl-C every rank
+     * stops early by itself and exits 130: that is no failure, and rank 0 must be left to write what was trained.
+     */
+    private int waitForAll(List<Process> ranks, Path logs, java.util.function.BooleanSupplier stop)
+            throws InterruptedException, IOException {
         boolean[] done = new boolean[ranks.size()];
         int remaining = ranks.size();
         while (remaining > 0) {
@@ -86,7 +90,7 @@ final class LocalLauncher {
                 done[r] = true;
                 remaining--;
                 int code = ranks.get(r).exitValue();
-                if (code != 0) {
+                if (code != 0 && !(code == JacregCli.STOPPED && stop.getAsBoolean())) {
                     err.printf("rank %d of %d failed (exit %d); stopping the other ranks%n", r, ranks.size(), code);
                     if (r > 0) showTail(logs.resolve("rank-" + r + ".log"));
                     return code;

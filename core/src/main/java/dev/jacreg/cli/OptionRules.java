@@ -206,8 +206,8 @@ final class OptionRules {
     /** Warnings: printed (one line each) and the command runs on. */
     private static final List<Rule> WARNINGS = List.of(
             g -> {
-                Integer threads = g.value("--threads");
-                int ranks = g.ranks();
+                Integer threads = g.value("--threads"), nproc = g.value("--nproc");
+                int ranks = nproc == null ? 1 : nproc;  // local ranks share these processors; --world-size's may not
                 if (threads == null || threads * (long) ranks <= g.processors()) return null;
                 return "--threads " + threads + (ranks > 1 ? " on each of " + ranks + " ranks" : "") + " is more than the "
                         + g.processors() + " available processors: the threads will take turns and the run will be slower";

@@ -10,6 +10,7 @@ import picocli.CommandLine.Spec;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * The data-parallel options of {@code train} and {@code experiment}: this process as one rank of a run (--world-size,
@@ -92,7 +93,7 @@ final class DistributedOptions {
     }
 
     /** Starts the ranks and waits for them; the exit code of the run. */
-    int launch(PrintStream err, java.util.function.BooleanSupplier stop) throws Exception {
+    int launch(PrintStream err, BooleanSupplier stop) throws Exception {
         List<String> args = spec.commandLine().getParseResult().originalArgs();
         return new LocalLauncher(nproc, args, err).run(stop);
     }

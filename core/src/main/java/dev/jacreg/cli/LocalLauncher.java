@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * {@code --nproc N}: starts this same command N times as the ranks of a loopback data-parallel run (same java binary,
@@ -33,7 +35,7 @@ final class LocalLauncher {
         this.err = err;
     }
 
-    int run(java.util.function.BooleanSupplier stop) throws IOException, InterruptedException {
+    int run(BooleanSupplier stop) throws IOException, InterruptedException {
         String java = ProcessHandle.current().info().command()
                 .orElseThrow(() -> new IllegalStateException("cannot tell which java binary runs this process"));
         int port = freeLoopbackPort();
@@ -51,7 +53,7 @@ final class LocalLauncher {
             base.add(Integer.toString(Math.max(1, Runtime.getRuntime().availableProcessors() / nproc)));
         }
         Path logs = Files.createTempDirectory("jacreg-ranks-");
-        List<Process> ranks = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Process> ranks = new CopyOnWriteArrayList<>();
         err.printf("starting %d ranks on 127.0.0.1:%d%n", nproc, port);
         Runnable stopRanks = () -> {
             stop(ranks);
@@ -80,7 +82,7 @@ final class LocalLauncher {
      * The first failing rank's exit code (the caller stops the rest), or 0 once all succeeded. After a Ctrl-C every rank
      * stops early by itself and exits 130: that is no failure, and rank 0 must be left to write what was trained.
      */
-    private int waitForAll(List<Process> ranks, Path logs, java.util.function.BooleanSupplier stop)
+    private int waitForAll(List<Process> ranks, Path logs, BooleanSupplier stop)
             throws InterruptedException, IOException {
         boolean[] done = new boolean[ranks.size()];
         int remaining = ranks.size();

@@ -23,6 +23,8 @@ import java.util.function.Function;
  * parsing and before the command touches data, libtorch's threads or other processes: a bad value, or an option that
  * has no effect in the given combination, fails in the first second with one line naming the option and the value
  * (exit 2), rather than after loading data or starting ranks. A row applies only to commands that have its option.
+ * Besides the arguments, two cheap looks at the machine belong here too: whether a CUDA device asked for (--device or
+ * $JACREG_DEVICE) exists, and whether a given --cache-dir can be created and written.
  *
  * <p>Policies: {@code --threads} and {@code --nproc} above {@link #OVERSUBSCRIPTION} × the available processors are
  * refused (such runs crawl, and thousands of libtorch threads make exit unsafe); above the processors, one warning.

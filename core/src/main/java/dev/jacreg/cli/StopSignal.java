@@ -5,6 +5,8 @@ import dev.jacreg.train.TrainingProgress;
 import dev.jacreg.train.TrainingResult;
 
 import java.io.PrintStream;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,7 +30,7 @@ import java.util.function.BooleanSupplier;
 public final class StopSignal implements BooleanSupplier {
     private static final long HOOK_WAIT_MINUTES = 5;
 
-    private final java.util.List<Runnable> cleanups = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Runnable> cleanups = new CopyOnWriteArrayList<>();
 
     private final AtomicInteger presses = new AtomicInteger();
     private volatile boolean training;
@@ -169,7 +171,7 @@ public final class StopSignal implements BooleanSupplier {
         err.println();
         err.println("jacreg: " + why);
         err.flush();
-        java.util.List<Runnable> registered = java.util.List.copyOf(cleanups);
+        List<Runnable> registered = List.copyOf(cleanups);
         for (int i = registered.size() - 1; i >= 0; i--) {
             try {
                 registered.get(i).run();

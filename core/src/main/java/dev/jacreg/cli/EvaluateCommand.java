@@ -130,7 +130,6 @@ final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
         // Pixel replacement keeps accuracy.csv; the other corruptions and the attacks go to their own files.
         boolean replace = robustness.corruptionList().contains(Corruption.REPLACE);
         robustness.validate(noiseLevels);
-        if (evalChunk < 1) throw new UsageException("--eval-chunk must be >= 1, got " + evalChunk);
         // The first file's metadata supplies the defaults; reading it also rejects a corrupt file early.
         Inputs inputs = inputs(models.get(0), SafeTensors.read(models.get(0)).metadata(), data, seed, dataSeedOption,
                 runtime.cacheDir);
@@ -138,7 +137,7 @@ final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
         OutFolder folder = OutFolder.prepare(outOption, overwrite, cli.runs, NAME);
         folder.announce(cli.err, NAME);
         return folder.run(() -> run(levels, replace, inputs.noiseSeed(), inputs.dataSeed(), inputs.data(), folder.path()),
-                cli.err);
+                cli.err, cli.stopRequested);
     }
 
     private int run(double[] levels, boolean replace, long noiseSeed, long dataSeed, DataSource source, Path out)

@@ -76,6 +76,8 @@ import java.util.concurrent.Callable;
                 ""})
 final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
     static final String NAME = "experiment";
+    /** The experiment records diagnostics unless --no-diagnostics: it is where training is studied (~20 % per penalized step). */
+    static final boolean DIAGNOSTICS_BY_DEFAULT = true;
 
     @ParentCommand
     JacregCli cli;
@@ -125,8 +127,8 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
     @Override
     public Integer call() throws Exception {
         List<Long> seeds = replicates.seeds(data.seed);
-        // Diagnostics on by default here: the experiment is where training is studied; they cost ~20 % per penalized step.
-        ExperimentConfig config = Options.config(training, data, compute, runtime, noiseLevels, true).withSeed(seeds.get(0));
+        ExperimentConfig config = Options.config(training, data, compute, runtime, noiseLevels, DIAGNOSTICS_BY_DEFAULT)
+                .withSeed(seeds.get(0));
         List<ModelRecipe> recipes = modelList(config);
         boolean compare = recipes.size() > 2;
         boolean extra = robustness.extraRequested() || compare;  // validates --corruption and --attacks before training
@@ -139,11 +141,11 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
         int threadsEach = runtime.threads == null ? 1 : runtime.threads;
         // Fail now, not after an hour of training. Ranks other than 0 write nothing, so they make no folder.
         OutFolder folder = distributed.writesOutputs() ? OutFolder.prepare(data.out, data.overwrite, cli.runs, NAME) : null;
-        if (distributed.launches()) return distributed.launch(cli.err, folder);
+        if (distributed.launches()) return distributed.launch(cli.err, folder, cli.stopRequested);
         if (folder == null) return runAll(config, recipes, seeds, extra, threadsEach);
         folder.announce(cli.err, NAME);
         ExperimentConfig settled = config.withOut(folder.path());
-        return folder.run(() -> runAll(settled, recipes, seeds, extra, threadsEach), cli.err);
+        return folder.run(() -> runAll(settled, recipes, seeds, extra, threadsEach), cli.err, cli.stopRequested);
     }
 
     /** One seed, or the replicates of several. */

@@ -29,7 +29,8 @@ import java.util.function.BooleanSupplier;
  * <p>Exit codes: 0 success, 1 a runtime failure (unreadable or corrupt file, libtorch error), 2 a usage error
  * (unknown option, invalid value), 3 training stopped on a non-finite loss or gradient (no weights are written for
  * that run), 130 stopped by Ctrl-C (after training was stopped early and its partial results were written, or at
- * once outside training). Errors are one line on stderr; {@code --verbose} adds the stack trace.
+ * once outside training), 143 ended by SIGTERM (at once). Errors are one line on stderr; {@code --verbose} adds the
+ * stack trace. Every option is checked ({@link OptionRules}) before any data are loaded or ranks started.
  */
 @Command(name = "jacreg",
         mixinStandardHelpOptions = true,
@@ -63,9 +64,10 @@ import java.util.function.BooleanSupplier;
                 "      folder results/evaluate-DATE/ (which results/latest then points at)",
                 "",
                 "Exit status: 0 success, 1 runtime failure, 2 usage error, 3 training diverged (non-finite loss",
-                "or gradient; no weights written), 130 stopped by Ctrl-C.",
+                "or gradient; no weights written), 130 stopped by Ctrl-C, 143 ended by SIGTERM.",
                 "Ctrl-C during training stops it early and still writes the results (exit 130); at any other time, or a",
-                "second time, it quits at once."},
+                "second time, it quits at once. SIGTERM quits at once. Quitting at once removes the --out folder",
+                "the run created if it is still empty."},
         subcommands = {ExperimentCommand.class, TrainCommand.class, EvaluateCommand.class,
                 CommandLine.HelpCommand.class})
 public final class JacregCli implements Callable<Integer> {
@@ -76,6 +78,10 @@ public final class JacregCli implements Callable<Integer> {
     public static final int NON_FINITE_LOSS = 3;
     /** Stopped by Ctrl-C (128 + SIGINT, as shells report it), also when the partial results were written. */
     public static final int STOPPED = 130;
+    /** Ended by SIGTERM (128 + 15, as shells report it), at once. */
+    public static final int TERMINATED = 143;
+
+    private static final String LOG_FORMAT = "java.util.logging.SimpleFormatter.format";
 
     final PrintStream out;
     final PrintStream err;
@@ -102,6 +108,8 @@ public final class JacregCli implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        // A library's logged warning (e.g. an unwritable data cache) as one line, not java.util.logging's two.
+        if (System.getProperty(LOG_FORMAT) == null) System.setProperty(LOG_FORMAT, "jacreg: %4$s: %5$s%n");
         StopSignal stop = StopSignal.install(System.err);
         int code = run(args, System.out, System.err, stop);
         System.out.flush();
@@ -135,7 +143,22 @@ public final class JacregCli implements Callable<Integer> {
         cli.setErr(new PrintWriter(err, true));
         cli.setParameterExceptionHandler(JacregCli::usageError);
         cli.setExecutionExceptionHandler((e, command, parsed) -> failure(e, command, parsed));
+        cli.setExecutionStrategy(parsed -> checkThenRun(parsed, err));
         return cli;
+    }
+
+    /** Help and version as asked; else the table of option rules, then the command (nothing expensive runs before). */
+    private static int checkThenRun(ParseResult parsed, PrintStream err) {
+        Integer help = CommandLine.executeHelpRequest(parsed);
+        if (help != null) return help;
+        ParseResult last = parsed;
+        while (last.hasSubcommand()) last = last.subcommand();
+        try {
+            OptionRules.check(last.commandSpec(), last, err);
+        } catch (UsageException e) {
+            throw new ParameterException(last.commandSpec().commandLine(), e.getMessage());
+        }
+        return new CommandLine.RunLast().execute(parsed);
     }
 
     private static int usageError(ParameterException e, String[] args) {

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 /**
@@ -122,9 +123,10 @@ final class OutFolder {
      * one works, and the link never names a failed run. When it fails, the folders this run created are removed while
      * they are empty.
      */
-    int run(Callable<Integer> work, PrintStream err) throws Exception {
+    int run(Callable<Integer> work, PrintStream err, BooleanSupplier stop) throws Exception {
         int code;
-        try {
+        // A quit at once (SIGTERM, a second Ctrl-C) ends the process without unwinding: the folder is removed then too.
+        try (StopSignal.Registration quit = StopSignal.onQuit(stop, this::removeIfEmpty)) {
             code = work.call();
         } catch (Exception | Error e) {
             removeIfEmpty();

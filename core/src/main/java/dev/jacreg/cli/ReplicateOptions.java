@@ -23,10 +23,8 @@ final class ReplicateOptions {
                     + "processors, ${DEFAULT-VALUE}).")
     int jobs = Runtime.getRuntime().availableProcessors();
 
-    /** The training seeds, from --seeds, or --seed and --replicates. */
+    /** The training seeds, from --seeds, or --seed and --replicates (their ranges: {@link OptionRules}). */
     List<Long> seeds(long seed) {
-        if (jobs < 1) throw new UsageException("--jobs must be >= 1, got " + jobs);
-        if (replicates != null && replicates < 1) throw new UsageException("--replicates must be >= 1, got " + replicates);
         List<Long> out = new ArrayList<>();
         if (seeds != null) {
             if (seeds.length == 0) throw new UsageException("--seeds needs at least one seed");

@@ -89,11 +89,11 @@ final class TrainCommand implements Callable<Integer>, JacregCli.Verbose {
         if (!distributed.launches()) runtime.apply();  // the launched ranks apply it themselves
         // Fail now, not after training. Ranks other than 0 write nothing, so they make no folder.
         OutFolder folder = distributed.writesOutputs() ? OutFolder.prepare(data.out, data.overwrite, cli.runs, NAME) : null;
-        if (distributed.launches()) return distributed.launch(cli.err, folder);
+        if (distributed.launches()) return distributed.launch(cli.err, folder, cli.stopRequested);
         if (folder == null) return joinAndRun(config, net);
         folder.announce(cli.err, NAME);
         ExperimentConfig settled = config.withOut(folder.path());
-        return folder.run(() -> joinAndRun(settled, net), cli.err);
+        return folder.run(() -> joinAndRun(settled, net), cli.err, cli.stopRequested);
     }
 
     private int joinAndRun(ExperimentConfig config, String net) throws Exception {

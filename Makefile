@@ -156,14 +156,21 @@ test: setup test-deps
 	cd $(ROOT) && $(JAVA_ENV) mvn -B -ntp -Dstyle.color=never install
 	@$(MAKE) --no-print-directory doclint example
 
-# The example consumer, built and run as a user would: a separate Maven project that depends on the
+# The examples, each built and run as a user would: a separate Maven project that depends on the
 # jacreg-core installed in the local Maven repository, run with plain java and no -Djacreg.native /
-# JACREG_NATIVE, so the shim inside the jar is what loads (it prints its path).
+# JACREG_NATIVE, so the shim inside the jar is what loads (each prints its path). Each exits non-zero
+# when its own check fails, so a failing example fails the target. EXAMPLES: folder:main class, the
+# folder's pom.xml having artifactId jacreg-<folder> and version 1.0.
 CONSUMER := $(ROOT)/examples/consumer
+EXAMPLES := consumer:example.TrainDigits tabular-mlp:example.TabularMlp color-conv:example.ColorConv
 example: build
-	cd $(ROOT) && $(JAVA_ENV) $(MVN) -f $(CONSUMER)/pom.xml package
-	cd $(ROOT) && env -u JACREG_NATIVE $(JAVA_ENV) java --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true \
-	  -cp $(CONSUMER)/target/jacreg-consumer-1.0.jar:$$(cat $(CONSUMER)/target/classpath.txt) example.TrainDigits
+	@set -e; for e in $(EXAMPLES); do \
+	  name=$${e%%:*}; main=$${e#*:}; dir=$(ROOT)/examples/$$name; \
+	  echo "== examples/$$name ($$main)"; \
+	  (cd $(ROOT) && $(JAVA_ENV) $(MVN) -f $$dir/pom.xml package); \
+	  (cd $(ROOT) && env -u JACREG_NATIVE $(JAVA_ENV) java --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true \
+	    -cp $$dir/target/jacreg-$$name-1.0.jar:$$(cat $$dir/target/classpath.txt) $$main); \
+	done
 
 # --data fashion-mnist reads these files; the package is installed only when asked for.
 FASHION_MNIST_FILES := $(foreach f,train-images-idx3 train-labels-idx1 t10k-images-idx3 t10k-labels-idx1,/usr/share/datasets/fashion-mnist/$(f)-ubyte.gz)

@@ -1,9 +1,9 @@
 # jacreg — build, test and run. `make run` and `make test` set up everything on a fresh Debian machine.
 #
 #   make run [ARGS='...']   the full experiment (CLI `experiment` by default; ARGS go to bin/jacreg)
-#   make test               native shim + every test, then the consumer example
+#   make test               native shim + every test, doclint, then the examples
 #   make soak               the long reliability runs: 10 min Cleaner race + 100,000 fuzzed calls
-#   make example            builds and runs examples/consumer against the installed jacreg-core
+#   make example            builds and runs examples/* (each a Maven project) against the installed jacreg-core
 #   make bench              JMH benchmarks          make compare   Java vs C++ vs Python table
 #   make native             only the shim           make bindings  regenerate bindings/ with jextract
 #   make fashion-mnist      Debian's dataset-fashion-mnist (make run installs it when ARGS mention fashion-mnist)
@@ -265,4 +265,4 @@ doclint: build
 clean:
 	rm -rf $(ROOT)/native/build $(ROOT)/bench/build
 	cd $(ROOT) && $(JAVA_ENV) $(MVN) clean || true
-	rm -rf $(CONSUMER)/target
+	rm -rf $(ROOT)/examples/*/target

@@ -17,7 +17,7 @@ public record EpochRecord(int epoch, double learningRate, double loss, Map<Strin
                           double validationLoss, double validationAccuracy) {
     /** Copies the map of terms. */
     public EpochRecord {
-        terms = Map.copyOf(terms);
+        terms = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(terms));  // keeps the loss's order
     }
 
     /** Whether the epoch was evaluated on a validation set. */

@@ -19,12 +19,17 @@ public final class AutoAttack implements Attack {
     private final Norm norm;
     private final int iterations;
     private final int squareQueries;
+    private final boolean withSquare;
 
     /**
      * @param iterations    APGD iterations per run (standard: {@value Apgd#DEFAULT_ITERATIONS})
      * @param squareQueries Square's budget per image (standard: {@value Square#DEFAULT_QUERIES}); ignored for L2
      */
     public AutoAttack(Norm norm, int iterations, int squareQueries) {
+        this(norm, iterations, squareQueries, norm == Norm.LINF);
+    }
+
+    private AutoAttack(Norm norm, int iterations, int squareQueries, boolean withSquare) {
         this.norm = Objects.requireNonNull(norm, "norm");
         if (iterations < 1) throw new IllegalArgumentException("AutoAttack needs at least 1 APGD iteration, got " + iterations);
         if (norm == Norm.LINF && squareQueries < 2) {
@@ -32,6 +37,7 @@ public final class AutoAttack implements Attack {
         }
         this.iterations = iterations;
         this.squareQueries = squareQueries;
+        this.withSquare = withSquare;
     }
 
     /** The standard version's budgets. */
@@ -53,13 +59,31 @@ public final class AutoAttack implements Attack {
     public List<Attack> stages() {
         List<Attack> stages = new ArrayList<>(List.of(new Apgd(norm, Apgd.Loss.CE, iterations, 1, Apgd.DEFAULT_TARGETS),
                 new Apgd(norm, Apgd.Loss.TARGETED_DLR, iterations, 1, Apgd.DEFAULT_TARGETS)));
-        if (norm == Norm.LINF) stages.add(new Square(norm, squareQueries, Square.DEFAULT_P_INIT));
+        if (withSquare) stages.add(blackBoxPart());
         return stages;
+    }
+
+    /** The white-box attacks alone (APGD-CE then APGD-T), for the check that Square does not beat them. */
+    public AutoAttack whiteBoxPart() {
+        return new AutoAttack(norm, iterations, squareQueries, false);
+    }
+
+    /** Square alone, or null where the ensemble has none (L2). */
+    public Square blackBoxPart() {
+        return norm == Norm.LINF ? new Square(norm, squareQueries, Square.DEFAULT_P_INIT) : null;
+    }
+
+    public int iterations() {
+        return iterations;
+    }
+
+    public int squareQueries() {
+        return squareQueries;
     }
 
     @Override
     public AutoAttack withDoubledBudget() {
-        return new AutoAttack(norm, 2 * iterations, 2 * squareQueries);
+        return new AutoAttack(norm, 2 * iterations, 2 * squareQueries, withSquare);
     }
 
     @Override
@@ -96,7 +120,7 @@ public final class AutoAttack implements Attack {
                 + "published checkpoints (halving the step and restarting from the best point when the loss rose in "
                 + "fewer than 75 % of the steps or stalled); APGD-T maximises the targeted DLR loss for each of the ");
         s.append(Apgd.DEFAULT_TARGETS).append(" most likely wrong classes. ");
-        if (norm == Norm.LINF) {
+        if (withSquare) {
             s.append("Square is a black box (logits only) with the published window schedule, p_init ")
                     .append(Square.DEFAULT_P_INIT).append(". ");
         } else {
@@ -109,6 +133,6 @@ public final class AutoAttack implements Attack {
     @Override
     public String toString() {
         return "AutoAttack (" + norm.symbol() + ", APGD " + iterations + " iterations"
-                + (norm == Norm.LINF ? ", Square " + squareQueries + " queries" : "") + ")";
+                + (withSquare ? ", Square " + squareQueries + " queries" : ", white box only") + ")";
     }
 }

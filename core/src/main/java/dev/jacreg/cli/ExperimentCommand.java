@@ -185,7 +185,7 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
             if (extra) {
                 RobustnessRun.Result result = measureRobustness(config, outcome, config.out(), display, pool);
                 SweepReport.insertIntoReport(config.out().resolve(ReportWriter.REPORT_MD), result.markdown());
-                RobustnessRun.print(cli.out, result.tables());
+                RobustnessRun.print(cli.out, result);
                 files.addAll(result.files());
             }
             printSummary(cli.out, outcome.result(), config.out(), files);
@@ -215,7 +215,7 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
         List<Path> files = new java.util.ArrayList<>(result.files());
         files.addAll(models.files());
         files.addAll(ModelComparison.saveWeights(folder, outcome));
-        return new RobustnessRun.Result(result.tables(), files, models.markdown() + result.markdown());
+        return new RobustnessRun.Result(result.tables(), files, models.markdown() + result.markdown(), result.sanity());
     }
 
     static void printSummary(PrintStream out, ExperimentResult r, Path dir, List<Path> files) {

@@ -106,6 +106,46 @@ class AttackOnTrainedNetTest {
         }
     }
 
+    /**
+     * Every stronger attack fools (nearly) every image FGSM fools at the same ε, on the first 100 test images. Not
+     * exactly all: FGSM's single full step can land in a misclassified pocket that a search maximizing another
+     * objective (targeted DLR, the margin by random squares) or starting elsewhere never visits; we allow 2 images
+     * in 100, the rate at which such pockets show up in practice (Croce & Hein report AutoAttack below the best of
+     * the other attacks on every model they tried, by 0.0 to 1.8 points).
+     */
+    @Test
+    void strongerAttacksFoolWhatFgsmFools() {
+        int n = 100, allowed = 2;
+        try (TensorScope scope = TensorScope.open()) {
+            Tensor images = test.images().narrow(0, 0, n), labels = test.labels().narrow(0, 0, n);
+            for (Norm norm : Norm.values()) {
+                double eps = norm == Norm.LINF ? 0.1 : 1.0;
+                boolean[] byFgsm = AttackMath.misclassified(net, new Fgsm(norm).perturb(net, images, labels, eps, null), labels);
+                int fgsmCount = count(byFgsm);
+                assertTrue(fgsmCount > 10 && fgsmCount < 90, norm + ": FGSM must fool some but not all: " + fgsmCount);
+                List<Attack> attacks = new ArrayList<>(List.of(new Pgd(norm, 10, Double.NaN, true, 2),
+                        new Apgd(norm, Apgd.Loss.CE, 20, 1, 9), new Apgd(norm, Apgd.Loss.TARGETED_DLR, 10, 1, 9),
+                        new AutoAttack(norm, 10, 300)));
+                if (norm == Norm.LINF) attacks.add(new Square(norm, 1000, Square.DEFAULT_P_INIT));
+                for (Attack attack : attacks) {
+                    boolean[] fooled = AttackMath.misclassified(net,
+                            attack.perturb(net, images, labels, eps, RandomStream.seeded(4)), labels);
+                    int missed = 0;
+                    for (int i = 0; i < n; i++) if (byFgsm[i] && !fooled[i]) missed++;
+                    System.out.printf("%s at ε %s: FGSM fools %d, %s fools %d, misses %d of FGSM's%n", norm, eps,
+                            fgsmCount, attack, count(fooled), missed);
+                    assertTrue(missed <= allowed, attack + " missed " + missed + " of the images FGSM fools");
+                }
+            }
+        }
+    }
+
+    private static int count(boolean[] flags) {
+        int c = 0;
+        for (boolean f : flags) if (f) c++;
+        return c;
+    }
+
     @Test
     void pythonBaselineComputesTheSameAdversarialAccuracies() throws Exception {
         Path python = Path.of("/usr/bin/python3");

@@ -94,7 +94,10 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
                     + "pixel-replacement noise with p ~ U(0, 0.5), fresh every batch), gaussian-augment (additive "
                     + "N(0, sigma^2), sigma ~ U(0, 0.5) per image, clipped), weight-decay (L2 5e-4 in the SGD update, as "
                     + "PyTorch's weight_decay), logits (the penalty on the logits with lambda 0.01, as the paper's code), "
-                    + "exact (the penalty computed exactly, C projections along the one-hot directions). Must include "
+                    + "exact (the penalty computed exactly, C projections along the one-hot directions), pgd-at "
+                    + "(Madry: cross-entropy at PGD-7 linf adversarial copies, epsilon 0.1), trades (beta 6, the same "
+                    + "inner attack on the KL), input-gradient (lambda/2 * mean ||grad_x CE||^2, double backprop), "
+                    + "jacobian-noise (the penalty plus noise-augment's augmentation). Must include "
                     + "jacobian and reference (default: ${DEFAULT-VALUE}).")
     List<String> models = ModelCatalog.DEFAULT;
 

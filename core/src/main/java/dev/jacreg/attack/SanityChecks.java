@@ -232,8 +232,10 @@ public final class SanityChecks {
     /** The table as plain text for the terminal: one line per model and attack. */
     public static String text(List<Row> rows) {
         StringBuilder s = new StringBuilder("Sanity checks of the attacks (Carlini et al. 2019):\n");
+        int modelWidth = rows.stream().mapToInt(r -> r.model().length()).max().orElse(0);
+        int attackWidth = rows.stream().mapToInt(r -> r.attack().length()).max().orElse(0);
         for (Row r : rows) {
-            s.append(String.format(Locale.ROOT, "  %-26s %-24s", r.model(), r.attack()));
+            s.append("  ").append(pad(r.model(), modelWidth)).append("  ").append(pad(r.attack(), attackWidth));
             for (Map.Entry<Check, Outcome> e : r.outcomes().entrySet()) {
                 Outcome.Status st = e.getValue().status();
                 s.append("  ").append(e.getKey().name().toLowerCase(Locale.ROOT).replace('_', '-')).append(' ')
@@ -243,6 +245,10 @@ public final class SanityChecks {
             s.append('\n');
         }
         return s.toString();
+    }
+
+    private static String pad(String text, int width) {
+        return text + " ".repeat(Math.max(0, width - text.length()));
     }
 
     private static String percent(double fraction) {

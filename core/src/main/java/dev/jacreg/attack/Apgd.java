@@ -11,7 +11,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Auto-PGD, Croce & Hein 2020 (Algorithm 1), as in AutoAttack: from a random point of the ε-sphere, a first step of
+ * Auto-PGD, Croce & Hein 2020 (Algorithm 1), as in AutoAttack: from a random start (uniform in the L∞ cube, on the
+ * sphere of radius ε for L2), a first step of
  * η = 2ε along the steepest-ascent direction for the norm (sign of the gradient for L∞, the unit gradient for L2), then
  * steps with momentum α = 0.75, x ← P(x + α(z − x) + (1 − α)(x − x_prev)) with z = P(x + η·direction), P the projection
  * onto the ε-ball followed by clipping to [0, 1]. At the checkpoints w_j = ⌈p_j·N⌉ (p_0 = 0, p_1 = 0.22,
@@ -297,7 +298,7 @@ public final class Apgd implements Attack {
         }
     }
 
-    /** AutoAttack's start: a random point on the ε-sphere of the norm (a random sign-like corner region for L∞). */
+    /** The random start: uniform in the L∞ cube of radius ε; for L2 a uniform direction at radius ε (on the sphere). */
     private Tensor startOffset(Tensor clean, double epsilon, RandomStream random) {
         if (norm == Norm.LINF) return AttackMath.randomPoint(clean, epsilon, norm, random, loss.title);
         Tensor direction = random.normal(clean.dtype(), clean.shape());

@@ -116,7 +116,7 @@ public final class AutoAttack implements Attack {
         List<Attack> stages = stages();
         for (int i = 0; i < stages.size(); i++) s.append(i == 0 ? "" : i == stages.size() - 1 ? " and " : ", ").append(stages.get(i));
         s.append(", run in that order, each on the images every earlier one failed on; an image counts as robust only "
-                + "if all fail. APGD starts from a random point of the ε-sphere with step 2ε, momentum 0.75 and the "
+                + "if all fail. APGD starts from a random point of the ball (on its sphere for L2) with step 2ε, momentum 0.75 and the "
                 + "published checkpoints (halving the step and restarting from the best point when the loss rose in "
                 + "fewer than 75 % of the steps or stalled); APGD-T maximises the targeted DLR loss for each of the ");
         s.append(Apgd.DEFAULT_TARGETS).append(" most likely wrong classes. ");

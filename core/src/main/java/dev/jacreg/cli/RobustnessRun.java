@@ -114,7 +114,7 @@ final class RobustnessRun {
                 s.append(' ').append(auto.describe());
             } else if (a instanceof Apgd apgd) {
                 s.append(' ').append(apgd).append(" follows Croce & Hein 2020, Algorithm 1: step 2ε from a random "
-                        + "point of the ε-sphere, momentum 0.75, the step halved at the published checkpoints "
+                        + "point of the ball (on its sphere for L2), momentum 0.75, the step halved at the published checkpoints "
                         + "(restarting from the best point) when the loss rose in fewer than 75 % of the steps or "
                         + "stalled.");
             } else if (a instanceof Square square) {

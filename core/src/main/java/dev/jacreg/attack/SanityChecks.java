@@ -131,6 +131,7 @@ public final class SanityChecks {
     }
 
     static Outcome nonIncreasing(Measurement m) {
+        if (m.epsilons().length < 2) return Outcome.notApplicable("one radius");
         for (int i = 1; i < m.epsilons().length; i++) {
             if (m.accuracy()[i] > m.accuracy()[i - 1] + TIE) {
                 return Outcome.flag(String.format(Locale.ROOT, "rises from %s at ε %s to %s at ε %s",

@@ -211,7 +211,7 @@ final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
             }
             if (!extra.tables().isEmpty()) {
                 AtomicFile.writeString(out.resolve(SweepReport.ROBUSTNESS_MD), extra.markdown());
-                RobustnessRun.print(cli.out, extra.tables());
+                RobustnessRun.print(cli.out, extra);
                 cli.out.println("wrote " + extra.files().size() + " files and " + SweepReport.ROBUSTNESS_MD + " to "
                         + out.toAbsolutePath());
                 cli.out.flush();

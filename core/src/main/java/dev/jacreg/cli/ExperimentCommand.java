@@ -100,7 +100,10 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
                     + "pixel-replacement noise with p ~ U(0, 0.5), fresh every batch), gaussian-augment (additive "
                     + "N(0, sigma^2), sigma ~ U(0, 0.5) per image, clipped), weight-decay (L2 5e-4 in the SGD update, as "
                     + "PyTorch's weight_decay), logits (the penalty on the logits with lambda 0.01, as the paper's code), "
-                    + "exact (the penalty computed exactly, C projections along the one-hot directions). Must include "
+                    + "exact (the penalty computed exactly, C projections along the one-hot directions), pgd-at "
+                    + "(Madry: cross-entropy at PGD-7 linf adversarial copies, epsilon 0.1), trades (beta 6, the same "
+                    + "inner attack on the KL), input-gradient (lambda/2 * mean ||grad_x CE||^2, double backprop), "
+                    + "jacobian-noise (the penalty plus noise-augment's augmentation). Must include "
                     + "jacobian and reference (default: ${DEFAULT-VALUE}).")
     List<String> models = ModelCatalog.DEFAULT;
 
@@ -198,7 +201,7 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
             if (extra) {
                 RobustnessRun.Result result = measureRobustness(config, outcome, config.out(), display, pool);
                 SweepReport.insertIntoReport(config.out().resolve(ReportWriter.REPORT_MD), result.markdown());
-                RobustnessRun.print(cli.out, result.tables());
+                RobustnessRun.print(cli.out, result);
                 files.addAll(result.files());
             }
             printSummary(cli.out, outcome.result(), config.out(), files);
@@ -228,7 +231,7 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
         List<Path> files = new java.util.ArrayList<>(result.files());
         files.addAll(models.files());
         files.addAll(ModelComparison.saveWeights(folder, outcome));
-        return new RobustnessRun.Result(result.tables(), files, models.markdown() + result.markdown());
+        return new RobustnessRun.Result(result.tables(), files, models.markdown() + result.markdown(), result.sanity());
     }
 
     static void printSummary(PrintStream out, ExperimentResult r, Path dir, List<Path> files) {

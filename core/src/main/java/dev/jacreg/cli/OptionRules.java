@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
@@ -169,6 +170,9 @@ final class OptionRules {
             g -> withoutAttacks(g, "--pgd-steps"),
             g -> withoutAttacks(g, "--pgd-step-size"),
             g -> withoutAttacks(g, "--pgd-random-start"),
+            g -> withoutAttacks(g, "--pgd-restarts"),
+            g -> withoutAttacks(g, "--apgd-iterations"),
+            g -> withoutAttacks(g, "--square-queries"),
             g -> g.typed("--dist-timeout") && !g.typed("--nproc") && !g.typed("--world-size")
                     ? "--dist-timeout has no effect without --nproc or --world-size (it bounds the waits of a data-parallel run)"
                     : null,
@@ -296,13 +300,22 @@ final class OptionRules {
         return option + " has no effect with --lambda 0 (no net is penalised)";
     }
 
-    /** An attack option typed without --attacks, or a PGD option when every attack is FGSM. */
+    /** Which attacks each attack-specific option configures (the others, such as --epsilons, configure them all). */
+    private static final Map<String, List<String>> ATTACKS_TAKING = Map.of(
+            "--pgd-", List.of("pgd"),
+            "--apgd-", List.of("apgd-ce", "apgd-t", "autoattack"),
+            "--square-", List.of("square", "autoattack"));
+
+    /** An attack option typed without --attacks, or one that none of the chosen attacks takes. */
     private static String withoutAttacks(Given g, String option) {
         if (!g.typed(option)) return null;
         List<String> attacks = g.lowerCase("--attacks");
         if (attacks == null || attacks.isEmpty()) return option + " has no effect without --attacks";
-        if (option.startsWith("--pgd-") && attacks.stream().allMatch("fgsm"::equals)) {
-            return option + " has no effect with --attacks fgsm (only PGD takes it)";
+        for (Map.Entry<String, List<String>> e : ATTACKS_TAKING.entrySet()) {
+            if (option.startsWith(e.getKey()) && attacks.stream().noneMatch(e.getValue()::contains)) {
+                return option + " has no effect with --attacks " + String.join(",", attacks) + " (only "
+                        + String.join(", ", e.getValue()) + " take" + (e.getValue().size() == 1 ? "s" : "") + " it)";
+            }
         }
         return null;
     }

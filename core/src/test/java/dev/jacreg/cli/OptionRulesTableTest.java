@@ -87,6 +87,10 @@ class OptionRulesTableTest {
                 Row.of("experiment --pgd-random-start", "--pgd-random-start has no effect without --attacks"),
                 Row.of("evaluate --model x.safetensors --pgd-steps 5", "--pgd-steps has no effect without --attacks"),
                 Row.of("experiment --attacks fgsm --pgd-steps 5", "--pgd-steps has no effect with --attacks fgsm"),
+                Row.of("experiment --attacks apgd-ce --pgd-steps 5", "--pgd-steps has no effect with --attacks apgd-ce"),
+                Row.of("experiment --attacks pgd --square-queries 100", "--square-queries has no effect with --attacks pgd"),
+                Row.of("experiment --attacks square --apgd-iterations 10", "--apgd-iterations has no effect with --attacks square"),
+                Row.of("experiment --apgd-iterations 10", "--apgd-iterations has no effect without --attacks"),
                 // unclear messages, now naming the option and the value
                 Row.of("train --lr 1e300", "--lr", "1.0E300"),
                 Row.of("train --lr Infinity", "--lr", "Infinity"),
@@ -145,6 +149,7 @@ class OptionRulesTableTest {
                 "experiment --gradient-split-every 5",
                 "experiment --lambda 0 --models jacobian,reference,logits --projections 2",
                 "experiment --attacks fgsm,pgd --pgd-steps 3 --epsilons 0,0.1",
+                "experiment --attacks autoattack --apgd-iterations 10 --square-queries 100 --epsilons 0,0.1",
                 "experiment --attacks pgd --attack-norm l2 --epsilons 2 --pgd-step-size 0.5 --pgd-random-start",
                 "experiment --corruption replace,gaussian",
                 "evaluate --model x.safetensors --attacks fgsm --epsilons 1",

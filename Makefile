@@ -9,7 +9,7 @@
 #   make fashion-mnist      Debian's dataset-fashion-mnist (make run installs it when ARGS mention fashion-mnist)
 #
 # Variables: LIBTORCH=DIR (official libtorch distribution or pip torch/ folder; default Debian's
-# libtorch-dev), JAVA_HOME (a JDK >= 22; found under /usr/lib/jvm otherwise), JEXTRACT=path.
+# libtorch-dev), JAVA_HOME (a JDK >= 22; found under /usr/lib/jvm otherwise), JEXTRACT=path, NO_GLOO=1 (no Gloo).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -44,8 +44,8 @@ TORCH_MAJOR := $(or $(shell cat $(TORCH_VERSION_HEADERS) /dev/null | sed -n 's/^
 CXXSTD := $(if $(filter 1,$(TORCH_MAJOR)),c++17,c++20)
 
 # c10d's backends (native/src/distributed.cpp): Gloo where its headers are (Debian: libgloo-dev, installed by deps),
-# NCCL where the libtorch has CUDA.
-GLOO_HEADERS := $(firstword $(wildcard $(foreach d,$(TORCH_INCLUDES:-I%=%),$(d)/gloo/algorithm.h)))
+# NCCL where the libtorch has CUDA. NO_GLOO=1 leaves Gloo out even where its headers are (to check that build).
+GLOO_HEADERS := $(if $(NO_GLOO),,$(firstword $(wildcard $(foreach d,$(TORCH_INCLUDES:-I%=%),$(d)/gloo/algorithm.h))))
 C10D_DEFINES := $(if $(GLOO_HEADERS),-DUSE_C10D_GLOO) $(if $(wildcard $(TORCH_LIBDIR)/libtorch_cuda.so),-DUSE_C10D_NCCL)
 
 CXX ?= g++

@@ -4,14 +4,11 @@ import dev.jacreg.cli.JacregCli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -81,7 +78,7 @@ class RefusedMasterTest {
         InetSocketAddress address = refusedAddress();
         String master = "127.0.0.1:" + address.getPort();
         String[] err = new String[1];
-        int code = assertTimeoutPreemptively(GUARD, () -> cli(err, "train", "--data", "synthetic:64,32", "--epochs", "1",
+        int code = assertTimeoutPreemptively(GUARD, () -> CliRun.run(err, "train", "--data", "synthetic:64,32", "--epochs", "1",
                 "--out", out.resolve("run").toString(), "--world-size", "2", "--rank", "1", "--master", master,
                 "--master-wait", "1", "--dist-timeout", "3600"));
         assertEquals(JacregCli.RUNTIME_ERROR, code, err[0]);
@@ -95,22 +92,13 @@ class RefusedMasterTest {
     @Test
     void theCliRejectsAnUnresolvableMasterAndABadWaitBeforeAnyWork() {
         String[] err = new String[1];
-        assertEquals(JacregCli.USAGE_ERROR, cli(err, "train", "--world-size", "2", "--rank", "1",
+        assertEquals(JacregCli.USAGE_ERROR, CliRun.run(err, "train", "--world-size", "2", "--rank", "1",
                 "--master", "no-such-host.invalid:29500"));
         assertTrue(err[0].contains("--master no-such-host.invalid:29500: master host 'no-such-host.invalid' cannot be "
                 + "resolved"), err[0]);
-        assertEquals(JacregCli.USAGE_ERROR, cli(err, "train", "--world-size", "2", "--rank", "1",
+        assertEquals(JacregCli.USAGE_ERROR, CliRun.run(err, "train", "--world-size", "2", "--rank", "1",
                 "--master", "127.0.0.1:29500", "--master-wait", "0"));
         assertTrue(err[0].contains("--master-wait must be in (0, 86400] seconds, got 0.0"), err[0]);
-    }
-
-    /** The exit code; err[0] gets what the command printed to stderr. */
-    private static int cli(String[] err, String... args) {
-        ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
-        PrintStream errStream = new PrintStream(errBytes, true, StandardCharsets.UTF_8);
-        int code = JacregCli.run(args, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), errStream);
-        err[0] = errBytes.toString(StandardCharsets.UTF_8);
-        return code;
     }
 
     /** A loopback port that refuses connections now (nothing listens), from the tests' own range. */

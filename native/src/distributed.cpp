@@ -125,8 +125,8 @@ std::string mismatch(int32_t other_rank, const std::string &other_size, int32_t 
 // Every rank names a world-size mismatch, whichever arrives first. Each rank writes the world size it was given;
 // the others compare theirs with rank 0's, rank 0 compares everyone's with its own and writes its verdict ("ok" or
 // what is wrong), which every rank that agreed with rank 0 reads. Rank 0 hosts the store, so before it fails it
-// waits until each rank that arrived has read the verdict: leaving at once would close the store under them and
-// they would see "connection reset" instead of the reason.
+// waits until each rank that arrived has read the verdict (its last use of the store): leaving at once would close
+// the store under them, and they would see "connection reset" or "broken pipe" instead of the reason.
 void check_world_size(c10d::Store &store, int32_t rank, int32_t size, std::chrono::milliseconds timeout) {
     const std::string waited = " within " + std::to_string(timeout.count()) + " ms";
     put(store, world_size_key(rank), std::to_string(size));
@@ -135,13 +135,17 @@ void check_world_size(c10d::Store &store, int32_t rank, int32_t size, std::chron
         std::string verdict = master == std::to_string(size)
                                   ? take(store, kVerdictKey, timeout, "rank 0 did not confirm the world size" + waited)
                                   : mismatch(0, master, rank, size);
-        put(store, verdict_read_key(rank), "1");
-        store.check({verdict_read_key(rank)});  // a round trip: the store has the key before this rank may leave
-        if (verdict != kAgreed) fail_with(verdict);
-        return;
+        if (verdict == kAgreed) return;
+        // The last use of the store before failing: rank 0 may close it as soon as this key arrives.
+        try {
+            put(store, verdict_read_key(rank), "1");
+        } catch (const std::exception &) {
+            // rank 0 has left already; the verdict stands
+        }
+        fail_with(verdict);
     }
-    // One deadline for all: the others wait for the verdict at most `timeout` after rank 0 set its key, so it comes
-    // before they give up on it.
+    // One deadline for all: the others start waiting `timeout` for the verdict only once rank 0 has set its key, so
+    // the verdict comes before they give up on it.
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     std::string verdict = kAgreed;
     for (int32_t r = 1; r < size && verdict == kAgreed; ++r) {

@@ -14,15 +14,13 @@ import java.util.function.Consumer;
 /**
  * The master's (rank 0's) address as the other ranks reach it, checked before joining. A host that cannot be resolved
  * or a port outside 1..65535 fails at once. A worker started before its master is normal, so {@link #awaitListening}
- * retries while nothing accepts connections there, but only for a short window (30 s by default) rather than the whole
- * rendezvous timeout: a wrong address or a master that never started fails fast instead of after minutes of silence.
+ * retries while nothing accepts connections there, but only for a short window (the CLI's --master-wait) rather than
+ * the whole rendezvous timeout: a wrong address or a master that never started fails fast, not after minutes of silence.
  */
 public final class MasterAddress {
-    /** How long a worker waits for its master to accept connections unless told otherwise. */
-    public static final Duration DEFAULT_WAIT = Duration.ofSeconds(30);
-
     /** Between two connection attempts: short next to any useful window, long enough not to busy-loop. */
     private static final long RETRY_MILLIS = 200;
+    /** The least time one attempt gets, even at the window's end: a refusal needs a moment to arrive. */
     private static final long MIN_CONNECT_MILLIS = 100;
 
     private MasterAddress() {}
@@ -56,7 +54,6 @@ public final class MasterAddress {
         long deadline = System.nanoTime() + window.toNanos();
         boolean reported = false;
         while (true) {
-            // At least a moment per attempt, or the last one would time out before a refusal could arrive.
             long connectMillis = Math.max(MIN_CONNECT_MILLIS, (deadline - System.nanoTime()) / 1_000_000);
             String failure;
             try (Socket probe = new Socket()) {

@@ -13,6 +13,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
@@ -57,6 +58,21 @@ class ProcessGroupTest {
                     () -> ProcessGroup.join(HOST, port, 2, 0, Duration.ofSeconds(2)).close());
             assertTrue(e.getMessage().contains(HOST + ":" + port), e.getMessage());
             assertTrue(e.getMessage().toLowerCase().contains("in use"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aGroupWhoseRankZeroFindsItsPortTakenIsTriedAgainOnAnother() throws IOException {
+        if (!Ranks.glooBuilt()) return;
+        int taken = Ranks.peekPort();
+        try (ServerSocket holder = new ServerSocket(taken, 1, InetAddress.getByName(HOST))) {
+            List<Integer> tried = new ArrayList<>();
+            Ranks.onFreshPort(port -> {
+                tried.add(port);
+                return ProcessGroup.join(HOST, port, 1, 0, TIMEOUT);
+            }).close();
+            assertEquals(2, tried.size(), tried.toString());
+            assertEquals(taken, tried.get(0));
         }
     }
 

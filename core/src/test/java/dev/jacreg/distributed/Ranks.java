@@ -41,6 +41,11 @@ final class Ranks {
         return FIRST_PORT + Math.floorMod(NEXT.getAndIncrement(), PORT_COUNT);
     }
 
+    /** The port {@link #nextPort} will give next (for the test of the retry itself). */
+    static int peekPort() {
+        return FIRST_PORT + Math.floorMod(NEXT.get(), PORT_COUNT);
+    }
+
     /**
      * attempt's result on a port rank 0 could bind: it is run again on the next port (up to {@link #ATTEMPTS} times)
      * while its result (a Throwable, or a list of ranks' results) or what it throws says the port was in use.

@@ -27,11 +27,15 @@ typedef struct jr_process_group jr_process_group;
 #define JR_REDUCE_SUM 0
 #define JR_REDUCE_AVERAGE 1
 
-/* 1 when this shim was built with the backend (and, for NCCL, a GPU is visible), else 0. */
+/* 1 when this shim was built with the backend (and, for NCCL, a GPU is visible), else 0. A shim built without
+   Gloo headers (make NO_GLOO=1, or a libtorch that ships none) has no CPU backend: 0 for JR_BACKEND_GLOO. */
 int32_t jr_distributed_backend_available(int32_t backend, jr_error *err);
-/* Joins the group; blocks until all world_size ranks have joined or timeout_ms has passed. Gloo binds
-   to the loopback interface when host is a loopback address, to the interface named by GLOO_SOCKET_IFNAME
-   when that is set, and to the address this machine's hostname resolves to otherwise. */
+/* Joins the group; blocks until all world_size ranks have joined or timeout_ms has passed. Fails at once,
+   before any networking, when the backend is not in this build (the error says why). Every rank checks
+   the world size the others were started with, so a mismatch is named on each side, whichever rank
+   arrives first; a rank other than 0 retries a refused connection to host:port for the whole timeout.
+   Gloo binds to the loopback interface when host is a loopback address, to the interface named by
+   GLOO_SOCKET_IFNAME when that is set, and to the address this machine's hostname resolves to otherwise. */
 jr_process_group *jr_process_group_create(const char *host, int32_t port, int32_t world_size, int32_t rank,
                                           int64_t timeout_ms, int32_t backend, jr_error *err);
 /* Leaves the group (no collective: safe after a peer was lost). NULL is ignored. */

@@ -9,6 +9,15 @@
 #include <torch/version.h>
 #endif
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+// The collectives' base class, Work and the option structs, declared directly: ProcessGroupGloo.hpp brings them too,
+// but it is absent from a build without Gloo headers, which must still compile (and say it has no backend).
+#if TORCH_VERSION_MAJOR >= 2
+#include <torch/csrc/distributed/c10d/Backend.hpp>
+#else
+#include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
+#endif
+#include <torch/csrc/distributed/c10d/Types.hpp>
+#include <torch/csrc/distributed/c10d/Work.hpp>
 
 #ifdef USE_C10D_GLOO
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
@@ -22,6 +31,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <functional>
@@ -73,47 +83,123 @@ std::string who(const jr_process_group &g) {
     return "rank " + std::to_string(g.rank) + " of " + std::to_string(g.size);
 }
 
+#ifdef USE_C10D_GLOO
 bool is_loopback(const std::string &host) {
     if (host == "localhost") return true;
     in_addr v4{};
     if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
     return host == "::1";
 }
+#endif
 
-// Each rank writes the world size it was given; each compares with rank 0's, and rank 0 with everyone's, so a
-// mismatch is named on both sides instead of surfacing as a rendezvous timeout.
-void check_world_size(c10d::Store &store, int32_t rank, int32_t size, std::chrono::milliseconds timeout) {
-    std::string value = std::to_string(size);
-    store.set("jacreg/world_size/" + std::to_string(rank), std::vector<uint8_t>(value.begin(), value.end()));
-    auto read = [&store, timeout](int32_t r) {
-        std::string key = "jacreg/world_size/" + std::to_string(r);
-        in_context("rank " + std::to_string(r) + " did not join within " + std::to_string(timeout.count()) + " ms",
-                   [&] { store.wait({key}, timeout); });
-        auto bytes = store.get(key);
-        return std::string(bytes.begin(), bytes.end());
-    };
-    if (rank != 0) {
-        std::string master = read(0);
-        if (master != value) {
-            throw std::invalid_argument("world size mismatch: rank 0 was started with world size " + master + ", rank " +
-                                        std::to_string(rank) + " with " + value);
-        }
-        return;
-    }
-    for (int32_t r = 1; r < size; ++r) {
-        std::string other = read(r);
-        if (other != value) {
-            throw std::invalid_argument("world size mismatch: rank " + std::to_string(r) + " was started with world size " +
-                                        other + ", rank 0 with " + value);
-        }
-    }
+// The keys of the world-size check below; each group has its own store, so they never clash.
+std::string world_size_key(int32_t rank) { return "jacreg/world_size/" + std::to_string(rank); }
+std::string verdict_read_key(int32_t rank) { return "jacreg/verdict_read/" + std::to_string(rank); }
+const std::string kVerdictKey = "jacreg/verdict";
+const std::string kAgreed = "ok";
+
+void put(c10d::Store &store, const std::string &key, const std::string &value) {
+    store.set(key, std::vector<uint8_t>(value.begin(), value.end()));
 }
 
+// The value at key once some rank has set it; a timeout fails with `missing` as the message.
+std::string take(c10d::Store &store, const std::string &key, std::chrono::milliseconds timeout, const std::string &missing) {
+    in_context(missing, [&] { store.wait({key}, timeout); });
+    auto bytes = store.get(key);
+    return std::string(bytes.begin(), bytes.end());
+}
+
+const std::string kMismatch = "world size mismatch: ";
+
+std::string mismatch(int32_t other_rank, const std::string &other_size, int32_t rank, int32_t size) {
+    return kMismatch + "rank " + std::to_string(other_rank) + " was started with world size " + other_size + ", rank " +
+           std::to_string(rank) + " with " + std::to_string(size);
+}
+
+// A mismatch is the caller's mistake (an argument error); anything else in a verdict is a rank that did not come.
+[[noreturn]] void fail_with(const std::string &verdict) {
+    if (verdict.rfind(kMismatch, 0) == 0) throw std::invalid_argument(verdict);
+    throw std::runtime_error(verdict);
+}
+
+// Every rank names a world-size mismatch, whichever arrives first. Each rank writes the world size it was given;
+// the others compare theirs with rank 0's, rank 0 compares everyone's with its own and writes its verdict ("ok" or
+// what is wrong), which every rank that agreed with rank 0 reads. Rank 0 hosts the store, so before it fails it
+// waits until each rank that arrived has read the verdict (its last use of the store): leaving at once would close
+// the store under them, and they would see "connection reset" or "broken pipe" instead of the reason.
+void check_world_size(c10d::Store &store, int32_t rank, int32_t size, std::chrono::milliseconds timeout) {
+    const std::string waited = " within " + std::to_string(timeout.count()) + " ms";
+    put(store, world_size_key(rank), std::to_string(size));
+    if (rank != 0) {
+        std::string master = take(store, world_size_key(0), timeout, "rank 0 did not answer" + waited);
+        std::string verdict = master == std::to_string(size)
+                                  ? take(store, kVerdictKey, timeout, "rank 0 did not confirm the world size" + waited)
+                                  : mismatch(0, master, rank, size);
+        if (verdict == kAgreed) return;
+        // The last use of the store before failing: rank 0 may close it as soon as this key arrives.
+        try {
+            put(store, verdict_read_key(rank), "1");
+        } catch (const std::exception &) {
+            // rank 0 has left already; the verdict stands
+        }
+        fail_with(verdict);
+    }
+    // One deadline for all: the others start waiting `timeout` for the verdict only once rank 0 has set its key, so
+    // the verdict comes before they give up on it.
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::string verdict = kAgreed;
+    for (int32_t r = 1; r < size && verdict == kAgreed; ++r) {
+        try {
+            auto left = std::max(std::chrono::milliseconds(1), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                                   deadline - std::chrono::steady_clock::now()));
+            std::string other = take(store, world_size_key(r), left, "rank " + std::to_string(r) + " did not join" + waited);
+            if (other != std::to_string(size)) verdict = mismatch(r, other, 0, size);
+        } catch (const std::exception &e) {
+            verdict = e.what();
+        }
+    }
+    put(store, kVerdictKey, verdict);
+    if (verdict == kAgreed) return;
+    for (int32_t r = 1; r < size; ++r) {
+        if (!store.check({world_size_key(r)})) continue;  // never arrived: nobody to tell
+        try {
+            store.wait({verdict_read_key(r)}, timeout);
+        } catch (const std::exception &) {
+            // that rank stopped answering; it learns nothing more from a store kept open
+        }
+    }
+    fail_with(verdict);
+}
+
+// Why this shim cannot create groups of that backend here, or nullptr when it can.
+const char *missing_backend(int32_t backend) {
+    if (backend == JR_BACKEND_GLOO) {
+#ifdef USE_C10D_GLOO
+        return nullptr;
+#elif defined(JR_WITH_NCCL)
+        return "this jacreg build has no Gloo backend for CPU tensors (built without Gloo headers: install libgloo-dev, "
+               "or use a libtorch that ships them, and rebuild)";
+#else
+        return "this jacreg build has no c10d backend (built without Gloo headers: install libgloo-dev, or use a "
+               "libtorch that ships them, and rebuild)";
+#endif
+    }
+    if (backend == JR_BACKEND_NCCL) {
+#ifdef JR_WITH_NCCL
+        return torch::cuda::is_available() ? nullptr : "the NCCL backend needs a CUDA device; none is visible";
+#else
+        return "this jacreg build has no NCCL backend (a CPU-only libtorch, or no nccl.h at build time)";
+#endif
+    }
+    throw std::invalid_argument("unknown backend code " + std::to_string(backend));
+}
+
+// Only for a backend that missing_backend accepted.
 c10::intrusive_ptr<Collectives> create_backend(int32_t backend, const std::string &host,
                                                const c10::intrusive_ptr<c10d::Store> &store, int32_t rank, int32_t size,
                                                std::chrono::milliseconds timeout) {
-    if (backend == JR_BACKEND_GLOO) {
 #ifdef USE_C10D_GLOO
+    if (backend == JR_BACKEND_GLOO) {
         auto options = c10d::ProcessGroupGloo::Options::create(timeout);
         const char *interface = std::getenv("GLOO_SOCKET_IFNAME");
         if (interface != nullptr && *interface != '\0') {
@@ -124,21 +210,16 @@ c10::intrusive_ptr<Collectives> create_backend(int32_t backend, const std::strin
             options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
         }
         return c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, size, options);
-#else
-        throw std::invalid_argument("this jacreg shim was built without Gloo (no gloo headers at build time)");
-#endif
     }
-    if (backend == JR_BACKEND_NCCL) {
+#endif
 #ifdef JR_WITH_NCCL
-        if (!torch::cuda::is_available()) throw std::invalid_argument("the NCCL backend needs a CUDA device; none is visible");
+    if (backend == JR_BACKEND_NCCL) {
         auto options = c10d::ProcessGroupNCCL::Options::create();
         options->timeout = timeout;
         return c10::make_intrusive<c10d::ProcessGroupNCCL>(store, rank, size, options);
-#else
-        throw std::invalid_argument("this jacreg shim was built without NCCL (a CPU-only libtorch, or no nccl.h at build time)");
-#endif
     }
-    throw std::invalid_argument("unknown backend code " + std::to_string(backend));
+#endif
+    throw std::logic_error("backend code " + std::to_string(backend) + " is not built into this shim");
 }
 
 // One collective per tensor (c10d reads a list as one tensor per device), all issued before any is awaited.
@@ -155,23 +236,7 @@ void run_each(const jr_process_group &g, std::vector<at::Tensor> &list, Issue &&
 }  // namespace
 
 JR_API int32_t jr_distributed_backend_available(int32_t backend, jr_error *err) {
-    JR_TRY {
-        if (backend == JR_BACKEND_GLOO) {
-#ifdef USE_C10D_GLOO
-            return 1;
-#else
-            return 0;
-#endif
-        }
-        if (backend == JR_BACKEND_NCCL) {
-#ifdef JR_WITH_NCCL
-            return torch::cuda::is_available() ? 1 : 0;
-#else
-            return 0;
-#endif
-        }
-        throw std::invalid_argument("unknown backend code " + std::to_string(backend));
-    }
+    JR_TRY { return missing_backend(backend) == nullptr ? 1 : 0; }
     JR_CATCH(err, -1)
 }
 
@@ -185,6 +250,7 @@ JR_API jr_process_group *jr_process_group_create(const char *host, int32_t port,
             throw std::invalid_argument("rank must be in 0.." + std::to_string(world_size - 1) + ", got " + std::to_string(rank));
         }
         if (timeout_ms < 1) throw std::invalid_argument("timeout must be >= 1 ms, got " + std::to_string(timeout_ms));
+        if (const char *why = missing_backend(backend)) throw std::invalid_argument(why);  // before any networking
         std::string master(host);
         std::chrono::milliseconds timeout(timeout_ms);
         std::string where = master + ":" + std::to_string(port);
@@ -194,7 +260,9 @@ JR_API jr_process_group *jr_process_group_create(const char *host, int32_t port,
         options.port = static_cast<std::uint16_t>(port);
         options.isServer = rank == 0;
         options.numWorkers = static_cast<std::size_t>(world_size);
-        options.waitWorkers = true;
+        // Not TCPStore's own wait for numWorkers: check_world_size waits for each rank instead, and so can tell a
+        // rank started with another world size from one that is missing.
+        options.waitWorkers = false;
         options.timeout = timeout;
         c10::intrusive_ptr<c10d::Store> store = in_context(
             self + ": rendezvous at " + where + (rank == 0 ? " (listening there)" : "") + " within " +

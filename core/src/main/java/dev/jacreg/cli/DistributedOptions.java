@@ -1,6 +1,7 @@
 package dev.jacreg.cli;
 
 import dev.jacreg.distributed.DistributedDataParallel;
+import dev.jacreg.distributed.MasterAddress;
 import dev.jacreg.distributed.ProcessGroup;
 import dev.jacreg.train.DataParallel;
 import picocli.CommandLine.Model.CommandSpec;
@@ -8,6 +9,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -46,6 +49,11 @@ final class DistributedOptions {
             defaultValue = "300")
     double timeoutSeconds;
 
+    @Option(names = "--master-wait", paramLabel = "SECONDS",
+            description = "Data-parallel, ranks other than 0: how long to keep retrying while nothing accepts connections at "
+                    + "--master (rank 0 not started yet) before failing (default: ${DEFAULT-VALUE}).", defaultValue = "30")
+    double masterWaitSeconds;
+
     /** --nproc given: this process only starts and waits for the ranks. */
     boolean launches() {
         return nproc != null;
@@ -73,6 +81,7 @@ final class DistributedOptions {
         if (rank < 0 || rank >= worldSize) throw new UsageException("--rank must be in 0.." + (worldSize - 1) + ", got " + rank);
         host();
         port();
+        masterAddress();  // an unknown host fails now, before any work
     }
 
     /** Rank 0, or not data-parallel at all: the process that writes outputs. */
@@ -81,9 +90,20 @@ final class DistributedOptions {
     }
 
     /** Joins the run (blocks until every rank has joined), or null when this process is not a rank. */
-    ProcessGroup join(PrintStream err) {
+    ProcessGroup join(PrintStream err) throws ConnectException {
         if (!isRank()) return null;
-        err.printf("rank %d of %d: joining at %s%n", rank, worldSize, master);
+        String self = "rank " + rank + " of " + worldSize;
+        err.println(self + ": joining at " + master);
+        if (rank > 0) {
+            // Refused connections are retried for --master-wait only, not the whole --dist-timeout.
+            try {
+                MasterAddress.awaitListening(masterAddress(), Duration.ofMillis(Math.round(masterWaitSeconds * 1000)),
+                        line -> err.println(self + ": " + line));
+            } catch (ConnectException e) {
+                throw new ConnectException("--master " + master + ": " + e.getMessage()
+                        + "; is rank 0 running there? (--master-wait sets how long to wait)");
+            }
+        }
         return ProcessGroup.join(host(), port(), worldSize, rank, Duration.ofMillis(Math.round(timeoutSeconds * 1000)));
     }
 
@@ -99,6 +119,14 @@ final class DistributedOptions {
     int launch(PrintStream err, OutFolder out, BooleanSupplier stop) throws Exception {
         List<String> args = LocalLauncher.withOut(spec.commandLine().getParseResult().originalArgs(), out.path());
         return out.run(() -> new LocalLauncher(nproc, args, err).run(stop), err, stop);
+    }
+
+    private InetSocketAddress masterAddress() {
+        try {
+            return MasterAddress.resolve(host(), port());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--master " + master + ": " + e.getMessage());
+        }
     }
 
     private String host() {

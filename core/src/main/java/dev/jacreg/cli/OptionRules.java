@@ -35,7 +35,7 @@ final class OptionRules {
     /** How many threads (or ranks) per available processor are still accepted, with a warning above one. */
     static final int OVERSUBSCRIPTION = 4;
 
-    /** The longest --dist-timeout: a day. */
+    /** The longest --dist-timeout or --master-wait: a day. */
     static final double MAX_DIST_TIMEOUT_SECONDS = 86_400;
 
     private OptionRules() {}
@@ -109,11 +109,8 @@ final class OptionRules {
                 Double m = g.value("--momentum");
                 return m == null || (m >= 0 && m < 1) ? null : "--momentum must be in [0, 1), got " + m;
             },
-            g -> {
-                Double t = g.value("--dist-timeout");
-                return t == null || (t > 0 && t <= MAX_DIST_TIMEOUT_SECONDS) ? null
-                        : "--dist-timeout must be a number of seconds in (0, " + (int) MAX_DIST_TIMEOUT_SECONDS + "], got " + t;
-            },
+            seconds("--dist-timeout"),
+            seconds("--master-wait"),
             g -> {
                 Path cache = g.value("--cache-dir");
                 return cache == null || !cache.toString().isBlank() ? null
@@ -298,6 +295,15 @@ final class OptionRules {
         List<String> models = g.lowerCase("--models");
         if (models != null && (models.contains(ModelCatalog.LOGITS) || models.contains(ModelCatalog.EXACT))) return null;
         return option + " has no effect with --lambda 0 (no net is penalised)";
+    }
+
+    /** A wait in seconds: positive and at most a day. */
+    private static Rule seconds(String option) {
+        return g -> {
+            Double t = g.value(option);
+            return t == null || (t > 0 && t <= MAX_DIST_TIMEOUT_SECONDS) ? null
+                    : option + " must be a number of seconds in (0, " + (int) MAX_DIST_TIMEOUT_SECONDS + "], got " + t;
+        };
     }
 
     /** Which attacks each attack-specific option configures (the others, such as --epsilons, configure them all). */

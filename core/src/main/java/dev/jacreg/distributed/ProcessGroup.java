@@ -53,11 +53,17 @@ public final class ProcessGroup implements AutoCloseable {
     }
 
     /**
-     * Joins the group, blocking until all worldSize ranks have joined.
+     * Joins the group, blocking until all worldSize ranks have joined. Every rank checks that the others were started
+     * with the same world size, so a mismatch is named on each side, whichever rank arrives first. A worker that may
+     * start long before its master can call {@link MasterAddress#awaitListening} first, to fail fast when nothing
+     * listens there; here a refused connection is retried for the whole timeout.
      *
      * @param host    the master's (rank 0's) address; a loopback address keeps all traffic on loopback
      * @param port    where rank 0 listens (it must be free there)
      * @param timeout how long any step (the rendezvous, each collective) may wait for the others
+     * @throws IllegalArgumentException for a bad argument, including a host that cannot be resolved
+     * @throws dev.jacreg.TorchException when joining fails, and at once when this jacreg build has no such backend
+     *                                   (a shim built without Gloo headers says so)
      */
     public static ProcessGroup join(String host, int port, int worldSize, int rank, Duration timeout, Backend backend) {
         Objects.requireNonNull(host, "host");
@@ -70,6 +76,7 @@ public final class ProcessGroup implements AutoCloseable {
             throw new IllegalArgumentException("rank must be in 0.." + (worldSize - 1) + " for world size " + worldSize + ", got " + rank);
         }
         if (timeout.toMillis() < 1) throw new IllegalArgumentException("timeout must be at least 1 ms, got " + timeout);
+        MasterAddress.resolve(host, port);  // an unknown host fails now, not after the timeout
         NativeCall call = call();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment group = call.handle(jacreg_h.jr_process_group_create(arena.allocateFrom(host), port, worldSize, rank,

@@ -58,6 +58,8 @@ class OptionRulesTableTest {
                 Row.of("train --nproc 2 --dist-timeout NaN", "--dist-timeout", "NaN"),
                 Row.of("train --nproc 2 --dist-timeout 1e300", "--dist-timeout", "1.0E300"),
                 Row.of("train --nproc 2 --dist-timeout -1", "--dist-timeout", "-1.0"),
+                Row.of("train --world-size 2 --rank 1 --master 127.0.0.1:29500 --master-wait NaN", "--master-wait", "NaN"),
+                Row.of("train --world-size 2 --rank 1 --master no-such-host.invalid:29500", "--master", "cannot be resolved"),
                 Row.of("train --dist-timeout 60", "--dist-timeout has no effect without --nproc or --world-size"),
                 // item 7: threads
                 Row.of("train --threads " + Math.max(1000, CAP + 1), "--threads " + Math.max(1000, CAP + 1), "at most " + CAP),

@@ -4,25 +4,30 @@ import dev.jacreg.DType;
 import dev.jacreg.Tensor;
 import dev.jacreg.TensorScope;
 import dev.jacreg.TorchException;
+import dev.jacreg.cli.JacregCli;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 /** The collectives against their closed forms, and every way joining can fail as a clear exception. */
 class ProcessGroupTest {
-    static final String HOST = "127.0.0.1";
+    static final String HOST = Ranks.HOST;
     static final Duration TIMEOUT = Duration.ofSeconds(5);
 
     @Test
-    void allReduceBroadcastAndBarrierMatchTheirClosedForms() throws InterruptedException {
-        int port = Ranks.freePort();
-        List<Object> results = Ranks.run(3, rank -> {
+    void allReduceBroadcastAndBarrierMatchTheirClosedForms() {
+        if (!Ranks.glooBuilt()) return;
+        List<Object> results = Ranks.run(3, (rank, port) -> {
             try (ProcessGroup group = ProcessGroup.join(HOST, port, 3, rank, TIMEOUT); TensorScope scope = TensorScope.open()) {
                 assertEquals(rank, group.rank());
                 assertEquals(3, group.size());
@@ -46,6 +51,7 @@ class ProcessGroupTest {
 
     @Test
     void aPortInUseIsNamed() throws IOException {
+        if (!Ranks.glooBuilt()) return;
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
             int port = taken.getLocalPort();
             TorchException e = assertThrows(TorchException.class,
@@ -56,34 +62,53 @@ class ProcessGroupTest {
     }
 
     @Test
-    void aMissingRankIsARendezvousTimeout() {
-        int port = Ranks.freePort();
-        TorchException e = assertThrows(TorchException.class,
-                () -> ProcessGroup.join(HOST, port, 2, 0, Duration.ofMillis(1500)).close());
-        assertTrue(e.getMessage().contains("rank 0 of 2: rendezvous at " + HOST + ":" + port), e.getMessage());
+    void aGroupWhoseRankZeroFindsItsPortTakenIsTriedAgainOnAnother() throws IOException {
+        if (!Ranks.glooBuilt()) return;
+        int taken = Ranks.peekPort();
+        try (ServerSocket holder = new ServerSocket(taken, 1, InetAddress.getByName(HOST))) {
+            List<Integer> tried = new ArrayList<>();
+            Ranks.onFreshPort(port -> {
+                tried.add(port);
+                return ProcessGroup.join(HOST, port, 1, 0, TIMEOUT);
+            }).close();
+            assertEquals(2, tried.size(), tried.toString());
+            assertEquals(taken, tried.get(0));
+        }
     }
 
     @Test
-    void aPeerThatStopsCallingMakesTheCollectiveTimeOut() throws InterruptedException {
-        int port = Ranks.freePort();
-        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
-        List<Object> results = Ranks.run(2, rank -> {
-            // The one timeout covers joining too, so it leaves room for a loaded machine's thread start-up.
-            try (ProcessGroup group = ProcessGroup.join(HOST, port, 2, rank, Duration.ofSeconds(4));
-                 TensorScope scope = TensorScope.open()) {
-                if (rank == 1) {
-                    done.await();  // alive and connected, but never joins the all-reduce
-                    return "idle";
+    void aMissingRankIsARendezvousTimeout() {
+        if (!Ranks.glooBuilt()) return;
+        int[] used = new int[1];
+        TorchException e = Ranks.onFreshPort(port -> {
+            used[0] = port;
+            return assertThrows(TorchException.class, () -> ProcessGroup.join(HOST, port, 2, 0, Duration.ofMillis(1500)).close());
+        });
+        assertTrue(e.getMessage().startsWith("rank 0 of 2: rendezvous at " + HOST + ":" + used[0]), e.getMessage());
+        assertTrue(e.getMessage().contains("rank 1 did not join within 1500 ms"), e.getMessage());
+    }
+
+    @Test
+    void aPeerThatStopsCallingMakesTheCollectiveTimeOut() {
+        if (!Ranks.glooBuilt()) return;
+        List<Object> results = Ranks.onFreshPort(port -> {
+            CountDownLatch done = new CountDownLatch(1);
+            return Ranks.runOnPort(port, 2, (rank, p) -> {
+                // The one timeout covers joining too, so it leaves room for a loaded machine's thread start-up.
+                try (ProcessGroup group = ProcessGroup.join(HOST, p, 2, rank, Duration.ofSeconds(4));
+                     TensorScope scope = TensorScope.open()) {
+                    if (rank == 1) {
+                        done.await();  // alive and connected, but never joins the all-reduce
+                        return "idle";
+                    }
+                    try {
+                        group.allReduce(List.of(Tensor.of(new float[]{1}, 1)), ProcessGroup.ReduceOp.SUM);
+                        return "no error";
+                    } finally {
+                        done.countDown();
+                    }
                 }
-                try {
-                    group.allReduce(List.of(Tensor.of(new float[]{1}, 1)), ProcessGroup.ReduceOp.SUM);
-                    return "no error";
-                } finally {
-                    done.countDown();
-                }
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
+            });
         });
         TorchException e = assertInstanceOf(TorchException.class, results.get(0));
         assertTrue(e.getMessage().startsWith("rank 0 of 2: all-reduce failed"), e.getMessage());
@@ -91,32 +116,56 @@ class ProcessGroupTest {
     }
 
     @Test
-    void ranksStartedWithDifferentWorldSizesAreToldSo() throws InterruptedException {
-        int port = Ranks.freePort();
-        // rank 0 of 2 and rank 1 "of 3": both must name the mismatch (neither may hang or join).
-        List<Object> results = Ranks.run(2, rank -> {
-            try (ProcessGroup group = ProcessGroup.join(HOST, port, rank == 0 ? 2 : 3, rank, Duration.ofSeconds(10))) {
+    void ranksStartedWithDifferentWorldSizesAreToldSoWhicheverArrivesFirst() {
+        if (!Ranks.glooBuilt()) return;
+        for (int late : new int[]{0, 1}) {  // the other rank is most likely first at the rendezvous
+            // rank 0 of 2 and rank 1 "of 3": both must name the mismatch (neither may hang, join or see a reset)
+            List<Object> smaller = joinWithSizes(new int[]{2, 3}, late);
+            assertEquals("world size mismatch: rank 1 was started with world size 3, rank 0 with 2", message(smaller.get(0)));
+            assertEquals("world size mismatch: rank 0 was started with world size 2, rank 1 with 3", message(smaller.get(1)));
+            // rank 0 of 3 and rank 1 "of 2": rank 0 must not wait for a third rank that will never come
+            List<Object> larger = joinWithSizes(new int[]{3, 2}, late);
+            assertEquals("world size mismatch: rank 1 was started with world size 2, rank 0 with 3", message(larger.get(0)));
+            assertEquals("world size mismatch: rank 0 was started with world size 3, rank 1 with 2", message(larger.get(1)));
+        }
+        // A rank that agrees with rank 0 learns of the mismatch between rank 0 and another one from rank 0.
+        List<Object> three = joinWithSizes(new int[]{3, 3, 4}, 2);
+        String expected = "world size mismatch: rank 2 was started with world size 4, rank 0 with 3";
+        assertEquals(expected, message(three.get(0)));
+        assertEquals(expected, message(three.get(1)));
+        assertEquals("world size mismatch: rank 0 was started with world size 3, rank 2 with 4", message(three.get(2)));
+    }
+
+    /** Each rank's failure when rank r joins with worldSizes[r], rank `late` half a second after the others. */
+    private static List<Object> joinWithSizes(int[] worldSizes, int late) {
+        return Ranks.run(worldSizes.length, (rank, port) -> {
+            if (rank == late) Thread.sleep(500);
+            try (ProcessGroup group = ProcessGroup.join(HOST, port, worldSizes[rank], rank, Duration.ofSeconds(30))) {
                 return group;
             }
         });
-        for (Object r : results) {
-            TorchException e = assertInstanceOf(TorchException.class, r);
-            assertTrue(e.getMessage().contains("world size mismatch"), e.getMessage());
-        }
+    }
+
+    private static String message(Object rankResult) {
+        return assertInstanceOf(TorchException.class, rankResult).getMessage();
     }
 
     @Test
     void badArgumentsAreRejectedBeforeAnyNetworking() {
         assertThrows(IllegalArgumentException.class, () -> ProcessGroup.join(HOST, 29500, 2, 2, TIMEOUT));
         assertThrows(IllegalArgumentException.class, () -> ProcessGroup.join(HOST, 0, 2, 0, TIMEOUT));
+        assertThrows(IllegalArgumentException.class, () -> ProcessGroup.join(HOST, 65536, 2, 0, TIMEOUT));
         assertThrows(IllegalArgumentException.class, () -> ProcessGroup.join(HOST, 29500, 0, 0, TIMEOUT));
         assertThrows(IllegalArgumentException.class, () -> ProcessGroup.join(" ", 29500, 1, 0, TIMEOUT));
-        assertTrue(ProcessGroup.available(ProcessGroup.Backend.GLOO));
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+                () -> ProcessGroup.join("no-such-host.invalid", 29500, 2, 1, TIMEOUT));
+        assertEquals("master host 'no-such-host.invalid' cannot be resolved", unknown.getMessage());
     }
 
     @Test
     void aClosedGroupSaysSo() {
-        ProcessGroup group = ProcessGroup.join(HOST, Ranks.freePort(), 1, 0, TIMEOUT);
+        if (!Ranks.glooBuilt()) return;
+        ProcessGroup group = Ranks.onFreshPort(port -> ProcessGroup.join(HOST, port, 1, 0, TIMEOUT));
         group.barrier();
         group.close();
         group.close();
@@ -126,5 +175,19 @@ class ProcessGroupTest {
             assertThrows(IllegalStateException.class,
                     () -> group.allReduce(List.of(Tensor.zeros(DType.FLOAT32, 2)), ProcessGroup.ReduceOp.SUM));
         }
+    }
+
+    @Test
+    void theShimHasGlooExactlyWhenItsBuildSaysSo(@TempDir Path out) {
+        if (Ranks.glooBuilt()) return;  // asserts it, and without Gloo that joining says so at once
+        // ... and the command line says so in one line, before any training
+        String[] err = new String[1];
+        int code = CliRun.run(err, "train", "--data", "synthetic:64,32", "--epochs", "1", "--out", out.resolve("run").toString(),
+                "--world-size", "1", "--rank", "0", "--master", HOST + ":" + Ranks.nextPort());
+        assertEquals(JacregCli.RUNTIME_ERROR, code, err[0]);
+        List<String> errors = err[0].lines().filter(line -> line.contains("error")).toList();
+        assertEquals(List.of("jacreg train: error: this jacreg build has no c10d backend (built without Gloo headers: "
+                + "install libgloo-dev, or use a libtorch that ships them, and rebuild) (--verbose shows details)"), errors);
+        assertFalse(err[0].contains("training"), err[0]);
     }
 }

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Auto-PGD, Croce & Hein 2020 (Algorithm 1), as in AutoAttack: from a random start (uniform in the L∞ cube, on the
+ * Auto-PGD, Croce and Hein 2020 (Algorithm 1), as in AutoAttack: from a random start (uniform in the L∞ cube, on the
  * sphere of radius ε for L2), a first step of
  * η = 2ε along the steepest-ascent direction for the norm (sign of the gradient for L∞, the unit gradient for L2), then
  * steps with momentum α = 0.75, x ← P(x + α(z − x) + (1 − α)(x − x_prev)) with z = P(x + η·direction), P the projection
@@ -111,7 +111,7 @@ public final class Apgd implements Attack {
     }
 
     /**
-     * The checkpoints w_1 < w_2 < … ≤ N, in steps taken: ⌈p_j·N⌉ for the p_j of the schedule that are <= 1, computed
+     * The checkpoints w_1 &lt; w_2 &lt; … ≤ N, in steps taken: ⌈p_j·N⌉ for the p_j of the schedule that are ≤ 1, computed
      * in hundredths so that 0.22·100 is 22 exactly.
      */
     public static int[] checkpoints(int iterations) {

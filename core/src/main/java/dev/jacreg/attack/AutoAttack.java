@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * AutoAttack, Croce & Hein 2020: APGD-CE, then APGD-T (targeted DLR over the top {@link Apgd#DEFAULT_TARGETS}
+ * AutoAttack, Croce and Hein 2020: APGD-CE, then APGD-T (targeted DLR over the top {@link Apgd#DEFAULT_TARGETS}
  * classes), then Square (L∞ only: the L2 Square is not implemented here), each attacking only the images every earlier
  * one failed on. The result is the per-image worst case: an image stays correctly classified only if every attack
  * fails on it. FAB-T is left out (not implemented), so this is the standard version less FAB-T.

@@ -6,7 +6,7 @@ import dev.jacreg.Tensor;
 import dev.jacreg.nn.Module;
 
 /**
- * Input-gradient regularization (Ross & Doshi-Velez 2018, "double backpropagation", Drucker & LeCun 1992):
+ * Input-gradient regularization (Ross and Doshi-Velez 2018, "double backpropagation", Drucker and LeCun 1992):
  * CE + λ·(1/B)·Σᵢ ‖∇_{xᵢ} CEᵢ‖², with CEᵢ = −log softmax(f(xᵢ))_{yᵢ} each image's own cross-entropy, the gradient
  * taken with its graph so that the penalty's own gradient in the parameters flows through it.
  */

@@ -28,7 +28,7 @@ import java.util.Locale;
  * bench/baselines/cpp/step_bench.cpp and bench/baselines/python/step_bench.py, through jacreg's public API.
  *
  * <pre>
- * StepBench --case step_plain|step_jacobian|inference_test_set|small_op|full_run
+ * StepBench --case step_plain|step_jacobian|step_jacobian_finite_difference|inference_test_set|small_op|full_run
  *           [--threads N] [--warmup K] [--iters M] [--seed S] [--chunk C] [--calls N] [--epochs E] [--perf-ctl FIFO]
  * </pre>
  *
@@ -36,7 +36,8 @@ import java.util.Locale;
  *   <li>step_*: one training step at batch 32 on batches pre-generated into a pool of 50 and cycled:
  *       forward, cross-entropy (+ Jacobian penalty with fresh V for step_jacobian, {@link
  *       JacobianPenalty#reference()}), backward, {@link SgdMomentum} update, loss read back — all inside
- *       one {@link TensorScope}, all timed.</li>
+ *       one {@link TensorScope}, all timed. step_jacobian_finite_difference: the same penalty estimated with
+ *       {@link JacobianPenalty.Estimator#FINITE_DIFFERENCE} (Java only: no baseline has it).</li>
  *   <li>inference_test_set: {@link Evaluator#predict} over 5,000 random images in chunks of C (eval mode,
  *       no-grad, argmax), plus the checksum read back as the baselines do.</li>
  *   <li>small_op: {@code a.add(b)} on two 1-element float32 tensors and close of the result, inside an
@@ -77,7 +78,8 @@ public final class StepBench {
             o = parse(args);
         } catch (IllegalArgumentException e) {
             System.err.println("StepBench: " + e.getMessage());
-            System.err.println("usage: StepBench --case step_plain|step_jacobian|inference_test_set|small_op|full_run"
+            System.err.println("usage: StepBench --case step_plain|step_jacobian|step_jacobian_finite_difference|"
+                    + "inference_test_set|small_op|full_run"
                     + " [--threads N] [--warmup K] [--iters M] [--seed S] [--chunk C] [--calls N] [--epochs E]");
             System.exit(2);
             return;
@@ -85,8 +87,10 @@ public final class StepBench {
         int threads = BenchSupport.configureThreads(o.threads());
         Torch.manualSeed(o.seed());
         String json = switch (o.benchCase()) {
-            case "step_plain" -> steps(o, threads, false);
-            case "step_jacobian" -> steps(o, threads, true);
+            case "step_plain" -> steps(o, threads, null);
+            case "step_jacobian" -> steps(o, threads, JacobianPenalty.reference());
+            case "step_jacobian_finite_difference" -> steps(o, threads,
+                    JacobianPenalty.reference().withEstimator(JacobianPenalty.Estimator.FINITE_DIFFERENCE));
             case "inference_test_set" -> inference(o, threads);
             case "full_run" -> fullRun(o, threads);
             default -> smallOp(o, threads);
@@ -134,7 +138,8 @@ public final class StepBench {
                 throw new IllegalArgumentException("bad value for " + a + ": " + value);
             }
         }
-        if (!List.of("step_plain", "step_jacobian", "inference_test_set", "small_op", "full_run").contains(benchCase)) {
+        if (!List.of("step_plain", "step_jacobian", "step_jacobian_finite_difference", "inference_test_set", "small_op",
+                "full_run").contains(benchCase)) {
             throw new IllegalArgumentException("unknown case " + benchCase);
         }
         if (threads < 1) throw new IllegalArgumentException("--threads must be >= 1");
@@ -149,7 +154,8 @@ public final class StepBench {
 
     // ---- cases -------------------------------------------------------------------------------------
 
-    private static String steps(Options o, int threads, boolean jacobian) {
+    /** @param penalty the penalty of step_jacobian*, null for step_plain */
+    private static String steps(Options o, int threads, JacobianPenalty penalty) {
         int poolSize = BenchSupport.POOL_BATCHES * BenchSupport.BATCH;
         List<Tensor> xs = new ArrayList<>();
         List<Tensor> ts = new ArrayList<>();
@@ -166,7 +172,7 @@ public final class StepBench {
             }
             model = BenchSupport.seedNetwork(poolX.mean(new long[]{0}, true));
         }
-        RegularizedLoss loss = jacobian ? new RegularizedLoss(JacobianPenalty.reference()) : RegularizedLoss.plain();
+        RegularizedLoss loss = penalty != null ? new RegularizedLoss(penalty) : RegularizedLoss.plain();
         model.setTraining(true);
         double[] times = new double[o.iters()];
         double[] cpuTimes = new double[o.iters()];

@@ -62,7 +62,7 @@ public final class ModelCatalog {
             case WEIGHT_DECAY -> new ModelRecipe(WEIGHT_DECAY, "Weight decay", plain, Augmentation.NONE,
                     WEIGHT_DECAY_COEFFICIENT);
             case LOGITS -> new ModelRecipe(LOGITS, "Jacobian penalty on logits", new RegularizedLoss(new JacobianPenalty(
-                    LOGITS_LAMBDA, penalty.projections(), JacobianPenalty.Target.LOGITS, penalty.batchNorm())),
+                    LOGITS_LAMBDA, penalty.projections(), JacobianPenalty.Target.LOGITS, penalty.batchNorm(), penalty.estimator())),
                     Augmentation.NONE, 0);
             case EXACT -> new ModelRecipe(EXACT, "Exact Jacobian penalty", RegularizedLoss.exact(penalty), Augmentation.NONE, 0);
             default -> throw new IllegalArgumentException("unknown model '" + name + "' (expected one of "

@@ -108,7 +108,14 @@ final class ReportMarkdown {
                 + Formats.count(tj.plannedIterations() / Math.max(1, c.training().epochs())) + " per epoch, last partial batch dropped)");
         setting(md, "mini-batch size", Integer.toString(c.training().batchSize()));
         setting(md, "λ (penalty weight)", Formats.number(c.penalty().lambda()));
-        setting(md, "random projections per batch", Integer.toString(c.penalty().projections()));
+        if (c.penalty().estimator() == dev.jacreg.train.JacobianPenalty.Estimator.FINITE_DIFFERENCE) {
+            // Shown only when not the default, so that default reports stay as they were.
+            setting(md, "penalty estimator", "finite differences along random input directions (step h = "
+                    + Formats.number(dev.jacreg.train.FiniteDifferencePenalty.STEP) + ", no second backward)");
+            setting(md, "random input directions per batch", Integer.toString(c.penalty().projections()));
+        } else {
+            setting(md, "random projections per batch", Integer.toString(c.penalty().projections()));
+        }
         setting(md, "penalised output", output);
         setting(md, "SGD learning rate", Formats.number(c.training().learningRate()));
         setting(md, "SGD momentum", Formats.number(c.training().momentum()));

@@ -154,8 +154,8 @@ public final class StepBench {
 
     // ---- cases -------------------------------------------------------------------------------------
 
-    /** @param penalty the penalty of step_jacobian*, null for step_plain */
-    private static String steps(Options o, int threads, JacobianPenalty penalty) {
+    /** @param jacobian the penalty of step_jacobian*, null for step_plain */
+    private static String steps(Options o, int threads, JacobianPenalty jacobian) {
         int poolSize = BenchSupport.POOL_BATCHES * BenchSupport.BATCH;
         List<Tensor> xs = new ArrayList<>();
         List<Tensor> ts = new ArrayList<>();
@@ -172,7 +172,7 @@ public final class StepBench {
             }
             model = BenchSupport.seedNetwork(poolX.mean(new long[]{0}, true));
         }
-        RegularizedLoss loss = penalty != null ? new RegularizedLoss(penalty) : RegularizedLoss.plain();
+        RegularizedLoss loss = jacobian != null ? new RegularizedLoss(jacobian) : RegularizedLoss.plain();
         model.setTraining(true);
         double[] times = new double[o.iters()];
         double[] cpuTimes = new double[o.iters()];

@@ -85,7 +85,8 @@ final class Options {
                 converter = EstimatorConverter.class,
                 description = "How the penalty is estimated: projection (random output directions and a second "
                         + "backward pass, as in the reference) or finite-difference (random input directions and one more "
-                        + "forward pass, no second backward; biased by O(h^2), see README) (default: projection).")
+                        + "forward pass instead of the second backward; step 1e-3, bias a few tenths of a percent) "
+                        + "(default: projection).")
         JacobianPenalty.Estimator estimator = JacobianPenalty.Estimator.PROJECTION;
 
         @Option(names = "--clip-grad-norm", paramLabel = "X",
@@ -144,7 +145,7 @@ final class Options {
                 for (JacobianPenalty.Estimator e : JacobianPenalty.Estimator.values()) {
                     if (estimatorName(e).equals(text)) return e;
                 }
-                throw new IllegalArgumentException("--penalty-estimator " + text + ": expected projection or finite-difference");
+                throw new IllegalArgumentException("'" + text + "' is not an estimator (expected projection or finite-difference)");
             });
         }
     }

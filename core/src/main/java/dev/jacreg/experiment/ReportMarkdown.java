@@ -170,7 +170,9 @@ final class ReportMarkdown {
                 .append(c.data() instanceof DataSource.Synthetic ? "synthetic digit images" : "images")
                 .append(" for ").append(c.training().epochs()).append(c.training().epochs() == 1 ? " epoch" : " epochs")
                 .append(": one with the Jacobian penalty (λ = ").append(Formats.number(c.penalty().lambda())).append(", ")
-                .append(c.penalty().projections()).append(c.penalty().projections() == 1 ? " random projection" : " random projections")
+                .append(c.penalty().projections()).append(c.penalty().estimator() == dev.jacreg.train.JacobianPenalty.Estimator.FINITE_DIFFERENCE
+                        ? (c.penalty().projections() == 1 ? " random input direction" : " random input directions") + ", finite differences"
+                        : c.penalty().projections() == 1 ? " random projection" : " random projections")
                 .append(") and one without. ");
         int clean = indexOf(levels, 0);
         if (clean >= 0) {

@@ -89,6 +89,12 @@ final class Options {
                         + "(default: projection).")
         JacobianPenalty.Estimator estimator = JacobianPenalty.Estimator.PROJECTION;
 
+        @Option(names = "--penalty-every", paramLabel = "K",
+                description = "Compute the penalty on every K-th training step only, with weight K*LAMBDA there so its "
+                        + "average weight stays LAMBDA; a step then costs on average plain + (penalised - plain)/K "
+                        + "(default: ${DEFAULT-VALUE}, every step).")
+        int penaltyEvery = 1;
+
         @Option(names = "--clip-grad-norm", paramLabel = "X",
                 description = "Scale the total gradient down to L2 norm X before each SGD step when it is larger; 0 = off "
                         + "(default: 5, or 0 with --seed-algorithm).")
@@ -279,8 +285,9 @@ final class Options {
         TrainingConfig training = new TrainingConfig(t.epochs, t.batchSize, t.learningRate, t.momentum, d.seed,
                 schedule, clip, t.penaltyWarmup, t.diagnostics != null ? t.diagnostics : diagnosticsByDefault,
                 t.gradientSplitEvery);
+        if (t.penaltyEvery < 1) throw new UsageException("--penalty-every " + t.penaltyEvery + ": must be >= 1 (1 = every step)");
         JacobianPenalty penalty = new JacobianPenalty(t.lambda, t.projections, t.target.value, t.penaltyBn.value,
-                t.estimator);
+                t.estimator, t.penaltyEvery);
         return new ExperimentConfig(training, penalty, dataSource(d.data, r.cacheDir), d.out,
                 noiseLevels == null ? REFERENCE.noiseLevels() : noiseLevels, REFERENCE.exampleNoise(), c.evalChunk,
                 c.dtype.dtype, d.dataSeed);

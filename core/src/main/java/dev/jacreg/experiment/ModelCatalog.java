@@ -62,7 +62,8 @@ public final class ModelCatalog {
             case WEIGHT_DECAY -> new ModelRecipe(WEIGHT_DECAY, "Weight decay", plain, Augmentation.NONE,
                     WEIGHT_DECAY_COEFFICIENT);
             case LOGITS -> new ModelRecipe(LOGITS, "Jacobian penalty on logits", new RegularizedLoss(new JacobianPenalty(
-                    LOGITS_LAMBDA, penalty.projections(), JacobianPenalty.Target.LOGITS, penalty.batchNorm(), penalty.estimator())),
+                    LOGITS_LAMBDA, penalty.projections(), JacobianPenalty.Target.LOGITS, penalty.batchNorm(), penalty.estimator(),
+                    penalty.every())),
                     Augmentation.NONE, 0);
             case EXACT -> new ModelRecipe(EXACT, "Exact Jacobian penalty", RegularizedLoss.exact(penalty), Augmentation.NONE, 0);
             default -> throw new IllegalArgumentException("unknown model '" + name + "' (expected one of "

@@ -117,6 +117,11 @@ final class ReportMarkdown {
             setting(md, "random projections per batch", Integer.toString(c.penalty().projections()));
         }
         setting(md, "penalised output", output);
+        if (c.penalty().every() > 1) {  // shown only when not the default (every step)
+            int k = c.penalty().every();
+            setting(md, "penalty computed on", "one step in " + k + " (iterations 0, " + k + ", " + 2 * k + ", …), weight "
+                    + k + "·λ there");
+        }
         setting(md, "SGD learning rate", Formats.number(c.training().learningRate()));
         setting(md, "SGD momentum", Formats.number(c.training().momentum()));
         // The remedies (off = docs/experiment.md) and whether training-loss.csv holds the diagnostics columns.

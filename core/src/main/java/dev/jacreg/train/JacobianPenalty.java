@@ -24,9 +24,12 @@ import java.util.List;
  * @param target      which output is penalised: the softmax (reference) or the logits (the paper's code)
  * @param batchNorm   which batch-norm mode the penalised forward pass uses (see {@link BatchNormMode})
  * @param estimator   how R is estimated (see {@link Estimator})
+ * @param every       the penalty is computed on every this-many-th training step only (0, K, 2K, …) with weight K·λ
+ *                    there, so that its weight per step stays λ on average (the expected gradient over K steps is the
+ *                    every-step one) while a step costs on average plain + (penalised − plain)/K; 1 = every step
  */
 public record JacobianPenalty(double lambda, int projections, Target target, BatchNormMode batchNorm,
-                              Estimator estimator) {
+                              Estimator estimator, int every) {
     public enum Target { SOFTMAX, LOGITS }
 
     /**
@@ -55,9 +58,24 @@ public record JacobianPenalty(double lambda, int projections, Target target, Bat
         this(lambda, projections, target, batchNorm, Estimator.PROJECTION);
     }
 
+    /** A penalty computed on every step. */
+    public JacobianPenalty(double lambda, int projections, Target target, BatchNormMode batchNorm, Estimator estimator) {
+        this(lambda, projections, target, batchNorm, estimator, 1);
+    }
+
     /** The same penalty with another estimator. */
     public JacobianPenalty withEstimator(Estimator value) {
-        return new JacobianPenalty(lambda, projections, target, batchNorm, value);
+        return new JacobianPenalty(lambda, projections, target, batchNorm, value, every);
+    }
+
+    /** The same penalty on every value-th step only (1 = every step). */
+    public JacobianPenalty withEvery(int value) {
+        return new JacobianPenalty(lambda, projections, target, batchNorm, estimator, value);
+    }
+
+    /** Whether a 0-based training iteration computes the penalty: 0, K, 2K, … */
+    public boolean appliesAt(int iteration) {
+        return iteration % every == 0;
     }
 
     public JacobianPenalty {
@@ -66,6 +84,7 @@ public record JacobianPenalty(double lambda, int projections, Target target, Bat
         if (target == null) throw new IllegalArgumentException("target must not be null");
         if (batchNorm == null) throw new IllegalArgumentException("batch-norm mode must not be null");
         if (estimator == null) throw new IllegalArgumentException("estimator must not be null");
+        if (every < 1) throw new IllegalArgumentException("penalty interval must be >= 1 (1 = every step), got " + every);
     }
 
     /** The reference settings: λ = 1, n = 1, penalty on the softmax output. */

@@ -80,6 +80,14 @@ public record Device(Type type, int index) {
         }
     }
 
+    /**
+     * This device if the loaded libtorch has it; otherwise a {@link TorchException} saying so, naming
+     * {@code requestedBy} (e.g. "(DataLoader)") as where it was asked for.
+     */
+    public Device requireAvailable(String requestedBy) {
+        return Torch.checkAvailable(this, requestedBy);
+    }
+
     static Device configured() {
         String property = System.getProperty("jacreg.device");
         if (property != null && !property.isBlank()) return parse(property);

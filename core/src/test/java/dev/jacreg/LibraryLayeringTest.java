@@ -15,7 +15,8 @@ import dev.jacreg.internal.LayeringViolationFixture;
 
 /**
  * The library does not carry the application: the library packages (the root {@code dev.jacreg},
- * {@code nn}, {@code train}, {@code data}, {@code io}, {@code internal}, {@code bindings}, {@code distributed}) depend on
+ * {@code nn}, {@code train}, {@code data}, {@code io}, {@code internal}, {@code bindings}, {@code distributed}, {@code optim})
+ * depend on
  * neither the application packages ({@code cli}, {@code report}, {@code experiment}) nor the application's
  * optional dependencies (picocli, JFreeChart, JLine), in
  * any way ArchUnit sees in the bytecode: imports, fully qualified names, fields, signatures, calls,
@@ -25,7 +26,7 @@ import dev.jacreg.internal.LayeringViolationFixture;
 class LibraryLayeringTest {
     static final String[] LIBRARY = {
         "dev.jacreg", "dev.jacreg.nn..", "dev.jacreg.train..", "dev.jacreg.data..", "dev.jacreg.io..",
-        "dev.jacreg.internal..", "dev.jacreg.bindings..", "dev.jacreg.attack..", "dev.jacreg.distributed.."
+        "dev.jacreg.internal..", "dev.jacreg.bindings..", "dev.jacreg.attack..", "dev.jacreg.distributed..", "dev.jacreg.optim.."
     };
     static final String[] APPLICATION = {"dev.jacreg.cli..", "dev.jacreg.report..", "dev.jacreg.experiment.."};
 

@@ -24,4 +24,17 @@ public interface Attack {
      * @param random  where random starts are drawn from (unused by deterministic attacks)
      */
     Tensor perturb(Module model, Tensor images, Tensor labels, double epsilon, RandomStream random);
+
+    /**
+     * The same attack with twice the search (iterations, restarts or queries), for the sanity check that more search
+     * barely changes robust accuracy; null for an attack without a budget (FGSM).
+     */
+    default Attack withDoubledBudget() {
+        return null;
+    }
+
+    /** Whether the attack reads only the model's outputs, never its gradients. */
+    default boolean blackBox() {
+        return false;
+    }
 }

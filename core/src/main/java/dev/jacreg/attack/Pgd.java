@@ -5,7 +5,6 @@ import dev.jacreg.Tensor;
 import dev.jacreg.TensorScope;
 import dev.jacreg.nn.Module;
 
-import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -22,11 +21,20 @@ public final class Pgd implements Attack {
     private final int steps;
     private final double stepSize;
     private final boolean randomStart;
+    private final int restarts;
 
     /**
      * @param stepSize α in pixel units, > 0; NaN for 2.5·ε/steps (scaled with each ε of a sweep)
      */
     public Pgd(Norm norm, int steps, double stepSize, boolean randomStart) {
+        this(norm, steps, stepSize, randomStart, 1);
+    }
+
+    /**
+     * @param restarts runs, >= 1; more than one needs random starts. Each later run attacks only the images no
+     *                 earlier run misclassified, so an image resists only if every run fails on it.
+     */
+    public Pgd(Norm norm, int steps, double stepSize, boolean randomStart, int restarts) {
         this.norm = Objects.requireNonNull(norm, "norm");
         if (steps < 1) throw new IllegalArgumentException("PGD needs at least 1 step, got " + steps);
         if (!Double.isNaN(stepSize) && !(stepSize > 0 && Double.isFinite(stepSize))) {
@@ -35,6 +43,11 @@ public final class Pgd implements Attack {
         this.steps = steps;
         this.stepSize = stepSize;
         this.randomStart = randomStart;
+        if (restarts < 1) throw new IllegalArgumentException("PGD needs at least 1 restart, got " + restarts);
+        if (restarts > 1 && !randomStart) {
+            throw new IllegalArgumentException("PGD restarts need random starts (without, every run is the same)");
+        }
+        this.restarts = restarts;
     }
 
     @Override
@@ -55,6 +68,16 @@ public final class Pgd implements Attack {
         return randomStart;
     }
 
+    public int restarts() {
+        return restarts;
+    }
+
+    /** Twice the steps (the default step size shrinks with them) and twice the restarts. */
+    @Override
+    public Pgd withDoubledBudget() {
+        return new Pgd(norm, 2 * steps, stepSize, randomStart, randomStart ? 2 * restarts : 1);
+    }
+
     /** α used at radius ε. */
     public double stepSize(double epsilon) {
         return Double.isNaN(stepSize) ? DEFAULT_STEP_FACTOR * epsilon / steps : stepSize;
@@ -65,10 +88,32 @@ public final class Pgd implements Attack {
         AttackMath.checkEpsilon(epsilon);
         AttackMath.checkBatch(images, labels);
         if (epsilon == 0) return images.detach().clone();
-        double alpha = stepSize(epsilon);
         try (TensorScope scope = TensorScope.open()) {
             Tensor clean = images.detach();
-            Tensor x = randomStart ? AttackMath.clipPixels(clean.add(randomPoint(clean, epsilon, random))) : clean;
+            Tensor best = run(model, clean, labels, epsilon, random);
+            for (int r = 1; r < restarts; r++) {
+                long[] open = AttackMath.indices(AttackMath.misclassified(model, best, labels), false);
+                if (open.length == 0) break;
+                try (TensorScope restart = TensorScope.open()) {
+                    Tensor openLabels = AttackMath.rows(labels, open);
+                    Tensor again = run(model, AttackMath.rows(clean, open), openLabels, epsilon, random);
+                    // Per image the new point replaces the old one only where it fools the model.
+                    Tensor merged = AttackMath.pick(AttackMath.misclassified(model, again, openLabels), again,
+                            AttackMath.rows(best, open));
+                    Tensor replaced = restart.keep(AttackMath.replaceRows(best, open, merged));
+                    best.close();
+                    best = replaced;
+                }
+            }
+            return scope.keep(best);
+        }
+    }
+
+    /** One run from the clean images or a random start; a new tensor in the caller's scope. */
+    private Tensor run(Module model, Tensor clean, Tensor labels, double epsilon, RandomStream random) {
+        double alpha = stepSize(epsilon);
+        try (TensorScope scope = TensorScope.open()) {
+            Tensor x = randomStart ? AttackMath.clipPixels(clean.add(AttackMath.randomPoint(clean, epsilon, norm, random, "PGD"))) : clean;
             for (int i = 0; i < steps; i++) {
                 // Each step's graph and temporaries go with its scope; only the new iterate stays.
                 try (TensorScope step = TensorScope.open()) {
@@ -81,27 +126,9 @@ public final class Pgd implements Attack {
         }
     }
 
-    /**
-     * A uniformly random point of the ε-ball: uniform per pixel in [−ε, ε] for L∞; for L2 a uniform direction
-     * (normalised Gaussian) at radius ε·u^(1/d), which is uniform in the d-dimensional ball.
-     */
-    private Tensor randomPoint(Tensor like, double epsilon, RandomStream random) {
-        if (random == null) throw new IllegalArgumentException("PGD with a random start needs a random stream");
-        long[] shape = like.shape();
-        if (norm == Norm.LINF) return random.uniform(like.dtype(), shape).mul(2 * epsilon).sub(epsilon);
-        long n = shape[0];
-        long dims = like.numel() / Math.max(1, n);
-        long[] column = new long[shape.length];
-        Arrays.fill(column, 1);
-        column[0] = n;
-        Tensor direction = random.normal(like.dtype(), shape);
-        direction = direction.div(AttackMath.norms(direction));
-        Tensor radius = random.uniform(like.dtype(), column).pow(1.0 / dims).mul(epsilon);
-        return direction.mul(radius);
-    }
-
     @Override
     public String toString() {
-        return "PGD (" + norm.symbol() + ", " + steps + " steps" + (randomStart ? ", random start" : "") + ")";
+        return "PGD (" + norm.symbol() + ", " + steps + " steps" + (randomStart ? ", random start" : "")
+                + (restarts > 1 ? ", " + restarts + " restarts" : "") + ")";
     }
 }

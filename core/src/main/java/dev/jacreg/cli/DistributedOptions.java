@@ -10,6 +10,7 @@ import picocli.CommandLine.Spec;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * The data-parallel options of {@code train} and {@code experiment}: this process as one rank of a run (--world-size,
@@ -21,11 +22,15 @@ final class DistributedOptions {
 
     @Option(names = "--nproc", paramLabel = "N",
             description = "Train data-parallel with N local processes on loopback (this command started N times as ranks "
-                    + "0..N-1 with --world-size/--rank/--master, one intra-op thread each unless --threads); waits for all.")
+                    + "0..N-1 with --world-size/--rank/--master, one intra-op thread each unless --threads); waits for all. "
+                    + "--batch-size must be a multiple of N; N is at most " + OptionRules.OVERSUBSCRIPTION + " per "
+                    + "available processor, with a warning above one. The ranks' logs go to a temporary folder that "
+                    + "is deleted when the launch ends (a failing rank's last lines are shown first).")
     Integer nproc;
 
     @Option(names = "--world-size", paramLabel = "N",
-            description = "Data-parallel: the number of ranks (processes, on any machines). Needs --rank and --master.")
+            description = "Data-parallel: the number of ranks (processes, on any machines); --batch-size must be a "
+                    + "multiple of it. Needs --rank and --master.")
     Integer worldSize;
 
     @Option(names = "--rank", paramLabel = "R", description = "Data-parallel: this process's rank, 0..N-1; rank 0 writes the outputs.")
@@ -37,7 +42,8 @@ final class DistributedOptions {
 
     @Option(names = "--dist-timeout", paramLabel = "SECONDS",
             description = "Data-parallel: how long joining and each gradient exchange may wait for the other ranks before "
-                    + "the run fails (default: ${DEFAULT-VALUE}).", defaultValue = "300")
+                    + "the run fails, at most a day; only with --nproc or --world-size (default: ${DEFAULT-VALUE}).",
+            defaultValue = "300")
     double timeoutSeconds;
 
     /** --nproc given: this process only starts and waits for the ranks. */
@@ -50,13 +56,12 @@ final class DistributedOptions {
         return worldSize != null;
     }
 
-    /** Checks the combination before any work. */
+    /** Checks the combination before any work (the values themselves: {@link OptionRules}). */
     void validate() {
         if (nproc != null) {
             if (worldSize != null || rank != null || master != null) {
                 throw new UsageException("--nproc starts the ranks itself: give it without --world-size, --rank or --master");
             }
-            if (nproc < 1) throw new UsageException("--nproc must be >= 1, got " + nproc);
             return;
         }
         if (worldSize == null && rank == null && master == null) return;
@@ -65,13 +70,9 @@ final class DistributedOptions {
                     + (worldSize == null ? "" : "--world-size ") + (rank == null ? "" : "--rank ") + (master == null ? "" : "--master")
                     + ")");
         }
-        if (worldSize < 1) throw new UsageException("--world-size must be >= 1, got " + worldSize);
         if (rank < 0 || rank >= worldSize) throw new UsageException("--rank must be in 0.." + (worldSize - 1) + ", got " + rank);
         host();
         port();
-        if (!(timeoutSeconds > 0) || timeoutSeconds > 86_400) {
-            throw new UsageException("--dist-timeout must be in (0, 86400] seconds, got " + timeoutSeconds);
-        }
     }
 
     /** Rank 0, or not data-parallel at all: the process that writes outputs. */
@@ -91,10 +92,13 @@ final class DistributedOptions {
         return group == null ? null : new DistributedDataParallel(group);
     }
 
-    /** Starts the ranks and waits for them; the exit code of the run. */
-    int launch(PrintStream err) throws Exception {
-        List<String> args = spec.commandLine().getParseResult().originalArgs();
-        return new LocalLauncher(nproc, args, err).run();
+    /**
+     * Starts the ranks, writing into {@code out} (this process's folder: rank 0 gets it as --out ... --overwrite), and
+     * waits for them; the exit code of the run.
+     */
+    int launch(PrintStream err, OutFolder out, BooleanSupplier stop) throws Exception {
+        List<String> args = LocalLauncher.withOut(spec.commandLine().getParseResult().originalArgs(), out.path());
+        return out.run(() -> new LocalLauncher(nproc, args, err).run(stop), err, stop);
     }
 
     private String host() {

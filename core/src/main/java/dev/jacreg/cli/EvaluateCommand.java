@@ -39,7 +39,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code jacreg evaluate}: saved nets under the noise sweep. */
-@Command(name = "evaluate",
+@Command(name = EvaluateCommand.NAME,
         mixinStandardHelpOptions = true,
         usageHelpAutoWidth = true,
         sortOptions = false,
@@ -49,7 +49,8 @@ import java.util.concurrent.Callable;
                         + "their accuracy on the test set at each noise level. --data and --seed default to those "
                         + "stored in the first weights file, so the numbers equal the experiment's.",
                 "",
-                "Writes into --out:",
+                "Writes into --out (default: a new folder " + ExperimentConfig.RUNS_FOLDER + "/" + EvaluateCommand.NAME
+                        + "-DATE/ of its own):",
                 "  accuracy.csv            noise,accuracy (one net) or",
                 "                          noise,accuracy_jacobian,accuracy_reference (two)",
                 "  accuracy.png            accuracy against the noise proportion",
@@ -58,6 +59,8 @@ import java.util.concurrent.Callable;
                 "  robustness.md           those tables and figures, with how they were made",
                 ""})
 final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
+    static final String NAME = "evaluate";
+
     @ParentCommand
     JacregCli cli;
 
@@ -69,8 +72,11 @@ final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
             description = "synthetic, synthetic:TRAIN,TEST or idx:DIR (default: the data the first model was trained on).")
     String data;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Output folder, created if needed (default: ${DEFAULT-VALUE}).")
-    Path out = Options.REFERENCE.out();
+    @Option(names = "--out", paramLabel = "DIR", description = OutFolder.OUT_HELP)
+    Path outOption;  // null: a new folder of the run's own (OutFolder)
+
+    @Option(names = "--overwrite", description = OutFolder.OVERWRITE_HELP)
+    boolean overwrite;
 
     @Option(names = "--seed", paramLabel = "N",
             description = "Seed of the noise (default: the first model's training seed, else 0).")
@@ -124,21 +130,18 @@ final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
         // Pixel replacement keeps accuracy.csv; the other corruptions and the attacks go to their own files.
         boolean replace = robustness.corruptionList().contains(Corruption.REPLACE);
         robustness.validate(noiseLevels);
-        if (evalChunk < 1) throw new UsageException("--eval-chunk must be >= 1, got " + evalChunk);
         // The first file's metadata supplies the defaults; reading it also rejects a corrupt file early.
         Inputs inputs = inputs(models.get(0), SafeTensors.read(models.get(0)).metadata(), data, seed, dataSeedOption,
                 runtime.cacheDir);
         runtime.apply();
-        OutFolder folder = OutFolder.prepare(out);
-        try {
-            return run(levels, replace, inputs.noiseSeed(), inputs.dataSeed(), inputs.data());
-        } catch (Exception | Error e) {
-            folder.removeIfEmpty();
-            throw e;
-        }
+        OutFolder folder = OutFolder.prepare(outOption, overwrite, cli.runs, NAME);
+        folder.announce(cli.err, NAME);
+        return folder.run(() -> run(levels, replace, inputs.noiseSeed(), inputs.dataSeed(), inputs.data(), folder.path()),
+                cli.err, cli.stopRequested);
     }
 
-    private int run(double[] levels, boolean replace, long noiseSeed, long dataSeed, DataSource source) throws Exception {
+    private int run(double[] levels, boolean replace, long noiseSeed, long dataSeed, DataSource source, Path out)
+            throws Exception {
         ProgressDisplay display = ProgressDisplay.forTerminal(cli.err);
         List<Loaded> nets = new ArrayList<>();
         try (TensorScope scope = TensorScope.open()) {
@@ -208,7 +211,7 @@ final class EvaluateCommand implements Callable<Integer>, JacregCli.Verbose {
             }
             if (!extra.tables().isEmpty()) {
                 AtomicFile.writeString(out.resolve(SweepReport.ROBUSTNESS_MD), extra.markdown());
-                RobustnessRun.print(cli.out, extra.tables());
+                RobustnessRun.print(cli.out, extra);
                 cli.out.println("wrote " + extra.files().size() + " files and " + SweepReport.ROBUSTNESS_MD + " to "
                         + out.toAbsolutePath());
                 cli.out.flush();

@@ -31,7 +31,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code jacreg experiment}: the whole experiment and its report. */
-@Command(name = "experiment",
+@Command(name = ExperimentCommand.NAME,
         mixinStandardHelpOptions = true,
         usageHelpAutoWidth = true,
         sortOptions = false,
@@ -42,7 +42,8 @@ import java.util.concurrent.Callable;
                         + "nets' test accuracy under growing pixel noise (each pixel replaced by a random value with "
                         + "probability p).",
                 "",
-                "Writes into --out:",
+                "Writes into --out (default: a new folder " + ExperimentConfig.RUNS_FOLDER + "/" + ExperimentCommand.NAME
+                        + "-DATE/ of its own):",
                 "  report.md               summary, accuracy table, Jacobian norms, timings,",
                 "                          settings, with the figures embedded",
                 "  accuracy.csv, .png      accuracy of both nets against the noise proportion",
@@ -74,6 +75,10 @@ import java.util.concurrent.Callable;
                         + "for what was trained.",
                 ""})
 final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
+    static final String NAME = "experiment";
+    /** The experiment records diagnostics unless --no-diagnostics: it is where training is studied (~20 % per penalized step). */
+    static final boolean DIAGNOSTICS_BY_DEFAULT = true;
+
     @ParentCommand
     JacregCli cli;
 
@@ -95,7 +100,10 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
                     + "pixel-replacement noise with p ~ U(0, 0.5), fresh every batch), gaussian-augment (additive "
                     + "N(0, sigma^2), sigma ~ U(0, 0.5) per image, clipped), weight-decay (L2 5e-4 in the SGD update, as "
                     + "PyTorch's weight_decay), logits (the penalty on the logits with lambda 0.01, as the paper's code), "
-                    + "exact (the penalty computed exactly, C projections along the one-hot directions). Must include "
+                    + "exact (the penalty computed exactly, C projections along the one-hot directions), pgd-at "
+                    + "(Madry: cross-entropy at PGD-7 linf adversarial copies, epsilon 0.1), trades (beta 6, the same "
+                    + "inner attack on the KL), input-gradient (lambda/2 * mean ||grad_x CE||^2, double backprop), "
+                    + "jacobian-noise (the penalty plus noise-augment's augmentation). Must include "
                     + "jacobian and reference (default: ${DEFAULT-VALUE}).")
     List<String> models = ModelCatalog.DEFAULT;
 
@@ -122,8 +130,8 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
     @Override
     public Integer call() throws Exception {
         List<Long> seeds = replicates.seeds(data.seed);
-        // Diagnostics on by default here: the experiment is where training is studied; they cost ~20 % per penalized step.
-        ExperimentConfig config = Options.config(training, data, compute, runtime, noiseLevels, true).withSeed(seeds.get(0));
+        ExperimentConfig config = Options.config(training, data, compute, runtime, noiseLevels, DIAGNOSTICS_BY_DEFAULT)
+                .withSeed(seeds.get(0));
         List<ModelRecipe> recipes = modelList(config);
         boolean compare = recipes.size() > 2;
         boolean extra = robustness.extraRequested() || compare;  // validates --corruption and --attacks before training
@@ -132,26 +140,31 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
         if ((distributed.launches() || distributed.isRank()) && seeds.size() > 1) {
             throw new UsageException("data-parallel training (--nproc, --world-size) runs one seed; drop --replicates/--seeds");
         }
-        if (distributed.launches()) return distributed.launch(cli.err);
-        runtime.apply();
+        if (!distributed.launches()) runtime.apply();  // the launched ranks apply it themselves
         int threadsEach = runtime.threads == null ? 1 : runtime.threads;
-        OutFolder folder = OutFolder.prepare(config.out());  // fail now, not after an hour of training
-        try {
-            if (seeds.size() > 1) {
-                if (!extra) return ReplicatedExperiment.run(cli, config, recipes, seeds, replicates.jobs, threadsEach, null, "");
-                return ReplicatedExperiment.run(cli, config, recipes, seeds, replicates.jobs, threadsEach, (seed, o, seedFolder) -> {
-                    RobustnessRun.Result result = measureRobustness(config.withSeed(seed), o, seedFolder,
-                            new ExperimentListener() {}, WorkerPool.inline());
-                    SweepReport.insertIntoReport(seedFolder.resolve(ReportWriter.REPORT_MD), result.markdown());
-                    return result.tables();
-                }, RobustnessRun.describe(robustness, "each replicate's seed"));
-            }
-            try (WorkerPool pool = WorkerPool.of(replicates.jobs, threadsEach)) {
-                return run(config, recipes, extra, pool);
-            }
-        } catch (Exception | Error e) {
-            folder.removeIfEmpty();
-            throw e;
+        // Fail now, not after an hour of training. Ranks other than 0 write nothing, so they make no folder.
+        OutFolder folder = distributed.writesOutputs() ? OutFolder.prepare(data.out, data.overwrite, cli.runs, NAME) : null;
+        if (distributed.launches()) return distributed.launch(cli.err, folder, cli.stopRequested);
+        if (folder == null) return runAll(config, recipes, seeds, extra, threadsEach);
+        folder.announce(cli.err, NAME);
+        ExperimentConfig settled = config.withOut(folder.path());
+        return folder.run(() -> runAll(settled, recipes, seeds, extra, threadsEach), cli.err, cli.stopRequested);
+    }
+
+    /** One seed, or the replicates of several. */
+    private int runAll(ExperimentConfig config, List<ModelRecipe> recipes, List<Long> seeds, boolean extra, int threadsEach)
+            throws Exception {
+        if (seeds.size() > 1) {
+            if (!extra) return ReplicatedExperiment.run(cli, config, recipes, seeds, replicates.jobs, threadsEach, null, "");
+            return ReplicatedExperiment.run(cli, config, recipes, seeds, replicates.jobs, threadsEach, (seed, o, seedFolder, pool) -> {
+                RobustnessRun.Result result = measureRobustness(config.withSeed(seed), o, seedFolder,
+                        new ExperimentListener() {}, pool);
+                SweepReport.insertIntoReport(seedFolder.resolve(ReportWriter.REPORT_MD), result.markdown());
+                return result.tables();
+            }, RobustnessRun.describe(robustness, "each replicate's seed"));
+        }
+        try (WorkerPool pool = WorkerPool.of(replicates.jobs, threadsEach)) {
+            return run(config, recipes, extra, pool);
         }
     }
 
@@ -173,8 +186,10 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
             run = experiment.dataParallel(DistributedOptions.dataParallel(group)).run();
         } catch (NonFiniteLossException e) {
             // No report and no weights; only the diverged net's record, under its own name.
-            DivergedRun.writeLossTable(config.out(), e, null, recipes.stream().anyMatch(m -> m.name().equals(e.net())
-                    && m.loss().penalized()), config.training().epochs(), cli.err);
+            if (distributed.writesOutputs()) {
+                DivergedRun.writeLossTable(config.out(), e, null, recipes.stream().anyMatch(m -> m.name().equals(e.net())
+                        && m.loss().penalized()), config.training().epochs(), cli.err);
+            }
             throw e;
         }
         try (Experiment.Outcome outcome = run) {
@@ -186,7 +201,7 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
             if (extra) {
                 RobustnessRun.Result result = measureRobustness(config, outcome, config.out(), display, pool);
                 SweepReport.insertIntoReport(config.out().resolve(ReportWriter.REPORT_MD), result.markdown());
-                RobustnessRun.print(cli.out, result.tables());
+                RobustnessRun.print(cli.out, result);
                 files.addAll(result.files());
             }
             printSummary(cli.out, outcome.result(), config.out(), files);
@@ -216,7 +231,7 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
         List<Path> files = new java.util.ArrayList<>(result.files());
         files.addAll(models.files());
         files.addAll(ModelComparison.saveWeights(folder, outcome));
-        return new RobustnessRun.Result(result.tables(), files, models.markdown() + result.markdown());
+        return new RobustnessRun.Result(result.tables(), files, models.markdown() + result.markdown(), result.sanity());
     }
 
     static void printSummary(PrintStream out, ExperimentResult r, Path dir, List<Path> files) {

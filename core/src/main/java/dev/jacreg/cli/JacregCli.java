@@ -2,6 +2,7 @@ package dev.jacreg.cli;
 
 import dev.jacreg.Jacreg;
 import dev.jacreg.Torch;
+import dev.jacreg.experiment.ExperimentConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
@@ -17,6 +18,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.BooleanSupplier;
@@ -27,7 +29,8 @@ import java.util.function.BooleanSupplier;
  * <p>Exit codes: 0 success, 1 a runtime failure (unreadable or corrupt file, libtorch error), 2 a usage error
  * (unknown option, invalid value), 3 training stopped on a non-finite loss or gradient (no weights are written for
  * that run), 130 stopped by Ctrl-C (after training was stopped early and its partial results were written, or at
- * once outside training). Errors are one line on stderr; {@code --verbose} adds the stack trace.
+ * once outside training), 143 ended by SIGTERM (at once). Errors are one line on stderr; {@code --verbose} adds the
+ * stack trace. Every option is checked ({@link OptionRules}) before any data are loaded or ranks started.
  */
 @Command(name = "jacreg",
         mixinStandardHelpOptions = true,
@@ -40,25 +43,31 @@ import java.util.function.BooleanSupplier;
                         + "and compares them with an unregularized reference net under pixel noise.",
                 "",
                 "Start with 'jacreg experiment': it runs the whole experiment (two nets, 15 epochs on "
-                        + "5,000 synthetic digits, a noise sweep) and writes a report with figures to results/. "
+                        + "5,000 synthetic digits, a noise sweep) and writes a report with figures to a new folder "
+                        + "results/experiment-DATE/. No command writes over an earlier run: without --out each run gets "
+                        + "a folder of its own under results/ (results/latest points at the newest that succeeded), and an --out that "
+                        + "already holds files needs --overwrite. "
                         + "'jacreg COMMAND --help' explains each command and its options."},
         commandListHeading = "%nCommands:%n",
         footerHeading = "%nExamples:%n",
         footer = {
                 "  jacreg experiment",
-                "      the full experiment; report, figures and weights in results/",
+                "      the full experiment; report, figures and weights in a new folder",
+                "      results/experiment-DATE/ (results/latest points at the newest good run)",
                 "  jacreg experiment --epochs 2 --data synthetic:1000,500 --out /tmp/quick",
                 "      a quick run on fewer images (about a minute on two cores)",
                 "  jacreg train --lambda 0 --out runs/ref",
                 "      only the reference net",
-                "  jacreg evaluate --model results/jacobian.safetensors \\",
-                "                  --model results/reference.safetensors",
-                "      both saved nets under the noise sweep again",
+                "  jacreg evaluate --model results/latest/jacobian.safetensors \\",
+                "                  --model results/latest/reference.safetensors",
+                "      both nets of the newest run under the noise sweep again, into a new",
+                "      folder results/evaluate-DATE/ (which results/latest then points at)",
                 "",
                 "Exit status: 0 success, 1 runtime failure, 2 usage error, 3 training diverged (non-finite loss",
-                "or gradient; no weights written), 130 stopped by Ctrl-C.",
+                "or gradient; no weights written), 130 stopped by Ctrl-C, 143 ended by SIGTERM.",
                 "Ctrl-C during training stops it early and still writes the results (exit 130); at any other time, or a",
-                "second time, it quits at once."},
+                "second time, it quits at once. SIGTERM quits at once. Quitting at once removes the --out folder",
+                "the run created if it is still empty."},
         subcommands = {ExperimentCommand.class, TrainCommand.class, EvaluateCommand.class,
                 CommandLine.HelpCommand.class})
 public final class JacregCli implements Callable<Integer> {
@@ -69,15 +78,26 @@ public final class JacregCli implements Callable<Integer> {
     public static final int NON_FINITE_LOSS = 3;
     /** Stopped by Ctrl-C (128 + SIGINT, as shells report it), also when the partial results were written. */
     public static final int STOPPED = 130;
+    /** Ended by SIGTERM (128 + 15, as shells report it), at once. */
+    public static final int TERMINATED = 143;
+
+    private static final String LOG_FORMAT = "java.util.logging.SimpleFormatter.format";
 
     final PrintStream out;
     final PrintStream err;
     final BooleanSupplier stopRequested;
+    /** Where a run without --out gets a new folder of its own (OutFolder). */
+    final Path runs;
 
     public JacregCli(PrintStream out, PrintStream err, BooleanSupplier stopRequested) {
+        this(out, err, stopRequested, Path.of(ExperimentConfig.RUNS_FOLDER));
+    }
+
+    JacregCli(PrintStream out, PrintStream err, BooleanSupplier stopRequested, Path runs) {
         this.out = out;
         this.err = err;
         this.stopRequested = stopRequested;
+        this.runs = runs;
     }
 
     /** No command: print the usage. */
@@ -88,6 +108,8 @@ public final class JacregCli implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        // A library's logged warning (e.g. an unwritable data cache) as one line, not java.util.logging's two.
+        if (System.getProperty(LOG_FORMAT) == null) System.setProperty(LOG_FORMAT, "jacreg: %4$s: %5$s%n");
         StopSignal stop = StopSignal.install(System.err);
         int code = run(args, System.out, System.err, stop);
         System.out.flush();
@@ -109,13 +131,34 @@ public final class JacregCli implements Callable<Integer> {
 
     /** The configured picocli command line, for tests and embedding. */
     public static CommandLine commandLine(PrintStream out, PrintStream err, BooleanSupplier stopRequested) {
-        CommandLine cli = new CommandLine(new JacregCli(out, err, stopRequested));
+        return commandLine(new JacregCli(out, err, stopRequested));
+    }
+
+    /** As above for a given root object, e.g. one whose runs go elsewhere than results/ (tests). */
+    static CommandLine commandLine(JacregCli root) {
+        PrintStream out = root.out, err = root.err;
+        CommandLine cli = new CommandLine(root);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
         cli.setParameterExceptionHandler(JacregCli::usageError);
         cli.setExecutionExceptionHandler((e, command, parsed) -> failure(e, command, parsed));
+        cli.setExecutionStrategy(parsed -> checkThenRun(parsed, err));
         return cli;
+    }
+
+    /** Help and version as asked; else the table of option rules, then the command (nothing expensive runs before). */
+    private static int checkThenRun(ParseResult parsed, PrintStream err) {
+        Integer help = CommandLine.executeHelpRequest(parsed);
+        if (help != null) return help;
+        ParseResult last = parsed;
+        while (last.hasSubcommand()) last = last.subcommand();
+        try {
+            OptionRules.check(last.commandSpec(), last, err);
+        } catch (UsageException e) {
+            throw new ParameterException(last.commandSpec().commandLine(), e.getMessage());
+        }
+        return new CommandLine.RunLast().execute(parsed);
     }
 
     private static int usageError(ParameterException e, String[] args) {

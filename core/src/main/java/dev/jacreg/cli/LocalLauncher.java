@@ -9,15 +9,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * {@code --nproc N}: starts this same command N times as the ranks of a loopback data-parallel run (same java binary,
  * JVM options and classpath; the arguments minus --nproc plus --world-size/--rank/--master on a free port), and waits
- * for all. Rank 0 talks to this terminal; the others' output goes to a log file, shown (and kept) when that rank fails. When
- * one rank fails the others are stopped at once rather than left to time out.
+ * for all. Rank 0 talks to this terminal; the others' output goes to a log file in a temporary folder, whose last lines
+ * are shown when that rank fails. When one rank fails the others are stopped at once rather than left to time out.
+ * The folder is deleted however the launch ends (success, a failed rank, a failed start, a signal): the arguments
+ * were checked before ({@link OptionRules}), so a rank's failure is a runtime one and its tail says what it was.
  */
 final class LocalLauncher {
+    /** How long stopped ranks get to end on their own before they are killed. */
+    private static final long STOP_GRACE_SECONDS = 10;
+
     private final int nproc;
     private final List<String> args;
     private final PrintStream err;
@@ -28,7 +35,7 @@ final class LocalLauncher {
         this.err = err;
     }
 
-    int run() throws IOException, InterruptedException {
+    int run(BooleanSupplier stop) throws IOException, InterruptedException {
         String java = ProcessHandle.current().info().command()
                 .orElseThrow(() -> new IllegalStateException("cannot tell which java binary runs this process"));
         int port = freeLoopbackPort();
@@ -46,9 +53,13 @@ final class LocalLauncher {
             base.add(Integer.toString(Math.max(1, Runtime.getRuntime().availableProcessors() / nproc)));
         }
         Path logs = Files.createTempDirectory("jacreg-ranks-");
-        List<Process> ranks = new ArrayList<>();
-        err.printf("starting %d ranks on 127.0.0.1:%d (logs of ranks 1..%d in %s)%n", nproc, port, nproc - 1, logs);
-        try {
+        List<Process> ranks = new CopyOnWriteArrayList<>();
+        err.printf("starting %d ranks on 127.0.0.1:%d%n", nproc, port);
+        Runnable stopRanks = () -> {
+            stop(ranks);
+            deleteLogs(logs);
+        };
+        try (StopSignal.Registration quit = StopSignal.whileChildrenRun(stop, stopRanks)) {
             for (int r = 0; r < nproc; r++) {
                 List<String> command = new ArrayList<>(base);
                 command.addAll(List.of("--world-size", Integer.toString(nproc), "--rank", Integer.toString(r),
@@ -61,16 +72,18 @@ final class LocalLauncher {
                 }
                 ranks.add(builder.start());
             }
-            int code = waitForAll(ranks, logs);
-            if (code == JacregCli.OK) deleteLogs(logs);  // kept when a rank failed, for a post-mortem
-            return code;
+            return waitForAll(ranks, logs, stop);
         } finally {
-            for (Process p : ranks) p.destroyForcibly();
+            stopRanks.run();
         }
     }
 
-    /** The first failing rank's exit code (after stopping the rest), or 0 once all succeeded. */
-    private int waitForAll(List<Process> ranks, Path logs) throws InterruptedException, IOException {
+    /**
+     * The first failing rank's exit code (the caller stops the rest), or 0 once all succeeded. After a Ctrl-C every rank
+     * stops early by itself and exits 130: that is no failure, and rank 0 must be left to write what was trained.
+     */
+    private int waitForAll(List<Process> ranks, Path logs, BooleanSupplier stop)
+            throws InterruptedException, IOException {
         boolean[] done = new boolean[ranks.size()];
         int remaining = ranks.size();
         while (remaining > 0) {
@@ -79,9 +92,8 @@ final class LocalLauncher {
                 done[r] = true;
                 remaining--;
                 int code = ranks.get(r).exitValue();
-                if (code != 0) {
-                    for (Process p : ranks) p.destroy();
-                    err.printf("rank %d of %d failed (exit %d); stopped the other ranks%n", r, ranks.size(), code);
+                if (code != 0 && !(code == JacregCli.STOPPED && stop.getAsBoolean())) {
+                    err.printf("rank %d of %d failed (exit %d); stopping the other ranks%n", r, ranks.size(), code);
                     if (r > 0) showTail(logs.resolve("rank-" + r + ".log"));
                     return code;
                 }
@@ -92,25 +104,63 @@ final class LocalLauncher {
 
     private void showTail(Path log) throws IOException {
         List<String> lines = Files.readAllLines(log);
-        err.println("last lines of " + log + ":");
+        err.println("its last lines:");
         for (String line : lines.subList(Math.max(0, lines.size() - 15), lines.size())) err.println("  " + line);
     }
 
-    private static void deleteLogs(Path logs) throws IOException {
-        try (var files = Files.list(logs)) {
-            for (Path f : files.toList()) Files.deleteIfExists(f);
+    /**
+     * Asks the ranks still running to end (SIGTERM: each removes the empty --out folder it made) and, after a grace
+     * period, kills those that have not.
+     */
+    private static void stop(List<Process> ranks) {
+        for (Process p : ranks) p.destroy();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STOP_GRACE_SECONDS);
+        for (Process p : ranks) {
+            try {
+                p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
-        Files.deleteIfExists(logs);
+        for (Process p : ranks) p.destroyForcibly();
+    }
+
+    /** Best effort: a log still held open by a dying rank is deleted all the same (POSIX). */
+    private static void deleteLogs(Path logs) {
+        try {
+            try (var files = Files.list(logs)) {
+                for (Path f : files.toList()) Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(logs);
+        } catch (IOException e) {
+            // nothing more to do: the temporary folder is the system's to clear
+        }
     }
 
     /** The arguments without --nproc N / --nproc=N. */
     static List<String> withoutNproc(List<String> args) {
+        return without(args, "--nproc", true);
+    }
+
+    /**
+     * The arguments with --out replaced by {@code folder} (the launcher's, already made and checked) and --overwrite,
+     * so that rank 0 writes into it rather than making a folder of its own.
+     */
+    static List<String> withOut(List<String> args, Path folder) {
+        List<String> out = without(without(args, "--out", true), "--overwrite", false);
+        out.addAll(List.of("--out", folder.toString(), "--overwrite"));
+        return out;
+    }
+
+    /** The arguments without {@code option} (and its value, when it takes one), in either spelling. */
+    private static List<String> without(List<String> args, String option, boolean takesValue) {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
-            if (a.equals("--nproc")) {
-                i++;
-            } else if (!a.startsWith("--nproc=")) {
+            if (a.equals(option)) {
+                if (takesValue) i++;
+            } else if (!a.startsWith(option + "=")) {
                 out.add(a);
             }
         }

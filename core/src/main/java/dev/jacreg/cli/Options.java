@@ -55,7 +55,9 @@ final class Options {
 
         @Option(names = "--lambda", paramLabel = "LAMBDA",
                 description = "Weight of the Jacobian penalty: loss = cross-entropy + LAMBDA/2 * (estimate of the "
-                        + "squared Frobenius norm of the Jacobian); 0 trains without it (default: ${DEFAULT-VALUE}).")
+                        + "squared Frobenius norm of the Jacobian); 0 trains without it, and then the penalty's own "
+                        + "options (--projections, --target, --penalty-bn, --penalty-warmup) are refused unless "
+                        + "--models has logits or exact (default: ${DEFAULT-VALUE}).")
         double lambda = REFERENCE.penalty().lambda();
 
         @Option(names = "--projections", paramLabel = "N",
@@ -68,7 +70,8 @@ final class Options {
                         + "the paper's code) (default: ${DEFAULT-VALUE}).")
         Target target = Target.softmax;
 
-        @Option(names = "--lr", paramLabel = "RATE", description = "SGD learning rate (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--lr", paramLabel = "RATE",
+                description = "SGD learning rate, > 0 and within float range (default: ${DEFAULT-VALUE}).")
         double learningRate = REFERENCE.training().learningRate();
 
         @Option(names = "--momentum", paramLabel = "M", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
@@ -103,7 +106,8 @@ final class Options {
         @Option(names = "--lr-schedule", paramLabel = "constant|step:E1,E2,...:F|cosine",
                 converter = ScheduleConverter.class,
                 description = "Learning rate over the run: constant; step: multiply by F after each listed epoch (e.g. "
-                        + "step:10,13:0.1); cosine: half a cosine from --lr down to 0 over all iterations (default: "
+                        + "step:10,13:0.1; the epochs increasing and each before the last one); cosine: half a cosine from --lr "
+                        + "down to 0 over all iterations (default: "
                         + "step after 2/3 and 13/15 of the epochs, i.e. step:10,13:0.1 for 15; constant with "
                         + "--seed-algorithm).")
         LearningRateSchedule schedule;
@@ -115,7 +119,7 @@ final class Options {
         boolean seedAlgorithm;
 
         @Option(names = "--penalty-warmup", paramLabel = "E",
-                description = "Ramp lambda linearly from 0 to its value over the first E epochs; 0 = off "
+                description = "Ramp lambda linearly from 0 to its value over the first E epochs, at most --epochs; 0 = off "
                         + "(default: ${DEFAULT-VALUE}).")
         int penaltyWarmup = 0;
 
@@ -128,8 +132,8 @@ final class Options {
         @Option(names = "--gradient-split-every", paramLabel = "K",
                 description = "With diagnostics on, split the regularized net's gradient into its cross-entropy and "
                         + "penalty parts (grad_norm_ce, grad_norm_penalty) on iterations 0, K, 2K, ...: each split "
-                        + "costs one more backward pass (+20 %% of that step); 1 = every iteration "
-                        + "(default: ${DEFAULT-VALUE}).")
+                        + "costs one more backward pass (+20 %% of that step); 1 = every iteration; refused when diagnostics are "
+                        + "off (default: ${DEFAULT-VALUE}).")
         int gradientSplitEvery = TrainingConfig.DEFAULT_GRADIENT_SPLIT_INTERVAL;
     }
 
@@ -194,14 +198,19 @@ final class Options {
                 "synthetic:TRAIN,TEST: other set sizes;",
                 "idx:DIR: a folder of MNIST-format IDX files",
                 "  (train-images-idx3-ubyte[.gz] etc.);",
-                "fashion-mnist[:TRAIN,TEST]: the first 5,000",
-                "  (or TRAIN, TEST) images of Fashion-MNIST",
-                "  from Debian's dataset-fashion-mnist",
-                "  (make fashion-mnist installs it)."})
+                "fashion-mnist: all 60,000 + 10,000 images of",
+                "  Fashion-MNIST from Debian's",
+                "  dataset-fashion-mnist (make fashion-mnist",
+                "  installs it);",
+                "fashion-mnist:TRAIN,TEST: its first TRAIN",
+                "  training and TEST test images."})
         String data = "synthetic";
 
-        @Option(names = "--out", paramLabel = "DIR", description = "Output folder, created if needed (default: ${DEFAULT-VALUE}).")
-        Path out = REFERENCE.out();
+        @Option(names = "--out", paramLabel = "DIR", description = OutFolder.OUT_HELP)
+        Path out;  // null: a new folder of the run's own (OutFolder)
+
+        @Option(names = "--overwrite", description = OutFolder.OVERWRITE_HELP)
+        boolean overwrite;
 
         @Option(names = "--seed", paramLabel = "N",
                 description = "Seed of the initial weights, shuffling, penalty directions and noise "
@@ -227,15 +236,18 @@ final class Options {
     /** Process settings every command takes. */
     static final class Runtime {
         @Option(names = "--threads", paramLabel = "N",
-                description = "libtorch intra-op threads (default: libtorch's choice, usually one per core).")
+                description = "libtorch intra-op threads, at most " + OptionRules.OVERSUBSCRIPTION + " per available processor; more than the processors "
+                        + "runs slower and prints a warning (default: libtorch's choice, usually one per core).")
         Integer threads;
 
         @Option(names = "--device", paramLabel = "cpu|cuda|cuda:N", converter = DeviceConverter.class,
-                description = "Where tensors live (default: $JACREG_DEVICE, else cpu).")
+                description = "Where tensors live; cuda is refused at once where libtorch sees no GPU "
+                        + "(default: $JACREG_DEVICE, else cpu).")
         Device device;
 
         @Option(names = "--cache-dir", paramLabel = "DIR",
-                description = "Where generated synthetic data are cached (default: ${DEFAULT-VALUE}).")
+                description = "Where generated synthetic data are cached; given with synthetic data, it must be a folder "
+                        + "that can be created and written (default: ${DEFAULT-VALUE}).")
         Path cacheDir = DataSource.defaultCacheDir();
 
         @Option(names = {"-v", "--verbose"}, description = "Show stack traces of errors.")
@@ -244,7 +256,6 @@ final class Options {
         /** Applies threads and device to the process. */
         void apply() {
             if (threads != null) {
-                if (threads < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
                 Torch.numThreads();  // loads the library and applies -Djacreg.threads first, so the option wins
                 Torch.setNumThreads(threads);
             }
@@ -260,7 +271,13 @@ final class Options {
 
     /** Parses --data; a missing idx folder is a usage error, caught here rather than deep in loading. */
     static DataSource dataSource(String text, Path cacheDir) {
-        DataSource source = DataSource.parse(text.trim(), cacheDir);
+        DataSource source;
+        try {
+            source = DataSource.parse(text.trim(), cacheDir);
+        } catch (IllegalArgumentException e) {
+            String message = e.getMessage();
+            throw new UsageException((message.contains(text.trim()) ? "--data: " : "--data " + text + ": ") + message);
+        }
         if (source instanceof DataSource.IdxDirectory idx && !Files.isDirectory(idx.dir())) {
             Path dir = idx.dir().toAbsolutePath();
             throw new UsageException("--data " + text + ": " + (Files.exists(dir)
@@ -285,10 +302,10 @@ final class Options {
         TrainingConfig training = new TrainingConfig(t.epochs, t.batchSize, t.learningRate, t.momentum, d.seed,
                 schedule, clip, t.penaltyWarmup, t.diagnostics != null ? t.diagnostics : diagnosticsByDefault,
                 t.gradientSplitEvery);
-        if (t.penaltyEvery < 1) throw new UsageException("--penalty-every " + t.penaltyEvery + ": must be >= 1 (1 = every step)");
         JacobianPenalty penalty = new JacobianPenalty(t.lambda, t.projections, t.target.value, t.penaltyBn.value,
                 t.estimator, t.penaltyEvery);
-        return new ExperimentConfig(training, penalty, dataSource(d.data, r.cacheDir), d.out,
+        // The output folder is settled once the settings are valid (OutFolder.prepare, ExperimentConfig.withOut).
+        return new ExperimentConfig(training, penalty, dataSource(d.data, r.cacheDir), REFERENCE.out(),
                 noiseLevels == null ? REFERENCE.noiseLevels() : noiseLevels, REFERENCE.exampleNoise(), c.evalChunk,
                 c.dtype.dtype, d.dataSeed);
     }

@@ -19,14 +19,12 @@ final class ReplicateOptions {
     @Option(names = "--jobs", paramLabel = "N",
             description = "Work done at the same time, each piece on its own thread with one libtorch thread: the "
                     + "models of a run train side by side, their evaluations run side by side, and with several seeds "
-                    + "this many replicates are under way; the results do not depend on it (default: the available "
+                    + "every seed's nets wait in one queue, in seed order; the results do not depend on it (default: the available "
                     + "processors, ${DEFAULT-VALUE}).")
     int jobs = Runtime.getRuntime().availableProcessors();
 
-    /** The training seeds, from --seeds, or --seed and --replicates. */
+    /** The training seeds, from --seeds, or --seed and --replicates (their ranges: {@link OptionRules}). */
     List<Long> seeds(long seed) {
-        if (jobs < 1) throw new UsageException("--jobs must be >= 1, got " + jobs);
-        if (replicates != null && replicates < 1) throw new UsageException("--replicates must be >= 1, got " + replicates);
         List<Long> out = new ArrayList<>();
         if (seeds != null) {
             if (seeds.length == 0) throw new UsageException("--seeds needs at least one seed");

@@ -12,6 +12,7 @@ import dev.jacreg.experiment.ReportWriter;
 import dev.jacreg.experiment.SweepReport;
 import dev.jacreg.experiment.SweepSummary;
 import dev.jacreg.experiment.SweepTable;
+import dev.jacreg.experiment.WorkerPool;
 import dev.jacreg.stats.ConfidenceInterval;
 
 import java.io.IOException;
@@ -38,7 +39,7 @@ final class ReplicatedExperiment {
 
     /** Extra measurements on one replicate's trained nets, written into its folder; returns their tables. */
     interface Extra {
-        List<SweepTable> run(long seed, Experiment.Outcome outcome, Path folder) throws IOException;
+        List<SweepTable> run(long seed, Experiment.Outcome outcome, Path folder, WorkerPool pool) throws IOException;
     }
 
     /**
@@ -53,12 +54,12 @@ final class ReplicatedExperiment {
         Replicates replicates = new Replicates(config, models, seeds, jobs, threadsEach, progress::forSeed, cli.stopRequested);
         progress.line("running " + seeds.size() + " replicates (seeds " + seeds.toString().replaceAll("[\\[\\]]", "")
                 + ") of " + models.size() + " models (" + String.join(", ", models.stream().map(ModelRecipe::name).toList())
-                + "), " + replicates.jobs() + " replicates and " + replicates.jobs() + " training runs at a time, "
+                + "), " + replicates.jobs() + " training runs at a time (all seeds' nets in one queue), "
                 + threadsEach + " libtorch thread(s) each; loading " + config.data().describe());
         // Each replicate's full report is written as soon as it finishes, so a later failure or stop loses nothing.
-        Replicates.Outcome outcome = replicates.run((seed, o) -> {
+        Replicates.Outcome outcome = replicates.run((seed, o, pool) -> {
             new ReportWriter(ReplicateReport.seedFolder(out, seed)).write(o);
-            if (extra != null) extraTables.put(seed, extra.run(seed, o, ReplicateReport.seedFolder(out, seed)));
+            if (extra != null) extraTables.put(seed, extra.run(seed, o, ReplicateReport.seedFolder(out, seed), pool));
             progress.line("seed " + seed + ": report written to " + ReplicateReport.seedFolder(out, seed));
         });
         if (outcome.runs().isEmpty()) {

@@ -1,9 +1,12 @@
 package dev.jacreg.cli;
 
+import dev.jacreg.attack.Apgd;
 import dev.jacreg.attack.Attack;
+import dev.jacreg.attack.AutoAttack;
 import dev.jacreg.attack.Fgsm;
 import dev.jacreg.attack.Norm;
 import dev.jacreg.attack.Pgd;
+import dev.jacreg.attack.Square;
 import dev.jacreg.data.Corruption;
 import picocli.CommandLine.Option;
 
@@ -21,8 +24,9 @@ final class RobustnessOptions {
     List<String> corruptions = List.of("replace");
 
     @Option(names = "--attacks", paramLabel = "NAME", split = ",",
-            description = "White-box attacks to measure accuracy under: fgsm, pgd or both (fgsm,pgd); each net is "
-                    + "attacked with its own gradients (default: none).")
+            description = "Attacks to measure accuracy under, one or more of fgsm, pgd, apgd-ce, apgd-t, square (black "
+                    + "box, linf only) and autoattack (per-image worst case of apgd-ce, apgd-t and, for linf, square); "
+                    + "each net is attacked through its own gradients or outputs (default: none).")
     List<String> attacks = List.of();
 
     @Option(names = "--attack-norm", paramLabel = "linf|l2",
@@ -42,6 +46,21 @@ final class RobustnessOptions {
 
     @Option(names = "--pgd-random-start", description = "Start PGD at a random point of the ball.")
     boolean pgdRandomStart;
+
+    @Option(names = "--pgd-restarts", paramLabel = "N",
+            description = "PGD runs from fresh random starts (needs --pgd-random-start); an image resists only if "
+                    + "every run fails (default: ${DEFAULT-VALUE}).")
+    int pgdRestarts = 1;
+
+    @Option(names = "--apgd-iterations", paramLabel = "N",
+            description = "Iterations of each APGD run, in apgd-ce, apgd-t and autoattack (default: ${DEFAULT-VALUE}, "
+                    + "AutoAttack's standard version).")
+    int apgdIterations = Apgd.DEFAULT_ITERATIONS;
+
+    @Option(names = "--square-queries", paramLabel = "N",
+            description = "Forward passes per image of the Square attack, in square and autoattack (default: "
+                    + "${DEFAULT-VALUE}, AutoAttack's standard version).")
+    int squareQueries = Square.DEFAULT_QUERIES;
 
     /** The listed corruptions, without repeats; a usage error for an unknown one. */
     List<Corruption> corruptionList() {
@@ -64,12 +83,49 @@ final class RobustnessOptions {
         for (String name : names) {
             switch (name) {
                 case "fgsm" -> list.add(new Fgsm(norm));
-                case "pgd" -> list.add(parse(() -> new Pgd(norm, pgdSteps,
-                        pgdStepSize == null ? Double.NaN : pgdStepSize, pgdRandomStart)));
-                default -> throw new UsageException("--attacks: unknown attack '" + name + "' (expected fgsm or pgd)");
+                case "pgd" -> {
+                    if (pgdRestarts < 1) throw new UsageException("--pgd-restarts must be >= 1, got " + pgdRestarts);
+                    if (pgdRestarts > 1 && !pgdRandomStart) {
+                        throw new UsageException("--pgd-restarts " + pgdRestarts + " needs --pgd-random-start "
+                                + "(restarts from the clean image are all the same run)");
+                    }
+                    list.add(parse(() -> new Pgd(norm, pgdSteps, pgdStepSize == null ? Double.NaN : pgdStepSize,
+                            pgdRandomStart, pgdRestarts)));
+                }
+                case "apgd-ce", "apgd-t" -> {
+                    checkApgdIterations();
+                    list.add(new Apgd(norm, name.equals("apgd-ce") ? Apgd.Loss.CE : Apgd.Loss.TARGETED_DLR,
+                            apgdIterations, 1, Apgd.DEFAULT_TARGETS));
+                }
+                case "square" -> {
+                    if (norm != Norm.LINF) {
+                        throw new UsageException("--attacks square needs --attack-norm linf (the L2 Square attack is "
+                                + "not implemented), got " + norm.label());
+                    }
+                    checkSquareQueries();
+                    list.add(new Square(norm, squareQueries, Square.DEFAULT_P_INIT));
+                }
+                case "autoattack" -> {
+                    checkApgdIterations();
+                    if (norm == Norm.LINF) checkSquareQueries();
+                    list.add(new AutoAttack(norm, apgdIterations, squareQueries));
+                }
+                default -> throw new UsageException("--attacks: unknown attack '" + name
+                        + "' (expected fgsm, pgd, apgd-ce, apgd-t, square or autoattack)");
             }
         }
         return list;
+    }
+
+    private void checkApgdIterations() {
+        if (apgdIterations < 1) throw new UsageException("--apgd-iterations must be >= 1, got " + apgdIterations);
+    }
+
+    private void checkSquareQueries() {
+        if (squareQueries < 2) {
+            throw new UsageException("--square-queries must be >= 2 (the clean image and the first stripes), got "
+                    + squareQueries);
+        }
     }
 
     /** The ε grid (the norm's default unless given), checked. */

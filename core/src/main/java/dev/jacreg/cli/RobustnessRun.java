@@ -1,9 +1,14 @@
 package dev.jacreg.cli;
 
 import dev.jacreg.Tensor;
+import dev.jacreg.attack.Apgd;
 import dev.jacreg.attack.Attack;
+import dev.jacreg.attack.AutoAttack;
 import dev.jacreg.attack.Norm;
 import dev.jacreg.attack.Pgd;
+import dev.jacreg.attack.SanityChecks;
+import dev.jacreg.attack.Square;
+import dev.jacreg.experiment.AttackSanity;
 import dev.jacreg.data.Corruption;
 import dev.jacreg.experiment.ExperimentListener;
 import dev.jacreg.experiment.Formats;
@@ -23,8 +28,15 @@ import java.util.Locale;
 final class RobustnessRun {
     private RobustnessRun() {}
 
-    /** What was measured and written; markdown is the report section (empty when nothing ran). */
-    record Result(List<SweepTable> tables, List<Path> files, String markdown) {}
+    /**
+     * What was measured and written; markdown is the report section (empty when nothing ran), sanity the attacks'
+     * sanity-check table for the terminal (empty without attacks).
+     */
+    record Result(List<SweepTable> tables, List<Path> files, String markdown, String sanity) {
+        Result(List<SweepTable> tables, List<Path> files, String markdown) {
+            this(tables, files, markdown, "");
+        }
+    }
 
     /**
      * Measures every listed corruption other than pixel replacement (which the commands sweep themselves) and every
@@ -51,10 +63,18 @@ final class RobustnessRun {
         }
         List<Attack> attacks = options.attackList();
         double[] eps = attacks.isEmpty() ? new double[0] : options.epsilonList();
-        for (Attack a : attacks) tables.add(RobustnessSweep.attack(nets, images, labels, a, eps, seed, chunk, safe, pool));
+        List<SanityChecks.Measurement> measurements = new ArrayList<>();
+        for (Attack a : attacks) {
+            SweepTable table = RobustnessSweep.attack(nets, images, labels, a, eps, seed, chunk, safe, pool);
+            tables.add(table);
+            measurements.addAll(AttackSanity.measure(nets, images, labels, a, table, seed, chunk, safe, pool));
+        }
         if (tables.isEmpty()) return new Result(List.of(), List.of(), "");
         List<Path> files = SweepReport.write(out, tables);
-        return new Result(tables, files, SweepReport.markdown(tables, describe(options, "seed " + seed)));
+        String markdown = SweepReport.markdown(tables, describe(options, "seed " + seed));
+        if (measurements.isEmpty()) return new Result(tables, files, markdown);
+        List<SanityChecks.Row> rows = SanityChecks.evaluate(measurements);
+        return new Result(tables, files, markdown + SanityChecks.markdown(rows), SanityChecks.text(rows));
     }
 
     /** How the sweeps were made, one paragraph; {@code seedText} says which seed the random streams come from. */
@@ -69,10 +89,15 @@ final class RobustnessRun {
             s.append(" Salt-and-pepper noise sets each pixel with probability p to 0 or 1, with equal chance.");
         }
         if (!attacks.isEmpty()) {
-            s.append(" Attacks are white-box: each net is attacked with the gradient of its own cross-entropy (logits "
-                    + "against the true label) with respect to the input, in inference mode (batch norm with running "
-                    + "statistics); adversarial images stay within ε of the clean image in the ")
+            s.append(" Each net is attacked through its own gradients (white box; FGSM and PGD climb the "
+                    + "cross-entropy of the logits against the true label) or, for Square, its own logits alone, in "
+                    + "inference mode (batch norm with running statistics); adversarial images stay within ε of the "
+                    + "clean image in the ")
                     .append(options.norm().symbol()).append(" norm, pixels clipped to [0, 1].");
+            s.append(" The sanity checks after the tables (Carlini et al. 2019) also attack every net at the radius "
+                    + "that can destroy an image (L∞ 0.5, or 0.5·√d in L2) and, at the middle non-zero radius, with "
+                    + "twice the attack's search").append(attacks.stream().anyMatch(a -> a instanceof AutoAttack)
+                    ? " and with AutoAttack's white-box and Square parts alone" : "").append('.');
         }
         for (Attack a : attacks) {
             if (a instanceof Pgd pgd) {
@@ -81,11 +106,33 @@ final class RobustnessRun {
                         .append(" along ").append(direction)
                         .append(", each followed by projection onto the ε-ball and clipping, from ")
                         .append(pgd.randomStart() ? "a uniformly random point of the ball." : "the clean image.");
+                if (pgd.restarts() > 1) {
+                    s.append(" It restarts ").append(pgd.restarts() - 1).append(" times from fresh random starts on "
+                            + "the images still correctly classified; an image resists only if every run fails.");
+                }
+            } else if (a instanceof AutoAttack auto) {
+                s.append(' ').append(auto.describe());
+            } else if (a instanceof Apgd apgd) {
+                s.append(' ').append(apgd).append(" follows Croce & Hein 2020, Algorithm 1: step 2ε from a random "
+                        + "point of the ball (on its sphere for L2), momentum 0.75, the step halved at the published checkpoints "
+                        + "(restarting from the best point) when the loss rose in fewer than 75 % of the steps or "
+                        + "stalled.");
+            } else if (a instanceof Square square) {
+                s.append(' ').append(square).append(" is a black box (logits only): random ±ε squares kept when "
+                        + "they lower the margin, the window side on the published schedule; the budget counts every "
+                        + "forward pass of an image.");
             } else {
                 s.append(" FGSM takes one step of length ε along ").append(direction).append('.');
             }
         }
         return s.toString();
+    }
+
+    /** The tables and the attacks' sanity checks as plain text, for the terminal. */
+    static void print(PrintStream out, Result result) {
+        print(out, result.tables());
+        if (!result.sanity().isEmpty()) out.print(result.sanity());
+        out.flush();
     }
 
     /** The tables as plain text, for the terminal. */

@@ -5,6 +5,8 @@ import dev.jacreg.train.TrainingProgress;
 import dev.jacreg.train.TrainingResult;
 
 import java.io.PrintStream;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -16,6 +18,11 @@ import java.util.function.BooleanSupplier;
  * (loading, evaluation, the report), or a second time, it ends the process at once (exit 130). Saying "stopping"
  * and then running on through a long evaluation would be a lie.
  *
+ * <p>SIGTERM (e.g. from {@code kill} or {@code timeout}) ends the process at once with exit 143 (128 + 15). Whenever
+ * the process ends at once, the cleanups registered with {@link #onQuit} run first (an --out folder this run created
+ * and left empty is removed, ranks started by --nproc are stopped and their logs deleted), then {@link ProcessExit}
+ * ends it without running libtorch's exit handlers, which could crash the JVM while a thread is inside libtorch.
+ *
  * <p>Uses {@code sun.misc.Signal} (jdk.unsupported, accessible on the class path). Where that is unavailable a
  * shutdown hook sets the same flag and holds the JVM's exit until the run has written its results, or five
  * minutes at most.
@@ -23,8 +30,11 @@ import java.util.function.BooleanSupplier;
 public final class StopSignal implements BooleanSupplier {
     private static final long HOOK_WAIT_MINUTES = 5;
 
+    private final List<Runnable> cleanups = new CopyOnWriteArrayList<>();
+
     private final AtomicInteger presses = new AtomicInteger();
     private volatile boolean training;
+    private volatile boolean childrenHandleInterrupt;
     private final CountDownLatch finished = new CountDownLatch(1);
     private final PrintStream err;
 
@@ -42,6 +52,7 @@ public final class StopSignal implements BooleanSupplier {
         StopSignal stop = new StopSignal(err);
         try {
             sun.misc.Signal.handle(new sun.misc.Signal("INT"), signal -> stop.press());
+            sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> stop.quit("terminated", JacregCli.TERMINATED));
         } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
             Thread hook = new Thread(() -> {
                 stop.presses.incrementAndGet();
@@ -107,22 +118,67 @@ public final class StopSignal implements BooleanSupplier {
         };
     }
 
+    /** Undoes an {@link #onQuit} registration. */
+    interface Registration extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Runs {@code cleanup} if the process is ended at once by a signal while the registration is open; a no-op where
+     * {@code stop} is not a StopSignal (tests, embedding).
+     */
+    static Registration onQuit(BooleanSupplier stop, Runnable cleanup) {
+        if (!(stop instanceof StopSignal signal)) return () -> {};
+        signal.cleanups.add(cleanup);
+        return () -> signal.cleanups.remove(cleanup);
+    }
+
+    /**
+     * As {@link #onQuit}, for a process that waits for child processes on the same terminal (--nproc): while open, a
+     * first Ctrl-C is left to the children, which get it too and stop gracefully themselves; a second one, or
+     * SIGTERM, runs {@code cleanup} and quits.
+     */
+    static Registration whileChildrenRun(BooleanSupplier stop, Runnable cleanup) {
+        if (!(stop instanceof StopSignal signal)) return () -> {};
+        Registration quit = onQuit(stop, cleanup);
+        signal.childrenHandleInterrupt = true;
+        return () -> {
+            signal.childrenHandleInterrupt = false;
+            quit.close();
+        };
+    }
+
     /** The run has written its results; a waiting shutdown hook may let the JVM exit. */
     public void finished() {
         finished.countDown();
     }
 
     private void press() {
-        if (presses.incrementAndGet() == 1 && training) {
+        if (presses.incrementAndGet() == 1 && childrenHandleInterrupt) return;  // the children say what they do
+        if (presses.get() == 1 && training) {
             err.println();
             err.println("jacreg: stopping after the current iteration; what was trained is evaluated and saved. "
                     + "Press Ctrl-C again to quit at once.");
         } else {
-            err.println();
-            err.println("jacreg: interrupted");
-            err.flush();
-            Runtime.getRuntime().halt(130);
+            quit("interrupted", JacregCli.STOPPED);
         }
         err.flush();
+    }
+
+    /** Says why, runs the registered cleanups (newest first) and ends the process with {@code code}. */
+    private void quit(String why, int code) {
+        err.println();
+        err.println("jacreg: " + why);
+        err.flush();
+        List<Runnable> registered = List.copyOf(cleanups);
+        for (int i = registered.size() - 1; i >= 0; i--) {
+            try {
+                registered.get(i).run();
+            } catch (RuntimeException e) {
+                // best effort: the process ends regardless
+            }
+        }
+        ProcessExit.now(code);
     }
 }

@@ -28,7 +28,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code jacreg train}: one network, its weights and its loss curve. */
-@Command(name = "train",
+@Command(name = TrainCommand.NAME,
         mixinStandardHelpOptions = true,
         usageHelpAutoWidth = true,
         sortOptions = false,
@@ -39,7 +39,8 @@ import java.util.concurrent.Callable;
                         + "weights as 'jacreg experiment' and trains the same way. Prints the accuracy on the clean "
                         + "test set.",
                 "",
-                "Writes into --out:",
+                "Writes into --out (default: a new folder " + ExperimentConfig.RUNS_FOLDER + "/" + TrainCommand.NAME
+                        + "-DATE/ of its own):",
                 "  NAME.safetensors        the weights, with the settings as metadata (NAME is",
                 "                          jacobian, or reference with --lambda 0, unless --name)",
                 "  training-loss.csv, .png loss of every training iteration",
@@ -48,6 +49,8 @@ import java.util.concurrent.Callable;
                         + "training early and keeps what was trained.",
                 ""})
 final class TrainCommand implements Callable<Integer>, JacregCli.Verbose {
+    static final String NAME = "train";
+
     @ParentCommand
     JacregCli cli;
 
@@ -83,14 +86,19 @@ final class TrainCommand implements Callable<Integer>, JacregCli.Verbose {
             throw new UsageException("--name must be a plain file name (letters, digits, . _ -), got '" + net + "'");
         }
         distributed.validate();
-        if (distributed.launches()) return distributed.launch(cli.err);
-        runtime.apply();
-        OutFolder folder = OutFolder.prepare(config.out());  // fail now, not after training
+        if (!distributed.launches()) runtime.apply();  // the launched ranks apply it themselves
+        // Fail now, not after training. Ranks other than 0 write nothing, so they make no folder.
+        OutFolder folder = distributed.writesOutputs() ? OutFolder.prepare(data.out, data.overwrite, cli.runs, NAME) : null;
+        if (distributed.launches()) return distributed.launch(cli.err, folder, cli.stopRequested);
+        if (folder == null) return joinAndRun(config, net);
+        folder.announce(cli.err, NAME);
+        ExperimentConfig settled = config.withOut(folder.path());
+        return folder.run(() -> joinAndRun(settled, net), cli.err, cli.stopRequested);
+    }
+
+    private int joinAndRun(ExperimentConfig config, String net) throws Exception {
         try (ProcessGroup group = distributed.join(cli.err)) {
             return run(config, net, group);
-        } catch (Exception | Error e) {
-            folder.removeIfEmpty();
-            throw e;
         }
     }
 
@@ -117,7 +125,9 @@ final class TrainCommand implements Callable<Integer>, JacregCli.Verbose {
                             .train(model, train, p -> listener.iteration(net, p), cli.stopRequested);
                 } catch (NonFiniteLossException e) {
                     // No weights: the net is unusable. Keep the record of its finite iterations for a post-mortem.
-                    DivergedRun.writeLossTable(config.out(), e, net, penalized, config.training().epochs(), cli.err);
+                    if (distributed.writesOutputs()) {
+                        DivergedRun.writeLossTable(config.out(), e, net, penalized, config.training().epochs(), cli.err);
+                    }
                     throw e.forNet(net);
                 }
                 listener.trainingEnded(net, result);

@@ -1,6 +1,7 @@
 package dev.jacreg.data;
 
 import dev.jacreg.DType;
+import dev.jacreg.Device;
 import dev.jacreg.Tensor;
 import dev.jacreg.TensorScope;
 
@@ -16,28 +17,46 @@ public final class DeviceDataset implements AutoCloseable {
     private final int count;
     private final int numClasses;
 
+    /** On {@link Device#defaultDevice()}. */
     public DeviceDataset(DigitDataset data, DType dtype) {
+        this(data, dtype, Device.defaultDevice());
+    }
+
+    /** The images (as {@code dtype}) and labels on {@code device}. */
+    public DeviceDataset(DigitDataset data, DType dtype, Device device) {
+        device.requireAvailable("(DeviceDataset)");
         this.count = data.count();
         this.numClasses = data.numClasses();
         try (TensorScope scope = TensorScope.open()) {
             Tensor floats = Tensor.of(data.pixels(), count, 1, data.height(), data.width());
-            this.images = owned.take(dtype == DType.FLOAT32 ? floats : floats.to(dtype));
-            this.labels = owned.take(Tensor.of(data.labels(), count));
+            Tensor typed = dtype == DType.FLOAT32 ? floats : floats.to(dtype);
+            Tensor labelTensor = Tensor.of(data.labels(), count);
+            this.images = owned.take(typed.device().equals(device) ? typed : typed.to(device));
+            this.labels = owned.take(labelTensor.device().equals(device) ? labelTensor : labelTensor.to(device));
         }
     }
 
+    /** Where the images and labels are. */
+    public Device device() {
+        return images.device();
+    }
+
+    /** The N×1×H×W images. */
     public Tensor images() {
         return images;
     }
 
+    /** The N int64 labels. */
     public Tensor labels() {
         return labels;
     }
 
+    /** The number N of images. */
     public int count() {
         return count;
     }
 
+    /** The number of classes. */
     public int numClasses() {
         return numClasses;
     }

@@ -12,12 +12,13 @@ import java.nio.file.Path;
 
 /**
  * Where the images come from: the built-in synthetic digits (default, no download, cached on disk as
- * IDX) or a directory of MNIST-style IDX files ({@code idx:DIR}).
+ * IDX), Fashion-MNIST from Debian's package (the whole set, or its first images), or a directory of MNIST-style IDX
+ * files ({@code idx:DIR}).
  */
 public sealed interface DataSource {
-    /** Training images of "synthetic" and "fashion-mnist" when no sizes are given (docs/experiment.md's). */
+    /** Training images of "synthetic" when no sizes are given (docs/experiment.md's). */
     int DEFAULT_TRAIN_COUNT = 5000;
-    /** Test images of "synthetic" and "fashion-mnist" when no sizes are given. */
+    /** Test images of "synthetic" when no sizes are given. */
     int DEFAULT_TEST_COUNT = 5000;
 
     /** [train, test]. */
@@ -81,10 +82,22 @@ public sealed interface DataSource {
         }
     }
 
-    /** The first TRAIN and TEST images of Fashion-MNIST from Debian's dataset-fashion-mnist; the seed is unused. */
+    /**
+     * The first TRAIN and TEST images of Fashion-MNIST from Debian's dataset-fashion-mnist (all of them: 60,000 and
+     * 10,000, {@link #whole}); the seed is unused.
+     */
     record FashionMnistFiles(int trainCount, int testCount, Path dir) implements DataSource {
         public FashionMnistFiles {
             if (trainCount < 1 || testCount < 1) throw new IllegalArgumentException("Fashion-MNIST set sizes must be >= 1");
+        }
+
+        /** Every image of the package's files. */
+        public static FashionMnistFiles whole(Path dir) {
+            return new FashionMnistFiles(FashionMnist.TRAIN_SIZE, FashionMnist.TEST_SIZE, dir);
+        }
+
+        private boolean isWhole() {
+            return trainCount == FashionMnist.TRAIN_SIZE && testCount == FashionMnist.TEST_SIZE;
         }
 
         @Override
@@ -94,12 +107,13 @@ public sealed interface DataSource {
 
         @Override
         public String describe() {
-            return "Fashion-MNIST (first " + trainCount + " train + " + testCount + " test, " + dir + ")";
+            return "Fashion-MNIST (" + (isWhole() ? "all " : "first ") + trainCount + " train + " + testCount + " test, "
+                    + dir + ")";
         }
 
         @Override
         public String argument() {
-            return defaultCounts(trainCount, testCount) ? "fashion-mnist" : "fashion-mnist:" + trainCount + "," + testCount;
+            return isWhole() ? "fashion-mnist" : "fashion-mnist:" + trainCount + "," + testCount;
         }
     }
 
@@ -110,7 +124,10 @@ public sealed interface DataSource {
         return base.resolve("jacreg");
     }
 
-    /** Parses "synthetic", "synthetic:TRAIN,TEST", "fashion-mnist[:TRAIN,TEST]" or "idx:DIR". */
+    /**
+     * Parses "synthetic", "synthetic:TRAIN,TEST", "fashion-mnist" (all 60,000 + 10,000 images), "fashion-mnist:TRAIN,TEST"
+     * (the first TRAIN and TEST) or "idx:DIR".
+     */
     static DataSource parse(String text, Path cacheDir) {
         if (text.equals("synthetic")) return defaultSynthetic(cacheDir);
         if (text.startsWith("synthetic:")) {
@@ -125,15 +142,14 @@ public sealed interface DataSource {
             throw new IllegalArgumentException("bad data source '" + text + "': use synthetic:TRAIN,TEST, e.g. synthetic:"
                     + DEFAULT_TRAIN_COUNT + "," + DEFAULT_TEST_COUNT);
         }
-        if (text.equals("fashion-mnist")) {
-            return new FashionMnistFiles(DEFAULT_TRAIN_COUNT, DEFAULT_TEST_COUNT, FashionMnist.DEFAULT_DIR);
-        }
+        if (text.equals("fashion-mnist")) return FashionMnistFiles.whole(FashionMnist.DEFAULT_DIR);
         if (text.startsWith("fashion-mnist:")) {
             int[] counts = counts(text.substring("fashion-mnist:".length()));
-            if (counts == null) {
-                throw new IllegalArgumentException("bad data source '" + text
-                        + "': use fashion-mnist:TRAIN,TEST, e.g. fashion-mnist:" + DEFAULT_TRAIN_COUNT + ","
-                        + DEFAULT_TEST_COUNT);
+            if (counts == null || counts[0] < 1 || counts[1] < 1 || counts[0] > FashionMnist.TRAIN_SIZE
+                    || counts[1] > FashionMnist.TEST_SIZE) {
+                throw new IllegalArgumentException("bad data source '" + text + "': use fashion-mnist:TRAIN,TEST with "
+                        + "TRAIN in 1.." + FashionMnist.TRAIN_SIZE + " and TEST in 1.." + FashionMnist.TEST_SIZE
+                        + ", e.g. fashion-mnist:" + DEFAULT_TRAIN_COUNT + "," + DEFAULT_TEST_COUNT);
             }
             return new FashionMnistFiles(counts[0], counts[1], FashionMnist.DEFAULT_DIR);
         }

@@ -33,10 +33,11 @@ import java.util.function.BooleanSupplier;
  * The whole reference experiment (docs/experiment.md): train a Jacobian-regularized and a reference network of
  * the same architecture from the same initial weights, then compare them under growing pixel noise. With more
  * {@link ModelRecipe}s (jacreg experiment --models) every model trains from those same weights on the same batches
- * and is measured the same way. The models train concurrently on a {@link WorkerPool} when one is given, and each
- * net's evaluation starts there as soon as it is trained (the noise levels and the Jacobian norm as separate tasks,
- * so they overlap the other nets' training and spread over the workers); every piece draws from its own {@link ExperimentRandom} streams, so the numbers
- * do not depend on the pool. The trained networks are returned for saving or further use; callers close them.
+ * and is measured the same way. Each model's training is one task on a {@link WorkerPool} when one is given, and
+ * each net's evaluation starts there as soon as it is trained (the noise levels and the Jacobian norm as separate
+ * tasks, so they overlap the other nets' training and spread over the workers); {@link #start} lets several runs
+ * (replicates) queue their nets on one pool. Every piece draws from its own {@link ExperimentRandom} streams, so the
+ * numbers do not depend on the pool. The trained networks are returned for saving or further use; callers close them.
  */
 public final class Experiment {
     public static final String JACOBIAN = "jacobian";
@@ -113,92 +114,165 @@ public final class Experiment {
     }
 
     /**
-     * Runs on data loaded by the caller ({train, test}), e.g. shared by concurrent replicates. All randomness
-     * comes from {@link ExperimentRandom} streams of the training seed, so the outcome does not depend on the
-     * thread or on other experiments running meanwhile.
+     * Runs on data loaded by the caller ({train, test}). All randomness comes from {@link ExperimentRandom} streams of
+     * the training seed, so the outcome does not depend on the thread or on other experiments running meanwhile.
      */
     public Outcome run(DigitDataset[] sets) {
         return run(sets, System.nanoTime());
     }
 
     private Outcome run(DigitDataset[] sets, long start) {
-        long seed = config.training().seed();
-        DigitDataset trainSet = sets[0], testSet = sets[1];
-        int height = trainSet.height(), width = trainSet.width();
-
-        try (DeviceDataset train = spec.onDevice(trainSet);
-             DeviceDataset test = spec.onDevice(testSet);
-             TensorScope scope = TensorScope.open()) {
-            Tensor mean = train.meanImage();
-            Map<String, Sequential> nets = new LinkedHashMap<>();
-            try {
-                for (ModelRecipe m : models) nets.put(m.name(), spec.createNetwork(mean, height, width));  // same initial weights
-                List<ModelResult> results = trainAndEvaluate(nets, train, test);
-                Sequential jacobianNet = nets.get(JACOBIAN), referenceNet = nets.get(REFERENCE);
-                double inferenceMillis = timeInference(jacobianNet, test);
-                ModelResult jacobian = results.get(indexOf(JACOBIAN)), reference = results.get(indexOf(REFERENCE));
-
-                ExperimentResult.SingleCase example = singleCase(jacobianNet, referenceNet, test, testSet, seed);
-                ExperimentResult.Preview preview = preview(trainSet, train, seed);
-                ExperimentResult.Environment environment = new ExperimentResult.Environment(Device.defaultDevice().toString(),
-                        Torch.version(), pool.threadsPerTask(), cpuName(), Runtime.version().toString(),
-                        config.data().describe(), trainSet.count(), testSet.count());
-                ExperimentResult result = new ExperimentResult(config, environment, jacobian.training(),
-                        reference.training(), config.noiseLevels(), jacobian.accuracy(), reference.accuracy(), jacobian.jacobianNorm(),
-                        reference.jacobianNorm(), example, preview, inferenceMillis, (System.nanoTime() - start) / 1e9,
-                        results);
-                return new Outcome(nets, result);
-            } catch (RuntimeException | Error e) {
-                nets.values().forEach(Sequential::close);
-                throw e;
-            }
+        try (DeviceDataset train = spec.onDevice(sets[0]); DeviceDataset test = spec.onDevice(sets[1])) {
+            return new Running(sets, train, test, start, false).finish();
         }
+    }
+
+    /**
+     * Creates the nets and queues their training on the pool, then returns: {@link Running#finish} waits for them and
+     * measures. So several runs can queue their nets on one pool before any finishes (replicates). {@code train} and
+     * {@code test} are {@code sets} on the device ({@link ExperimentSpec#onDevice}), shared read-only by the nets and
+     * left open by the caller until {@code finish} has returned. A run started here is one replicate among several:
+     * when a stop is requested before any of its nets began training it is skipped ({@code finish} returns null), and
+     * its clock starts when its first net begins.
+     */
+    public Running start(DigitDataset[] sets, DeviceDataset train, DeviceDataset test) {
+        return new Running(sets, train, test, -1, true);
     }
 
     /** One model's training and the evaluation tasks it started when it ended. */
     private record Trained(TrainingResult training, Future<Double> norm, List<Future<Double>> accuracy) {}
 
     /**
-     * Trains every model on the pool and, as soon as one is trained, starts its evaluation there: a task for the exact
-     * Jacobian norm and one per noise level. So a net that finishes early (the reference) is evaluated while the others
-     * still train, and the last net's evaluation spreads over every worker. When one model diverges the others are
-     * stopped and its exception is thrown (the first in --models order when several fail), once every task has ended.
+     * A run whose nets are queued or training on the pool. As soon as one net is trained, its evaluation starts there
+     * too: a task for the exact Jacobian norm and one per noise level. So a net that finishes early (the reference) is
+     * evaluated while the others still train, and the last net's evaluation spreads over every worker. When one model
+     * diverges the others are stopped and its exception is thrown by {@link #finish} (the first in --models order when
+     * several fail), once every task has ended.
      */
-    private List<ModelResult> trainAndEvaluate(Map<String, Sequential> nets, DeviceDataset train, DeviceDataset test) {
-        AtomicBoolean failed = new AtomicBoolean();
-        BooleanSupplier stop = () -> stopRequested.getAsBoolean() || failed.get();
-        WorkerPool trainingPool = parallel == null ? pool : WorkerPool.inline();  // ranks: collectives in one order
-        listener.phase(models.size() == 2 && trainingPool.jobs() == 1
-                ? "training the Jacobian-regularized network (lambda " + config.penalty().lambda() + "), then the reference"
-                : "training " + models.size() + " models (" + names() + "), " + trainingPool.jobs() + " at a time");
-        List<Future<Trained>> trainings = new ArrayList<>();
-        for (ModelRecipe m : models) {
-            Sequential net = nets.get(m.name());
-            trainings.add(trainingPool.submit(() -> {
-                TrainingResult result;
-                try {
-                    result = train(m, net, train, stop);
-                } catch (RuntimeException | Error e) {
-                    failed.set(true);
-                    throw e;
+    public final class Running {
+        private final DigitDataset[] sets;
+        private final DeviceDataset train;
+        private final DeviceDataset test;
+        private final boolean skippable;
+        private final Map<String, Sequential> nets = new LinkedHashMap<>();
+        private final List<Future<Trained>> trainings = new ArrayList<>();
+        private final AtomicBoolean failed = new AtomicBoolean();
+        private final WorkerPool trainingPool = parallel == null ? pool : WorkerPool.inline();  // ranks: collectives in one order
+        private boolean begun;     // a net began training (or the run was skipped); guarded by this
+        private boolean skipped;   // guarded by this
+        private long startNanos;   // guarded by this until begun
+
+        private Running(DigitDataset[] sets, DeviceDataset train, DeviceDataset test, long startNanos, boolean skippable) {
+            this.sets = sets;
+            this.train = train;
+            this.test = test;
+            this.startNanos = startNanos;
+            this.skippable = skippable;
+            try (TensorScope scope = TensorScope.open()) {
+                Tensor mean = train.meanImage();  // each net keeps a copy
+                for (ModelRecipe m : models) {
+                    nets.put(m.name(), spec.createNetwork(mean, sets[0].height(), sets[0].width()));  // same initial weights
                 }
-                return startEvaluation(net, result, test, failed);
-            }));
-        }
-        try {
-            List<Trained> trained = WorkerPool.awaitAllUnchecked(trainings);
-            listener.phase("evaluating under noise and measuring the exact Jacobian norms on the test set");
-            WorkerPool.awaitAllUnchecked(evaluationsOf(trainings));
-            List<ModelResult> results = new ArrayList<>();
-            for (int k = 0; k < models.size(); k++) {
-                Trained t = trained.get(k);
-                double[] accuracy = t.accuracy().stream().mapToDouble(Future::resultNow).toArray();
-                results.add(new ModelResult(models.get(k), t.training(), accuracy, t.norm().resultNow()));
+            } catch (RuntimeException | Error e) {
+                nets.values().forEach(Sequential::close);
+                throw e;
             }
-            return results;
-        } catch (RuntimeException | Error e) {
-            WorkerPool.awaitEnd(evaluationsOf(trainings));  // the nets are closed after this: let started tasks end first
-            throw e;
+            BooleanSupplier stop = () -> stopRequested.getAsBoolean() || failed.get();
+            for (ModelRecipe m : models) {
+                Sequential net = nets.get(m.name());
+                trainings.add(trainingPool.submit(() -> {
+                    if (!begin()) return null;
+                    TrainingResult result;
+                    try {
+                        result = Experiment.this.train(m, net, train, stop);
+                    } catch (RuntimeException | Error e) {
+                        failed.set(true);
+                        throw e;
+                    }
+                    return startEvaluation(net, result, test, failed);
+                }));
+            }
+        }
+
+        /** Called as each net's training begins; the first one announces the run, or skips it (false) after a stop. */
+        private synchronized boolean begin() {
+            if (!begun) {
+                begun = true;
+                skipped = skippable && stopRequested.getAsBoolean();
+                if (skipped) return false;
+                if (startNanos < 0) startNanos = System.nanoTime();
+                listener.phase(models.size() == 2 && trainingPool.jobs() == 1
+                        ? "training the Jacobian-regularized network (lambda " + config.penalty().lambda() + "), then the reference"
+                        : "training " + models.size() + " models (" + names() + "), " + trainingPool.jobs() + " at a time");
+            }
+            return !skipped;
+        }
+
+        private synchronized boolean skipped() {
+            return skipped;
+        }
+
+        private synchronized long startNanos() {
+            return startNanos;
+        }
+
+        /**
+         * Waits for the nets' training and evaluation, then measures the rest on the pool (inference time, the single
+         * image, the preview). Returns the trained nets and the result, or null when the run was skipped (the nets are
+         * then closed); on a failure the nets are closed and the first model's exception is thrown.
+         */
+        public Outcome finish() {
+            try {
+                List<ModelResult> results = awaitTrainingAndEvaluation();
+                if (results == null) {
+                    nets.values().forEach(Sequential::close);
+                    return null;
+                }
+                Future<ExperimentResult> closing = pool.submit(() -> measure(results));
+                return new Outcome(nets, WorkerPool.awaitAllUnchecked(List.of(closing)).get(0));
+            } catch (RuntimeException | Error e) {
+                nets.values().forEach(Sequential::close);
+                throw e;
+            }
+        }
+
+        /** Every model's result in --models order; null when skipped. */
+        private List<ModelResult> awaitTrainingAndEvaluation() {
+            try {
+                List<Trained> trained = WorkerPool.awaitAllUnchecked(trainings);
+                if (skipped()) return null;
+                listener.phase("evaluating under noise and measuring the exact Jacobian norms on the test set");
+                WorkerPool.awaitAllUnchecked(evaluationsOf(trainings));
+                List<ModelResult> results = new ArrayList<>();
+                for (int k = 0; k < models.size(); k++) {
+                    Trained t = trained.get(k);
+                    double[] accuracy = t.accuracy().stream().mapToDouble(Future::resultNow).toArray();
+                    results.add(new ModelResult(models.get(k), t.training(), accuracy, t.norm().resultNow()));
+                }
+                return results;
+            } catch (RuntimeException | Error e) {
+                WorkerPool.awaitEnd(trainings);  // the nets are closed after this: let started tasks end first
+                WorkerPool.awaitEnd(evaluationsOf(trainings));
+                throw e;
+            }
+        }
+
+        /** The measurements on the trained pair that follow the evaluation, and the whole result. */
+        private ExperimentResult measure(List<ModelResult> results) {
+            long seed = config.training().seed();
+            DigitDataset trainSet = sets[0], testSet = sets[1];
+            Sequential jacobianNet = nets.get(JACOBIAN), referenceNet = nets.get(REFERENCE);
+            double inferenceMillis = timeInference(jacobianNet, test);
+            ModelResult jacobian = results.get(indexOf(JACOBIAN)), reference = results.get(indexOf(REFERENCE));
+            ExperimentResult.SingleCase example = singleCase(jacobianNet, referenceNet, test, testSet, seed);
+            ExperimentResult.Preview preview = preview(trainSet, train, seed);
+            ExperimentResult.Environment environment = new ExperimentResult.Environment(Device.defaultDevice().toString(),
+                    Torch.version(), pool.threadsPerTask(), cpuName(), Runtime.version().toString(),
+                    config.data().describe(), trainSet.count(), testSet.count(), PeakMemory.residentBytes());
+            return new ExperimentResult(config, environment, jacobian.training(), reference.training(),
+                    config.noiseLevels(), jacobian.accuracy(), reference.accuracy(), jacobian.jacobianNorm(),
+                    reference.jacobianNorm(), example, preview, inferenceMillis, (System.nanoTime() - startNanos()) / 1e9,
+                    results);
         }
     }
 
@@ -206,7 +280,7 @@ public final class Experiment {
     private static List<Future<Double>> evaluationsOf(List<Future<Trained>> trainings) {
         List<Future<Double>> out = new ArrayList<>();
         for (Future<Trained> f : trainings) {
-            if (f.state() != Future.State.SUCCESS) continue;
+            if (f.state() != Future.State.SUCCESS || f.resultNow() == null) continue;  // failed or skipped
             out.add(f.resultNow().norm());
             out.addAll(f.resultNow().accuracy());
         }

@@ -13,7 +13,7 @@ import java.nio.file.Path;
  * @param training     loop settings shared by both networks
  * @param penalty      the regularized network's penalty (the reference network uses none)
  * @param data         where images come from
- * @param out          output folder
+ * @param out          output folder (the command line's: --out, else a new folder of the run under {@link #RUNS_FOLDER})
  * @param noiseLevels  noise proportions of the sweep
  * @param exampleNoise noise of the single-image case
  * @param evalChunk    images per inference batch
@@ -23,6 +23,9 @@ import java.nio.file.Path;
  */
 public record ExperimentConfig(TrainingConfig training, JacobianPenalty penalty, DataSource data, Path out,
                                double[] noiseLevels, double exampleNoise, int evalChunk, DType dtype, long dataSeed) {
+    /** Where results go by default: {@link #reference()}'s out, and the folder of the command line's runs. */
+    public static final String RUNS_FOLDER = "results";
+
     public ExperimentConfig {
         if (noiseLevels.length == 0) throw new IllegalArgumentException("at least one noise level is needed");
         for (double p : noiseLevels) {
@@ -50,6 +53,11 @@ public record ExperimentConfig(TrainingConfig training, JacobianPenalty penalty,
         return new ExperimentConfig(training, penalty, data, out, noiseLevels, exampleNoise, evalChunk, dtype, dataSeed);
     }
 
+    /** The same settings with another output folder. */
+    public ExperimentConfig withOut(Path out) {
+        return new ExperimentConfig(training, penalty, data, out, noiseLevels, exampleNoise, evalChunk, dtype, dataSeed);
+    }
+
     /** 0, 0.05, …, 0.50. */
     public static double[] referenceNoiseLevels() {
         double[] levels = new double[11];
@@ -59,7 +67,7 @@ public record ExperimentConfig(TrainingConfig training, JacobianPenalty penalty,
 
     public static ExperimentConfig reference() {
         return new ExperimentConfig(TrainingConfig.reference(0), JacobianPenalty.reference(),
-                DataSource.defaultSynthetic(DataSource.defaultCacheDir()), Path.of("results"),
+                DataSource.defaultSynthetic(DataSource.defaultCacheDir()), Path.of(RUNS_FOLDER),
                 referenceNoiseLevels(), 0.15, Evaluator.DEFAULT_CHUNK, DType.FLOAT32);
     }
 

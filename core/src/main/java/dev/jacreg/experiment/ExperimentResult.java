@@ -2,6 +2,8 @@ package dev.jacreg.experiment;
 
 import dev.jacreg.train.TrainingResult;
 
+import java.util.OptionalLong;
+
 /**
  * Everything the experiment measured; the report is written from this alone.
  *
@@ -31,9 +33,14 @@ public record ExperimentResult(ExperimentConfig config, Environment environment,
         return models.size() > 2;
     }
 
-    /** Machine and library facts for the report. */
+    /**
+     * Machine and library facts for the report.
+     *
+     * @param peakResidentBytes the process's peak resident memory when the run ended ({@link PeakMemory}); empty where
+     *                          the system does not say
+     */
     public record Environment(String device, String torchVersion, int threads, String cpu, String javaVersion,
-                              String dataDescription, int trainCount, int testCount) {}
+                              String dataDescription, int trainCount, int testCount, OptionalLong peakResidentBytes) {}
 
     /**
      * The first test image, clean and with noise, and each net's prediction for both.

@@ -26,6 +26,7 @@ public record ModelRecipe(String name, String label, RegularizedLoss loss, Augme
 
     /** The loss in words, for reports. */
     public String describeLoss() {
+        if (loss.robustObjective() != null) return loss.robustObjective().describe();
         if (!loss.penalized()) return "cross-entropy";
         JacobianPenalty p = loss.penalty();
         return "cross-entropy + λ/2·‖J‖²_F, λ = " + Formats.number(p.lambda()) + ", J of the "

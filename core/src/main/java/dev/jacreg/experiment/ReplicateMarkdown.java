@@ -33,8 +33,9 @@ final class ReplicateMarkdown {
                         + "the shuffling, the penalty directions and the test noise; the data are the same for all (")
                 .append(first.environment().dataDescription()).append(", data seed ").append(c.dataSeed())
                 .append("). Seeds: ").append(seedList(runs.stream().map(Replicates.Run::seed).toList())).append(". ")
-                .append(outcome.jobs()).append(outcome.jobs() == 1 ? " replicate" : " replicates")
-                .append(" at a time, ").append(Formats.seconds(outcome.totalSeconds())).append(" in all.\n\n");
+                .append(outcome.jobs()).append(outcome.jobs() == 1 ? " training run" : " training runs")
+                .append(" at a time, ").append(Formats.seconds(outcome.totalSeconds())).append(" in all, peak resident memory ")
+                .append(PeakMemory.describe(outcome.peakResidentBytes())).append(".\n\n");
         md.append("Intervals are ").append(Math.round(s.level() * 100)).append(" % Student-t confidence intervals of the "
                 + "mean over replicates (mean ± t·s/√n, n − 1 degrees of freedom). The difference is paired: "
                 + "regularized − reference of the same seed, on the same noisy images.\n\n");
@@ -95,7 +96,7 @@ final class ReplicateMarkdown {
 
         md.append("## Settings\n\n| setting | value |\n|---|---|\n");
         row(md, "replicates", s.count() + " (seeds " + seedList(runs.stream().map(Replicates.Run::seed).toList()) + ")");
-        row(md, "concurrent replicates (--jobs)", Integer.toString(outcome.jobs()));
+        row(md, "training runs at a time (--jobs)", Integer.toString(outcome.jobs()));
         row(md, "data seed", Long.toString(c.dataSeed()));
         row(md, "epochs", Integer.toString(c.training().epochs()));
         row(md, "mini-batch size", Integer.toString(c.training().batchSize()));
@@ -104,7 +105,7 @@ final class ReplicateMarkdown {
                 + Formats.number(c.training().momentum()));
         row(md, "training / test images", Formats.count(first.environment().trainCount()) + " / "
                 + Formats.count(first.environment().testCount()));
-        row(md, "libtorch intra-op threads per replicate", Integer.toString(first.environment().threads()));
+        row(md, "libtorch intra-op threads per worker", Integer.toString(first.environment().threads()));
         row(md, "CPU", first.environment().cpu());
         return md.toString();
     }

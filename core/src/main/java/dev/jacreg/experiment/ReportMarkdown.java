@@ -100,7 +100,9 @@ final class ReportMarkdown {
         md.append("| inference, whole clean test set (").append(Formats.count(r.environment().testCount()))
                 .append(" images, batches of ").append(c.evalChunk()).append(") | ").append(Formats.millis(r.inferenceMillis()))
                 .append(" |\n");
-        md.append("| total experiment (data, training, evaluation) | ").append(Formats.seconds(r.totalSeconds())).append(" |\n\n");
+        md.append("| total experiment (data, training, evaluation) | ").append(Formats.seconds(r.totalSeconds())).append(" |\n");
+        md.append("| peak resident memory of the process (VmHWM) | ")
+                .append(PeakMemory.describe(r.environment().peakResidentBytes())).append(" |\n\n");
 
         md.append("## Settings\n\n| setting | value |\n|---|---|\n");
         setting(md, "epochs", Integer.toString(c.training().epochs()));

@@ -6,11 +6,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.PriorityBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Platform threads for the independent pieces of an experiment (the models' training runs, the evaluation sweeps):
@@ -20,33 +22,56 @@ import java.util.concurrent.atomic.AtomicInteger;
  * sets the count of the calling thread only (OpenMP keeps it per thread), and stores a process-wide default that a
  * thread's first parallel region adopts; setting it on each worker, to the same value, makes both agree.
  *
+ * <p>The workers share one queue, ordered by group and then by submission: a free worker takes the waiting task of
+ * the smallest group ({@link #group}), so several runs can share the workers — every worker busy while any task
+ * waits — and the earlier runs still finish first (replicates give seed k group k).
+ *
  * <p>{@link #inline()} runs the tasks one after the other on the calling thread with its thread count untouched:
  * the sequential behaviour. Results must not depend on which: every task draws only from its own random streams.
  */
 public final class WorkerPool implements AutoCloseable {
-    private final ExecutorService executor;
+    private final ThreadPoolExecutor executor;
+    private final AtomicLong submitted;  // shared by a pool and its group views: the queue's tie-breaker
     private final int jobs;
     private final int threadsEach;
+    private final int group;
+    private final boolean owner;  // a group view leaves closing to the pool it came from
 
-    private WorkerPool(ExecutorService executor, int jobs, int threadsEach) {
+    private WorkerPool(ThreadPoolExecutor executor, AtomicLong submitted, int jobs, int threadsEach, int group,
+                       boolean owner) {
         this.executor = executor;
+        this.submitted = submitted;
         this.jobs = jobs;
         this.threadsEach = threadsEach;
+        this.group = group;
+        this.owner = owner;
     }
 
-    /** {@code jobs} worker threads with {@code threadsEach} libtorch threads each. */
+    /** {@code jobs} worker threads with {@code threadsEach} libtorch threads each; its tasks are of group 0. */
     public static WorkerPool of(int jobs, int threadsEach) {
         if (jobs < 1) throw new IllegalArgumentException("jobs must be >= 1, got " + jobs);
         if (threadsEach < 1) throw new IllegalArgumentException("threads per job must be >= 1, got " + threadsEach);
         AtomicInteger count = new AtomicInteger();
-        ExecutorService executor = Executors.newFixedThreadPool(jobs, task -> Thread.ofPlatform()
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(jobs, jobs, 0, TimeUnit.SECONDS,
+                new PriorityBlockingQueue<>(), task -> Thread.ofPlatform()
                 .name("jacreg-worker-" + count.incrementAndGet()).daemon(true).unstarted(task));
-        return new WorkerPool(executor, jobs, threadsEach);
+        executor.prestartAllCoreThreads();  // else the first tasks would skip the queue's order
+        return new WorkerPool(executor, new AtomicLong(), jobs, threadsEach, 0, true);
     }
 
     /** No threads: tasks run on the caller, in order. */
     public static WorkerPool inline() {
-        return new WorkerPool(null, 1, 0);
+        return new WorkerPool(null, null, 1, 0, 0, false);
+    }
+
+    /**
+     * The same workers, for tasks of {@code group}: waiting tasks of a smaller group start first, those of one group
+     * in the order they were submitted. Closing the view does nothing; {@link #inline()} gives itself.
+     */
+    public WorkerPool group(int group) {
+        if (group < 0) throw new IllegalArgumentException("group must be >= 0, got " + group);
+        if (executor == null) return this;
+        return new WorkerPool(executor, submitted, jobs, threadsEach, group, false);
     }
 
     public int jobs() {
@@ -59,9 +84,10 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     /**
-     * Starts one task on a worker, with the workers' libtorch thread count, and returns at once; a worker task may
-     * submit more (it must not wait for them: the pool may have no free worker). {@link #inline()} runs the task now,
-     * on the calling thread, and returns its finished future.
+     * Queues one task for the workers (it runs with their libtorch thread count, after the waiting tasks of smaller
+     * groups and of its own group) and returns at once; a worker task may submit more (it must not wait for them: the
+     * pool may have no free worker). {@link #inline()} runs the task now, on the calling thread, and returns its
+     * finished future.
      */
     public <T> Future<T> submit(Callable<T> task) {
         if (executor == null) {
@@ -69,10 +95,29 @@ public final class WorkerPool implements AutoCloseable {
             now.run();
             return now;
         }
-        return executor.submit(() -> {
+        Queued<T> queued = new Queued<>(() -> {
             Torch.setNumThreads(threadsEach);
             return task.call();
-        });
+        }, group, submitted.getAndIncrement());
+        executor.execute(queued);
+        return queued;
+    }
+
+    /** A task in the workers' queue: smaller group first, then first submitted. */
+    private static final class Queued<T> extends FutureTask<T> implements Comparable<Queued<?>> {
+        private final int group;
+        private final long order;
+
+        Queued(Callable<T> task, int group, long order) {
+            super(task);
+            this.group = group;
+            this.order = order;
+        }
+
+        @Override
+        public int compareTo(Queued<?> other) {
+            return group != other.group ? Integer.compare(group, other.group) : Long.compare(order, other.order);
+        }
     }
 
     /**
@@ -152,8 +197,25 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
+    /**
+     * Cancels the tasks still waiting and waits for the running ones to end, so that nothing they use is freed under
+     * them after this returns. A group view leaves this to its pool.
+     */
     @Override
     public void close() {
-        if (executor != null) executor.shutdownNow();
+        if (!owner) return;
+        executor.shutdown();
+        List<Runnable> waiting = new ArrayList<>();
+        executor.getQueue().drainTo(waiting);
+        for (Runnable task : waiting) ((Future<?>) task).cancel(false);
+        boolean interrupted = false;
+        while (true) {
+            try {
+                if (executor.awaitTermination(1, TimeUnit.MINUTES)) break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
     }
 }

@@ -22,18 +22,45 @@ import java.util.Map;
 public final class ModelFiles {
     private ModelFiles() {}
 
+    /** {@link #save(Module, Path, Map)} without metadata. */
+    public static void save(Module model, Path file) throws IOException {
+        save(model, file, Map.of());
+    }
+
+    /**
+     * Writes the module's parameters and buffers ({@link #state}) with the given string metadata, atomically;
+     * {@link #load} reads them back into a module of the same architecture.
+     */
     public static void save(Module model, Path file, Map<String, String> metadata) throws IOException {
         List<SafeTensorsEntry> entries = new ArrayList<>();
         for (Map.Entry<String, Tensor> state : state(model).entrySet()) entries.add(entry(state.getKey(), state.getValue()));
         SafeTensors.write(file, entries, metadata);
     }
 
-    /** Copies every tensor of the file into the module's state of the same name. */
+    /**
+     * Copies every tensor of the file into the module's state of the same name. The file must hold exactly the module's
+     * tensors, each with its dtype and shape; otherwise a {@link SafeTensorsFormatException} names the tensor that does
+     * not fit, and the module is left untouched.
+     */
     public static Map<String, String> load(Module model, Path file) throws IOException {
         SafeTensorsFile contents = SafeTensors.read(file);
-        Map<String, Tensor> state = state(model);
-        List<String> unexpected = new ArrayList<>(contents.tensors().keySet());
-        unexpected.removeAll(state.keySet());
+        restore(state(model), contents, "");
+        return contents.metadata();
+    }
+
+    /**
+     * Copies the file's tensors named {@code prefix} + name into {@code state}'s tensors of that name (e.g. prefix
+     * "model/" for a model inside a checkpoint). Every name of the state must be there with its dtype and shape, no
+     * other name may carry the prefix, and every value must be finite; all is checked before anything is copied, and
+     * an error names the tensor at fault.
+     */
+    public static void restore(Map<String, Tensor> state, SafeTensorsFile contents, String prefix)
+            throws SafeTensorsFormatException {
+        Path file = contents.path();
+        List<String> unexpected = new ArrayList<>();
+        for (String name : contents.tensors().keySet()) {
+            if (name.startsWith(prefix) && !state.containsKey(name.substring(prefix.length()))) unexpected.add(name);
+        }
         if (!unexpected.isEmpty()) {
             throw new SafeTensorsFormatException(file + ": tensors " + unexpected + " do not belong to this model (it has "
                     + state.keySet() + ")");
@@ -42,7 +69,7 @@ public final class ModelFiles {
         Map<String, SafeTensorsEntry> checked = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> target : state.entrySet()) {
             Tensor tensor = target.getValue();
-            SafeTensorsEntry entry = contents.require(target.getKey(), SafeTensorsDType.of(tensor.dtype()), tensor.shape());
+            SafeTensorsEntry entry = contents.require(prefix + target.getKey(), SafeTensorsDType.of(tensor.dtype()), tensor.shape());
             checkFinite(file, entry);
             checked.put(target.getKey(), entry);
         }
@@ -51,7 +78,6 @@ public final class ModelFiles {
                 state.get(entry.getKey()).copyFrom(tensorOf(entry.getValue()));
             }
         }
-        return contents.metadata();
     }
 
     /** A net with a NaN or infinite weight predicts garbage (or NaN) for every input: refuse to load it. */

@@ -4,6 +4,7 @@ import dev.jacreg.Functional;
 import dev.jacreg.Tensor;
 
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /** Stateless layers. */
 public final class Activations {
@@ -20,16 +21,26 @@ public final class Activations {
         default void close() {}
     }
 
+    /** A stateless layer with a name for summaries. */
+    private record Named(String describe, UnaryOperator<Tensor> function) implements Stateless {
+        @Override
+        public Tensor forward(Tensor input) {
+            return function.apply(input);
+        }
+    }
+
+    /** max(x, 0) elementwise. */
     public static Stateless relu() {
-        return Functional::relu;
+        return new Named("ReLU", Functional::relu);
     }
 
-    /** N×... → N×(rest), NCHW order. */
+    /** N×... → N×(rest), NCHW order ({@link Flatten}). */
     public static Stateless flatten() {
-        return x -> x.flatten(1, -1);
+        return new Flatten();
     }
 
+    /** Softmax over dimension 1 (the classes of a B×C output). */
     public static Stateless softmax() {
-        return x -> Functional.softmax(x, 1);
+        return new Named("Softmax", x -> Functional.softmax(x, 1));
     }
 }

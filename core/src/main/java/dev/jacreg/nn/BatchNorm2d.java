@@ -3,6 +3,7 @@ package dev.jacreg.nn;
 import dev.jacreg.DType;
 import dev.jacreg.Functional;
 import dev.jacreg.Tensor;
+import dev.jacreg.TorchException;
 
 /**
  * Batch normalisation per channel: scale 1, offset 0, running mean 0 and variance 1 at start. In
@@ -10,23 +11,21 @@ import dev.jacreg.Tensor;
  * running ← (1 − momentum)·running + momentum·batch (MATLAB's decay 0.1 is momentum 0.1 here).
  */
 public final class BatchNorm2d extends Layer {
-    private final Tensor weight;
-    private final Tensor bias;
-    private final Tensor runningMean;
-    private final Tensor runningVar;
     private final double momentum;
     private final double eps;
+    private final int channels;
     private boolean recordBatchVariance;
     private double minBatchVariance = Double.NaN;
 
     public BatchNorm2d(int channels, double momentum, double eps, DType dtype) {
         if (channels < 1) throw new IllegalArgumentException("BatchNorm2d needs >= 1 channel, got " + channels);
-        this.weight = parameter("weight", Tensor.ones(dtype, channels));
-        this.bias = parameter("bias", Tensor.zeros(dtype, channels));
-        this.runningMean = buffer("running_mean", Tensor.zeros(dtype, channels));
-        this.runningVar = buffer("running_var", Tensor.ones(dtype, channels));
+        parameter("weight", Tensor.ones(dtype, channels));
+        parameter("bias", Tensor.zeros(dtype, channels));
+        buffer("running_mean", Tensor.zeros(dtype, channels));
+        buffer("running_var", Tensor.ones(dtype, channels));
         this.momentum = momentum;
         this.eps = eps;
+        this.channels = channels;
     }
 
     public BatchNorm2d(int channels, DType dtype) {
@@ -58,7 +57,17 @@ public final class BatchNorm2d extends Layer {
     @Override
     public Tensor forward(Tensor input) {
         if (recordBatchVariance && isTraining()) record(input);
-        return Functional.batchNorm(input, weight, bias, runningMean, runningVar, isTraining(), momentum, eps);
+        try {
+            return Functional.batchNorm(input, state("weight"), state("bias"), state("running_mean"), state("running_var"),
+                    isTraining(), momentum, eps);
+        } catch (TorchException e) {
+            throw LayerException.badInput(this, "N×" + channels + "×H×W", input, e);
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "BatchNorm2d(" + channels + ")";
     }
 
     private void record(Tensor input) {

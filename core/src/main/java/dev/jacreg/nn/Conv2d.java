@@ -4,34 +4,54 @@ import dev.jacreg.DType;
 import dev.jacreg.Functional;
 import dev.jacreg.RandomStream;
 import dev.jacreg.Tensor;
+import dev.jacreg.TorchException;
 
 /** 2-D convolution, square kernel; Glorot-uniform weights, zero bias. */
 public final class Conv2d extends Layer {
-    private final Tensor weight;
-    private final Tensor bias;
     private final int stride;
     private final int padding;
+    private final int inChannels;
+    private final int outChannels;
+    private final int kernel;
 
+    /** A convolution whose initial weights come from libtorch's generator. */
     public Conv2d(int inChannels, int outChannels, int kernel, int stride, int padding, DType dtype) {
         this(inChannels, outChannels, kernel, stride, padding, dtype, RandomStream.libtorch());
     }
 
-    /** @param random where the initial weights are drawn from */
+    /**
+     * A convolution with its initial weights drawn from {@code random}.
+     *
+     * @param random where the initial weights are drawn from
+     */
     public Conv2d(int inChannels, int outChannels, int kernel, int stride, int padding, DType dtype, RandomStream random) {
         if (inChannels < 1 || outChannels < 1 || kernel < 1 || stride < 1 || padding < 0) {
             throw new IllegalArgumentException("bad Conv2d(" + inChannels + ", " + outChannels + ", kernel " + kernel
                     + ", stride " + stride + ", padding " + padding + ")");
         }
         long area = (long) kernel * kernel;
-        this.weight = parameter("weight", Init.glorotUniform(random, dtype, inChannels * area, outChannels * area,
+        parameter("weight", Init.glorotUniform(random, dtype, inChannels * area, outChannels * area,
                 outChannels, inChannels, kernel, kernel));
-        this.bias = parameter("bias", Tensor.zeros(dtype, outChannels));
+        parameter("bias", Tensor.zeros(dtype, outChannels));
         this.stride = stride;
         this.padding = padding;
+        this.inChannels = inChannels;
+        this.outChannels = outChannels;
+        this.kernel = kernel;
     }
 
     @Override
     public Tensor forward(Tensor input) {
-        return Functional.conv2d(input, weight, bias, stride, padding);
+        try {
+            return Functional.conv2d(input, state("weight"), state("bias"), stride, padding);
+        } catch (TorchException e) {
+            throw LayerException.badInput(this, "N×" + inChannels + "×H×W with H, W >= " + (kernel - 2 * padding), input, e);
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "Conv2d(" + inChannels + " → " + outChannels + ", kernel " + kernel + ", stride " + stride + ", padding "
+                + padding + ")";
     }
 }

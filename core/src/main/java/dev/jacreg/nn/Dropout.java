@@ -21,6 +21,11 @@ public final class Dropout extends Layer {
     }
 
     @Override
+    public String describe() {
+        return "Dropout(p = " + p + ")";
+    }
+
+    @Override
     public Tensor forward(Tensor input) {
         return Functional.dropout(input, p, isTraining());
     }

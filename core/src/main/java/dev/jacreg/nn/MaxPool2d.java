@@ -2,6 +2,7 @@ package dev.jacreg.nn;
 
 import dev.jacreg.Functional;
 import dev.jacreg.Tensor;
+import dev.jacreg.TorchException;
 
 /** 2-D max pooling with a square window (no state): {@link Functional#maxPool2d(Tensor, int, int, int)}. */
 public final class MaxPool2d implements Activations.Stateless {
@@ -26,6 +27,15 @@ public final class MaxPool2d implements Activations.Stateless {
 
     @Override
     public Tensor forward(Tensor input) {
-        return Functional.maxPool2d(input, kernel, stride, padding);
+        try {
+            return Functional.maxPool2d(input, kernel, stride, padding);
+        } catch (TorchException e) {
+            throw LayerException.badInput(this, "N×C×H×W with H, W >= " + (kernel - 2 * padding), input, e);
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "MaxPool2d(kernel " + kernel + ", stride " + stride + ", padding " + padding + ")";
     }
 }

@@ -1,5 +1,6 @@
 package dev.jacreg.nn;
 
+import dev.jacreg.Device;
 import dev.jacreg.Tensor;
 
 import java.util.Map;
@@ -24,6 +25,29 @@ public interface Module extends AutoCloseable {
 
     /** Training mode (batch statistics, running statistics updated) or inference mode. */
     default void setTraining(boolean training) {}
+
+    /**
+     * Moves the module's parameters and buffers to {@code device} and returns it. Stateless modules need no move; a
+     * stateful module that cannot move says so. Build the optimiser after moving.
+     */
+    default Module to(Device device) {
+        java.util.Objects.requireNonNull(device, "device");
+        if (parameters().isEmpty() && buffers().isEmpty()) return this;
+        throw new UnsupportedOperationException(describe() + " cannot move its state to " + device);
+    }
+
+    /** The number of learnable values: the sum of the parameters' element counts. */
+    default long parameterCount() {
+        long count = 0;
+        for (Tensor parameter : parameters().values()) count += parameter.numel();
+        return count;
+    }
+
+    /** One line naming the kind of module and its settings, e.g. "Linear(320 → 10)", for summaries and errors. */
+    default String describe() {
+        String name = getClass().getSimpleName();
+        return name.isEmpty() || getClass().isSynthetic() || name.contains("$$Lambda") ? "module" : name;
+    }
 
     @Override
     void close();

@@ -10,17 +10,20 @@ public final class SubtractMean extends Layer {
     /** Name of the mean-image buffer. */
     public static final String MEAN = "mean";
 
-    private final Tensor mean;
-
     /** Copies the mean, which must broadcast against the inputs (e.g. 1×1×28×28). */
     public SubtractMean(Tensor mean) {
         try (Tensor detached = mean.detach()) {  // closed here, so no handle is left to the Cleaner outside a scope
-            this.mean = buffer(MEAN, detached.clone());
+            buffer(MEAN, detached.clone());
         }
     }
 
     @Override
+    public String describe() {
+        return "SubtractMean";
+    }
+
+    @Override
     public Tensor forward(Tensor input) {
-        return input.sub(mean);
+        return input.sub(state(MEAN));
     }
 }

@@ -26,7 +26,7 @@ import java.util.Objects;
  * <p>To put several grids side by side with titles, use {@link PanelRow} or {@link #sideBySide}.
  */
 public final class ImageGrid {
-    private static final Color TEXT = new Color(0x222222);
+    private static final Color TEXT = ChartStyle.TEXT;
     private static final Color TILE_FRAME = new Color(0xaaaaaa);
 
     private final int tileHeight;

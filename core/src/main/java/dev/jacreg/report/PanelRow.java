@@ -18,7 +18,7 @@ import java.util.Objects;
  * overall title; e.g. a grid titled "clean" next to a grid titled "noise p = 0.1".
  */
 public final class PanelRow {
-    private static final Color TEXT = new Color(0x222222);
+    private static final Color TEXT = ChartStyle.TEXT;
 
     private final List<BufferedImage> panels = new ArrayList<>();
     private String title;

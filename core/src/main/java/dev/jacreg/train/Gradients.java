@@ -43,6 +43,23 @@ public final class Gradients {
     }
 
     /**
+     * Clamps every gradient element to [−maxValue, maxValue] in place, as PyTorch's clip_grad_value_; nulls are skipped.
+     */
+    public static void clipValueInPlace(List<Tensor> gradients, double maxValue) {
+        if (!(maxValue > 0) || Double.isInfinite(maxValue)) {
+            throw new IllegalArgumentException("maximum gradient value must be finite and > 0, got " + maxValue);
+        }
+        try (TensorScope scope = TensorScope.open(); var off = Autograd.noGrad()) {
+            for (Tensor g : gradients) {
+                if (g == null) continue;
+                Tensor high = Tensor.scalar(maxValue, g.dtype()), low = Tensor.scalar(-maxValue, g.dtype());
+                Tensor clamped = Tensor.where(g.gt(maxValue), high, Tensor.where(g.lt(-maxValue), low, g));
+                g.copyFrom(clamped);
+            }
+        }
+    }
+
+    /**
      * Scales the gradients in place so their global norm is at most maxNorm, as PyTorch's clip_grad_norm_: by
      * maxNorm / (norm + 1e-6) when that is below 1; smaller gradients are left untouched.
      *

@@ -6,9 +6,10 @@ import java.util.Locale;
 /**
  * The learning rate of each iteration, from the base rate of {@link TrainingConfig}. {@link Constant} is the specification's
  * (the rate never changes). Text form, as on the command line: {@code constant}, {@code step:E1,E2,...:F},
- * {@code cosine}.
+ * {@code cosine}. A library user may implement it for a schedule of their own (e.g. for {@link Fit}); {@link #describe()}
+ * of such a schedule need not be parseable.
  */
-public sealed interface LearningRateSchedule {
+public interface LearningRateSchedule {
     /**
      * The rate of one iteration.
      *

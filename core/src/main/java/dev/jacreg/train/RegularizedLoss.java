@@ -15,6 +15,7 @@ import java.util.List;
 public final class RegularizedLoss {
     private final JacobianPenalty penalty;
     private final boolean exact;
+    private final RobustObjective robust;
 
     /** @param penalty the penalty, or null for plain cross-entropy */
     public RegularizedLoss(JacobianPenalty penalty) {
@@ -22,8 +23,24 @@ public final class RegularizedLoss {
     }
 
     private RegularizedLoss(JacobianPenalty penalty, boolean exact) {
+        this(penalty, exact, null);
+    }
+
+    private RegularizedLoss(JacobianPenalty penalty, boolean exact, RobustObjective robust) {
         this.penalty = penalty;
         this.exact = exact;
+        this.robust = robust;
+    }
+
+    /** A robustness objective in place of cross-entropy (no Jacobian penalty). */
+    public static RegularizedLoss robust(RobustObjective objective) {
+        if (objective == null) throw new IllegalArgumentException("the robust loss needs an objective");
+        return new RegularizedLoss(null, false, objective);
+    }
+
+    /** The robustness objective that replaces cross-entropy, or null. */
+    public RobustObjective robustObjective() {
+        return robust;
     }
 
     /**
@@ -77,6 +94,7 @@ public final class RegularizedLoss {
      * return. directions may be null (random ones).
      */
     public Parts compute(Module model, Tensor images, Tensor oneHotTargets, List<Tensor> directions, double lambda) {
+        if (robust != null) return robust.compute(model, images, oneHotTargets);
         if (penalized() && !exact && penalty.estimator() == JacobianPenalty.Estimator.FINITE_DIFFERENCE) {
             return computeFiniteDifference(model, images, oneHotTargets, directions, lambda);
         }

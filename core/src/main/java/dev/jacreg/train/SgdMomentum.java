@@ -3,6 +3,7 @@ package dev.jacreg.train;
 import dev.jacreg.Autograd;
 import dev.jacreg.Tensor;
 import dev.jacreg.TensorScope;
+import dev.jacreg.optim.Optimizer;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,7 +17,7 @@ import java.util.Map;
  * gradient becomes grad + wd·θ first, on every parameter, as PyTorch's {@code SGD(weight_decay=wd)} does (after any
  * gradient clipping, which sees the loss's gradient only); for a constant rate this is PyTorch's update exactly.
  */
-public final class SgdMomentum implements AutoCloseable {
+public final class SgdMomentum implements Optimizer {
     private final TensorScope state = TensorScope.detached();  // the velocities, outside any scope
     private final List<Tensor> parameters;
     private final Map<String, Tensor> velocities = new LinkedHashMap<>();
@@ -24,12 +25,18 @@ public final class SgdMomentum implements AutoCloseable {
     private final double learningRate;
     private final double momentum;
     private final double weightDecay;
+    private long steps;
 
+    /** Without weight decay. */
     public SgdMomentum(Map<String, Tensor> parameters, double learningRate, double momentum) {
         this(parameters, learningRate, momentum, 0);
     }
 
-    /** @param weightDecay L2 coefficient wd added to the gradient as wd·θ; 0 = none */
+    /**
+     * SGDM with weight decay.
+     *
+     * @param weightDecay L2 coefficient wd added to the gradient as wd·θ; 0 = none
+     */
     public SgdMomentum(Map<String, Tensor> parameters, double learningRate, double momentum, double weightDecay) {
         if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
             throw new IllegalArgumentException("weight decay must be finite and >= 0, got " + weightDecay);
@@ -50,6 +57,7 @@ public final class SgdMomentum implements AutoCloseable {
     }
 
     /** Applies one update from the gradients of the last backward pass, then clears them. */
+    @Override
     public void step() {
         List<Tensor> gradients = new ArrayList<>(parameters.size());
         try {
@@ -66,6 +74,7 @@ public final class SgdMomentum implements AutoCloseable {
      * parameter and its velocity as they are) with the given learning rate, e.g. from a schedule. The parameters'
      * accumulated gradients are not read.
      */
+    @Override
     public void step(List<Tensor> gradients, double rate) {
         if (gradients.size() != parameters.size()) {
             throw new IllegalArgumentException("got " + gradients.size() + " gradients for " + parameters.size() + " parameters");
@@ -81,25 +90,50 @@ public final class SgdMomentum implements AutoCloseable {
                 parameter.addInPlace(velocity, 1.0);
             }
         }
+        steps++;
     }
 
     /** The parameters this optimiser updates, in the order {@link #step(List, double)} expects gradients. */
+    @Override
     public List<Tensor> parameters() {
         return parameters;
     }
 
+    /** The velocity of each parameter, by the parameter's name. */
     public Map<String, Tensor> velocities() {
         return Collections.unmodifiableMap(velocities);
     }
 
+    /** The velocities, named "velocity." + the parameter's name. */
+    @Override
+    public Map<String, Tensor> state() {
+        Map<String, Tensor> named = new LinkedHashMap<>();
+        velocities.forEach((name, velocity) -> named.put("velocity." + name, velocity));
+        return Collections.unmodifiableMap(named);
+    }
+
+    @Override
+    public long steps() {
+        return steps;
+    }
+
+    @Override
+    public void restoreSteps(long steps) {
+        if (steps < 0) throw new IllegalArgumentException("step count must be >= 0, got " + steps);
+        this.steps = steps;
+    }
+
+    @Override
     public double learningRate() {
         return learningRate;
     }
 
+    /** The momentum m. */
     public double momentum() {
         return momentum;
     }
 
+    /** The weight-decay coefficient wd (0 = none). */
     public double weightDecay() {
         return weightDecay;
     }

@@ -106,6 +106,46 @@ class AttackOnTrainedNetTest {
         }
     }
 
+    /**
+     * Every stronger attack fools (nearly) every image FGSM fools at the same ε, on the first 100 test images. Not
+     * exactly all: FGSM's single full step can land in a misclassified pocket that a search maximizing another
+     * objective (targeted DLR, the margin by random squares) or starting elsewhere never visits; we allow 2 images
+     * in 100, the rate at which such pockets show up in practice (Croce & Hein report AutoAttack below the best of
+     * the other attacks on every model they tried, by 0.0 to 1.8 points).
+     */
+    @Test
+    void strongerAttacksFoolWhatFgsmFools() {
+        int n = 100, allowed = 2;
+        try (TensorScope scope = TensorScope.open()) {
+            Tensor images = test.images().narrow(0, 0, n), labels = test.labels().narrow(0, 0, n);
+            for (Norm norm : Norm.values()) {
+                double eps = norm == Norm.LINF ? 0.1 : 1.0;
+                boolean[] byFgsm = AttackMath.misclassified(net, new Fgsm(norm).perturb(net, images, labels, eps, null), labels);
+                int fgsmCount = count(byFgsm);
+                assertTrue(fgsmCount > 10 && fgsmCount < 90, norm + ": FGSM must fool some but not all: " + fgsmCount);
+                List<Attack> attacks = new ArrayList<>(List.of(new Pgd(norm, 10, Double.NaN, true, 2),
+                        new Apgd(norm, Apgd.Loss.CE, 20, 1, 9), new Apgd(norm, Apgd.Loss.TARGETED_DLR, 10, 1, 9),
+                        new AutoAttack(norm, 10, 300)));
+                if (norm == Norm.LINF) attacks.add(new Square(norm, 1000, Square.DEFAULT_P_INIT));
+                for (Attack attack : attacks) {
+                    boolean[] fooled = AttackMath.misclassified(net,
+                            attack.perturb(net, images, labels, eps, RandomStream.seeded(4)), labels);
+                    int missed = 0;
+                    for (int i = 0; i < n; i++) if (byFgsm[i] && !fooled[i]) missed++;
+                    System.out.printf("%s at ε %s: FGSM fools %d, %s fools %d, misses %d of FGSM's%n", norm, eps,
+                            fgsmCount, attack, count(fooled), missed);
+                    assertTrue(missed <= allowed, attack + " missed " + missed + " of the images FGSM fools");
+                }
+            }
+        }
+    }
+
+    private static int count(boolean[] flags) {
+        int c = 0;
+        for (boolean f : flags) if (f) c++;
+        return c;
+    }
+
     @Test
     void pythonBaselineComputesTheSameAdversarialAccuracies() throws Exception {
         Path python = Path.of("/usr/bin/python3");
@@ -132,6 +172,32 @@ class AttackOnTrainedNetTest {
         }
     }
 
+    /**
+     * bench/baselines/python/apgd_check.py, a PyTorch implementation of APGD-CE on the same weights and test set, gets
+     * the same robust accuracies within 3 points. Not exactly: its random starts come from torch's generator, not
+     * jacreg's stream, and an image near the boundary of the attack's reach may fall either way with the start; 3 points
+     * is 9 of the 300 images. (When written, both gave identical accuracies at every radius and norm.)
+     */
+    @Test
+    void pythonApgdComputesTheSameRobustAccuracies() throws Exception {
+        Path python = Path.of("/usr/bin/python3");
+        assumeTrue(Files.isExecutable(python) && run(List.of(python.toString(), "-c", "import torch")).exitCode == 0,
+                "/usr/bin/python3 with PyTorch is not available, so the Python cross-check cannot run");
+        Path script = findScript("bench/baselines/python/apgd_check.py");
+        for (Norm norm : Norm.values()) {
+            double[] eps = norm == Norm.LINF ? new double[]{0, 0.05, 0.1} : new double[]{0, 0.5, 1.5};
+            double[] ours = sweep(new Apgd(norm, Apgd.Loss.CE, 20, 1, 9), eps);
+            Result r = run(List.of(python.toString(), script.toString(), "--weights", weights.toString(), "--data",
+                    dir.toString(), "--norm", norm.label(), "--epsilons", join(eps), "--iterations", "20"));
+            assertEquals(0, r.exitCode, "apgd_check.py failed:\n" + r.output);
+            double[] py = numbers(r.output, "apgd-ce");
+            System.out.printf("%s APGD-CE: Java %s, Python %s%n", norm, java.util.Arrays.toString(ours),
+                    java.util.Arrays.toString(py));
+            assertTrue(ours[eps.length - 1] < ours[0] - 0.2, "the comparison must cover radii that bite");
+            assertArrayEquals(py, ours, 0.03, norm + " APGD-CE, Python " + r.output);
+        }
+    }
+
     private record Result(int exitCode, String output) {}
 
     private static Result run(List<String> command) throws IOException, InterruptedException {
@@ -145,11 +211,15 @@ class AttackOnTrainedNetTest {
     }
 
     private static Path findScript() {
+        return findScript("bench/baselines/python/attack_check.py");
+    }
+
+    private static Path findScript(String path) {
         for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            Path script = d.resolve("bench/baselines/python/attack_check.py");
+            Path script = d.resolve(path);
             if (Files.isRegularFile(script)) return script;
         }
-        throw new AssertionError("bench/baselines/python/attack_check.py not found above " + Path.of("").toAbsolutePath());
+        throw new AssertionError(path + " not found above " + Path.of("").toAbsolutePath());
     }
 
     private static String join(double[] values) {

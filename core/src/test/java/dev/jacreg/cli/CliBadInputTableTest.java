@@ -90,8 +90,8 @@ class CliBadInputTableTest {
                     List.of("cannot create the output folder /proc/jacreg-x")));
         }
         if (!Torch.cudaAvailable()) {
-            cases.add(new Case("cuda", JacregCli.RUNTIME_ERROR, List.of("train", "--data", tiny, "--device", "cuda"),
-                    List.of("CUDA device cuda:0 was requested")));
+            cases.add(new Case("cuda", JacregCli.USAGE_ERROR, List.of("train", "--data", tiny, "--device", "cuda"),
+                    List.of("--device cuda:0", "no CUDA support")));
         }
         return cases;
     }

@@ -143,10 +143,11 @@ class CliEndToEndTest {
         assertEquals("iteration,epoch,loss_reference", Files.readAllLines(out.resolve("training-loss.csv")).get(0));
         assertImage(out.resolve("training-loss.png"), 900, 600);
 
+        Path evaluated = dir.resolve("train-evaluated");
         Run eval = JacregCliTest.run("evaluate", "--model", weights.toString(), "--noise-levels", "0,0.5",
-                "--out", out.toString(), "--cache-dir", cache().toString());
+                "--out", evaluated.toString(), "--cache-dir", cache().toString());
         assertEquals(0, eval.code(), eval.err());
-        List<String> csv = Files.readAllLines(out.resolve("accuracy.csv"));
+        List<String> csv = Files.readAllLines(evaluated.resolve("accuracy.csv"));
         assertEquals("noise,accuracy", csv.get(0));
         assertEquals(3, csv.size());
         assertEquals(inProcess, Double.parseDouble(csv.get(1).split(",")[1]), 1e-12, csv.toString());

@@ -92,16 +92,16 @@ class JacregCliTest {
             "experiment --epohs 3               | --epochs",
             "experiment --epochs 0              | epochs must be >= 1",
             "experiment --epochs many           | --epochs",
-            "experiment --batch-size 0          | batch size",
-            "experiment --lambda -1             | lambda must be >= 0",
-            "train --lambda -1                  | lambda must be >= 0",
+            "experiment --batch-size 0          | --batch-size must be >= 1, got 0",
+            "experiment --lambda -1             | --lambda must be a finite number >= 0",
+            "train --lambda -1                  | --lambda must be a finite number >= 0",
             "experiment --projections 0         | projections",
-            "experiment --lr 0                  | learning rate",
+            "experiment --lr 0                  | --lr must be a finite number > 0",
             "experiment --momentum 1            | momentum",
             "experiment --data nonsense         | unknown data source 'nonsense'",
             "experiment --data synthetic:10     | synthetic:TRAIN,TEST",
             "experiment --noise-levels 0,1.5    | noise levels must be in [0, 1]",
-            "experiment --eval-chunk 0          | evaluation chunk",
+            "experiment --eval-chunk 0          | --eval-chunk must be >= 1, got 0",
             "experiment --dtype float16         | float16",
             "experiment --target probs          | probs",
             "experiment --device tpu            | unknown device 'tpu'",
@@ -143,8 +143,8 @@ class JacregCliTest {
         Path other = dir.resolve("other.safetensors");
         dev.jacreg.io.SafeTensors.write(other, java.util.List.of(
                 dev.jacreg.io.SafeTensorsEntry.of("weight", new float[]{1, 2}, 2)));
-        assertError(run("evaluate", "--model", other.toString(), "--out", dir.toString()), JacregCli.RUNTIME_ERROR,
-                "not a jacreg network");
+        assertError(run("evaluate", "--model", other.toString(), "--out", dir.resolve("out").toString()),
+                JacregCli.RUNTIME_ERROR, "not a jacreg network");
     }
 
     @Test

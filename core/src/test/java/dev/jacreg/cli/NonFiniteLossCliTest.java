@@ -9,6 +9,7 @@ import dev.jacreg.cli.JacregCliTest.Run;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,9 +19,11 @@ class NonFiniteLossCliTest {
     @TempDir
     Path dir;
 
-    private Run run(String command, Path out) {
-        return JacregCliTest.run(command, "--lambda", "1e300", "--data", "synthetic:200,100", "--epochs", "1",
-                "--out", out.toString(), "--cache-dir", dir.resolve("cache").toString());
+    private Run run(String command, Path out, String... more) {
+        List<String> args = new ArrayList<>(List.of(command, "--lambda", "1e300", "--data", "synthetic:200,100",
+                "--epochs", "1", "--out", out.toString(), "--cache-dir", dir.resolve("cache").toString()));
+        args.addAll(List.of(more));
+        return JacregCliTest.run(args.toArray(String[]::new));
     }
 
     private Run train(Path out) {
@@ -65,7 +68,7 @@ class NonFiniteLossCliTest {
         byte[] weights = {1, 2, 3, 4}, loss = "iteration,epoch,loss_jacobian\n1,1,0.5\n".getBytes();
         Files.write(out.resolve("jacobian.safetensors"), weights);
         Files.write(out.resolve("training-loss.csv"), loss);
-        Run r = train(out);
+        Run r = run("train", out, "--overwrite");  // without it the folder is refused before training
         assertEquals(JacregCli.NON_FINITE_LOSS, r.code(), r.err());
         assertArrayEquals(weights, Files.readAllBytes(out.resolve("jacobian.safetensors")));
         assertArrayEquals(loss, Files.readAllBytes(out.resolve("training-loss.csv")));

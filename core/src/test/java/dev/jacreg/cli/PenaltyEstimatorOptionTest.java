@@ -34,7 +34,7 @@ class PenaltyEstimatorOptionTest {
         Run r = JacregCliTest.run("train", "--penalty-every", "0", "--data", "synthetic:200,100", "--out",
                 dir.resolve("out").toString(), "--cache-dir", dir.resolve("cache").toString());
         assertEquals(JacregCli.USAGE_ERROR, r.code(), r.err());
-        assertTrue(r.err().contains("--penalty-every 0"), r.err());
+        assertTrue(r.err().contains("--penalty-every must be >= 1, got 0"), r.err());
         assertFalse(Files.exists(dir.resolve("out")), "nothing written");
     }
 

@@ -25,9 +25,9 @@ class RemedyOptionsTest {
             "--lr-schedule|linear|constant, cosine or step",
             "--lr-schedule|step:0:0.1|epochs must be >= 1",
             "--penalty-bn|both|--penalty-bn",
-            "--clip-grad-norm|-1|gradient clipping norm",
-            "--penalty-warmup|-2|penalty warm-up",
-            "--gradient-split-every|0|gradient split interval"})
+            "--clip-grad-norm|-1|--clip-grad-norm must be a finite number >= 0",
+            "--penalty-warmup|-2|--penalty-warmup must be >= 0, got -2",
+            "--gradient-split-every|0|--gradient-split-every must be >= 1, got 0"})
     void badValuesAreUsageErrors(String option, String value, String mention) {
         Run r = JacregCliTest.run("train", option, value, "--data", "synthetic:200,100", "--out", dir.toString(),
                 "--cache-dir", dir.resolve("cache").toString());

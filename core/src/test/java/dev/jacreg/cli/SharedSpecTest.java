@@ -76,7 +76,7 @@ class SharedSpecTest {
     static void runTheCommands() {
         runStopped(args("experiment", SEED, "experiment", "--noise-levels", "0,0.3"));
         runStopped(args("train", SEED, "train"));
-        runStopped(args("train", SEED, "train", "--lambda", "0"));
+        runStopped(args("train", SEED, "train", "--lambda", "0", "--overwrite"));  // beside the first net
         runStopped(args("train", SEED + 1, "other-seed"));
     }
 

@@ -136,6 +136,10 @@ class ExperimentReportTest {
             String report = Files.readString(out.resolve("report.md"));
             assertTrue(report.contains("trained 0 of " + EPOCHS * PER_EPOCH + " iterations"), report);
             assertTrue(report.contains("The reference net was not trained at all"), report);
+            // The process's peak resident memory, from /proc/self/status where there is one.
+            assertTrue(report.contains("| peak resident memory of the process (VmHWM) | "
+                    + PeakMemory.describe(outcome.result().environment().peakResidentBytes()) + " |"), report);
+            assertEquals(Files.isReadable(PeakMemory.STATUS), outcome.result().environment().peakResidentBytes().isPresent());
             assertEquals("0", SafeTensors.read(out.resolve("jacobian.safetensors")).metadata().get("iterations"));
         }
     }

@@ -38,7 +38,7 @@ class ReplicatesStopTest {
         // One worker: seed 0 runs first and is stopped after 2 iterations; seeds 1 and 2 never start.
         Replicates replicates = new Replicates(config, List.of(0L, 1L, 2L), 1, 1, seed -> counter,
                 () -> iterations.get() >= 2);
-        Replicates.Outcome outcome = replicates.run((seed, o) -> handed.add(seed));
+        Replicates.Outcome outcome = replicates.run((seed, o, pool) -> handed.add(seed));
 
         assertEquals(List.of(0L), handed);
         assertEquals(1, outcome.runs().size());
@@ -52,6 +52,8 @@ class ReplicatesStopTest {
         for (Path f : files) assertTrue(Files.isRegularFile(f), f.toString());
         String report = Files.readString(config.out().resolve(ReportWriter.REPORT_MD));
         assertTrue(report.contains("(stopped early)") && report.contains("Seeds never started: 1, 2"), report);
+        assertTrue(report.contains("in all, peak resident memory " + PeakMemory.describe(outcome.peakResidentBytes()) + "."),
+                report);
         assertEquals(3, Files.readAllLines(config.out().resolve(ReplicateReport.REPLICATES_CSV)).size());
     }
 

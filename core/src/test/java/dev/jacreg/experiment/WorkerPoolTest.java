@@ -4,6 +4,7 @@ import dev.jacreg.Torch;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
@@ -115,5 +116,63 @@ class WorkerPoolTest {
         assertEquals("inline failure", assertThrows(IllegalStateException.class,
                 () -> WorkerPool.awaitAllUnchecked(List.of(first, failing))).getMessage());
         assertEquals(Thread.currentThread().getName(), inline.submit(() -> Thread.currentThread().getName()).get());
+    }
+
+    @Test
+    void aFreeWorkerTakesTheSmallestGroupFirstThenTheFirstSubmitted() throws Exception {
+        try (WorkerPool pool = WorkerPool.of(1, 1)) {
+            CountDownLatch release = new CountDownLatch(1);
+            Future<Boolean> blocking = pool.submit(() -> release.await(30, TimeUnit.SECONDS));  // the only worker waits
+            List<String> order = Collections.synchronizedList(new ArrayList<>());
+            List<Future<Boolean>> tasks = new ArrayList<>();
+            String[][] submitted = {{"2", "c1"}, {"0", "a1"}, {"1", "b1"}, {"0", "a2"}, {"2", "c2"}, {"1", "b2"}};
+            for (String[] t : submitted) tasks.add(pool.group(Integer.parseInt(t[0])).submit(() -> order.add(t[1])));
+            release.countDown();
+            assertTrue(blocking.get(30, TimeUnit.SECONDS));
+            WorkerPool.awaitAll(tasks);
+            assertEquals(List.of("a1", "a2", "b1", "b2", "c1", "c2"), order);
+        }
+    }
+
+    @Test
+    void closeCancelsTheWaitingTasksAndWaitsForTheRunningOne() throws Exception {
+        WorkerPool pool = WorkerPool.of(1, 1);
+        CountDownLatch running = new CountDownLatch(1), release = new CountDownLatch(1);
+        AtomicBoolean ended = new AtomicBoolean();
+        Future<Integer> first = pool.submit(() -> {
+            running.countDown();
+            release.await(30, TimeUnit.SECONDS);
+            ended.set(true);
+            return 1;
+        });
+        Future<Integer> waiting = pool.group(3).submit(() -> 2);
+        assertTrue(running.await(30, TimeUnit.SECONDS));
+        pool.group(3).close();  // a group view does not close the pool
+        assertFalse(waiting.isDone());
+        Thread releaser = Thread.ofPlatform().start(() -> {  // lets the running task end once close has cancelled the other
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!waiting.isCancelled() && System.nanoTime() < deadline) sleepBriefly();
+            release.countDown();
+        });
+        pool.close();
+        assertTrue(ended.get(), "close returned while a task was still running");
+        assertEquals(1, first.get());
+        assertTrue(waiting.isCancelled());
+        releaser.join();
+    }
+
+    @Test
+    void inlineHasNoGroups() {
+        WorkerPool inline = WorkerPool.inline();
+        assertSame(inline, inline.group(5));
+        assertThrows(IllegalArgumentException.class, () -> inline.group(-1));
+    }
+
+    private static void sleepBriefly() {
+        try {
+            Thread.sleep(5);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -249,10 +249,10 @@ class LineChartTest {
 
     @Test
     void niceSteps() {
-        assertEquals(0.1, LineChart.niceStep(0.5 / 6), 1e-15);
-        assertEquals(20, LineChart.niceStep(100 / 6.0), 1e-12);
-        assertEquals(500, LineChart.niceStep(2340 / 6.0), 1e-9);
-        assertEquals(2.5, LineChart.niceStep(2.2), 1e-12);
+        assertEquals(0.1, ChartAxes.niceStep(0.5 / 6), 1e-15);
+        assertEquals(20, ChartAxes.niceStep(100 / 6.0), 1e-12);
+        assertEquals(500, ChartAxes.niceStep(2340 / 6.0), 1e-9);
+        assertEquals(2.5, ChartAxes.niceStep(2.2), 1e-12);
     }
 
     @Test

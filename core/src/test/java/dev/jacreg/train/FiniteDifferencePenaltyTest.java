@@ -263,6 +263,26 @@ class FiniteDifferencePenaltyTest {
         }
     }
 
+    /** The library's loss term (Fit) computes the same estimate from its context's stream; K > 1 is refused there. */
+    @Test
+    void lossTermIsTheSameEstimate() {
+        try (TensorScope scope = TensorScope.open(); Sequential net = JacobianPenaltyTest.smallNet(34)) {
+            net.setTraining(true);
+            Tensor images = images(34);
+            JacobianPenalty penalty = new JacobianPenalty(0.6, 2, JacobianPenalty.Target.LOGITS,
+                    JacobianPenalty.BatchNormMode.TRAIN, JacobianPenalty.Estimator.FINITE_DIFFERENCE);
+            Tensor logits = net.forward(images);
+            double term = LossTerms.jacobian(penalty).compute(new LossTerm.Context(net, images, logits, targets(),
+                    RandomStream.seeded(35))).item();
+            List<Tensor> u = penalty.stepDirections(RandomStream.seeded(35), DType.FLOAT64, BATCH, 4, IMAGE);
+            double expected = FiniteDifferencePenalty.estimate(penalty, net, images, logits, u, FiniteDifferencePenalty.STEP)
+                    .item() * 0.6 / 2;
+            assertTrue(expected > 0);
+            assertEquals(expected, term, 0.0);
+            assertThrows(IllegalArgumentException.class, () -> LossTerms.jacobian(penalty.withEvery(2)));
+        }
+    }
+
     @Test
     void projectionStaysTheDefaultAndBadDirectionsAreRefused() {
         assertEquals(JacobianPenalty.Estimator.PROJECTION, JacobianPenalty.reference().estimator());

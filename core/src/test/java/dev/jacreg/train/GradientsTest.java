@@ -9,7 +9,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** Global gradient norm and norm clipping, against sums computed here. */
+/** Global gradient norm, norm clipping and value clipping, against sums and clamps computed here. */
 class GradientsTest {
     private static double javaNorm(double[]... parts) {
         double sum = 0;
@@ -65,6 +65,19 @@ class GradientsTest {
                     Arrays.asList(Tensor.of(new double[]{10, 20}, 2), Tensor.of(new double[]{5}, 1)));
             assertArrayEquals(new double[]{11, 22}, s.get(0).toDoubleArray());
             assertArrayEquals(new double[]{5}, s.get(1).toDoubleArray());
+        }
+    }
+
+    @Test
+    void valueClippingClampsEveryElementAndSkipsNulls() {
+        try (TensorScope scope = TensorScope.open()) {
+            double[] a = {3, -4, 0.5, -0.5, 1, -1.0000001};
+            Tensor g = Tensor.of(a, 2, 3);
+            Gradients.clipValueInPlace(Arrays.asList(g, null), 1.0);
+            double[] expected = new double[a.length];
+            for (int i = 0; i < a.length; i++) expected[i] = Math.max(-1, Math.min(1, a[i]));
+            assertArrayEquals(expected, g.toDoubleArray(), 0);
+            assertThrows(IllegalArgumentException.class, () -> Gradients.clipValueInPlace(List.of(g), 0));
         }
     }
 }

@@ -1,0 +1,146 @@
+package dev.jacreg.optim;
+
+import dev.jacreg.Autograd;
+import dev.jacreg.Tensor;
+import dev.jacreg.TensorScope;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Adam and AdamW with PyTorch 1.13's semantics ({@code torch.optim.Adam}, {@code torch.optim.AdamW}, amsgrad off).
+ * At step t (1-based), with gradient g:
+ * <pre>
+ *   Adam:  g ← g + wd·θ                       AdamW: θ ← θ·(1 − lr·wd)
+ *   m ← β1·m + (1 − β1)·g
+ *   v ← β2·v + (1 − β2)·g²
+ *   θ ← θ − lr/(1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + ε)
+ * </pre>
+ * m and v start at 0. The count t is shared by all parameters (PyTorch keeps one per parameter; they agree
+ * unless a parameter gets no gradient on some step).
+ */
+public final class Adam implements Optimizer {
+    /**
+     * Adam's settings.
+     *
+     * @param learningRate         base rate lr
+     * @param beta1                decay β1 of the first moment, in [0, 1)
+     * @param beta2                decay β2 of the second moment, in [0, 1)
+     * @param eps                  ε added to the denominator, &gt;= 0
+     * @param weightDecay          wd, &gt;= 0 (0 = none)
+     * @param decoupledWeightDecay true: AdamW's decay of the weights; false: Adam's L2 term added to the gradient
+     */
+    public record Settings(double learningRate, double beta1, double beta2, double eps, double weightDecay,
+                           boolean decoupledWeightDecay) {
+        /** Checks every value. */
+        public Settings {
+            OptimizerState.checkRate("learning rate", learningRate);
+            if (!(beta1 >= 0 && beta1 < 1)) throw new IllegalArgumentException("beta1 must be in [0, 1), got " + beta1);
+            if (!(beta2 >= 0 && beta2 < 1)) throw new IllegalArgumentException("beta2 must be in [0, 1), got " + beta2);
+            OptimizerState.checkNonNegative("eps", eps);
+            OptimizerState.checkNonNegative("weight decay", weightDecay);
+        }
+
+        /** PyTorch's Adam defaults: β = (0.9, 0.999), ε = 1e-8, no weight decay. */
+        public static Settings adam(double learningRate) {
+            return new Settings(learningRate, 0.9, 0.999, 1e-8, 0, false);
+        }
+
+        /** PyTorch's AdamW defaults: β = (0.9, 0.999), ε = 1e-8, weight decay 0.01. */
+        public static Settings adamW(double learningRate) {
+            return new Settings(learningRate, 0.9, 0.999, 1e-8, 0.01, true);
+        }
+
+        /** These settings with other decay rates. */
+        public Settings withBetas(double beta1, double beta2) {
+            return new Settings(learningRate, beta1, beta2, eps, weightDecay, decoupledWeightDecay);
+        }
+
+        /** These settings with another ε. */
+        public Settings withEps(double eps) {
+            return new Settings(learningRate, beta1, beta2, eps, weightDecay, decoupledWeightDecay);
+        }
+
+        /** These settings with another weight decay (of the same kind). */
+        public Settings withWeightDecay(double weightDecay) {
+            return new Settings(learningRate, beta1, beta2, eps, weightDecay, decoupledWeightDecay);
+        }
+    }
+
+    private final OptimizerState state;
+    private final Settings settings;
+    private final List<Tensor> firstMoments;
+    private final List<Tensor> secondMoments;
+
+    /** Adam with PyTorch's defaults at the given rate. */
+    public Adam(Map<String, Tensor> parameters, double learningRate) {
+        this(parameters, Settings.adam(learningRate));
+    }
+
+    /** Adam or AdamW, as the settings say. */
+    public Adam(Map<String, Tensor> parameters, Settings settings) {
+        this.settings = java.util.Objects.requireNonNull(settings, "settings");
+        this.state = new OptimizerState(parameters);
+        // PyTorch's state names, so a checkpoint reads like a torch optimizer's state_dict.
+        this.firstMoments = state.zerosLikeParameters("exp_avg");
+        this.secondMoments = state.zerosLikeParameters("exp_avg_sq");
+    }
+
+    @Override
+    public void step(List<Tensor> gradients, double rate) {
+        state.checkGradients(gradients);
+        long t = state.countStep();
+        double beta1 = settings.beta1(), beta2 = settings.beta2(), wd = settings.weightDecay();
+        double stepSize = rate / (1 - Math.pow(beta1, t));
+        double biasCorrection2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
+        List<Tensor> parameters = state.parameters();
+        try (TensorScope scope = TensorScope.open(); var off = Autograd.noGrad()) {
+            for (int i = 0; i < parameters.size(); i++) {
+                Tensor grad = gradients.get(i);
+                if (grad == null) continue;  // a parameter the loss does not reach keeps its value and moments
+                Tensor parameter = parameters.get(i);
+                if (wd > 0 && settings.decoupledWeightDecay()) parameter.mulInPlace(1 - rate * wd);
+                if (wd > 0 && !settings.decoupledWeightDecay()) grad = grad.add(parameter.mul(wd));
+                Tensor m = firstMoments.get(i).mulInPlace(beta1).addInPlace(grad, 1 - beta1);
+                Tensor v = secondMoments.get(i).mulInPlace(beta2).addInPlace(grad.square(), 1 - beta2);
+                Tensor denominator = v.sqrt().div(biasCorrection2Sqrt).add(settings.eps());
+                parameter.addInPlace(m.div(denominator), -stepSize);
+            }
+        }
+    }
+
+    /** The settings this optimiser was built with. */
+    public Settings settings() {
+        return settings;
+    }
+
+    @Override
+    public List<Tensor> parameters() {
+        return state.parameters();
+    }
+
+    @Override
+    public double learningRate() {
+        return settings.learningRate();
+    }
+
+    @Override
+    public Map<String, Tensor> state() {
+        return state.state();
+    }
+
+    @Override
+    public long steps() {
+        return state.steps();
+    }
+
+    @Override
+    public void restoreSteps(long steps) {
+        state.restoreSteps(steps);
+    }
+
+    @Override
+    public void close() {
+        state.close();
+    }
+}

@@ -1,0 +1,58 @@
+package dev.jacreg.optim;
+
+import dev.jacreg.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Updates a model's parameters from their gradients. An optimiser is built over named parameters (a module's
+ * {@code parameters()}), keeps its own state tensors (momentum buffers, moment estimates) outside any scope and frees
+ * them on {@link #close()}. The learning rate of each step is passed in, so any {@code LearningRateSchedule} can drive
+ * it; {@link #step()} uses the base rate.
+ *
+ * <p>For checkpoints, {@link #state()} names every state tensor and {@link #steps()} counts the updates applied: copying
+ * the tensors' values back and restoring the count with {@link #restoreSteps} makes the next update exactly the one an
+ * uninterrupted run would apply.
+ */
+public interface Optimizer extends AutoCloseable {
+    /** The parameters this optimiser updates, in the order {@link #step(List, double)} expects gradients. */
+    List<Tensor> parameters();
+
+    /** The base learning rate, used by {@link #step()}. */
+    double learningRate();
+
+    /**
+     * Applies one update from the given gradients (one per parameter, in {@link #parameters()} order; null leaves that
+     * parameter and its state as they are) with the given learning rate. The parameters' accumulated gradients are not
+     * read.
+     */
+    void step(List<Tensor> gradients, double rate);
+
+    /** Applies one update at the base rate from the gradients of the last backward pass, then clears them. */
+    default void step() {
+        List<Tensor> parameters = parameters();
+        List<Tensor> gradients = new ArrayList<>(parameters.size());
+        try {
+            for (Tensor parameter : parameters) gradients.add(parameter.grad());
+            step(gradients, learningRate());
+        } finally {
+            for (Tensor g : gradients) if (g != null) g.close();
+            parameters.forEach(Tensor::clearGrad);
+        }
+    }
+
+    /** Every state tensor by a stable name (e.g. "exp_avg.fc.weight"); the live tensors, not copies. */
+    Map<String, Tensor> state();
+
+    /** Number of updates applied so far (Adam's bias correction depends on it). */
+    long steps();
+
+    /** Sets the update count, when resuming from a checkpoint whose {@link #state()} was copied back. */
+    void restoreSteps(long steps);
+
+    /** Frees the state tensors (not the parameters). */
+    @Override
+    void close();
+}

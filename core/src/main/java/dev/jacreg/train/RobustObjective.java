@@ -1,0 +1,24 @@
+package dev.jacreg.train;
+
+import dev.jacreg.Tensor;
+import dev.jacreg.nn.Module;
+
+/**
+ * A training objective that replaces cross-entropy (with or without the Jacobian penalty) by one aimed at adversarial
+ * robustness: adversarial training, TRADES, the input-gradient penalty. It is used through
+ * {@link RegularizedLoss#robust}, so the loop, batches and optimizer stay those of every other model.
+ */
+public interface RobustObjective {
+    /**
+     * The objective on a training batch, differentiable in the model's parameters. The model is in training mode on
+     * entry and must be on return (an inner attack may switch it to inference mode meanwhile). In the returned parts,
+     * crossEntropy and total are both the whole objective (it is what the loop records and checks as the loss);
+     * logits and softmax are those of the clean batch; penalty is null.
+     *
+     * @param oneHotTargets B×C one-hot rows in the images' dtype
+     */
+    RegularizedLoss.Parts compute(Module model, Tensor images, Tensor oneHotTargets);
+
+    /** The objective in words, for reports, e.g. "TRADES, β = 6, …". */
+    String describe();
+}

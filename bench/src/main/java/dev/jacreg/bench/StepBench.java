@@ -28,7 +28,7 @@ import java.util.Locale;
  * bench/baselines/cpp/step_bench.cpp and bench/baselines/python/step_bench.py, through jacreg's public API.
  *
  * <pre>
- * StepBench --case step_plain|step_jacobian|inference_test_set|small_op|full_run
+ * StepBench --case step_plain|step_jacobian|step_jacobian_finite_difference|inference_test_set|small_op|full_run
  *           [--threads N] [--warmup K] [--iters M] [--seed S] [--chunk C] [--calls N] [--epochs E] [--perf-ctl FIFO]
  * </pre>
  *
@@ -36,7 +36,10 @@ import java.util.Locale;
  *   <li>step_*: one training step at batch 32 on batches pre-generated into a pool of 50 and cycled:
  *       forward, cross-entropy (+ Jacobian penalty with fresh V for step_jacobian, {@link
  *       JacobianPenalty#reference()}), backward, {@link SgdMomentum} update, loss read back — all inside
- *       one {@link TensorScope}, all timed.</li>
+ *       one {@link TensorScope}, all timed. step_jacobian_finite_difference: the same penalty estimated with
+ *       {@link JacobianPenalty.Estimator#FINITE_DIFFERENCE} (Java only: no baseline has it);
+ *       step_jacobian_finite_difference_every2: that penalty on every second step only ({@link JacobianPenalty#every}),
+ *       timed per pair of steps and halved.</li>
  *   <li>inference_test_set: {@link Evaluator#predict} over 5,000 random images in chunks of C (eval mode,
  *       no-grad, argmax), plus the checksum read back as the baselines do.</li>
  *   <li>small_op: {@code a.add(b)} on two 1-element float32 tensors and close of the result, inside an
@@ -77,7 +80,8 @@ public final class StepBench {
             o = parse(args);
         } catch (IllegalArgumentException e) {
             System.err.println("StepBench: " + e.getMessage());
-            System.err.println("usage: StepBench --case step_plain|step_jacobian|inference_test_set|small_op|full_run"
+            System.err.println("usage: StepBench --case step_plain|step_jacobian|step_jacobian_finite_difference[_every2]|"
+                    + "inference_test_set|small_op|full_run"
                     + " [--threads N] [--warmup K] [--iters M] [--seed S] [--chunk C] [--calls N] [--epochs E]");
             System.exit(2);
             return;
@@ -85,8 +89,12 @@ public final class StepBench {
         int threads = BenchSupport.configureThreads(o.threads());
         Torch.manualSeed(o.seed());
         String json = switch (o.benchCase()) {
-            case "step_plain" -> steps(o, threads, false);
-            case "step_jacobian" -> steps(o, threads, true);
+            case "step_plain" -> steps(o, threads, null);
+            case "step_jacobian" -> steps(o, threads, JacobianPenalty.reference());
+            case "step_jacobian_finite_difference" -> steps(o, threads,
+                    JacobianPenalty.reference().withEstimator(JacobianPenalty.Estimator.FINITE_DIFFERENCE));
+            case "step_jacobian_finite_difference_every2" -> steps(o, threads,
+                    JacobianPenalty.reference().withEstimator(JacobianPenalty.Estimator.FINITE_DIFFERENCE).withEvery(2));
             case "inference_test_set" -> inference(o, threads);
             case "full_run" -> fullRun(o, threads);
             default -> smallOp(o, threads);
@@ -134,7 +142,8 @@ public final class StepBench {
                 throw new IllegalArgumentException("bad value for " + a + ": " + value);
             }
         }
-        if (!List.of("step_plain", "step_jacobian", "inference_test_set", "small_op", "full_run").contains(benchCase)) {
+        if (!List.of("step_plain", "step_jacobian", "step_jacobian_finite_difference",
+                "step_jacobian_finite_difference_every2", "inference_test_set", "small_op", "full_run").contains(benchCase)) {
             throw new IllegalArgumentException("unknown case " + benchCase);
         }
         if (threads < 1) throw new IllegalArgumentException("--threads must be >= 1");
@@ -149,7 +158,8 @@ public final class StepBench {
 
     // ---- cases -------------------------------------------------------------------------------------
 
-    private static String steps(Options o, int threads, boolean jacobian) {
+    /** @param jacobian the penalty of step_jacobian*, null for step_plain */
+    private static String steps(Options o, int threads, JacobianPenalty jacobian) {
         int poolSize = BenchSupport.POOL_BATCHES * BenchSupport.BATCH;
         List<Tensor> xs = new ArrayList<>();
         List<Tensor> ts = new ArrayList<>();
@@ -166,7 +176,8 @@ public final class StepBench {
             }
             model = BenchSupport.seedNetwork(poolX.mean(new long[]{0}, true));
         }
-        RegularizedLoss loss = jacobian ? new RegularizedLoss(JacobianPenalty.reference()) : RegularizedLoss.plain();
+        RegularizedLoss loss = jacobian != null ? new RegularizedLoss(jacobian) : RegularizedLoss.plain();
+        int every = jacobian != null ? jacobian.every() : 1;
         model.setTraining(true);
         double[] times = new double[o.iters()];
         double[] cpuTimes = new double[o.iters()];
@@ -186,7 +197,8 @@ public final class StepBench {
                 long t0 = System.nanoTime();
                 long c0 = CpuClock.threadNanos();
                 try (TensorScope step = TensorScope.open()) {
-                    RegularizedLoss.Parts parts = loss.compute(model, x, t);  // V is drawn inside, as in C++
+                    // V is drawn inside, as in C++; with a penalty on every K-th step only, the others are plain.
+                    RegularizedLoss.Parts parts = (it % every == 0 ? loss : RegularizedLoss.plain()).compute(model, x, t);
                     parts.total().backward();
                     optimizer.step();
                     lastLoss = parts.total().item();
@@ -210,10 +222,26 @@ public final class StepBench {
         }
         System.err.println("java " + o.benchCase() + ": final loss " + lastLoss);
         if (!Double.isFinite(lastLoss)) System.err.println("warning: non-finite loss");
+        // With a penalty on every K-th step, a "step" is the mean of K consecutive ones (one penalised), so that the
+        // median compares with the other cases' per-step medians.
+        times = groupMeans(times, every);
+        cpuTimes = groupMeans(cpuTimes, every);
         return head(o, threads) + stats(Stats.of(times)) + ",\"cpu_ms_median\":" + num(Stats.of(cpuTimes).median())
                 + ",\"cpu_ms_min\":" + num(Stats.of(cpuTimes).min())
                 + ",\"process_cpu_ms_per_iter\":" + num((process1 - process0) / 1e6 / o.iters()) + ",\"iters\":"
                 + o.iters() + ",\"warmup\":" + o.warmup() + tail();
+    }
+
+    /** Means of consecutive groups of k values (a partial last group dropped); the values themselves for k = 1. */
+    static double[] groupMeans(double[] values, int k) {
+        if (k == 1) return values;
+        double[] means = new double[Math.max(1, values.length / k)];
+        for (int g = 0; g < means.length; g++) {
+            double sum = 0;
+            for (int i = 0; i < k && g * k + i < values.length; i++) sum += values[g * k + i];
+            means[g] = sum / Math.min(k, values.length - g * k);
+        }
+        return means;
     }
 
     /** CPU time of the whole process (all threads: JIT, GC, libtorch), as the baselines' process clocks. */

@@ -84,6 +84,20 @@ final class Options {
                         + "(default: ${DEFAULT-VALUE}).")
         PenaltyBatchNorm penaltyBn = PenaltyBatchNorm.train;
 
+        @Option(names = "--penalty-estimator", paramLabel = "projection|finite-difference",
+                converter = EstimatorConverter.class,
+                description = "How the penalty is estimated: projection (random output directions and a second "
+                        + "backward pass, as in the reference) or finite-difference (random input directions and one more "
+                        + "forward pass instead of the second backward; step 1e-3, bias a few tenths of a percent) "
+                        + "(default: projection).")
+        JacobianPenalty.Estimator estimator = JacobianPenalty.Estimator.PROJECTION;
+
+        @Option(names = "--penalty-every", paramLabel = "K",
+                description = "Compute the penalty on every K-th training step only, with weight K*LAMBDA there so its "
+                        + "average weight stays LAMBDA; a step then costs on average plain + (penalised - plain)/K "
+                        + "(default: ${DEFAULT-VALUE}, every step).")
+        int penaltyEvery = 1;
+
         @Option(names = "--clip-grad-norm", paramLabel = "X",
                 description = "Scale the total gradient down to L2 norm X before each SGD step when it is larger; 0 = off "
                         + "(default: 5, or 0 with --seed-algorithm).")
@@ -132,6 +146,23 @@ final class Options {
         PenaltyBatchNorm(JacobianPenalty.BatchNormMode value) {
             this.value = value;
         }
+    }
+
+    /** --penalty-estimator's values: the estimator names in lower case with '-' for '_'. */
+    static final class EstimatorConverter extends ParsingConverter<JacobianPenalty.Estimator> {
+        EstimatorConverter() {
+            super(text -> {
+                for (JacobianPenalty.Estimator e : JacobianPenalty.Estimator.values()) {
+                    if (estimatorName(e).equals(text)) return e;
+                }
+                throw new IllegalArgumentException("'" + text + "' is not an estimator (expected projection or finite-difference)");
+            });
+        }
+    }
+
+    /** An estimator as the option writes it: finite-difference. */
+    static String estimatorName(JacobianPenalty.Estimator estimator) {
+        return estimator.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     /** A picocli converter over a parser that throws IllegalArgumentException: its message becomes the usage error. */
@@ -271,7 +302,8 @@ final class Options {
         TrainingConfig training = new TrainingConfig(t.epochs, t.batchSize, t.learningRate, t.momentum, d.seed,
                 schedule, clip, t.penaltyWarmup, t.diagnostics != null ? t.diagnostics : diagnosticsByDefault,
                 t.gradientSplitEvery);
-        JacobianPenalty penalty = new JacobianPenalty(t.lambda, t.projections, t.target.value, t.penaltyBn.value);
+        JacobianPenalty penalty = new JacobianPenalty(t.lambda, t.projections, t.target.value, t.penaltyBn.value,
+                t.estimator, t.penaltyEvery);
         // The output folder is settled once the settings are valid (OutFolder.prepare, ExperimentConfig.withOut).
         return new ExperimentConfig(training, penalty, dataSource(d.data, r.cacheDir), REFERENCE.out(),
                 noiseLevels == null ? REFERENCE.noiseLevels() : noiseLevels, REFERENCE.exampleNoise(), c.evalChunk,

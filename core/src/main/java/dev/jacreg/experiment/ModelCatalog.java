@@ -95,7 +95,8 @@ public final class ModelCatalog {
             case WEIGHT_DECAY -> new ModelRecipe(WEIGHT_DECAY, "Weight decay", plain, Augmentation.NONE,
                     WEIGHT_DECAY_COEFFICIENT);
             case LOGITS -> new ModelRecipe(LOGITS, "Jacobian penalty on logits", new RegularizedLoss(new JacobianPenalty(
-                    LOGITS_LAMBDA, penalty.projections(), JacobianPenalty.Target.LOGITS, penalty.batchNorm())),
+                    LOGITS_LAMBDA, penalty.projections(), JacobianPenalty.Target.LOGITS, penalty.batchNorm(), penalty.estimator(),
+                    penalty.every())),
                     Augmentation.NONE, 0);
             case EXACT -> new ModelRecipe(EXACT, "Exact Jacobian penalty", RegularizedLoss.exact(penalty), Augmentation.NONE, 0);
             case PGD_AT -> new ModelRecipe(PGD_AT, "PGD adversarial training",

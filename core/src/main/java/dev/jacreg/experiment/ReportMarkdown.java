@@ -110,8 +110,20 @@ final class ReportMarkdown {
                 + Formats.count(tj.plannedIterations() / Math.max(1, c.training().epochs())) + " per epoch, last partial batch dropped)");
         setting(md, "mini-batch size", Integer.toString(c.training().batchSize()));
         setting(md, "λ (penalty weight)", Formats.number(c.penalty().lambda()));
-        setting(md, "random projections per batch", Integer.toString(c.penalty().projections()));
+        if (c.penalty().estimator() == dev.jacreg.train.JacobianPenalty.Estimator.FINITE_DIFFERENCE) {
+            // Shown only when not the default, so that default reports stay as they were.
+            setting(md, "penalty estimator", "finite differences along random input directions (step h = "
+                    + Formats.number(dev.jacreg.train.FiniteDifferencePenalty.STEP) + ", no second backward)");
+            setting(md, "random input directions per batch", Integer.toString(c.penalty().projections()));
+        } else {
+            setting(md, "random projections per batch", Integer.toString(c.penalty().projections()));
+        }
         setting(md, "penalised output", output);
+        if (c.penalty().every() > 1) {  // shown only when not the default (every step)
+            int k = c.penalty().every();
+            setting(md, "penalty computed on", "one step in " + k + " (iterations 0, " + k + ", " + 2 * k + ", …), weight "
+                    + k + "·λ there");
+        }
         setting(md, "SGD learning rate", Formats.number(c.training().learningRate()));
         setting(md, "SGD momentum", Formats.number(c.training().momentum()));
         // The remedies (off = docs/experiment.md) and whether training-loss.csv holds the diagnostics columns.
@@ -165,7 +177,9 @@ final class ReportMarkdown {
                 .append(c.data() instanceof DataSource.Synthetic ? "synthetic digit images" : "images")
                 .append(" for ").append(c.training().epochs()).append(c.training().epochs() == 1 ? " epoch" : " epochs")
                 .append(": one with the Jacobian penalty (λ = ").append(Formats.number(c.penalty().lambda())).append(", ")
-                .append(c.penalty().projections()).append(c.penalty().projections() == 1 ? " random projection" : " random projections")
+                .append(c.penalty().projections()).append(c.penalty().estimator() == dev.jacreg.train.JacobianPenalty.Estimator.FINITE_DIFFERENCE
+                        ? (c.penalty().projections() == 1 ? " random input direction" : " random input directions") + ", finite differences"
+                        : c.penalty().projections() == 1 ? " random projection" : " random projections")
                 .append(") and one without. ");
         int clean = indexOf(levels, 0);
         if (clean >= 0) {

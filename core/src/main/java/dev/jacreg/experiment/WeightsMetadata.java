@@ -26,12 +26,14 @@ import java.util.function.Function;
  * tools such as bench/baselines/python/experiment.py) are still evaluated: {@link #seedOf}, {@link #dataSeedOf},
  * {@link #dataOf} and {@link #lambdaOf} read whichever of those keys such a file has.
  *
+ * @param penaltyEstimator  how the penalty was estimated (files without {@link #PENALTY_ESTIMATOR}: projection)
+ * @param penaltyEvery      the penalty was computed on every this-many-th step (files without {@link #PENALTY_EVERY}: 1)
  * @param cleanTestAccuracy the clean test accuracy {@code jacreg train} measured (empty from {@code experiment})
  */
 public record WeightsMetadata(String jacregVersion, String net, double lambda, int projections,
                               JacobianPenalty.Target target, long seed, long dataSeed, int epochs, int batchSize,
                               double learningRate, double momentum, JacobianPenalty.BatchNormMode penaltyBatchNorm,
-                              String learningRateSchedule, double clipGradNorm, int penaltyWarmupEpochs, int iterations,
+                              JacobianPenalty.Estimator penaltyEstimator, int penaltyEvery, String learningRateSchedule, double clipGradNorm, int penaltyWarmupEpochs, int iterations,
                               int iterationsPlanned, boolean stoppedEarly, DType dtype, String torchVersion, String data,
                               String dataDescription, OptionalDouble cleanTestAccuracy) {
     /** The schema version this jacreg writes and reads. */
@@ -55,6 +57,10 @@ public record WeightsMetadata(String jacregVersion, String net, double lambda, i
     public static final String LEARNING_RATE = "learning_rate";
     public static final String MOMENTUM = "momentum";
     public static final String PENALTY_BN = "penalty_bn";
+    /** Optional: written only for an estimator other than the default projection, so default files stay as before. */
+    public static final String PENALTY_ESTIMATOR = "penalty_estimator";
+    /** Optional: written only when not 1 (every step). */
+    public static final String PENALTY_EVERY = "penalty_every";
     public static final String LR_SCHEDULE = "lr_schedule";
     public static final String CLIP_GRAD_NORM = "clip_grad_norm";
     public static final String PENALTY_WARMUP_EPOCHS = "penalty_warmup_epochs";
@@ -81,7 +87,8 @@ public record WeightsMetadata(String jacregVersion, String net, double lambda, i
         TrainingConfig t = config.training();
         JacobianPenalty p = config.penalty();
         return new WeightsMetadata(Jacreg.version(), net, lambda, p.projections(), p.target(), t.seed(), config.dataSeed(),
-                t.epochs(), t.batchSize(), t.learningRate(), t.momentum(), p.batchNorm(), t.schedule().describe(),
+                t.epochs(), t.batchSize(), t.learningRate(), t.momentum(), p.batchNorm(), p.estimator(), p.every(),
+                t.schedule().describe(),
                 t.clipGradNorm(), t.penaltyWarmupEpochs(), training.iterations(), training.plannedIterations(),
                 training.stoppedEarly(), config.dtype(), torchVersion, config.data().argument(), dataDescription,
                 OptionalDouble.empty());
@@ -90,8 +97,8 @@ public record WeightsMetadata(String jacregVersion, String net, double lambda, i
     /** The same with the clean test accuracy. */
     public WeightsMetadata withCleanTestAccuracy(double accuracy) {
         return new WeightsMetadata(jacregVersion, net, lambda, projections, target, seed, dataSeed, epochs, batchSize,
-                learningRate, momentum, penaltyBatchNorm, learningRateSchedule, clipGradNorm, penaltyWarmupEpochs,
-                iterations, iterationsPlanned, stoppedEarly, dtype, torchVersion, data, dataDescription,
+                learningRate, momentum, penaltyBatchNorm, penaltyEstimator, penaltyEvery, learningRateSchedule, clipGradNorm,
+                penaltyWarmupEpochs, iterations, iterationsPlanned, stoppedEarly, dtype, torchVersion, data, dataDescription,
                 OptionalDouble.of(accuracy));
     }
 
@@ -112,6 +119,8 @@ public record WeightsMetadata(String jacregVersion, String net, double lambda, i
         m.put(LEARNING_RATE, Formats.number(learningRate));
         m.put(MOMENTUM, Formats.number(momentum));
         m.put(PENALTY_BN, lower(penaltyBatchNorm));
+        if (penaltyEstimator != JacobianPenalty.Estimator.PROJECTION) m.put(PENALTY_ESTIMATOR, lower(penaltyEstimator));
+        if (penaltyEvery != 1) m.put(PENALTY_EVERY, Integer.toString(penaltyEvery));
         m.put(LR_SCHEDULE, learningRateSchedule);
         m.put(CLIP_GRAD_NORM, Formats.number(clipGradNorm));
         m.put(PENALTY_WARMUP_EPOCHS, Integer.toString(penaltyWarmupEpochs));
@@ -155,7 +164,10 @@ public record WeightsMetadata(String jacregVersion, String net, double lambda, i
         return new WeightsMetadata(m.get(JACREG_VERSION), m.get(NET), number(m, LAMBDA), integer(m, PROJECTIONS),
                 constant(m, TARGET, JacobianPenalty.Target.class), longValue(m, SEED), longValue(m, DATA_SEED),
                 integer(m, EPOCHS), integer(m, BATCH_SIZE), number(m, LEARNING_RATE), number(m, MOMENTUM),
-                constant(m, PENALTY_BN, JacobianPenalty.BatchNormMode.class), m.get(LR_SCHEDULE),
+                constant(m, PENALTY_BN, JacobianPenalty.BatchNormMode.class),
+                m.containsKey(PENALTY_ESTIMATOR) ? constant(m, PENALTY_ESTIMATOR, JacobianPenalty.Estimator.class)
+                        : JacobianPenalty.Estimator.PROJECTION,
+                m.containsKey(PENALTY_EVERY) ? integer(m, PENALTY_EVERY) : 1, m.get(LR_SCHEDULE),
                 number(m, CLIP_GRAD_NORM), integer(m, PENALTY_WARMUP_EPOCHS), integer(m, ITERATIONS),
                 integer(m, ITERATIONS_PLANNED), bool(m, STOPPED_EARLY), constant(m, DTYPE, DType.class),
                 m.get(TORCH_VERSION), m.get(DATA), m.get(DATA_DESCRIPTION),

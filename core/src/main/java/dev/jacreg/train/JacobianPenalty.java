@@ -15,15 +15,30 @@ import java.util.List;
  * <pre>  s = Σ v·Y,  G = ∂s/∂X (create_graph),  R = C·Σ G² / (n·B)</pre>
  * Because E[v vᵀ] = I/C for v uniform on the unit sphere, R is an unbiased estimate of the squared
  * Frobenius norm, at the cost of one extra backward pass per projection. The result stays
- * differentiable, so the total loss CE + (λ/2)·R trains against it.
+ * differentiable, so the total loss CE + (λ/2)·R trains against it. That is {@link Estimator#PROJECTION}, the
+ * default; {@link Estimator#FINITE_DIFFERENCE} needs no second backward ({@link FiniteDifferencePenalty}).
  *
  * @param lambda      weight λ of the penalty in the total loss
- * @param projections number n of random directions per batch
+ * @param projections number n of random directions per batch (output directions for PROJECTION, input directions
+ *                    for FINITE_DIFFERENCE)
  * @param target      which output is penalised: the softmax (reference) or the logits (the paper's code)
  * @param batchNorm   which batch-norm mode the penalised forward pass uses (see {@link BatchNormMode})
+ * @param estimator   how R is estimated (see {@link Estimator})
+ * @param every       the penalty is computed on every this-many-th training step only (0, K, 2K, …) with weight K·λ
+ *                    there, so that its weight per step stays λ on average (the expected gradient over K steps is the
+ *                    every-step one) while a step costs on average plain + (penalised − plain)/K; 1 = every step
  */
-public record JacobianPenalty(double lambda, int projections, Target target, BatchNormMode batchNorm) {
+public record JacobianPenalty(double lambda, int projections, Target target, BatchNormMode batchNorm,
+                              Estimator estimator, int every) {
     public enum Target { SOFTMAX, LOGITS }
+
+    /**
+     * How R is estimated. PROJECTION (default, docs/experiment.md): random unit directions in output space and a
+     * double backward, R = C·‖Jᵀv‖², unbiased. FINITE_DIFFERENCE: standard-normal directions U in input space and one
+     * more forward pass, R = ‖(F(X + hU) − F(X))/h‖², unbiased up to O(h²) (Finlay &amp; Oberman 2019; see
+     * {@link FiniteDifferencePenalty}); its gradient needs one more backward through the forward graph only.
+     */
+    public enum Estimator { PROJECTION, FINITE_DIFFERENCE }
 
     /**
      * How batch norm behaves in the forward pass the penalty differentiates. TRAIN (docs/experiment.md): the same training-mode
@@ -38,11 +53,38 @@ public record JacobianPenalty(double lambda, int projections, Target target, Bat
         this(lambda, projections, target, BatchNormMode.TRAIN);
     }
 
+    /** A penalty estimated from random projections (the default estimator). */
+    public JacobianPenalty(double lambda, int projections, Target target, BatchNormMode batchNorm) {
+        this(lambda, projections, target, batchNorm, Estimator.PROJECTION);
+    }
+
+    /** A penalty computed on every step. */
+    public JacobianPenalty(double lambda, int projections, Target target, BatchNormMode batchNorm, Estimator estimator) {
+        this(lambda, projections, target, batchNorm, estimator, 1);
+    }
+
+    /** The same penalty with another estimator. */
+    public JacobianPenalty withEstimator(Estimator value) {
+        return new JacobianPenalty(lambda, projections, target, batchNorm, value, every);
+    }
+
+    /** The same penalty on every value-th step only (1 = every step). */
+    public JacobianPenalty withEvery(int value) {
+        return new JacobianPenalty(lambda, projections, target, batchNorm, estimator, value);
+    }
+
+    /** Whether a 0-based training iteration computes the penalty: 0, K, 2K, … */
+    public boolean appliesAt(int iteration) {
+        return iteration % every == 0;
+    }
+
     public JacobianPenalty {
         if (!(lambda >= 0) || Double.isInfinite(lambda)) throw new IllegalArgumentException("lambda must be >= 0, got " + lambda);
         if (projections < 1) throw new IllegalArgumentException("projections must be >= 1, got " + projections);
         if (target == null) throw new IllegalArgumentException("target must not be null");
         if (batchNorm == null) throw new IllegalArgumentException("batch-norm mode must not be null");
+        if (estimator == null) throw new IllegalArgumentException("estimator must not be null");
+        if (every < 1) throw new IllegalArgumentException("penalty interval must be >= 1 (1 = every step), got " + every);
     }
 
     /** The reference settings: λ = 1, n = 1, penalty on the softmax output. */
@@ -53,6 +95,16 @@ public record JacobianPenalty(double lambda, int projections, Target target, Bat
     /** R with fresh standard-normal directions, each sample's vector scaled to unit length. */
     public Tensor estimate(Tensor input, Tensor output) {
         return estimate(input, output, directions(RandomStream.libtorch(), output.dtype(), output.shape()));
+    }
+
+    /**
+     * The {@link #projections} random directions one step of this penalty uses, for a batch of {@code batch} images of
+     * shape {@code image} and {@code classes} outputs: B×C unit rows ({@link #directions(RandomStream, DType, long...)})
+     * for PROJECTION, B×image standard normals ({@link FiniteDifferencePenalty#directions}) for FINITE_DIFFERENCE.
+     */
+    public List<Tensor> stepDirections(RandomStream random, DType dtype, long batch, long classes, long[] image) {
+        if (estimator == Estimator.FINITE_DIFFERENCE) return FiniteDifferencePenalty.directions(random, dtype, projections, batch, image);
+        return directions(random, dtype, batch, classes);
     }
 
     /** {@link #projections} random unit directions for a B×C output: standard normals, each row scaled to unit length. */

@@ -26,9 +26,10 @@ public final class LossTerms {
     }
 
     /**
-     * (λ/2)·R with R the penalty's random-projection estimate of the squared Frobenius norm of the Jacobian of the
-     * output (softmax or logits, as the penalty says) with respect to the input ({@link JacobianPenalty}); the
-     * directions come from the context's stream. With {@link JacobianPenalty.BatchNormMode#EVAL} the penalised pass is
+     * (λ/2)·R with R the penalty's estimate of the squared Frobenius norm of the Jacobian of the output (softmax or
+     * logits, as the penalty says) with respect to the input ({@link JacobianPenalty}: random projections, or
+     * {@link FiniteDifferencePenalty} for its FINITE_DIFFERENCE estimator); the directions come from the context's
+     * stream. A penalty on every K-th step only (K > 1) is refused. With {@link JacobianPenalty.BatchNormMode#EVAL} the penalised pass is
      * a second forward pass in inference mode, as {@link RegularizedLoss} does.
      */
     public static LossTerm jacobian(JacobianPenalty penalty) {
@@ -42,6 +43,10 @@ public final class LossTerms {
 
     private static LossTerm jacobian(JacobianPenalty penalty, boolean exact) {
         Objects.requireNonNull(penalty, "penalty");
+        if (penalty.every() != 1) {
+            throw new IllegalArgumentException("a loss term is computed on every step; a penalty on every "
+                    + penalty.every() + "th step only is Trainer's (JacobianPenalty.every), not a LossTerm's");
+        }
         return new LossTerm() {
             @Override
             public String name() {
@@ -56,6 +61,13 @@ public final class LossTerms {
             @Override
             public Tensor compute(Context context) {
                 Tensor input = context.input(), logits = context.output();
+                if (!exact && penalty.estimator() == JacobianPenalty.Estimator.FINITE_DIFFERENCE) {
+                    long[] shape = input.shape();
+                    List<Tensor> u = FiniteDifferencePenalty.directions(context.random(), input.dtype(), penalty.projections(),
+                            shape[0], java.util.Arrays.copyOfRange(shape, 1, shape.length));
+                    return FiniteDifferencePenalty.estimate(penalty, context.model(), input, logits, u,
+                            FiniteDifferencePenalty.STEP).mul(penalty.lambda() / 2);
+                }
                 if (penalty.batchNorm() == JacobianPenalty.BatchNormMode.EVAL) {
                     // Samples must not interact through batch statistics: a second pass with the running ones.
                     input = input.detach().requiresGrad(true);

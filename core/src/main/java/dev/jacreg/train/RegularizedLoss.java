@@ -1,6 +1,7 @@
 package dev.jacreg.train;
 
 import dev.jacreg.Functional;
+import dev.jacreg.RandomStream;
 import dev.jacreg.Tensor;
 import dev.jacreg.nn.Module;
 
@@ -77,7 +78,11 @@ public final class RegularizedLoss {
         return compute(model, images, oneHotTargets, null);
     }
 
-    /** As {@link #compute(Module, Tensor, Tensor)} with given directions (B×C unit rows) instead of random ones. */
+    /**
+     * As {@link #compute(Module, Tensor, Tensor)} with given directions instead of random ones: B×C unit rows for
+     * {@link JacobianPenalty.Estimator#PROJECTION}, B×image standard normals for FINITE_DIFFERENCE
+     * ({@link JacobianPenalty#stepDirections}).
+     */
     public Parts compute(Module model, Tensor images, Tensor oneHotTargets, List<Tensor> directions) {
         return compute(model, images, oneHotTargets, directions, penalty == null ? 0 : penalty.lambda());
     }
@@ -90,6 +95,9 @@ public final class RegularizedLoss {
      */
     public Parts compute(Module model, Tensor images, Tensor oneHotTargets, List<Tensor> directions, double lambda) {
         if (robust != null) return robust.compute(model, images, oneHotTargets);
+        if (penalized() && !exact && penalty.estimator() == JacobianPenalty.Estimator.FINITE_DIFFERENCE) {
+            return computeFiniteDifference(model, images, oneHotTargets, directions, lambda);
+        }
         boolean withPenalty = penalized();
         boolean evalPenalty = withPenalty && penalty.batchNorm() == JacobianPenalty.BatchNormMode.EVAL;
         // The penalty differentiates with respect to the raw images, so they must be a graph leaf.
@@ -117,6 +125,21 @@ public final class RegularizedLoss {
                 : JacobianPenalty.estimate(penaltyInput, output, directions);
         Tensor total = crossEntropy.add(r.mul(lambda / 2));
         return new Parts(logits, softmax, crossEntropy, r, total);
+    }
+
+    /**
+     * {@link #compute(Module, Tensor, Tensor, List, double)} with {@link FiniteDifferencePenalty}: directions are
+     * B×image standard normals (null: fresh ones from libtorch's generator).
+     */
+    private Parts computeFiniteDifference(Module model, Tensor images, Tensor oneHotTargets, List<Tensor> directions,
+                                          double lambda) {
+        List<Tensor> u = directions != null ? directions : penalty.stepDirections(RandomStream.libtorch(), images.dtype(),
+                images.size(0), oneHotTargets.size(1), java.util.Arrays.copyOfRange(images.shape(), 1, images.shape().length));
+        Tensor logits = model.forward(images);
+        Tensor softmax = Functional.softmax(logits, 1);
+        Tensor crossEntropy = crossEntropy(logits, oneHotTargets);
+        Tensor r = FiniteDifferencePenalty.estimate(penalty, model, images, logits, u, FiniteDifferencePenalty.STEP);
+        return new Parts(logits, softmax, crossEntropy, r, crossEntropy.add(r.mul(lambda / 2)));
     }
 
     /** −(1/B) Σ T·log softmax(logits), computed through log-softmax for stability. */

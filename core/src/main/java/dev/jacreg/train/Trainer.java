@@ -141,10 +141,11 @@ public final class Trainer {
                             Tensor targets = Functional.oneHot(data.labels().indexSelect(0, index), data.numClasses())
                                     .to(images.dtype());
                             List<Tensor> v = !loss.penalized() || loss.exact() ? null : parallel != null
-                                    ? shardRows(loss.penalty().directions(directions != null ? directions : shuffles, images.dtype(),
-                                            config.batchSize(), data.numClasses()), shardStart, shard)
+                                    ? shardRows(loss.penalty().stepDirections(directions != null ? directions : shuffles,
+                                            images.dtype(), config.batchSize(), data.numClasses(), imageShape(images)), shardStart, shard)
                                     : directions == null ? null
-                                    : loss.penalty().directions(directions, images.dtype(), config.batchSize(), data.numClasses());
+                                    : loss.penalty().stepDirections(directions, images.dtype(), config.batchSize(),
+                                            data.numClasses(), imageShape(images));
                             if (parallel != null) parallel.broadcastBuffers(model);
                             TrainingStep.Outcome outcome = step.run(done, images, targets, v, stopVote);
                             if (outcome.failure() != null) {
@@ -181,6 +182,12 @@ public final class Trainer {
      * same stream, at the same point), so W ranks together use exactly the directions one process would: the penalty is
      * a mean over samples of per-sample terms, and averaging the shards' means gives the batch's.
      */
+    /** The shape of one image of a batch (all dimensions but the first). */
+    private static long[] imageShape(Tensor images) {
+        long[] shape = images.shape();
+        return Arrays.copyOfRange(shape, 1, shape.length);
+    }
+
     private static List<Tensor> shardRows(List<Tensor> directions, long start, int rows) {
         List<Tensor> shard = new ArrayList<>(directions.size());
         for (Tensor v : directions) shard.add(v.narrow(0, start, rows));

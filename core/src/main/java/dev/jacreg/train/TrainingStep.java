@@ -74,11 +74,14 @@ final class TrainingStep {
      * outcome's stopAgreed says whether any rank asked (so all ranks end after the same step).
      */
     Outcome run(int iteration, Tensor images, Tensor targets, List<Tensor> directions, boolean stopVote) {
-        boolean penalized = loss.penalized();
-        double lambda = penalized ? loss.penalty().lambda() * config.penaltyScale(iteration, perEpoch) : 0;
+        // A penalty on every K-th step only (JacobianPenalty.every) weighs K·λ there; the other steps are plain.
+        boolean penalized = loss.penalized() && loss.penalty().appliesAt(iteration);
+        double lambda = penalized
+                ? loss.penalty().lambda() * loss.penalty().every() * config.penaltyScale(iteration, perEpoch) : 0;
         double rate = config.learningRate(iteration, perEpoch);
 
-        RegularizedLoss.Parts parts = loss.compute(model, images, targets, directions, lambda);
+        RegularizedLoss stepLoss = penalized || !loss.penalized() ? loss : RegularizedLoss.plain();
+        RegularizedLoss.Parts parts = stepLoss.compute(model, images, targets, directions, lambda);
         // The values are read back for the record anyway, so checking them is free.
         double[] values = {parts.crossEntropy().item(), penalized ? parts.penalty().item() : Double.NaN,
                 penalized ? parts.total().item() : Double.NaN, stopVote ? 1 : 0};

@@ -54,6 +54,26 @@ class WeightsMetadataTest {
         assertEquals(OptionalDouble.empty(), m.cleanTestAccuracy());
     }
 
+    /** The estimator and interval keys are written only when not the default, so default files keep their keys (and bytes). */
+    @Test
+    void recordsANonDefaultPenaltyEstimator() {
+        assertFalse(written().toMap().containsKey(WeightsMetadata.PENALTY_ESTIMATOR));
+        assertFalse(written().toMap().containsKey(WeightsMetadata.PENALTY_EVERY));
+        assertEquals(JacobianPenalty.Estimator.PROJECTION, WeightsMetadata.parse(written().toMap()).penaltyEstimator());
+        ExperimentConfig c = config();
+        c = new ExperimentConfig(c.training(), c.penalty().withEstimator(JacobianPenalty.Estimator.FINITE_DIFFERENCE).withEvery(3),
+                c.data(), c.out(), c.noiseLevels(), c.exampleNoise(), c.evalChunk(), c.dtype(), c.dataSeed());
+        TrainingResult training = new TrainingResult(new double[]{2.3}, new double[]{0.1}, new long[]{1}, 16, true);
+        WeightsMetadata m = new ExperimentSpec(c).metadata("jacobian", 0.25, training, "1.13.1", "synthetic digits (test)");
+        Map<String, String> map = m.toMap();
+        assertEquals("finite_difference", map.get("penalty_estimator"));
+        assertEquals("3", map.get("penalty_every"));
+        assertEquals(m, WeightsMetadata.parse(map));
+        map.put("penalty_estimator", "guess");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> WeightsMetadata.parse(map));
+        assertTrue(e.getMessage().contains("penalty_estimator"), e.getMessage());
+    }
+
     @Test
     void recordsTheSpecsSettingsAndTheDataArgumentSelectsTheSameSourceAgain() {
         ExperimentConfig c = config();

@@ -247,7 +247,7 @@ final class Options {
 
         @Option(names = "--cache-dir", paramLabel = "DIR",
                 description = "Where generated synthetic data are cached; given with synthetic data, it must be a folder "
-                        + "that can be created and written (default: ${DEFAULT-VALUE}).")
+                        + "that can be created and written (default: $XDG_CACHE_HOME/jacreg, else ~/.cache/jacreg).")
         Path cacheDir = DataSource.defaultCacheDir();
 
         @Option(names = {"-v", "--verbose"}, description = "Show stack traces of errors.")

@@ -20,7 +20,7 @@ final class ReplicateOptions {
             description = "Work done at the same time, each piece on its own thread with one libtorch thread: the "
                     + "models of a run train side by side, their evaluations run side by side, and with several seeds "
                     + "every seed's nets wait in one queue, in seed order; the results do not depend on it (default: the available "
-                    + "processors, ${DEFAULT-VALUE}).")
+                    + "processors).")
     int jobs = Runtime.getRuntime().availableProcessors();
 
     /** The training seeds, from --seeds, or --seed and --replicates (their ranges: {@link OptionRules}). */

@@ -299,7 +299,8 @@ public class Docs {
         Csv experiment = Csv.parse(read("bench/results/compare/LATEST/experiment-1.csv"));
         String compareMachine = field(read("bench/results/compare/LATEST/experiment-1.md"), "machine", "experiment-1.md");
         return String.format(Locale.ROOT, "On a fresh machine (%s, %s cores%s, measured %s) the first `make run` took %s "
-                        + "(packages, build and the experiment) and `make test` then %s. On a machine already set up, "
+                        + "(installing the packages, building, and `experiment --epochs 1 --data synthetic:500,200`) and `make test` "
+                        + "then %s (`.ci/clean-machine` measures both). On a machine already set up, "
                         + "the experiment alone (`bin/jacreg experiment`, defaults) takes %.0f s (%s, measured %s).",
                 cpu, cores, load, resolve("bench/results/clean-machine/LATEST").getFileName(), minutes(clean.number("make_run_first", "seconds")),
                 minutes(clean.number("make_test", "seconds")), experiment.number("experiment_1_s", "java_s"),

@@ -1,5 +1,6 @@
 package dev.jacreg.distributed;
 
+import dev.jacreg.ShimFreshness;
 import dev.jacreg.TorchException;
 
 import java.time.Duration;
@@ -74,10 +75,12 @@ final class Ranks {
     }
 
     /**
-     * In a shim built with Gloo, true. In one built without (see {@link ShimBuild}), asserts that joining says at once
-     * that this build has no c10d backend, and returns false: the calling test has nothing more to check there.
+     * Fails first when the shim is older than its sources (see {@link ShimFreshness}). In a shim built with Gloo,
+     * true. In one built without (see {@link ShimBuild}), asserts that joining says at once that this build has no
+     * c10d backend, and returns false: the calling test has nothing more to check there.
      */
     static boolean glooBuilt() {
+        ShimFreshness.assertFresh();  // an old shim would fail these tests with its old protocol's symptoms
         boolean expected = ShimBuild.expectsGloo();
         assertEquals(expected, ProcessGroup.available(ProcessGroup.Backend.GLOO),
                 "Gloo in the shim (" + ShimBuild.describe() + ")");

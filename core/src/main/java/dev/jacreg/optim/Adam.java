@@ -19,7 +19,7 @@ import java.util.Map;
  * m and v start at 0. The count t is shared by all parameters (PyTorch keeps one per parameter; they agree
  * unless a parameter gets no gradient on some step).
  */
-public final class Adam implements Optimizer {
+public final class Adam extends StatefulOptimizer {
     /**
      * Adam's settings.
      *
@@ -67,7 +67,6 @@ public final class Adam implements Optimizer {
         }
     }
 
-    private final OptimizerState state;
     private final Settings settings;
     private final List<Tensor> firstMoments;
     private final List<Tensor> secondMoments;
@@ -79,8 +78,8 @@ public final class Adam implements Optimizer {
 
     /** Adam or AdamW, as the settings say. */
     public Adam(Map<String, Tensor> parameters, Settings settings) {
+        super(parameters);
         this.settings = java.util.Objects.requireNonNull(settings, "settings");
-        this.state = new OptimizerState(parameters);
         // PyTorch's state names, so a checkpoint reads like a torch optimizer's state_dict.
         this.firstMoments = state.zerosLikeParameters("exp_avg");
         this.secondMoments = state.zerosLikeParameters("exp_avg_sq");
@@ -115,32 +114,8 @@ public final class Adam implements Optimizer {
     }
 
     @Override
-    public List<Tensor> parameters() {
-        return state.parameters();
-    }
-
-    @Override
     public double learningRate() {
         return settings.learningRate();
     }
 
-    @Override
-    public Map<String, Tensor> state() {
-        return state.state();
-    }
-
-    @Override
-    public long steps() {
-        return state.steps();
-    }
-
-    @Override
-    public void restoreSteps(long steps) {
-        state.restoreSteps(steps);
-    }
-
-    @Override
-    public void close() {
-        state.close();
-    }
 }

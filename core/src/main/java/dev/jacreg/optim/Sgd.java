@@ -15,8 +15,7 @@ import java.util.Map;
  * <p>For a constant rate this is the same trajectory as MATLAB's form ({@code dev.jacreg.train.SgdMomentum}); when the
  * rate changes they differ, because here the rate multiplies the buffer on use rather than on accumulation.
  */
-public final class Sgd implements Optimizer {
-    private final OptimizerState state;
+public final class Sgd extends StatefulOptimizer {
     private final List<Tensor> buffers;  // empty without momentum
     private final double learningRate;
     private final double momentum;
@@ -36,11 +35,11 @@ public final class Sgd implements Optimizer {
      * @param nesterov    Nesterov momentum (needs m &gt; 0)
      */
     public Sgd(Map<String, Tensor> parameters, double learningRate, double momentum, double weightDecay, boolean nesterov) {
+        super(parameters);
         OptimizerState.checkRate("learning rate", learningRate);
         if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
         OptimizerState.checkNonNegative("weight decay", weightDecay);
         if (nesterov && momentum == 0) throw new IllegalArgumentException("Nesterov momentum needs momentum > 0");
-        this.state = new OptimizerState(parameters);
         this.learningRate = learningRate;
         this.momentum = momentum;
         this.weightDecay = weightDecay;
@@ -69,11 +68,6 @@ public final class Sgd implements Optimizer {
     }
 
     @Override
-    public List<Tensor> parameters() {
-        return state.parameters();
-    }
-
-    @Override
     public double learningRate() {
         return learningRate;
     }
@@ -93,23 +87,4 @@ public final class Sgd implements Optimizer {
         return nesterov;
     }
 
-    @Override
-    public Map<String, Tensor> state() {
-        return state.state();
-    }
-
-    @Override
-    public long steps() {
-        return state.steps();
-    }
-
-    @Override
-    public void restoreSteps(long steps) {
-        state.restoreSteps(steps);
-    }
-
-    @Override
-    public void close() {
-        state.close();
-    }
 }

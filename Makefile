@@ -84,8 +84,13 @@ NATIVE_HDR := $(wildcard $(ROOT)/native/include/*.h) $(ROOT)/native/include/jacr
               $(ROOT)/native/src/conv_autograd.hpp
 
 MVN := mvn -B -q -Dstyle.color=never
+# The library (core, artifact jacreg-core) and the application on it (core/cli, jacreg-cli: the CLI, the experiment,
+# the reports), each with the runtime dependencies of its own that Maven copies into its target/lib.
 CORE_JAR := $(ROOT)/core/target/jacreg-core-0.1.0-SNAPSHOT.jar
-JAVA_SOURCES := $(shell find $(ROOT)/bindings/src $(ROOT)/core/src/main $(ROOT)/bench/src -name '*.java' 2>/dev/null) $(wildcard $(ROOT)/*/pom.xml) $(ROOT)/pom.xml
+CLI_JAR := $(ROOT)/core/cli/target/jacreg-cli-0.1.0-SNAPSHOT.jar
+CLI_CLASSPATH := $(CLI_JAR):$(CORE_JAR):$(ROOT)/core/target/lib/*:$(ROOT)/core/cli/target/lib/*
+JAVA_SOURCES := $(shell find $(ROOT)/bindings/src $(ROOT)/core/src/main $(ROOT)/core/cli/src/main $(ROOT)/bench/src -name '*.java' 2>/dev/null) \
+                $(wildcard $(ROOT)/*/pom.xml) $(ROOT)/core/cli/pom.xml $(ROOT)/pom.xml
 
 # Bench baselines
 CPP_BENCH := $(ROOT)/bench/build/step_bench
@@ -135,10 +140,11 @@ $(NATIVE_LIB): $(NATIVE_OBJ)
 
 FORCE:
 
-build: setup $(CORE_JAR)
+build: setup $(CLI_JAR)
 
-# The core jar carries the shim (native/linux-x86_64/libjacreg.so), so a rebuilt shim means a rebuilt jar.
-$(CORE_JAR): $(JAVA_SOURCES) $(NATIVE_LIB)
+# One Maven run builds every module, so the CLI jar (built after the core jar) stands for all of them. The core jar
+# carries the shim (native/linux-x86_64/libjacreg.so), so a rebuilt shim means a rebuilt jar.
+$(CLI_JAR): $(JAVA_SOURCES) $(NATIVE_LIB)
 	cd $(ROOT) && $(JAVA_ENV) $(MVN) install -DskipTests
 	@touch $@
 
@@ -249,13 +255,13 @@ bindings: check-jdk
 # DocsTest checks them in the test run; `make docs` rewrites them.
 .PHONY: docs doclint
 docs: build doclint
-	$(JDK)/bin/java --enable-native-access=ALL-UNNAMED -cp '$(ROOT)/core/target/classes:$(ROOT)/core/target/lib/*' $(ROOT)/tools/Docs.java $(ROOT)
+	$(JDK)/bin/java --enable-native-access=ALL-UNNAMED -cp '$(CLI_CLASSPATH)' $(ROOT)/tools/Docs.java $(ROOT)
 
-# The library's javadoc (the application packages and the generated bindings are not API), written to
-# core/target/apidocs; any doclint warning fails it. `make test` runs it too. Not yet checked: comments missing on
-# public members (doclint's "missing" group).
+# The library's javadoc (jacreg-core's packages: the application is another module, and the generated bindings and
+# dev.jacreg.internal are not API), written to core/target/apidocs; any doclint warning fails it. `make test` runs it
+# too. Not yet checked: comments missing on public members (doclint's "missing" group).
 API_DOCS := $(ROOT)/core/target/apidocs
-NOT_API := dev.jacreg.bindings:dev.jacreg.cli:dev.jacreg.experiment:dev.jacreg.report:dev.jacreg.internal
+NOT_API := dev.jacreg.bindings:dev.jacreg.internal
 doclint: build
 	$(JDK)/bin/javadoc -quiet -Werror -Xdoclint:all,-missing --release 22 -d $(API_DOCS) \
 	  -cp "$$(ls $(ROOT)/core/target/lib/*.jar | tr '\n' :)" -sourcepath $(ROOT)/core/src/main/java:$(ROOT)/bindings/src/main/java \

@@ -2,7 +2,7 @@
 // link in README.md, CHANGELOG.md, docs/*.md and bench/**/README.md resolves. So no number in the docs can drift
 // from the results file it comes from: `make docs` rewrites, the test suite (DocsTest) checks.
 //
-//   java -cp core/target/classes:core/target/lib/* tools/Docs.java [--check] [ROOT]
+//   java -cp core/cli/target/classes:core/target/classes:core/target/lib/*:core/cli/target/lib/* tools/Docs.java [--check] [ROOT]
 //
 // A generated part is everything between <!-- generated: NAME ARG... --> and the next <!-- /generated -->; the
 // generator NAME rewrites it from its arguments. Paths are relative to ROOT; a path segment LATEST stands for the

@@ -10,7 +10,7 @@ import java.util.List;
 /**
  * The "Stabilised training" figures of docs/results.md, from two training-loss.csv files written by `jacreg experiment`
  * (diagnostics on): one trained with --seed-algorithm, one with the stabilised defaults. Run after `make build`:
- * <pre>java -cp core/target/classes bench/drivers/figures/BurstFigure.java SEED.csv STABILISED.csv OUT_PREFIX</pre>
+ * <pre>java -cp 'core/cli/target/classes:core/target/classes:core/cli/target/lib/*' bench/drivers/figures/BurstFigure.java SEED.csv STABILISED.csv OUT_PREFIX</pre>
  * writes OUT_PREFIX-loss.png (the regularized net's loss, both loops, and the reference's) and
  * OUT_PREFIX-gradients.png (the seed loop's cross-entropy and penalty gradient norms).
  */

@@ -1,56 +1,65 @@
 package dev.jacreg;
 
-import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.tngtech.archunit.core.domain.JavaClasses;
-import com.tngtech.archunit.core.importer.ClassFileImporter;
-import com.tngtech.archunit.core.importer.ImportOption;
-import com.tngtech.archunit.junit.AnalyzeClasses;
-import com.tngtech.archunit.junit.ArchTest;
-import com.tngtech.archunit.lang.ArchRule;
-import com.tngtech.archunit.lang.EvaluationResult;
-import dev.jacreg.internal.LayeringViolationFixture;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The library does not carry the application: the library packages (the root {@code dev.jacreg},
- * {@code nn}, {@code train}, {@code data}, {@code io}, {@code internal}, {@code bindings}, {@code distributed}, {@code optim})
- * depend on
- * neither the application packages ({@code cli}, {@code report}, {@code experiment}) nor the application's
- * optional dependencies (picocli, JFreeChart, JLine), in
- * any way ArchUnit sees in the bytecode: imports, fully qualified names, fields, signatures, calls,
- * annotations. Runs on the ArchUnit JUnit 5 engine over the main classes (tests excluded).
+ * jacreg-core is the library only (issue 22): the application ({@code dev.jacreg.cli}, {@code .experiment},
+ * {@code .report}) is the module core/cli, which depends on this one. That boundary already keeps every library class
+ * off the application and its libraries (Maven allows no cycle, and javac does not see classes a module does not
+ * depend on), so what is left to check is that the application does not come back: none of its packages among this
+ * module's classes (the jar's content; {@code LibraryJarTest} in core/cli checks the packaged jar itself), and none of
+ * its libraries (picocli, JFreeChart, JLine) among the library's dependencies, optional ones included, which is this
+ * module's test class path.
  */
-@AnalyzeClasses(packages = "dev.jacreg", importOptions = ImportOption.DoNotIncludeTests.class)
 class LibraryLayeringTest {
-    static final String[] LIBRARY = {
-        "dev.jacreg", "dev.jacreg.nn..", "dev.jacreg.train..", "dev.jacreg.data..", "dev.jacreg.io..",
-        "dev.jacreg.internal..", "dev.jacreg.bindings..", "dev.jacreg.attack..", "dev.jacreg.distributed..", "dev.jacreg.optim.."
-    };
-    static final String[] APPLICATION = {"dev.jacreg.cli..", "dev.jacreg.report..", "dev.jacreg.experiment.."};
+    /** The application's packages, as jar entry prefixes. */
+    static final List<String> APPLICATION = List.of("dev/jacreg/cli/", "dev/jacreg/experiment/", "dev/jacreg/report/");
+    private static final List<String> APPLICATION_LIBRARIES = List.of("picocli-", "jfreechart-", "jline-");
 
-    @ArchTest
-    static final ArchRule libraryDoesNotUseTheApplication = noClasses()
-            .that().resideInAnyPackage(LIBRARY)
-            .should().dependOnClassesThat().resideInAnyPackage(APPLICATION)
-            .because("the library must be usable without the CLI, the report or the experiment (issue 10)");
+    /** The entries of {@code entries} under an application package. */
+    static List<String> applicationEntries(List<String> entries) {
+        return entries.stream().filter(entry -> APPLICATION.stream().anyMatch(entry::startsWith)).toList();
+    }
 
-    @ArchTest
-    static final ArchRule libraryDoesNotUseTheOptionalDependencies = noClasses()
-            .that().resideInAnyPackage(LIBRARY)
-            .should().dependOnClassesThat().resideInAnyPackage("picocli..", "org.jfree..", "org.jline..")
-            .because("picocli (command line), JFreeChart (report charts) and JLine (terminal width) are optional "
-                    + "dependencies of jacreg-core: a project using the library does not get them");
+    @Test
+    void theLibrarysClassesHoldNoApplicationPackage() {
+        List<String> entries = CodeLocation.entries(CodeLocation.of(Tensor.class));
+        assertTrue(entries.contains("dev/jacreg/train/Trainer.class"), "the library's classes were found: " + entries.size());
+        assertEquals(List.of(), applicationEntries(entries));
+    }
 
-    /** The rule is not vacuous: it sees the library's classes and flags a library class that uses the application. */
-    @ArchTest
-    static void ruleCatchesAViolation(JavaClasses mainClasses) {
-        assertTrue(mainClasses.containPackage("dev.jacreg.train") && mainClasses.containPackage("dev.jacreg.experiment"),
-                "the analysed classes include both sides");
-        JavaClasses fixture = new ClassFileImporter().importClasses(LayeringViolationFixture.class);
-        EvaluationResult result = libraryDoesNotUseTheApplication.evaluate(fixture);
-        assertTrue(result.hasViolation(), "a library class using dev.jacreg.experiment must be reported");
-        assertFalse(libraryDoesNotUseTheApplication.evaluate(mainClasses).hasViolation());
+    @Test
+    void theApplicationsLibrariesAreNotDependenciesOfTheLibrary() {
+        List<String> jars = Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
+                .map(entry -> Path.of(entry).getFileName().toString()).toList();
+        assertTrue(jars.stream().anyMatch(name -> name.startsWith("junit-jupiter-api-")), "the class path's jars were read: " + jars);
+        assertEquals(List.of(), jars.stream().filter(name -> APPLICATION_LIBRARIES.stream().anyMatch(name::startsWith)).toList());
+    }
+
+    /** The check is not vacuous: an application class in a jar is found, and a library class is not taken for one. */
+    @Test
+    void anApplicationClassInAJarIsFound(@TempDir Path dir) throws IOException {
+        Path jar = dir.resolve("jacreg-core.jar");
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+            for (String name : List.of("dev/jacreg/train/Trainer.class", "dev/jacreg/experiment/Experiment.class",
+                    "dev/jacreg/reporting/Other.class")) {
+                out.putNextEntry(new ZipEntry(name));
+                out.write(new byte[]{1});
+                out.closeEntry();
+            }
+        }
+        assertEquals(List.of("dev/jacreg/experiment/Experiment.class"), applicationEntries(CodeLocation.entries(jar)));
     }
 }

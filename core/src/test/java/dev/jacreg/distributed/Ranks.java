@@ -3,6 +3,10 @@ package dev.jacreg.distributed;
 import dev.jacreg.ShimFreshness;
 import dev.jacreg.TorchException;
 
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -130,5 +134,20 @@ final class Ranks {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** A loopback port that refuses connections now (nothing listens), from the tests' own range. */
+    static InetSocketAddress refusedAddress() {
+        for (int i = 0; i < 100; i++) {
+            InetSocketAddress address = new InetSocketAddress(HOST, nextPort());
+            try (Socket probe = new Socket()) {
+                probe.connect(address, 1000);
+            } catch (ConnectException refused) {
+                return address;
+            } catch (IOException other) {
+                // try the next one
+            }
+        }
+        throw new IllegalStateException("no refused loopback port among 100");
     }
 }

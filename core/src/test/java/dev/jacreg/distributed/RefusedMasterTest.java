@@ -1,16 +1,11 @@
 package dev.jacreg.distributed;
 
-import dev.jacreg.cli.JacregCli;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -21,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * A worker whose master does not listen (yet): it says once that it waits, gives up after the short master wait and
- * not the rendezvous timeout, and a master that starts late is found. An address that cannot work fails at once.
+ * not the rendezvous timeout, and a master that starts late is found. An address that cannot work fails at once. The
+ * command line's side of these is DistributedCliFailureTest's (core/cli).
  */
 class RefusedMasterTest {
     /** Far above every window used here, far below the --dist-timeout given: a run that waits for that one hangs. */
@@ -29,7 +25,7 @@ class RefusedMasterTest {
 
     @Test
     void aRefusedMasterFailsAfterTheWindowWithOneWaitingLine() {
-        InetSocketAddress address = refusedAddress();
+        InetSocketAddress address = Ranks.refusedAddress();
         List<String> lines = new CopyOnWriteArrayList<>();
         ConnectException e = assertTimeoutPreemptively(GUARD, () -> assertThrows(ConnectException.class,
                 () -> MasterAddress.awaitListening(address, Duration.ofMillis(1500), lines::add)));
@@ -40,7 +36,7 @@ class RefusedMasterTest {
 
     @Test
     void aMasterThatStartsWhileTheWorkerWaitsIsFound() throws Exception {
-        InetSocketAddress address = refusedAddress();
+        InetSocketAddress address = Ranks.refusedAddress();
         CountDownLatch waiting = new CountDownLatch(1);
         List<String> lines = new CopyOnWriteArrayList<>();
         Thread master = Thread.ofPlatform().start(() -> {
@@ -71,48 +67,5 @@ class RefusedMasterTest {
         assertEquals("master port must be in 1..65535, got 65536",
                 assertThrows(IllegalArgumentException.class, () -> MasterAddress.resolve("127.0.0.1", 65536)).getMessage());
         assertEquals(new InetSocketAddress("127.0.0.1", 7), MasterAddress.resolve("127.0.0.1", 7));
-    }
-
-    @Test
-    void theCliWorkerGivesUpAfterMasterWaitNotTheDistTimeout(@TempDir Path out) {
-        InetSocketAddress address = refusedAddress();
-        String master = "127.0.0.1:" + address.getPort();
-        String[] err = new String[1];
-        int code = assertTimeoutPreemptively(GUARD, () -> CliRun.run(err, "train", "--data", "synthetic:64,32", "--epochs", "1",
-                "--out", out.resolve("run").toString(), "--world-size", "2", "--rank", "1", "--master", master,
-                "--master-wait", "1", "--dist-timeout", "3600"));
-        assertEquals(JacregCli.RUNTIME_ERROR, code, err[0]);
-        assertTrue(err[0].contains("rank 1 of 2: waiting for the master at " + master + ": connection refused"), err[0]);
-        assertTrue(err[0].contains("jacreg train: error: --master " + master + ": nothing accepted a connection at "
-                + master + " within 1 s (connection refused); is rank 0 running there?"), err[0]);
-        assertFalse(err[0].contains("\tat "), "no stack trace: " + err[0]);
-        assertFalse(Files.exists(out.resolve("run")), "the empty output folder is removed again");
-    }
-
-    @Test
-    void theCliRejectsAnUnresolvableMasterAndABadWaitBeforeAnyWork() {
-        String[] err = new String[1];
-        assertEquals(JacregCli.USAGE_ERROR, CliRun.run(err, "train", "--world-size", "2", "--rank", "1",
-                "--master", "no-such-host.invalid:29500"));
-        assertTrue(err[0].contains("--master no-such-host.invalid:29500: master host 'no-such-host.invalid' cannot be "
-                + "resolved"), err[0]);
-        assertEquals(JacregCli.USAGE_ERROR, CliRun.run(err, "train", "--world-size", "2", "--rank", "1",
-                "--master", "127.0.0.1:29500", "--master-wait", "0"));
-        assertTrue(err[0].contains("--master-wait must be a number of seconds in (0, 86400], got 0.0"), err[0]);
-    }
-
-    /** A loopback port that refuses connections now (nothing listens), from the tests' own range. */
-    private static InetSocketAddress refusedAddress() {
-        for (int i = 0; i < 100; i++) {
-            InetSocketAddress address = new InetSocketAddress(Ranks.HOST, Ranks.nextPort());
-            try (Socket probe = new Socket()) {
-                probe.connect(address, 1000);
-            } catch (ConnectException refused) {
-                return address;
-            } catch (IOException other) {
-                // try the next one
-            }
-        }
-        throw new IllegalStateException("no refused loopback port among 100");
     }
 }

@@ -81,7 +81,7 @@ public final class ProgressDisplay implements ExperimentListener {
      * The width of the terminal stderr writes to, from JLine's FFM provider: one ioctl on file descriptor 2, no
      * subprocess and no JLine Terminal object, so no signal handler is installed (Ctrl-C stays with
      * {@link StopSignal}) and the terminal's modes are not touched. Empty when stderr is not a terminal, the
-     * size is unknown (0), or JLine is not on the class path (it is an optional dependency).
+     * size is unknown (0), or JLine is not on the class path (a class path put together by hand may lack it).
      */
     static java.util.OptionalInt stderrWidth() {
         try {

@@ -131,8 +131,8 @@ class SharedSpecTest {
         assertTrue(train.remove(WeightsMetadata.CLEAN_TEST_ACCURACY) != null, "train records its clean accuracy");
         assertEquals(experiment, train);
         WeightsMetadata parsed = WeightsMetadata.parse(experiment);
-        assertEquals(SEED, parsed.seed());
-        assertEquals(DATA_SEED, parsed.dataSeed());
+        assertEquals(SEED, parsed.settings().training().seed());
+        assertEquals(DATA_SEED, parsed.settings().dataSeed());
         assertEquals(0, parsed.iterations());
     }
 

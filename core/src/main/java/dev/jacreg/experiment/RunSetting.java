@@ -6,7 +6,6 @@ import dev.jacreg.train.JacobianPenalty;
 import dev.jacreg.train.LearningRateSchedule;
 
 import java.math.BigDecimal;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -113,20 +112,10 @@ public record RunSetting<T>(String key, String description, int since, T before,
     /** --data: a {@code --data} value. */
     public static final RunSetting<String> DATA = new RunSetting<>("data", "data (--data)", 1, null, RunSettings::data,
             RunSettings::withData, v -> v, String::strip, v -> "`" + v + "`");
-    /** --noise-levels. */
-    public static final RunSetting<List<Double>> NOISE_LEVELS = new RunSetting<>("noise_levels", "noise levels", 1,
-            null, RunSettings::noiseLevels, RunSettings::withNoiseLevels, RunSetting::numbers, RunSetting::numberList,
-            levels -> String.join(", ", levels.stream().map(Formats::number).toList()))
-            .addedIn(2, Arrays.stream(ExperimentConfig.referenceNoiseLevels()).boxed().toList());
-    /** The single-image case's noise. */
-    public static final RunSetting<Double> EXAMPLE_NOISE = number("example_noise", "single-image noise",
-            RunSettings::exampleNoise, RunSettings::withExampleNoise).addedIn(2, ExperimentConfig.reference().exampleNoise());
-
     /** Every run setting, in the order of the metadata and the reports. */
     public static final List<RunSetting<?>> ALL = List.of(EPOCHS, BATCH_SIZE, LEARNING_RATE, MOMENTUM, LR_SCHEDULE,
             CLIP_GRAD_NORM, LAMBDA, PENALTY_ESTIMATOR, PROJECTIONS, TARGET, PENALTY_BN, PENALTY_EVERY,
-            PENALTY_WARMUP_EPOCHS, DIAGNOSTICS, GRADIENT_SPLIT_INTERVAL, SEED, DATA_SEED, DTYPE, DATA, NOISE_LEVELS,
-            EXAMPLE_NOISE);
+            PENALTY_WARMUP_EPOCHS, DIAGNOSTICS, GRADIENT_SPLIT_INTERVAL, SEED, DATA_SEED, DTYPE, DATA);
 
     // ---- one entry -----------------------------------------------------------------------------------------------
 
@@ -217,10 +206,6 @@ public record RunSetting<T>(String key, String description, int since, T before,
         return s.equals("-0") ? "0" : s;
     }
 
-    private static String numbers(List<Double> values) {
-        return String.join(",", values.stream().map(RunSetting::exact).toList());
-    }
-
     static int integer(String text) {
         try {
             return Integer.parseInt(text.strip());
@@ -243,12 +228,6 @@ public record RunSetting<T>(String key, String description, int since, T before,
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("not a number");
         }
-    }
-
-    private static List<Double> numberList(String text) {
-        List<Double> values = new ArrayList<>();
-        for (String part : text.split(",", -1)) values.add(number(part));
-        return values;
     }
 
     static boolean bool(String text) {

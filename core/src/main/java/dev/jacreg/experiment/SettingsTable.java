@@ -1,5 +1,6 @@
 package dev.jacreg.experiment;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -26,7 +27,7 @@ final class SettingsTable {
         return md.append('\n').toString();
     }
 
-    /** The rows about a run rather than its settings: the planned iterations and the data set's size. */
+    /** The rows about a run rather than its nets' settings: planned iterations, the data set, the evaluation's noise. */
     static Map<String, String> runRows(ExperimentResult r) {
         int planned = r.trainingJacobian().plannedIterations();
         Map<String, String> rows = new LinkedHashMap<>();
@@ -36,6 +37,8 @@ final class SettingsTable {
         rows.put("data set", r.environment().dataDescription());
         rows.put("training / test images", Formats.count(r.environment().trainCount()) + " / "
                 + Formats.count(r.environment().testCount()));
+        rows.put("noise levels", String.join(", ", Arrays.stream(r.noiseLevels()).mapToObj(Formats::number).toList()));
+        rows.put("single-image noise", Formats.number(r.config().exampleNoise()));
         return rows;
     }
 

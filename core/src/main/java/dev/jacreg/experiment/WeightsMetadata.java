@@ -23,8 +23,8 @@ import java.util.Set;
  * or a {@link #METADATA_VERSION} newer than {@link #VERSION} is an error naming it.
  *
  * <p>Versions: 1 lacked {@code penalty_estimator} and {@code penalty_every} unless they differed from projection and
- * 1, and lacked {@code diagnostics}, {@code gradient_split_interval}, {@code noise_levels} and {@code example_noise};
- * such files still read, each missing key as {@link RunSetting#before} says. Files without a
+ * 1, and lacked {@code diagnostics} and {@code gradient_split_interval}; such files still read, each missing key as
+ * {@link RunSetting#before} says. Files without a
  * {@link #METADATA_VERSION} (other tools, e.g. bench/baselines/python/experiment.py) are still evaluated:
  * {@link #seedOf}, {@link #dataSeedOf}, {@link #dataOf} and {@link #lambdaOf} read whichever of those keys they have.
  *

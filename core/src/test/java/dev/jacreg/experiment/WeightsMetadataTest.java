@@ -34,7 +34,7 @@ class WeightsMetadataTest {
         JacobianPenalty penalty = new JacobianPenalty(0.25, 3, JacobianPenalty.Target.LOGITS,
                 JacobianPenalty.BatchNormMode.EVAL, JacobianPenalty.Estimator.FINITE_DIFFERENCE, 3);
         return new ExperimentConfig(training, penalty, new DataSource.Synthetic(64, 32, CACHE), Path.of("out"),
-                new double[]{0, 0.125, 0.5}, 0.2, 100, DType.FLOAT64, 3);
+                new double[]{0, 0.5}, 0.15, 100, DType.FLOAT64, 3);
     }
 
     private static final TrainingResult TRAINED = new TrainingResult(new double[]{2.3, 2.1, 1.9},
@@ -79,7 +79,6 @@ class WeightsMetadataTest {
     @Test
     void numbersAreWrittenExactly() {
         assertEquals("0.0123456789", written().toMap().get("learning_rate"));
-        assertEquals("0,0.125,0.5", written().toMap().get("noise_levels"));
     }
 
     /** Literal keys and values on purpose: files already written and bench/baselines/python read these names. */
@@ -147,7 +146,7 @@ class WeightsMetadataTest {
         assertEquals(JacobianPenalty.Estimator.PROJECTION, s.penalty().estimator(), "version 1 left the default out");
         assertEquals(1, s.penalty().every());
         assertEquals(RunSetting.DIAGNOSTICS.before(), s.training().diagnostics());
-        assertEquals(RunSetting.NOISE_LEVELS.before(), s.noiseLevels());
+        assertEquals(TrainingConfig.DEFAULT_GRADIENT_SPLIT_INTERVAL, s.training().gradientSplitInterval());
         assertEquals(2340, m.iterations());
 
         Map<String, String> nonDefault = version1();
@@ -183,9 +182,9 @@ class WeightsMetadataTest {
         map.remove("colour");
 
         map.remove("seed");
-        map.remove("noise_levels");
-        assertMessage(map, "metadata version 2 lacks 'seed', 'noise_levels'");
-        map.put("noise_levels", "0,0.5");
+        map.remove("penalty_every");
+        assertMessage(map, "metadata version 2 lacks 'penalty_every', 'seed'");
+        map.put("penalty_every", "3");
 
         map.put("seed", "banana");
         assertMessage(map, "metadata 'seed' is 'banana': not an integer");
@@ -196,9 +195,9 @@ class WeightsMetadataTest {
         map.put("epochs", "0");
         assertMessage(map, "metadata 'epochs' is '0': epochs must be >= 1, got 0");
         map.put("epochs", "4");
-        map.put("noise_levels", "0,1.5");
-        assertMessage(map, "metadata 'noise_levels' is '0,1.5': noise levels must be in [0, 1], got 1.5");
-        map.put("noise_levels", "0,0.5");
+        map.put("dtype", "int64");
+        assertMessage(map, "metadata 'dtype' is 'int64': dtype must be floating point, got INT64");
+        map.put("dtype", "float64");
         map.put("format", "other");
         assertMessage(map, "metadata 'format' is 'other', expected 'jacreg'");
 

@@ -90,10 +90,9 @@ public record RunSetting<T>(String key, String description, int since, T before,
             s -> s.training().penaltyWarmupEpochs(), (s, v) -> s.withTraining(b -> b.penaltyWarmupEpochs(v)))
             .describedAs(e -> e == 0 ? "off" : e + (e == 1 ? " epoch" : " epochs"));
     /** --diagnostics. */
-    public static final RunSetting<Boolean> DIAGNOSTICS = new RunSetting<>("diagnostics", "per-iteration diagnostics",
-            1, null, s -> s.training().diagnostics(), (s, v) -> s.withTraining(b -> b.diagnostics(v)),
-            b -> Boolean.toString(b), RunSetting::bool, b -> b ? "in training-loss.csv" : "off")
-            .addedIn(2, false);
+    public static final RunSetting<Boolean> DIAGNOSTICS = flag("diagnostics", "per-iteration diagnostics",
+            s -> s.training().diagnostics(), (s, v) -> s.withTraining(b -> b.diagnostics(v)))
+            .describedAs(b -> b ? "in training-loss.csv" : "off").addedIn(2, false);
     /** --gradient-split-every. */
     public static final RunSetting<Integer> GRADIENT_SPLIT_INTERVAL = integer("gradient_split_interval",
             "gradient split into its parts (with diagnostics)", s -> s.training().gradientSplitInterval(),
@@ -173,6 +172,12 @@ public record RunSetting<T>(String key, String description, int since, T before,
                                                BiFunction<RunSettings, Integer, RunSettings> with) {
         return new RunSetting<>(key, description, 1, null, get, with, v -> Integer.toString(v), RunSetting::integer,
                 v -> Integer.toString(v));
+    }
+
+    private static RunSetting<Boolean> flag(String key, String description, Function<RunSettings, Boolean> get,
+                                            BiFunction<RunSettings, Boolean, RunSettings> with) {
+        return new RunSetting<>(key, description, 1, null, get, with, b -> Boolean.toString(b), RunSetting::bool,
+                b -> b ? "on" : "off");
     }
 
     private static RunSetting<Long> longInteger(String key, String description, Function<RunSettings, Long> get,

@@ -24,8 +24,8 @@ import java.util.Set;
  *
  * <p>Versions: 1 lacked {@code penalty_estimator} and {@code penalty_every} unless they differed from projection and
  * 1, and lacked {@code diagnostics} and {@code gradient_split_interval}; such files still read, each missing key as
- * {@link RunSetting#before} says. Files without a
- * {@link #METADATA_VERSION} (other tools, e.g. bench/baselines/python/experiment.py) are still evaluated:
+ * {@link RunSetting#before} says. Files without a {@link #METADATA_VERSION} (other tools, e.g.
+ * bench/baselines/python/experiment.py) are still evaluated:
  * {@link #seedOf}, {@link #dataSeedOf}, {@link #dataOf} and {@link #lambdaOf} read whichever of those keys they have.
  *
  * @param jacregVersion     the jacreg that trained the net
@@ -51,12 +51,19 @@ public record WeightsMetadata(String jacregVersion, String net, RunSettings sett
     public static final String FORMAT_JACREG = "jacreg";
     /** The schema's version: files of a newer one are refused. */
     public static final String METADATA_VERSION = "metadata_version";
+    /** The jacreg that wrote the file. */
     public static final String JACREG_VERSION = "jacreg_version";
+    /** The net's name. */
     public static final String NET = "net";
+    /** Iterations trained. */
     public static final String ITERATIONS = "iterations";
+    /** Iterations the settings asked for. */
     public static final String ITERATIONS_PLANNED = "iterations_planned";
+    /** Whether training stopped before the plan. */
     public static final String STOPPED_EARLY = "stopped_early";
+    /** The libtorch the net trained on. */
     public static final String TORCH_VERSION = "torch_version";
+    /** The data in words. */
     public static final String DATA_DESCRIPTION = "data_description";
     /** Optional: written by {@code jacreg train}. */
     public static final String CLEAN_TEST_ACCURACY = "clean_test_accuracy";
@@ -65,6 +72,9 @@ public record WeightsMetadata(String jacregVersion, String net, RunSettings sett
 
     /** Every key a file of {@link #VERSION} has, in writing order: these, with the settings' after {@link #NET}. */
     public static final List<String> REQUIRED_KEYS = requiredKeys(VERSION);
+
+    /** Every key the schema knows: the required ones of {@link #VERSION} and the optional ones. */
+    private static final Set<String> KNOWN_KEYS = knownKeys();
 
     /** Checks what the component types do not; the recipe's keys must be {@link #RECIPE_KEYS}. */
     public WeightsMetadata {
@@ -159,9 +169,6 @@ public record WeightsMetadata(String jacregVersion, String net, RunSettings sett
     public static void checkIfVersioned(Map<String, String> m) {
         if (m.containsKey(METADATA_VERSION)) parse(m);
     }
-
-    /** Every key the schema knows: the required ones of {@link #VERSION} and the optional ones. */
-    private static final Set<String> KNOWN_KEYS = knownKeys();
 
     private static Set<String> knownKeys() {
         Set<String> keys = new LinkedHashSet<>(REQUIRED_KEYS);

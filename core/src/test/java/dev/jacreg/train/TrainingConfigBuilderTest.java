@@ -33,7 +33,16 @@ class TrainingConfigBuilderTest {
         TrainingConfig c = TrainingConfig.builder().epochs(4).batchSize(16).learningRate(0.2).momentum(0.5).seed(9)
                 .schedule(cosine).clipGradNorm(3).penaltyWarmupEpochs(2).diagnostics(true).gradientSplitInterval(7)
                 .build();
-        assertEquals(new TrainingConfig(4, 16, 0.2, 0.5, 9, cosine, 3, 2, true, 7), c);
+        assertEquals(4, c.epochs());
+        assertEquals(16, c.batchSize());
+        assertEquals(0.2, c.learningRate());
+        assertEquals(0.5, c.momentum());
+        assertEquals(9, c.seed());
+        assertEquals(cosine, c.schedule());
+        assertEquals(3.0, c.clipGradNorm());
+        assertEquals(2, c.penaltyWarmupEpochs());
+        assertEquals(true, c.diagnostics());
+        assertEquals(7, c.gradientSplitInterval());
         assertEquals(c, c.toBuilder().build());
         assertEquals(c.withEpochs(6), c.toBuilder().epochs(6).build());
         assertEquals(6, c.withEpochs(6).epochs());

@@ -63,6 +63,26 @@ public record JacobianPenalty(double lambda, int projections, Target target, Bat
         this(lambda, projections, target, batchNorm, estimator, 1);
     }
 
+    /** The same penalty with another weight λ (0: the settings of a net trained without it). */
+    public JacobianPenalty withLambda(double value) {
+        return new JacobianPenalty(value, projections, target, batchNorm, estimator, every);
+    }
+
+    /** The same penalty with another number of random directions per batch. */
+    public JacobianPenalty withProjections(int value) {
+        return new JacobianPenalty(lambda, value, target, batchNorm, estimator, every);
+    }
+
+    /** The same penalty on another output. */
+    public JacobianPenalty withTarget(Target value) {
+        return new JacobianPenalty(lambda, projections, value, batchNorm, estimator, every);
+    }
+
+    /** The same penalty with another batch-norm mode in its forward pass. */
+    public JacobianPenalty withBatchNorm(BatchNormMode value) {
+        return new JacobianPenalty(lambda, projections, target, value, estimator, every);
+    }
+
     /** The same penalty with another estimator. */
     public JacobianPenalty withEstimator(Estimator value) {
         return new JacobianPenalty(lambda, projections, target, batchNorm, value, every);

@@ -2,8 +2,8 @@ package dev.jacreg.train;
 
 /**
  * Loop settings (docs/experiment.md §5): epochs, mini-batch size, SGDM learning rate and momentum, and the seed
- * of libtorch's generator when no {@code RandomStream} is given to the trainer; then the remedies (each off in this
- * record's short constructor and {@link #reference}, the specification's exact loop; {@link #stabilised} is
+ * of libtorch's generator when no {@code RandomStream} is given to the trainer; then the remedies (each off in
+ * {@link #builder()} and {@link #reference}, the specification's exact loop; {@link #stabilised} is
  * jacreg's default) and the diagnostics.
  *
  * @param schedule            learning rate per iteration from {@code learningRate} ({@link LearningRateSchedule.Constant}: SEED)
@@ -21,6 +21,7 @@ public record TrainingConfig(int epochs, int batchSize, double learningRate, dou
     /** Split the gradient on every 10th iteration: +2 % per penalized step instead of +20 %. */
     public static final int DEFAULT_GRADIENT_SPLIT_INTERVAL = 10;
 
+    /** Checks every value; a bad one is an IllegalArgumentException naming the setting and the value. */
     public TrainingConfig {
         if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
         if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
@@ -39,22 +40,24 @@ public record TrainingConfig(int epochs, int batchSize, double learningRate, dou
         }
     }
 
-    /** As the canonical constructor, splitting the gradient every {@value #DEFAULT_GRADIENT_SPLIT_INTERVAL}th iteration. */
-    public TrainingConfig(int epochs, int batchSize, double learningRate, double momentum, long seed,
-                          LearningRateSchedule schedule, double clipGradNorm, int penaltyWarmupEpochs,
-                          boolean diagnostics) {
-        this(epochs, batchSize, learningRate, momentum, seed, schedule, clipGradNorm, penaltyWarmupEpochs, diagnostics,
-                DEFAULT_GRADIENT_SPLIT_INTERVAL);
+    /**
+     * A builder that starts from {@link #reference}(0), docs/experiment.md's loop; set what differs, e.g.
+     * {@code TrainingConfig.builder().epochs(3).seed(7).build()}.
+     */
+    public static Builder builder() {
+        return new Builder();
     }
 
-    /** The specification's loop (docs/experiment.md): constant rate, no clipping, no warm-up, no diagnostics. */
-    public TrainingConfig(int epochs, int batchSize, double learningRate, double momentum, long seed) {
-        this(epochs, batchSize, learningRate, momentum, seed, LearningRateSchedule.constant(), 0, 0, false);
+    /** A builder that starts from this loop's settings. */
+    public Builder toBuilder() {
+        return new Builder().epochs(epochs).batchSize(batchSize).learningRate(learningRate).momentum(momentum).seed(seed)
+                .schedule(schedule).clipGradNorm(clipGradNorm).penaltyWarmupEpochs(penaltyWarmupEpochs)
+                .diagnostics(diagnostics).gradientSplitInterval(gradientSplitInterval);
     }
 
-    /** 15 epochs, batch 32, lr 0.01, momentum 0.9: docs/experiment.md's exact loop. */
+    /** 15 epochs, batch 32, lr 0.01, momentum 0.9: docs/experiment.md's exact loop (the {@link #builder}'s start). */
     public static TrainingConfig reference(long seed) {
-        return new TrainingConfig(15, 32, 0.01, 0.9, seed);
+        return builder().seed(seed).build();
     }
 
     /** Total gradient norm the stabilised loop clips to (README "Stabilised training": bursts of the penalty). */
@@ -82,35 +85,34 @@ public record TrainingConfig(int epochs, int batchSize, double learningRate, dou
         return new LearningRateSchedule.Step(first == second ? new int[]{first} : new int[]{first, second}, 0.1);
     }
 
+    /** This loop with another number of epochs (the schedule stays as it is). */
     public TrainingConfig withEpochs(int value) {
-        return new TrainingConfig(value, batchSize, learningRate, momentum, seed, schedule, clipGradNorm,
-                penaltyWarmupEpochs, diagnostics, gradientSplitInterval);
+        return toBuilder().epochs(value).build();
     }
 
+    /** This loop with another learning-rate schedule. */
     public TrainingConfig withSchedule(LearningRateSchedule value) {
-        return new TrainingConfig(epochs, batchSize, learningRate, momentum, seed, value, clipGradNorm,
-                penaltyWarmupEpochs, diagnostics, gradientSplitInterval);
+        return toBuilder().schedule(value).build();
     }
 
+    /** This loop clipping the total gradient to L2 norm {@code value} (0 = off). */
     public TrainingConfig withClipGradNorm(double value) {
-        return new TrainingConfig(epochs, batchSize, learningRate, momentum, seed, schedule, value,
-                penaltyWarmupEpochs, diagnostics, gradientSplitInterval);
+        return toBuilder().clipGradNorm(value).build();
     }
 
+    /** This loop ramping λ up over {@code value} epochs (0 = off). */
     public TrainingConfig withPenaltyWarmupEpochs(int value) {
-        return new TrainingConfig(epochs, batchSize, learningRate, momentum, seed, schedule, clipGradNorm, value,
-                diagnostics, gradientSplitInterval);
+        return toBuilder().penaltyWarmupEpochs(value).build();
     }
 
+    /** This loop recording (or not) {@link IterationDiagnostics} every iteration. */
     public TrainingConfig withDiagnostics(boolean value) {
-        return new TrainingConfig(epochs, batchSize, learningRate, momentum, seed, schedule, clipGradNorm,
-                penaltyWarmupEpochs, value, gradientSplitInterval);
+        return toBuilder().diagnostics(value).build();
     }
 
     /** Splits the gradient on every value-th iteration when diagnostics are on (1 = every iteration). */
     public TrainingConfig withGradientSplitInterval(int value) {
-        return new TrainingConfig(epochs, batchSize, learningRate, momentum, seed, schedule, clipGradNorm,
-                penaltyWarmupEpochs, diagnostics, value);
+        return toBuilder().gradientSplitInterval(value).build();
     }
 
     /** Whether a 0-based iteration of a penalized net splits its gradient into the two parts. */
@@ -118,9 +120,9 @@ public record TrainingConfig(int epochs, int batchSize, double learningRate, dou
         return diagnostics && iteration % gradientSplitInterval == 0;
     }
 
+    /** This loop with another seed of libtorch's generator. */
     public TrainingConfig withSeed(long value) {
-        return new TrainingConfig(epochs, batchSize, learningRate, momentum, value, schedule, clipGradNorm,
-                penaltyWarmupEpochs, diagnostics, gradientSplitInterval);
+        return toBuilder().seed(value).build();
     }
 
     /** Full batches per epoch: the last partial batch is dropped. */
@@ -140,5 +142,94 @@ public record TrainingConfig(int epochs, int batchSize, double learningRate, dou
     public double penaltyScale(int iteration, int perEpoch) {
         if (penaltyWarmupEpochs == 0) return 1;
         return Math.min(1.0, (double) iteration / ((double) penaltyWarmupEpochs * perEpoch));
+    }
+
+    /**
+     * Named construction of a {@link TrainingConfig}: starts from {@link #reference}(0) and {@link #build} checks
+     * every value as the record's constructor does.
+     */
+    public static final class Builder {
+        private int epochs = 15;
+        private int batchSize = 32;
+        private double learningRate = 0.01;
+        private double momentum = 0.9;
+        private long seed;
+        private LearningRateSchedule schedule = LearningRateSchedule.constant();
+        private double clipGradNorm;
+        private int penaltyWarmupEpochs;
+        private boolean diagnostics;
+        private int gradientSplitInterval = DEFAULT_GRADIENT_SPLIT_INTERVAL;
+
+        private Builder() {}
+
+        /** Passes over the training set, >= 1. */
+        public Builder epochs(int value) {
+            epochs = value;
+            return this;
+        }
+
+        /** Images per mini-batch, >= 1; the last partial batch of an epoch is dropped. */
+        public Builder batchSize(int value) {
+            batchSize = value;
+            return this;
+        }
+
+        /** The SGDM learning rate (before the schedule), > 0. */
+        public Builder learningRate(double value) {
+            learningRate = value;
+            return this;
+        }
+
+        /** The SGDM momentum, in [0, 1). */
+        public Builder momentum(double value) {
+            momentum = value;
+            return this;
+        }
+
+        /** The seed of libtorch's generator when the trainer is given no {@code RandomStream}. */
+        public Builder seed(long value) {
+            seed = value;
+            return this;
+        }
+
+        /** The learning rate per iteration from the base rate. */
+        public Builder schedule(LearningRateSchedule value) {
+            schedule = value;
+            return this;
+        }
+
+        /** Clip the total gradient to this L2 norm before each step, >= 0; 0 = off. */
+        public Builder clipGradNorm(double value) {
+            clipGradNorm = value;
+            return this;
+        }
+
+        /** Ramp λ linearly from 0 over this many epochs, >= 0; 0 = off. */
+        public Builder penaltyWarmupEpochs(int value) {
+            penaltyWarmupEpochs = value;
+            return this;
+        }
+
+        /** Record {@link IterationDiagnostics} every iteration. */
+        public Builder diagnostics(boolean value) {
+            diagnostics = value;
+            return this;
+        }
+
+        /** With diagnostics on, split a penalized net's gradient on every this-many-th iteration, >= 1. */
+        public Builder gradientSplitInterval(int value) {
+            gradientSplitInterval = value;
+            return this;
+        }
+
+        /**
+         * The settings as a {@link TrainingConfig}.
+         *
+         * @throws IllegalArgumentException naming the first bad value (e.g. "epochs must be >= 1, got 0")
+         */
+        public TrainingConfig build() {
+            return new TrainingConfig(epochs, batchSize, learningRate, momentum, seed, schedule, clipGradNorm,
+                    penaltyWarmupEpochs, diagnostics, gradientSplitInterval);
+        }
     }
 }

@@ -89,7 +89,7 @@ class DataParallelTrainingTest {
     @Test
     void twoRanksOfSixteenTrainAsOneProcessOfThirtyTwo() {
         if (!Ranks.glooBuilt()) return;
-        TrainingConfig config = new TrainingConfig(2, 32, 0.05, 0.9, SEED);
+        TrainingConfig config = TrainingConfig.builder().epochs(2).learningRate(0.05).seed(SEED).build();
         Run single = train(config, RegularizedLoss.plain(), null);
         List<Run> ranks = trainTwoRanks(config, RegularizedLoss.plain());
         assertEquals(6, single.result().iterations());
@@ -100,7 +100,7 @@ class DataParallelTrainingTest {
     void withThePenaltyAndClippingTooTheRanksUseTheirRowsOfOneDirectionDraw() {
         if (!Ranks.glooBuilt()) return;
         // Clipping at a norm the gradients exceed: it must act on the averaged gradient, as in one process.
-        TrainingConfig config = new TrainingConfig(2, 32, 0.05, 0.9, SEED).withClipGradNorm(0.05);
+        TrainingConfig config = TrainingConfig.builder().epochs(2).learningRate(0.05).seed(SEED).clipGradNorm(0.05).build();
         RegularizedLoss loss = new RegularizedLoss(new JacobianPenalty(1.0, 2, JacobianPenalty.Target.SOFTMAX));
         Run single = train(config, loss, null);
         List<Run> ranks = trainTwoRanks(config, loss);
@@ -110,7 +110,7 @@ class DataParallelTrainingTest {
     @Test
     void ranksOfABatchNormNetHoldIdenticalWeightsAfterEveryStep() {
         if (!Ranks.glooBuilt()) return;
-        TrainingConfig config = new TrainingConfig(1, 32, 0.01, 0.9, SEED).withStabilisation();
+        TrainingConfig config = TrainingConfig.builder().epochs(1).seed(SEED).build().withStabilisation();
         List<Object> results = Ranks.run(2, (rank, port) -> {
             try (ProcessGroup group = ProcessGroup.join(HOST, port, 2, rank, Duration.ofSeconds(30));
                  TensorScope scope = TensorScope.open(); DeviceDataset data = new DeviceDataset(DATA, DType.FLOAT32);
@@ -138,7 +138,7 @@ class DataParallelTrainingTest {
     @Test
     void aRankThatLeavesMidTrainingMakesTheOthersFailWithAClearMessage() {
         if (!Ranks.glooBuilt()) return;
-        TrainingConfig config = new TrainingConfig(2, 32, 0.05, 0.9, SEED);
+        TrainingConfig config = TrainingConfig.builder().epochs(2).learningRate(0.05).seed(SEED).build();
         List<Object> results = Ranks.run(2, (rank, port) -> {
             ProcessGroup group = ProcessGroup.join(HOST, port, 2, rank, Duration.ofSeconds(10));
             try (TensorScope scope = TensorScope.open(); DeviceDataset data = new DeviceDataset(DATA, DType.FLOAT64);
@@ -170,7 +170,8 @@ class DataParallelTrainingTest {
             public void average(List<Tensor> gradients, double[] values) {}
         };
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new Trainer(new TrainingConfig(1, 32, 0.05, 0.9, SEED), RegularizedLoss.plain(), null, three));
+                () -> new Trainer(TrainingConfig.builder().epochs(1).learningRate(0.05).seed(SEED).build(),
+                        RegularizedLoss.plain(), null, three));
         assertTrue(e.getMessage().contains("multiple of the world size 3"), e.getMessage());
     }
 

@@ -33,7 +33,8 @@ class GradientSplitTest {
             try (Sequential net = SeedNetwork.create(data.meanImage(), 28, 28, DType.FLOAT64)) {
                 List<double[]> before = new ArrayList<>();
                 for (Tensor p : net.parameters().values()) before.add(p.toDoubleArray());
-                TrainingConfig config = new TrainingConfig(1, BATCH, 1.0, 0.0, 9).withDiagnostics(diagnostics);
+                TrainingConfig config = TrainingConfig.builder().epochs(1).batchSize(BATCH).learningRate(1.0).momentum(0.0)
+                        .seed(9).diagnostics(diagnostics).build();
                 out.add(new Trainer(config, loss).train(net, data, p -> {}, () -> false));
                 List<double[]> gradient = new ArrayList<>();
                 int i = 0;

@@ -47,8 +47,8 @@ class LearningRateScheduleTest {
 
     @Test
     void trainingConfigAppliesScheduleAndWarmUp() {
-        TrainingConfig c = new TrainingConfig(EPOCHS, 32, 0.02, 0.9, 0).withSchedule(LearningRateSchedule.parse("step:1:0.5"))
-                .withPenaltyWarmupEpochs(2);
+        TrainingConfig c = TrainingConfig.builder().epochs(EPOCHS).learningRate(0.02)
+                .schedule(LearningRateSchedule.parse("step:1:0.5")).penaltyWarmupEpochs(2).build();
         assertEquals(0.02, c.learningRate(PER_EPOCH - 1, PER_EPOCH));
         assertEquals(0.01, c.learningRate(PER_EPOCH, PER_EPOCH));
         // λ share: t / (2 epochs of iterations), then 1.
@@ -56,7 +56,8 @@ class LearningRateScheduleTest {
         assertEquals(0.25, c.penaltyScale(5, PER_EPOCH));
         assertEquals(1, c.penaltyScale(2 * PER_EPOCH, PER_EPOCH));
         assertEquals(1, c.penaltyScale(TOTAL - 1, PER_EPOCH));
-        assertEquals(1, new TrainingConfig(EPOCHS, 32, 0.02, 0.9, 0).penaltyScale(0, PER_EPOCH), "no warm-up by default");
+        assertEquals(1, TrainingConfig.builder().epochs(EPOCHS).learningRate(0.02).build().penaltyScale(0, PER_EPOCH),
+                "no warm-up by default");
         assertThrows(IllegalArgumentException.class, () -> c.withClipGradNorm(-1));
         assertThrows(IllegalArgumentException.class, () -> c.withPenaltyWarmupEpochs(-1));
     }

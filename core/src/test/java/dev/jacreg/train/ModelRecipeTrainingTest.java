@@ -74,8 +74,8 @@ class ModelRecipeTrainingTest {
     private static List<float[]> seenImages(DigitDataset data, Augmentation augmentation, long seed) {
         try (TensorScope scope = TensorScope.open(); DeviceDataset device = new DeviceDataset(data, DType.FLOAT32);
              Recording model = new Recording(1, DType.FLOAT32)) {
-            new Trainer(new TrainingConfig(1, 64, 0.01, 0.9, seed), RegularizedLoss.plain(), RandomStream.seeded(seed),
-                    augmentation, RandomStream.seeded(seed + 1000), 0).train(model, device, p -> {}, () -> false);
+            new Trainer(TrainingConfig.builder().epochs(1).batchSize(64).seed(seed).build(), RegularizedLoss.plain(),
+                    RandomStream.seeded(seed), augmentation, RandomStream.seeded(seed + 1000), 0).train(model, device, p -> {}, () -> false);
             List<float[]> images = new ArrayList<>();
             for (float[] batch : model.batches) {
                 for (int i = 0; i < batch.length / PIXELS; i++) images.add(Arrays.copyOfRange(batch, i * PIXELS, (i + 1) * PIXELS));
@@ -166,8 +166,8 @@ class ModelRecipeTrainingTest {
             try (TensorScope scope = TensorScope.open(); DeviceDataset device = new DeviceDataset(data, DType.FLOAT64);
                  Recording model = new Recording(7, DType.FLOAT64)) {
                 initial = model.parameters().get("fc.weight").toDoubleArray();
-                new Trainer(new TrainingConfig(1, 64, lr, m, 0), RegularizedLoss.plain(), RandomStream.seeded(0),
-                        Augmentation.NONE, null, run == 0 ? 0 : wd).train(model, device, p -> {}, () -> false);
+                new Trainer(TrainingConfig.builder().epochs(1).batchSize(64).learningRate(lr).momentum(m).build(),
+                        RegularizedLoss.plain(), RandomStream.seeded(0), Augmentation.NONE, null, run == 0 ? 0 : wd).train(model, device, p -> {}, () -> false);
                 after[run] = model.parameters().get("fc.weight").toDoubleArray();
             }
         }

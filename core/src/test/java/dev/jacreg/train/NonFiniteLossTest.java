@@ -48,7 +48,7 @@ class NonFiniteLossTest {
 
     @Test
     void hugeLambdaStopsAtTheFirstIterationOnThePenalty() {
-        Outcome o = train(DType.FLOAT32, new TrainingConfig(1, 32, 0.01, 0.9, 0),
+        Outcome o = train(DType.FLOAT32, TrainingConfig.builder().epochs(1).build(),
                 new RegularizedLoss(new JacobianPenalty(1e300, 1, JacobianPenalty.Target.SOFTMAX)));
         NonFiniteLossException e = o.error();
         assertEquals(1, e.iteration());
@@ -63,7 +63,7 @@ class NonFiniteLossTest {
     @Test
     void anOverflowingPenaltyGradientIsCaughtAndAttributed() {
         // float64: (λ/2)·R ≈ 1e300 is still finite, but its gradient's norm is not.
-        Outcome o = train(DType.FLOAT64, new TrainingConfig(1, 32, 0.01, 0.9, 0).withDiagnostics(true),
+        Outcome o = train(DType.FLOAT64, TrainingConfig.builder().epochs(1).diagnostics(true).build(),
                 new RegularizedLoss(new JacobianPenalty(1e300, 1, JacobianPenalty.Target.SOFTMAX)));
         assertEquals(1, o.error().iteration());
         assertEquals(NonFiniteLossException.Part.GRADIENT_PENALTY, o.error().part());
@@ -74,7 +74,7 @@ class NonFiniteLossTest {
     void aPenaltyGradientOverflowBetweenSplitsIsCaughtAsTheTotalGradient() {
         // Warm-up: iteration 0 has λ = 0 (finite, and a split iteration), iteration 1 λ ≈ 3e299, whose gradient overflows.
         JacobianPenalty huge = new JacobianPenalty(1e300, 1, JacobianPenalty.Target.SOFTMAX);
-        TrainingConfig config = new TrainingConfig(1, 32, 0.01, 0.9, 0).withDiagnostics(true).withPenaltyWarmupEpochs(1);
+        TrainingConfig config = TrainingConfig.builder().epochs(1).diagnostics(true).penaltyWarmupEpochs(1).build();
         Outcome between = train(DType.FLOAT64, config, new RegularizedLoss(huge));  // split interval 10: 1 is not split
         assertEquals(2, between.error().iteration());
         assertEquals(NonFiniteLossException.Part.GRADIENT, between.error().part());
@@ -89,7 +89,7 @@ class NonFiniteLossTest {
     @Test
     void divergenceLaterInTheRunKeepsTheFiniteIterations() {
         // A huge learning rate: the first step is finite, the weights it produces make the loss overflow.
-        Outcome o = train(DType.FLOAT32, new TrainingConfig(2, 32, 1e30, 0.0, 0).withDiagnostics(true),
+        Outcome o = train(DType.FLOAT32, TrainingConfig.builder().epochs(2).learningRate(1e30).momentum(0.0).diagnostics(true).build(),
                 RegularizedLoss.plain());
         NonFiniteLossException e = o.error();
         assertTrue(e.iteration() > 1, "iteration " + e.iteration());

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class PenaltyEveryTest {
     @Test
     void everySecondStepIsTwiceTheWeightThenPlain() {
-        TrainingConfig config = new TrainingConfig(1, 3, 0.05, 0.9, 0);
+        TrainingConfig config = TrainingConfig.builder().epochs(1).batchSize(3).learningRate(0.05).build();
         try (TensorScope scope = TensorScope.open(); Sequential sparse = JacobianPenaltyTest.smallNet(31);
              Sequential dense = JacobianPenaltyTest.smallNet(31);
              SgdMomentum sparseOptimizer = new SgdMomentum(sparse.parameters(), 0.05, 0.9);

@@ -34,7 +34,7 @@ class ShimAutogradTrainingTest {
         try (TensorScope scope = TensorScope.open(); DeviceDataset data = new DeviceDataset(DATA, DType.FLOAT64)) {
             Torch.manualSeed(1);
             try (Sequential net = SeedNetwork.create(data.meanImage(), 28, 28, DType.FLOAT64)) {
-                TrainingConfig config = new TrainingConfig(1, BATCH, 0.05, 0.9, 9);
+                TrainingConfig config = TrainingConfig.builder().epochs(1).batchSize(BATCH).learningRate(0.05).seed(9).build();
                 TrainingResult result = new Trainer(config, new RegularizedLoss(JacobianPenalty.reference()))
                         .train(net, data, p -> {}, () -> false);
                 Map<String, double[]> state = new LinkedHashMap<>();

@@ -27,7 +27,7 @@ class TrainerTest {
             Torch.manualSeed(seed);
             try (Sequential net = SeedNetwork.create(data.meanImage(), 28, 28, DType.FLOAT32)) {
                 AtomicInteger polls = new AtomicInteger();
-                TrainingResult result = new Trainer(new TrainingConfig(2, 32, 0.01, 0.9, seed), loss)
+                TrainingResult result = new Trainer(TrainingConfig.builder().epochs(2).seed(seed).build(), loss)
                         .train(net, data, seen::add, () -> polls.incrementAndGet() > stopAfter);
                 if (weightsOut != null) {
                     float[] w = net.parameters().get("fc.weight").toFloatArray();

@@ -299,9 +299,10 @@ final class Options {
         double clip = t.clipGradNorm != null ? t.clipGradNorm : t.seedAlgorithm ? 0 : TrainingConfig.STABILISED_CLIP_GRAD_NORM;
         LearningRateSchedule schedule = t.schedule != null ? t.schedule
                 : t.seedAlgorithm ? LearningRateSchedule.constant() : TrainingConfig.stabilisedSchedule(t.epochs);
-        TrainingConfig training = new TrainingConfig(t.epochs, t.batchSize, t.learningRate, t.momentum, d.seed,
-                schedule, clip, t.penaltyWarmup, t.diagnostics != null ? t.diagnostics : diagnosticsByDefault,
-                t.gradientSplitEvery);
+        TrainingConfig training = TrainingConfig.builder().epochs(t.epochs).batchSize(t.batchSize)
+                .learningRate(t.learningRate).momentum(t.momentum).seed(d.seed).schedule(schedule).clipGradNorm(clip)
+                .penaltyWarmupEpochs(t.penaltyWarmup).diagnostics(t.diagnostics != null ? t.diagnostics : diagnosticsByDefault)
+                .gradientSplitInterval(t.gradientSplitEvery).build();
         JacobianPenalty penalty = new JacobianPenalty(t.lambda, t.projections, t.target.value, t.penaltyBn.value,
                 t.estimator, t.penaltyEvery);
         // The output folder is settled once the settings are valid (OutFolder.prepare, ExperimentConfig.withOut).

@@ -137,7 +137,7 @@ final class TrainCommand implements Callable<Integer>, JacregCli.Verbose {
                 double accuracy = Evaluator.accuracy(model, test.images(), test.labels(), config.evalChunk());
 
                 Path weights = config.out().resolve(net + ReportWriter.WEIGHTS_SUFFIX);
-                ModelFiles.save(model, weights, spec.metadata(net, config.penalty().lambda(), result, Torch.version(),
+                ModelFiles.save(model, weights, spec.metadata(net, loss, result, Torch.version(),
                         config.data().describe()).withCleanTestAccuracy(accuracy).toMap());
 
                 int perEpoch = Math.max(1, result.plannedIterations() / config.training().epochs());

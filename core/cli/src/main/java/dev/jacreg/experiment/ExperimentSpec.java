@@ -7,6 +7,7 @@ import dev.jacreg.data.Noise;
 import dev.jacreg.nn.SeedNetwork;
 import dev.jacreg.nn.Sequential;
 import dev.jacreg.train.DataParallel;
+import dev.jacreg.train.JacobianPenalty;
 import dev.jacreg.train.RegularizedLoss;
 import dev.jacreg.train.Trainer;
 import dev.jacreg.train.TrainingResult;
@@ -88,9 +89,13 @@ public final class ExperimentSpec {
         return Noise.replacePixels(testImages, proportion, ExperimentRandom.noise(seed, level));
     }
 
-    /** The metadata saved with a net trained under this spec with penalty weight {@code lambda}. */
-    public WeightsMetadata metadata(String net, double lambda, TrainingResult training, String torchVersion,
+    /**
+     * The metadata saved with a net trained under this spec with {@code loss}: the spec's settings with the penalty the
+     * loss applies (λ and the rest as trained), or for a loss without the Jacobian penalty the spec's at λ = 0.
+     */
+    public WeightsMetadata metadata(String net, RegularizedLoss loss, TrainingResult training, String torchVersion,
                                     String dataDescription) {
-        return WeightsMetadata.of(net, config, lambda, training, torchVersion, dataDescription);
+        JacobianPenalty penalty = loss.penalized() ? loss.penalty() : config.penalty().withLambda(0);
+        return WeightsMetadata.of(net, RunSettings.of(config).withPenalty(penalty), training, torchVersion, dataDescription);
     }
 }

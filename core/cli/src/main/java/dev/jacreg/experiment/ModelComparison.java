@@ -115,13 +115,8 @@ public final class ModelComparison {
         List<Path> files = new ArrayList<>();
         for (ModelResult m : r.models()) {
             if (m.name().equals(Experiment.JACOBIAN) || m.name().equals(Experiment.REFERENCE)) continue;
-            double lambda = m.recipe().loss().penalized() ? m.recipe().loss().penalty().lambda() : 0;
-            // The schema's keys, then the recipe (keys the schema's reader ignores).
-            var metadata = new ExperimentSpec(r.config()).metadata(m.name(), lambda, m.training(),
-                    r.environment().torchVersion(), r.environment().dataDescription()).toMap();
-            metadata.put("loss", m.recipe().describeLoss());
-            metadata.put("augmentation", m.recipe().augmentation().describe());
-            metadata.put("weight_decay", Formats.number(m.recipe().weightDecay()));
+            var metadata = new ExperimentSpec(r.config()).metadata(m.name(), m.recipe().loss(), m.training(),
+                    r.environment().torchVersion(), r.environment().dataDescription()).withRecipe(m.recipe()).toMap();
             Path file = out.resolve(m.name() + ReportWriter.WEIGHTS_SUFFIX);
             dev.jacreg.io.ModelFiles.save(outcome.nets().get(m.name()), file, metadata);
             files.add(file);

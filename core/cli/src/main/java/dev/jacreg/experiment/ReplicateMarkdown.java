@@ -3,8 +3,10 @@ package dev.jacreg.experiment;
 import dev.jacreg.stats.ConfidenceInterval;
 import dev.jacreg.train.TrainingResult;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 import static dev.jacreg.experiment.ReportWriter.JACOBIAN_LABEL;
 import static dev.jacreg.experiment.ReportWriter.REFERENCE_LABEL;
@@ -94,20 +96,21 @@ final class ReplicateMarkdown {
                 .append("![Training loss of seed ").append(runs.get(0).seed()).append("](seed-").append(runs.get(0).seed())
                 .append("/").append(ReportWriter.LOSS_PNG).append(")\n\n");
 
-        md.append("## Settings\n\n| setting | value |\n|---|---|\n");
-        row(md, "replicates", s.count() + " (seeds " + seedList(runs.stream().map(Replicates.Run::seed).toList()) + ")");
-        row(md, "training runs at a time (--jobs)", Integer.toString(outcome.jobs()));
-        row(md, "data seed", Long.toString(c.dataSeed()));
-        row(md, "epochs", Integer.toString(c.training().epochs()));
-        row(md, "mini-batch size", Integer.toString(c.training().batchSize()));
-        row(md, "λ (penalty weight)", Formats.number(c.penalty().lambda()));
-        row(md, "SGD learning rate / momentum", Formats.number(c.training().learningRate()) + " / "
-                + Formats.number(c.training().momentum()));
-        row(md, "training / test images", Formats.count(first.environment().trainCount()) + " / "
-                + Formats.count(first.environment().testCount()));
-        row(md, "libtorch intra-op threads per worker", Integer.toString(first.environment().threads()));
-        row(md, "CPU", first.environment().cpu());
+        List<Long> seeds = runs.stream().map(Replicates.Run::seed).toList();
+        md.append(SettingsTable.render(RunSettings.of(c), Map.of(RunSetting.SEED, seedList(seeds) + " (one per replicate)"),
+                replicateRows(outcome, first)));
         return md.toString();
+    }
+
+    /** The Settings rows about this study rather than its settings. */
+    private static Map<String, String> replicateRows(Replicates.Outcome outcome, ExperimentResult first) {
+        Map<String, String> rows = new LinkedHashMap<>();
+        rows.put("replicates", Integer.toString(outcome.runs().size()));
+        rows.put("training runs at a time (--jobs)", Integer.toString(outcome.jobs()));
+        rows.putAll(SettingsTable.runRows(first));
+        rows.put("libtorch intra-op threads per worker", Integer.toString(first.environment().threads()));
+        rows.put("CPU", first.environment().cpu());
+        return rows;
     }
 
     private static void trainingRow(StringBuilder md, long seed, String net, TrainingResult t, String link) {
@@ -135,9 +138,5 @@ final class ReplicateMarkdown {
         StringBuilder s = new StringBuilder();
         for (long seed : seeds) s.append(s.isEmpty() ? "" : ", ").append(seed);
         return s.toString();
-    }
-
-    private static void row(StringBuilder md, String name, String value) {
-        md.append("| ").append(name).append(" | ").append(value).append(" |\n");
     }
 }

@@ -7,6 +7,7 @@ import dev.jacreg.train.TrainingResult;
 
 import java.nio.file.Files;
 import java.util.Locale;
+import java.util.Map;
 
 /** The text of report.md: summary, accuracy table, Jacobian norms, training, single case, timings, settings. */
 final class ReportMarkdown {
@@ -104,50 +105,7 @@ final class ReportMarkdown {
         md.append("| peak resident memory of the process (VmHWM) | ")
                 .append(PeakMemory.describe(r.environment().peakResidentBytes())).append(" |\n\n");
 
-        md.append("## Settings\n\n| setting | value |\n|---|---|\n");
-        setting(md, "epochs", Integer.toString(c.training().epochs()));
-        setting(md, "iterations per net", Formats.count(tj.plannedIterations()) + " planned ("
-                + Formats.count(tj.plannedIterations() / Math.max(1, c.training().epochs())) + " per epoch, last partial batch dropped)");
-        setting(md, "mini-batch size", Integer.toString(c.training().batchSize()));
-        setting(md, "λ (penalty weight)", Formats.number(c.penalty().lambda()));
-        if (c.penalty().estimator() == dev.jacreg.train.JacobianPenalty.Estimator.FINITE_DIFFERENCE) {
-            // Shown only when not the default, so that default reports stay as they were.
-            setting(md, "penalty estimator", "finite differences along random input directions (step h = "
-                    + Formats.number(dev.jacreg.train.FiniteDifferencePenalty.STEP) + ", no second backward)");
-            setting(md, "random input directions per batch", Integer.toString(c.penalty().projections()));
-        } else {
-            setting(md, "random projections per batch", Integer.toString(c.penalty().projections()));
-        }
-        setting(md, "penalised output", output);
-        if (c.penalty().every() > 1) {  // shown only when not the default (every step)
-            int k = c.penalty().every();
-            setting(md, "penalty computed on", "one step in " + k + " (iterations 0, " + k + ", " + 2 * k + ", …), weight "
-                    + k + "·λ there");
-        }
-        setting(md, "SGD learning rate", Formats.number(c.training().learningRate()));
-        setting(md, "SGD momentum", Formats.number(c.training().momentum()));
-        // The remedies (off = docs/experiment.md) and whether training-loss.csv holds the diagnostics columns.
-        setting(md, "batch norm in the penalty", c.penalty().batchNorm() == dev.jacreg.train.JacobianPenalty.BatchNormMode.TRAIN
-                ? "training mode (batch statistics)" : "inference mode (running statistics, second pass)");
-        setting(md, "learning-rate schedule", c.training().schedule().describe());
-        setting(md, "gradient clipping (max L2 norm)", c.training().clipGradNorm() > 0
-                ? Formats.number(c.training().clipGradNorm()) : "off");
-        setting(md, "penalty warm-up", c.training().penaltyWarmupEpochs() > 0
-                ? c.training().penaltyWarmupEpochs() + (c.training().penaltyWarmupEpochs() == 1 ? " epoch" : " epochs") : "off");
-        int split = c.training().gradientSplitInterval();
-        setting(md, "per-iteration diagnostics", !c.training().diagnostics() ? "off" : "in training-loss.csv; gradient split into "
-                + "its parts on " + (split == 1 ? "every iteration" : "iterations 0, " + split + ", " + 2 * split + ", …"));
-        setting(md, "seed", Long.toString(c.training().seed()));
-        setting(md, "data seed", Long.toString(c.dataSeed()));
-        setting(md, "dtype", c.dtype().name().toLowerCase(Locale.ROOT));
-        setting(md, "data", r.environment().dataDescription() + " (`--data " + c.data().argument() + "`)");
-        setting(md, "training / test images", Formats.count(r.environment().trainCount()) + " / "
-                + Formats.count(r.environment().testCount()));
-        StringBuilder noise = new StringBuilder();
-        for (double p : levels) noise.append(noise.isEmpty() ? "" : ", ").append(Formats.number(p));
-        setting(md, "noise levels", noise.toString());
-        setting(md, "single-image noise", Formats.number(c.exampleNoise()));
-        md.append('\n');
+        md.append(SettingsTable.render(RunSettings.of(c), Map.of(), SettingsTable.runRows(r)));
 
         ExperimentResult.Environment e = r.environment();
         md.append("## Environment\n\n| | |\n|---|---|\n");

@@ -102,11 +102,11 @@ public final class ReportWriter {
         ExperimentSpec spec = new ExperimentSpec(r.config());
         Map<String, Step> steps = new LinkedHashMap<>();
         steps.put(Experiment.JACOBIAN + WEIGHTS_SUFFIX, f -> ModelFiles.save(outcome.jacobianNet(), f,
-                spec.metadata(Experiment.JACOBIAN, r.config().penalty().lambda(), r.trainingJacobian(),
+                spec.metadata(Experiment.JACOBIAN, r.model(Experiment.JACOBIAN).recipe().loss(), r.trainingJacobian(),
                         r.environment().torchVersion(), r.environment().dataDescription()).toMap()));
         steps.put(Experiment.REFERENCE + WEIGHTS_SUFFIX, f -> ModelFiles.save(outcome.referenceNet(), f,
-                spec.metadata(Experiment.REFERENCE, 0, r.trainingReference(), r.environment().torchVersion(),
-                        r.environment().dataDescription()).toMap()));
+                spec.metadata(Experiment.REFERENCE, r.model(Experiment.REFERENCE).recipe().loss(), r.trainingReference(),
+                        r.environment().torchVersion(), r.environment().dataDescription()).toMap()));
         steps.put(ACCURACY_CSV, f -> writeAccuracyCsv(f, r.noiseLevels(), List.of("jacobian", "reference"),
                 List.of(r.accuracyJacobian(), r.accuracyReference())));
         List<NetLoss> losses = List.of(new NetLoss(Experiment.JACOBIAN, JACOBIAN_LABEL, r.trainingJacobian(), true),

@@ -1,177 +1,163 @@
 package dev.jacreg.experiment;
 
-import dev.jacreg.DType;
 import dev.jacreg.Jacreg;
-import dev.jacreg.train.JacobianPenalty;
-import dev.jacreg.train.TrainingConfig;
 import dev.jacreg.train.TrainingResult;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
-import java.util.function.Function;
+import java.util.Set;
 
 /**
- * The metadata stored with a saved net's weights (safetensors string map): how it was trained and which data it
- * was trained on ({@link #data()} is a {@code --data} value), enough for {@code jacreg evaluate} to rebuild the
- * experiment's test set and noisy copies. The one definition of the keys: {@link #toMap} writes them,
- * {@link #parse} reads them back, and {@link #VERSION} changes whenever a key changes meaning or is removed.
+ * The metadata stored with a saved net's weights (safetensors string map): the settings it was trained under (one key
+ * per {@link RunSetting}, so the table there is the schema), how far it trained, and where. Enough for
+ * {@code jacreg evaluate} to rebuild the experiment's test set and noisy copies. {@link #toMap} writes it, {@link #parse}
+ * reads it back strictly: a key neither the table nor this record declares, a missing key, a value that does not parse
+ * or a {@link #METADATA_VERSION} newer than {@link #VERSION} is an error naming it.
  *
- * <p>Files without {@link #METADATA_VERSION} (written by jacreg before the schema had a version, or by other
- * tools such as bench/baselines/python/experiment.py) are still evaluated: {@link #seedOf}, {@link #dataSeedOf},
- * {@link #dataOf} and {@link #lambdaOf} read whichever of those keys such a file has.
+ * <p>Versions: 1 lacked {@code penalty_estimator} and {@code penalty_every} unless they differed from projection and
+ * 1, and lacked {@code diagnostics} and {@code gradient_split_interval}; such files still read, each missing key as
+ * {@link RunSetting#before} says. Files without a {@link #METADATA_VERSION} (other tools, e.g.
+ * bench/baselines/python/experiment.py) are still evaluated:
+ * {@link #seedOf}, {@link #dataSeedOf}, {@link #dataOf} and {@link #lambdaOf} read whichever of those keys they have.
  *
- * @param penaltyEstimator  how the penalty was estimated (files without {@link #PENALTY_ESTIMATOR}: projection)
- * @param penaltyEvery      the penalty was computed on every this-many-th step (files without {@link #PENALTY_EVERY}: 1)
+ * @param jacregVersion     the jacreg that trained the net
+ * @param net               the net's name, e.g. "jacobian"
+ * @param settings          its settings, with its own penalty (λ = 0 for a net trained without the Jacobian penalty)
+ * @param iterations        iterations trained
+ * @param iterationsPlanned iterations the settings asked for
+ * @param stoppedEarly      whether training was stopped before the plan
+ * @param torchVersion      the libtorch it trained on
+ * @param dataDescription   the data in words
  * @param cleanTestAccuracy the clean test accuracy {@code jacreg train} measured (empty from {@code experiment})
+ * @param recipe            a recipe's description beyond the pair ({@link #RECIPE_KEYS}; empty for the pair and train)
  */
-public record WeightsMetadata(String jacregVersion, String net, double lambda, int projections,
-                              JacobianPenalty.Target target, long seed, long dataSeed, int epochs, int batchSize,
-                              double learningRate, double momentum, JacobianPenalty.BatchNormMode penaltyBatchNorm,
-                              JacobianPenalty.Estimator penaltyEstimator, int penaltyEvery, String learningRateSchedule, double clipGradNorm, int penaltyWarmupEpochs, int iterations,
-                              int iterationsPlanned, boolean stoppedEarly, DType dtype, String torchVersion, String data,
-                              String dataDescription, OptionalDouble cleanTestAccuracy) {
-    /** The schema version this jacreg writes and reads. */
-    public static final int VERSION = 1;
+public record WeightsMetadata(String jacregVersion, String net, RunSettings settings, int iterations,
+                              int iterationsPlanned, boolean stoppedEarly, String torchVersion, String dataDescription,
+                              OptionalDouble cleanTestAccuracy, Map<String, String> recipe) {
+    /** The schema version this jacreg writes, and the newest it reads. */
+    public static final int VERSION = 2;
 
+    /** Marks jacreg's metadata. */
     public static final String FORMAT = "format";
     /** The value of {@link #FORMAT}. */
     public static final String FORMAT_JACREG = "jacreg";
+    /** The schema's version: files of a newer one are refused. */
     public static final String METADATA_VERSION = "metadata_version";
+    /** The jacreg that wrote the file. */
     public static final String JACREG_VERSION = "jacreg_version";
+    /** The net's name. */
     public static final String NET = "net";
-    public static final String LAMBDA = "lambda";
-    public static final String PROJECTIONS = "projections";
-    public static final String TARGET = "target";
-    /** The training seed: initial weights, shuffling, penalty directions and the test noise. */
-    public static final String SEED = "seed";
-    /** The seed of generated (synthetic) data. */
-    public static final String DATA_SEED = "data_seed";
-    public static final String EPOCHS = "epochs";
-    public static final String BATCH_SIZE = "batch_size";
-    public static final String LEARNING_RATE = "learning_rate";
-    public static final String MOMENTUM = "momentum";
-    public static final String PENALTY_BN = "penalty_bn";
-    /** Optional: written only for an estimator other than the default projection, so default files stay as before. */
-    public static final String PENALTY_ESTIMATOR = "penalty_estimator";
-    /** Optional: written only when not 1 (every step). */
-    public static final String PENALTY_EVERY = "penalty_every";
-    public static final String LR_SCHEDULE = "lr_schedule";
-    public static final String CLIP_GRAD_NORM = "clip_grad_norm";
-    public static final String PENALTY_WARMUP_EPOCHS = "penalty_warmup_epochs";
+    /** Iterations trained. */
     public static final String ITERATIONS = "iterations";
+    /** Iterations the settings asked for. */
     public static final String ITERATIONS_PLANNED = "iterations_planned";
+    /** Whether training stopped before the plan. */
     public static final String STOPPED_EARLY = "stopped_early";
-    public static final String DTYPE = "dtype";
+    /** The libtorch the net trained on. */
     public static final String TORCH_VERSION = "torch_version";
-    /** A {@code --data} value. */
-    public static final String DATA = "data";
+    /** The data in words. */
     public static final String DATA_DESCRIPTION = "data_description";
     /** Optional: written by {@code jacreg train}. */
     public static final String CLEAN_TEST_ACCURACY = "clean_test_accuracy";
+    /** Optional, a recipe beyond the pair: its loss, augmentation and weight decay in words ({@link ModelRecipe}). */
+    public static final List<String> RECIPE_KEYS = List.of("loss", "augmentation", "weight_decay");
 
-    /** Every key of {@link #VERSION}'s schema but the optional {@link #CLEAN_TEST_ACCURACY}, in writing order. */
-    public static final List<String> REQUIRED_KEYS = List.of(FORMAT, METADATA_VERSION, JACREG_VERSION, NET, LAMBDA,
-            PROJECTIONS, TARGET, SEED, DATA_SEED, EPOCHS, BATCH_SIZE, LEARNING_RATE, MOMENTUM, PENALTY_BN, LR_SCHEDULE,
-            CLIP_GRAD_NORM, PENALTY_WARMUP_EPOCHS, ITERATIONS, ITERATIONS_PLANNED, STOPPED_EARLY, DTYPE, TORCH_VERSION,
-            DATA, DATA_DESCRIPTION);
+    /** Every key a file of {@link #VERSION} has, in writing order: these, with the settings' after {@link #NET}. */
+    public static final List<String> REQUIRED_KEYS = requiredKeys(VERSION);
 
-    /** What a net trained under {@code config} with penalty weight {@code lambda} records ({@link ExperimentSpec#metadata}). */
-    static WeightsMetadata of(String net, ExperimentConfig config, double lambda, TrainingResult training,
-                              String torchVersion, String dataDescription) {
-        TrainingConfig t = config.training();
-        JacobianPenalty p = config.penalty();
-        return new WeightsMetadata(Jacreg.version(), net, lambda, p.projections(), p.target(), t.seed(), config.dataSeed(),
-                t.epochs(), t.batchSize(), t.learningRate(), t.momentum(), p.batchNorm(), p.estimator(), p.every(),
-                t.schedule().describe(),
-                t.clipGradNorm(), t.penaltyWarmupEpochs(), training.iterations(), training.plannedIterations(),
-                training.stoppedEarly(), config.dtype(), torchVersion, config.data().argument(), dataDescription,
-                OptionalDouble.empty());
+    /** Every key the schema knows: the required ones of {@link #VERSION} and the optional ones. */
+    private static final Set<String> KNOWN_KEYS = knownKeys();
+
+    /** Checks what the component types do not; the recipe's keys must be {@link #RECIPE_KEYS}. */
+    public WeightsMetadata {
+        Objects.requireNonNull(settings, "settings");
+        recipe = Collections.unmodifiableMap(new LinkedHashMap<>(recipe));
+        for (String key : recipe.keySet()) {
+            if (!RECIPE_KEYS.contains(key)) throw new IllegalArgumentException("'" + key + "' is not a recipe key " + RECIPE_KEYS);
+        }
+    }
+
+    /** What a net trained under {@code settings} (its own penalty in them) records ({@link ExperimentSpec#metadata}). */
+    static WeightsMetadata of(String net, RunSettings settings, TrainingResult training, String torchVersion,
+                              String dataDescription) {
+        return new WeightsMetadata(Jacreg.version(), net, settings, training.iterations(), training.plannedIterations(),
+                training.stoppedEarly(), torchVersion, dataDescription, OptionalDouble.empty(), Map.of());
     }
 
     /** The same with the clean test accuracy. */
     public WeightsMetadata withCleanTestAccuracy(double accuracy) {
-        return new WeightsMetadata(jacregVersion, net, lambda, projections, target, seed, dataSeed, epochs, batchSize,
-                learningRate, momentum, penaltyBatchNorm, penaltyEstimator, penaltyEvery, learningRateSchedule, clipGradNorm,
-                penaltyWarmupEpochs, iterations, iterationsPlanned, stoppedEarly, dtype, torchVersion, data, dataDescription,
-                OptionalDouble.of(accuracy));
+        return new WeightsMetadata(jacregVersion, net, settings, iterations, iterationsPlanned, stoppedEarly, torchVersion,
+                dataDescription, OptionalDouble.of(accuracy), recipe);
     }
 
-    /** The string map stored in the weights file, keys in {@link #REQUIRED_KEYS} order. */
+    /** The same with a recipe's description ({@link #RECIPE_KEYS}). */
+    public WeightsMetadata withRecipe(ModelRecipe model) {
+        Map<String, String> described = new LinkedHashMap<>();
+        described.put(RECIPE_KEYS.get(0), model.describeLoss());
+        described.put(RECIPE_KEYS.get(1), model.augmentation().describe());
+        described.put(RECIPE_KEYS.get(2), Formats.number(model.weightDecay()));
+        return new WeightsMetadata(jacregVersion, net, settings, iterations, iterationsPlanned, stoppedEarly, torchVersion,
+                dataDescription, cleanTestAccuracy, described);
+    }
+
+    /** The string map stored in the weights file, keys in {@link #REQUIRED_KEYS} order, then the optional ones. */
     public Map<String, String> toMap() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put(FORMAT, FORMAT_JACREG);
         m.put(METADATA_VERSION, Integer.toString(VERSION));
         m.put(JACREG_VERSION, jacregVersion);
         m.put(NET, net);
-        m.put(LAMBDA, Formats.number(lambda));
-        m.put(PROJECTIONS, Integer.toString(projections));
-        m.put(TARGET, lower(target));
-        m.put(SEED, Long.toString(seed));
-        m.put(DATA_SEED, Long.toString(dataSeed));
-        m.put(EPOCHS, Integer.toString(epochs));
-        m.put(BATCH_SIZE, Integer.toString(batchSize));
-        m.put(LEARNING_RATE, Formats.number(learningRate));
-        m.put(MOMENTUM, Formats.number(momentum));
-        m.put(PENALTY_BN, lower(penaltyBatchNorm));
-        if (penaltyEstimator != JacobianPenalty.Estimator.PROJECTION) m.put(PENALTY_ESTIMATOR, lower(penaltyEstimator));
-        if (penaltyEvery != 1) m.put(PENALTY_EVERY, Integer.toString(penaltyEvery));
-        m.put(LR_SCHEDULE, learningRateSchedule);
-        m.put(CLIP_GRAD_NORM, Formats.number(clipGradNorm));
-        m.put(PENALTY_WARMUP_EPOCHS, Integer.toString(penaltyWarmupEpochs));
+        for (RunSetting<?> s : RunSetting.ALL) m.put(s.key(), s.write(settings));
         m.put(ITERATIONS, Integer.toString(iterations));
         m.put(ITERATIONS_PLANNED, Integer.toString(iterationsPlanned));
         m.put(STOPPED_EARLY, Boolean.toString(stoppedEarly));
-        m.put(DTYPE, lower(dtype));
         m.put(TORCH_VERSION, torchVersion);
-        m.put(DATA, data);
         m.put(DATA_DESCRIPTION, dataDescription);
-        cleanTestAccuracy.ifPresent(a -> m.put(CLEAN_TEST_ACCURACY, Formats.number(a)));
+        cleanTestAccuracy.ifPresent(a -> m.put(CLEAN_TEST_ACCURACY, RunSetting.exact(a)));
+        m.putAll(recipe);
         return m;
     }
 
     /**
-     * Reads metadata written by {@link #toMap}; other keys are ignored.
+     * Reads metadata written by {@link #toMap} of this or an older version.
      *
-     * @throws IllegalArgumentException naming the problem: no or another {@link #METADATA_VERSION}, a missing key,
-     *                                  or a value that does not parse
+     * @throws IllegalArgumentException in one line naming the problem: no {@link #METADATA_VERSION} or a newer one, a
+     *                                  key the schema does not know, a missing key, or a value that does not parse
      */
     public static WeightsMetadata parse(Map<String, String> m) {
-        String version = m.get(METADATA_VERSION);
-        if (version == null) {
-            throw new IllegalArgumentException("no '" + METADATA_VERSION + "' in the metadata: not written by jacreg "
-                    + "(or by a jacreg older than metadata version 1)");
-        }
-        if (!version.trim().equals(Integer.toString(VERSION))) {
-            throw new IllegalArgumentException("metadata version '" + version + "' is not one this jacreg reads (it reads "
-                    + VERSION + "); the file was written by another jacreg version");
-        }
-        List<String> missing = new ArrayList<>();
-        for (String key : REQUIRED_KEYS) if (!m.containsKey(key)) missing.add(key);
-        if (!missing.isEmpty()) {
-            throw new IllegalArgumentException("metadata version " + VERSION + " lacks " + quoted(missing));
-        }
+        int version = version(m);
         if (!FORMAT_JACREG.equals(m.get(FORMAT))) {
             throw new IllegalArgumentException("metadata '" + FORMAT + "' is '" + m.get(FORMAT) + "', expected '"
                     + FORMAT_JACREG + "'");
         }
-        String accuracy = m.get(CLEAN_TEST_ACCURACY);
-        return new WeightsMetadata(m.get(JACREG_VERSION), m.get(NET), number(m, LAMBDA), integer(m, PROJECTIONS),
-                constant(m, TARGET, JacobianPenalty.Target.class), longValue(m, SEED), longValue(m, DATA_SEED),
-                integer(m, EPOCHS), integer(m, BATCH_SIZE), number(m, LEARNING_RATE), number(m, MOMENTUM),
-                constant(m, PENALTY_BN, JacobianPenalty.BatchNormMode.class),
-                m.containsKey(PENALTY_ESTIMATOR) ? constant(m, PENALTY_ESTIMATOR, JacobianPenalty.Estimator.class)
-                        : JacobianPenalty.Estimator.PROJECTION,
-                m.containsKey(PENALTY_EVERY) ? integer(m, PENALTY_EVERY) : 1, m.get(LR_SCHEDULE),
-                number(m, CLIP_GRAD_NORM), integer(m, PENALTY_WARMUP_EPOCHS), integer(m, ITERATIONS),
-                integer(m, ITERATIONS_PLANNED), bool(m, STOPPED_EARLY), constant(m, DTYPE, DType.class),
-                m.get(TORCH_VERSION), m.get(DATA), m.get(DATA_DESCRIPTION),
-                accuracy == null ? OptionalDouble.empty() : OptionalDouble.of(number(m, CLEAN_TEST_ACCURACY)));
+        List<String> unknown = new ArrayList<>();
+        for (String key : m.keySet()) if (!KNOWN_KEYS.contains(key)) unknown.add(key);
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException("metadata version " + version + " has no key " + quoted(unknown)
+                    + " (written by another program, or edited?)");
+        }
+        List<String> missing = new ArrayList<>();
+        for (String key : requiredKeys(version)) if (!m.containsKey(key)) missing.add(key);
+        if (!missing.isEmpty()) throw new IllegalArgumentException("metadata version " + version + " lacks " + quoted(missing));
+
+        RunSettings settings = RunSettings.of(ExperimentConfig.reference());  // every entry replaces its part below
+        for (RunSetting<?> s : RunSetting.ALL) {
+            settings = m.containsKey(s.key()) ? s.read(settings, m.get(s.key())) : s.readAbsent(settings);
+        }
+        Map<String, String> recipe = new LinkedHashMap<>();
+        for (String key : RECIPE_KEYS) if (m.containsKey(key)) recipe.put(key, m.get(key));
+        return new WeightsMetadata(m.get(JACREG_VERSION), m.get(NET), settings, integer(m, ITERATIONS),
+                integer(m, ITERATIONS_PLANNED), bool(m, STOPPED_EARLY), m.get(TORCH_VERSION), m.get(DATA_DESCRIPTION),
+                m.containsKey(CLEAN_TEST_ACCURACY) ? OptionalDouble.of(number(m, CLEAN_TEST_ACCURACY)) : OptionalDouble.empty(),
+                recipe);
     }
 
     /**
@@ -184,27 +170,63 @@ public record WeightsMetadata(String jacregVersion, String net, double lambda, i
         if (m.containsKey(METADATA_VERSION)) parse(m);
     }
 
+    private static Set<String> knownKeys() {
+        Set<String> keys = new LinkedHashSet<>(REQUIRED_KEYS);
+        keys.add(CLEAN_TEST_ACCURACY);
+        keys.addAll(RECIPE_KEYS);
+        return Set.copyOf(keys);
+    }
+
+    /** The keys every file of {@code version} has, in writing order. */
+    private static List<String> requiredKeys(int version) {
+        List<String> keys = new ArrayList<>(List.of(FORMAT, METADATA_VERSION, JACREG_VERSION, NET));
+        for (RunSetting<?> s : RunSetting.ALL) if (s.since() <= version) keys.add(s.key());
+        keys.addAll(List.of(ITERATIONS, ITERATIONS_PLANNED, STOPPED_EARLY, TORCH_VERSION, DATA_DESCRIPTION));
+        return List.copyOf(keys);
+    }
+
+    /** The declared version, 1 to {@link #VERSION}. */
+    private static int version(Map<String, String> m) {
+        String text = m.get(METADATA_VERSION);
+        if (text == null) {
+            throw new IllegalArgumentException("no '" + METADATA_VERSION + "' in the metadata: not written by jacreg "
+                    + "(or by a jacreg older than metadata version 1)");
+        }
+        int version = integer(m, METADATA_VERSION);
+        if (version > VERSION) {
+            throw new IllegalArgumentException("metadata version " + version + " is newer than this jacreg reads (1 to "
+                    + VERSION + "): the file was written by a later jacreg, which reads it");
+        }
+        if (version < 1) {
+            throw new IllegalArgumentException("metadata '" + METADATA_VERSION + "' is '" + text + "': not a version");
+        }
+        return version;
+    }
+
     // ---- single keys of any weights file, versioned or not -------------------------------------------------
 
     /** The training seed, empty when the file has none; a malformed one is an error, never a silent default. */
     public static OptionalLong seedOf(Map<String, String> m) {
-        return m.containsKey(SEED) ? OptionalLong.of(longValue(m, SEED)) : OptionalLong.empty();
+        String key = RunSetting.SEED.key();
+        return m.containsKey(key) ? OptionalLong.of(RunSetting.SEED.value(m.get(key))) : OptionalLong.empty();
     }
 
     /** The data seed, empty when the file has none (files older than separate seeds: the training seed drove both). */
     public static OptionalLong dataSeedOf(Map<String, String> m) {
-        return m.containsKey(DATA_SEED) ? OptionalLong.of(longValue(m, DATA_SEED)) : OptionalLong.empty();
+        String key = RunSetting.DATA_SEED.key();
+        return m.containsKey(key) ? OptionalLong.of(RunSetting.DATA_SEED.value(m.get(key))) : OptionalLong.empty();
     }
 
     /** The {@code --data} value the net was trained on, if the file says. */
     public static Optional<String> dataOf(Map<String, String> m) {
-        return Optional.ofNullable(m.get(DATA));
+        return Optional.ofNullable(m.get(RunSetting.DATA.key()));
     }
 
     /** The penalty weight, NaN when the file has none or it does not parse (it only orders and labels nets). */
     public static double lambdaOf(Map<String, String> m) {
         try {
-            return m.containsKey(LAMBDA) ? number(m, LAMBDA) : Double.NaN;
+            String key = RunSetting.LAMBDA.key();
+            return m.containsKey(key) ? RunSetting.LAMBDA.value(m.get(key)) : Double.NaN;
         } catch (IllegalArgumentException e) {
             return Double.NaN;
         }
@@ -212,48 +234,16 @@ public record WeightsMetadata(String jacregVersion, String net, double lambda, i
 
     // ---- parsing ---------------------------------------------------------------------------------------------
 
-    private static long longValue(Map<String, String> m, String key) {
-        return parsed(m, key, Long::parseLong, "an integer");
-    }
-
     private static int integer(Map<String, String> m, String key) {
-        return parsed(m, key, Integer::parseInt, "an integer");
+        return RunSetting.parsed(key, m.get(key), RunSetting::integer);
     }
 
     private static double number(Map<String, String> m, String key) {
-        return parsed(m, key, Double::parseDouble, "a number");
-    }
-
-    /** The key's trimmed value through {@code parse}; a value it rejects is a {@link #malformed} error. */
-    private static <T> T parsed(Map<String, String> m, String key, Function<String, T> parse, String expected) {
-        String text = m.get(key);
-        try {
-            return parse.apply(text.trim());
-        } catch (NumberFormatException e) {
-            throw malformed(key, text, expected);
-        }
+        return RunSetting.parsed(key, m.get(key), RunSetting::number);
     }
 
     private static boolean bool(Map<String, String> m, String key) {
-        String text = m.get(key).trim();
-        if (text.equals("true") || text.equals("false")) return Boolean.parseBoolean(text);
-        throw malformed(key, text, "true or false");
-    }
-
-    private static <E extends Enum<E>> E constant(Map<String, String> m, String key, Class<E> type) {
-        String text = m.get(key);
-        for (E e : type.getEnumConstants()) if (lower(e).equals(text.trim())) return e;
-        List<String> names = new ArrayList<>();
-        for (E e : type.getEnumConstants()) names.add(lower(e));
-        throw malformed(key, text, "one of " + names);
-    }
-
-    private static IllegalArgumentException malformed(String key, String text, String expected) {
-        return new IllegalArgumentException("metadata '" + key + "' is '" + text + "', not " + expected);
-    }
-
-    private static String lower(Enum<?> e) {
-        return e.name().toLowerCase(Locale.ROOT);
+        return RunSetting.parsed(key, m.get(key), RunSetting::bool);
     }
 
     private static String quoted(List<String> keys) {

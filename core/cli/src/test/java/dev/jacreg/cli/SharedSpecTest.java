@@ -9,6 +9,7 @@ import dev.jacreg.data.SyntheticDigitCache;
 import dev.jacreg.experiment.DataSource;
 import dev.jacreg.experiment.ExperimentConfig;
 import dev.jacreg.experiment.ExperimentSpec;
+import dev.jacreg.experiment.RunSetting;
 import dev.jacreg.experiment.WeightsMetadata;
 import dev.jacreg.io.SafeTensors;
 import dev.jacreg.io.SafeTensorsEntry;
@@ -129,10 +130,14 @@ class SharedSpecTest {
         Map<String, String> experiment = SafeTensors.read(dir.resolve("experiment/jacobian.safetensors")).metadata();
         Map<String, String> train = new LinkedHashMap<>(SafeTensors.read(dir.resolve("train/jacobian.safetensors")).metadata());
         assertTrue(train.remove(WeightsMetadata.CLEAN_TEST_ACCURACY) != null, "train records its clean accuracy");
+        // The commands' one different default: experiment records per-iteration diagnostics, train does not.
+        String diagnostics = RunSetting.DIAGNOSTICS.key();
+        assertEquals("false", train.put(diagnostics, experiment.get(diagnostics)));
+        assertEquals("true", experiment.get(diagnostics));
         assertEquals(experiment, train);
         WeightsMetadata parsed = WeightsMetadata.parse(experiment);
-        assertEquals(SEED, parsed.seed());
-        assertEquals(DATA_SEED, parsed.dataSeed());
+        assertEquals(SEED, parsed.settings().training().seed());
+        assertEquals(DATA_SEED, parsed.settings().dataSeed());
         assertEquals(0, parsed.iterations());
     }
 

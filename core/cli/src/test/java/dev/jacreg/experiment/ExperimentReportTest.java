@@ -44,7 +44,7 @@ class ExperimentReportTest {
     Path dir;
 
     private static ExperimentConfig config(Path out) {
-        return new ExperimentConfig(new TrainingConfig(EPOCHS, 32, 0.01, 0.9, 7), JacobianPenalty.reference(),
+        return new ExperimentConfig(TrainingConfig.builder().epochs(EPOCHS).seed(7).build(), JacobianPenalty.reference(),
                 new DataSource.Synthetic(TRAIN, TEST, cache), out, new double[]{0, 0.1, 0.3}, 0.15, 50, DType.FLOAT32);
     }
 

@@ -38,7 +38,7 @@ class ReplicatesScheduleTest {
 
     @Test
     void laterSeedsNetsDoNotWaitForEarlierSeedsAndTrainAsTheyWouldAlone() throws Exception {
-        ExperimentConfig config = new ExperimentConfig(new TrainingConfig(1, 32, 0.01, 0.9, 0), JacobianPenalty.reference(),
+        ExperimentConfig config = new ExperimentConfig(TrainingConfig.builder().epochs(1).build(), JacobianPenalty.reference(),
                 new DataSource.Synthetic(128, 40, dir.resolve("cache")), dir.resolve("out"), new double[]{0, 0.3}, 0.15, 50,
                 DType.FLOAT32, 0);
         List<Long> trainingBegan = Collections.synchronizedList(new ArrayList<>());

@@ -24,7 +24,7 @@ class ReplicatesStopTest {
 
     @Test
     void stopKeepsTheRunningReplicateAndSkipsTheOthers() throws Exception {
-        ExperimentConfig config = new ExperimentConfig(new TrainingConfig(1, 32, 0.01, 0.9, 0), JacobianPenalty.reference(),
+        ExperimentConfig config = new ExperimentConfig(TrainingConfig.builder().epochs(1).build(), JacobianPenalty.reference(),
                 new DataSource.Synthetic(200, 50, dir.resolve("cache")), dir.resolve("out"), new double[]{0, 0.3}, 0.15, 50,
                 DType.FLOAT32, 0);
         AtomicInteger iterations = new AtomicInteger();

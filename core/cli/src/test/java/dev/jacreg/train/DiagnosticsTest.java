@@ -61,8 +61,8 @@ class DiagnosticsTest {
             for (RegularizedLoss loss : List.of(new RegularizedLoss(JacobianPenalty.reference()), RegularizedLoss.plain())) {
                 Torch.manualSeed(5);
                 try (Sequential net = SeedNetwork.create(data.meanImage(), 28, 28, DType.FLOAT32)) {
-                    TrainingConfig config = new TrainingConfig(3, BATCH, 0.01, 0.9, 2).withDiagnostics(true)
-                            .withSchedule(LearningRateSchedule.parse("cosine")).withGradientSplitInterval(2);
+                    TrainingConfig config = TrainingConfig.builder().epochs(3).batchSize(BATCH).seed(2).diagnostics(true)
+                            .schedule(LearningRateSchedule.parse("cosine")).gradientSplitInterval(2).build();
                     runs.add(new Trainer(config, loss).train(net, data, p -> {}, () -> false));
                 }
             }

@@ -80,22 +80,33 @@ final class Ranks {
     /** Locks the port's file; false when another JVM holds it. Without a usable lock folder the port is just used. */
     private static boolean claim(int port) {
         Path folder = Path.of(System.getProperty("java.io.tmpdir"), LOCK_FOLDER);
+        FileChannel channel;
         try {
             Files.createDirectories(folder);
-            FileChannel channel = FileChannel.open(folder.resolve(Integer.toString(port)),
-                    StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock lock = channel.tryLock();
-            if (lock == null) {
-                channel.close();
-                return false;
-            }
-            CLAIMS.add(channel);
-            return true;
-        } catch (OverlappingFileLockException e) {
-            return false;  // claimed by this JVM already (the sequence wrapped around)
+            channel = FileChannel.open(folder.resolve(Integer.toString(port)), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE);
         } catch (IOException e) {
             return true;  // e.g. a lock folder of another user: the retry on "address in use" still guards
         }
+        boolean usable;
+        try {
+            FileLock lock = channel.tryLock();
+            if (lock != null) {
+                CLAIMS.add(channel);
+                return true;
+            }
+            usable = false;  // another JVM holds it
+        } catch (OverlappingFileLockException e) {
+            usable = false;  // this JVM holds it already (the sequence wrapped around)
+        } catch (IOException e) {
+            usable = true;   // a file system without locks: as without a lock folder
+        }
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // nothing held
+        }
+        return usable;
     }
 
     /**

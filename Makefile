@@ -2,6 +2,7 @@
 #
 #   make run [ARGS='...']   the full experiment (CLI `experiment` by default; ARGS go to bin/jacreg)
 #   make test               native shim + every test, doclint, then the examples
+#   make test-multihost     two machines rehearsed on one (root: two network namespaces and a veth link)
 #   make soak               the long reliability runs: 10 min Cleaner race + 100,000 fuzzed calls
 #   make example            builds and runs examples/* (each a Maven project) against the installed jacreg-core
 #   make bench              JMH benchmarks          make compare   Java vs C++ vs Python table
@@ -95,7 +96,7 @@ JAVA_SOURCES := $(shell find $(ROOT)/bindings/src $(ROOT)/core/src/main $(ROOT)/
 # Bench baselines
 CPP_BENCH := $(ROOT)/bench/build/step_bench
 
-.PHONY: help setup check-jdk deps test-deps native build test soak example run bench compare optimizer-bench batch-norm-bench bindings clean fashion-mnist digit-outlines
+.PHONY: help setup check-jdk deps test-deps native build test test-multihost soak example run bench compare optimizer-bench batch-norm-bench bindings clean fashion-mnist digit-outlines
 
 help:
 	@sed -n '1,/^$$/p' $(lastword $(MAKEFILE_LIST)) | sed -e 's/^# \{0,1\}//' -e '/^$$/d'
@@ -161,6 +162,15 @@ test-deps: fashion-mnist
 test: setup test-deps
 	cd $(ROOT) && $(JAVA_ENV) mvn -B -ntp -Dstyle.color=never install
 	@$(MAKE) --no-print-directory doclint example
+
+# Two machines rehearsed on one: core/cli/.../distributed/TwoMachinesTest puts one rank in each of two network namespaces
+# joined by a veth pair (made and removed by the test), trains to the bytes of a loopback run, then takes the link
+# down mid-training. It needs root (and iproute2's ip): without, it says so and passes. Not part of `make test`.
+test-multihost: setup
+	@if [ "$$(id -u)" != 0 ] || ! command -v ip >/dev/null; then \
+	  echo "make test-multihost: skipped: it needs root and iproute2's ip (it makes two network namespaces)"; exit 0; fi; \
+	cd $(ROOT) && $(JAVA_ENV) mvn -B -ntp -Dstyle.color=never -pl core/cli -am test -Dtest=TwoMachinesTest \
+	  -Dsurefire.failIfNoSpecifiedTests=false
 
 # The examples, each built and run as a user would: a separate Maven project that depends on the
 # jacreg-core installed in the local Maven repository, run with plain java and no -Djacreg.native /

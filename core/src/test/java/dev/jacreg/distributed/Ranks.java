@@ -7,6 +7,12 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,30 +31,85 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * Runs the ranks of a loopback group as threads of this JVM (each its own ProcessGroup), for the tests, and gives
  * them ports. Rank 0 must bind a port it is told, and another program may take any port between our pick and that
- * bind; so the ports come from below the kernel's ephemeral range (which connect() and bind(0), c10d's and Gloo's
- * own sockets included, never hand out), and a run whose rank 0 found its port in use is repeated on the next one.
+ * bind; so the ports come from {@link MasterPorts}' range below the kernel's ephemeral one (which connect() and
+ * bind(0), c10d's and Gloo's own sockets included, never hand out), each free when picked, and a run whose rank 0
+ * found its port in use is repeated on the next one. Test JVMs running at once (several builds on one machine, a
+ * test's child JVM) never pick the same port: each port is claimed with a lock on a file of its own under
+ * {@value #LOCK_FOLDER} in the temporary folder, held until this JVM ends. Were two JVMs to share a port, one's rank 1
+ * could join the other's rank 0 and both runs would fail in ways that have nothing to do with what they test.
  */
 final class Ranks {
     /** A hang guard only: every test's collectives time out far sooner. */
     static final long GUARD_SECONDS = 120;
     static final String HOST = "127.0.0.1";
+    static final String LOCK_FOLDER = "jacreg-test-ports";
 
-    /** Ports 20000..32767: below Linux's default ephemeral range (32768..60999), above most services'. */
-    private static final int FIRST_PORT = 20_000, PORT_COUNT = 12_768;
-    /** Sequential from a random start: no two picks of this JVM collide, and two JVMs rarely do. */
+    private static final int PORT_COUNT = MasterPorts.END - MasterPorts.FIRST;
+    /** Sequential from a random start: no two picks of this JVM collide, and the locks keep other JVMs off. */
     private static final AtomicInteger NEXT = new AtomicInteger(ThreadLocalRandom.current().nextInt(PORT_COUNT));
+    /** The claimed ports' locks, held (open) until this JVM exits, which releases them. */
+    private static final List<FileChannel> CLAIMS = new ArrayList<>();
+    /** A port claimed by {@link #peekPort} and not yet handed out, else 0. */
+    private static int pending;
     static final int ATTEMPTS = 5;
 
     private Ranks() {}
 
     /** A port for one attempt; use it through {@link #onFreshPort}, which retries when it turns out taken. */
-    static int nextPort() {
-        return FIRST_PORT + Math.floorMod(NEXT.getAndIncrement(), PORT_COUNT);
+    static synchronized int nextPort() {
+        if (pending != 0) {
+            int port = pending;
+            pending = 0;
+            return port;
+        }
+        return claimNext();
     }
 
-    /** The port {@link #nextPort} will give next (for the test of the retry itself). */
-    static int peekPort() {
-        return FIRST_PORT + Math.floorMod(NEXT.get(), PORT_COUNT);
+    /** The port {@link #nextPort} will give next, claimed already (for the test of the retry itself). */
+    static synchronized int peekPort() {
+        if (pending == 0) pending = claimNext();
+        return pending;
+    }
+
+    /** The next port in this JVM's sequence that no other test JVM has claimed and nothing is bound to now. */
+    private static int claimNext() {
+        for (int i = 0; i < PORT_COUNT; i++) {
+            int port = MasterPorts.FIRST + Math.floorMod(NEXT.getAndIncrement(), PORT_COUNT);
+            if (claim(port) && !MasterPorts.inUse(port)) return port;
+        }
+        throw new IllegalStateException("no free port in " + MasterPorts.FIRST + ".." + (MasterPorts.END - 1));
+    }
+
+    /** Locks the port's file; false when another JVM holds it. Without a usable lock folder the port is just used. */
+    private static boolean claim(int port) {
+        Path folder = Path.of(System.getProperty("java.io.tmpdir"), LOCK_FOLDER);
+        FileChannel channel;
+        try {
+            Files.createDirectories(folder);
+            channel = FileChannel.open(folder.resolve(Integer.toString(port)), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            return true;  // e.g. a lock folder of another user: the retry on "address in use" still guards
+        }
+        boolean usable;
+        try {
+            FileLock lock = channel.tryLock();
+            if (lock != null) {
+                CLAIMS.add(channel);
+                return true;
+            }
+            usable = false;  // another JVM holds it
+        } catch (OverlappingFileLockException e) {
+            usable = false;  // this JVM holds it already (the sequence wrapped around)
+        } catch (IOException e) {
+            usable = true;   // a file system without locks: as without a lock folder
+        }
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // nothing held
+        }
+        return usable;
     }
 
     /**

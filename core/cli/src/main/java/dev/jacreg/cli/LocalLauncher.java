@@ -1,10 +1,10 @@
 package dev.jacreg.cli;
 
+import dev.jacreg.distributed.MasterPorts;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,25 +20,45 @@ import java.util.function.BooleanSupplier;
  * are shown when that rank fails. When one rank fails the others are stopped at once rather than left to time out.
  * The folder is deleted however the launch ends (success, a failed rank, a failed start, a signal): the arguments
  * were checked before ({@link OptionRules}), so a rank's failure is a runtime one and its tail says what it was.
+ *
+ * <p>The port is picked before rank 0 can bind it ({@link MasterPorts}); should another program take it in between,
+ * rank 0 fails ("address already in use") and the ranks are started again on a new port, up to
+ * {@value #PORT_ATTEMPTS} launches in all.
  */
 final class LocalLauncher {
     /** How long stopped ranks get to end on their own before they are killed. */
     private static final long STOP_GRACE_SECONDS = 10;
 
+    /** Launches in a row whose rank 0 may find its port taken before the launch fails. */
+    static final int PORT_ATTEMPTS = 5;
+    /** The ranks' master address: loopback keeps the whole run on this machine. */
+    private static final String HOST = "127.0.0.1";
+
+    /** Where rank 0 is to listen: a new port each time it is asked. */
+    interface PortSource {
+        int next() throws IOException;
+    }
+
     private final int nproc;
     private final List<String> args;
     private final PrintStream err;
+    private final PortSource ports;
 
     LocalLauncher(int nproc, List<String> args, PrintStream err) {
+        this(nproc, args, err, MasterPorts::pick);
+    }
+
+    /** With the ports given, e.g. one that another program holds first (tests). */
+    LocalLauncher(int nproc, List<String> args, PrintStream err, PortSource ports) {
         this.nproc = nproc;
         this.args = args;
         this.err = err;
+        this.ports = ports;
     }
 
     int run(BooleanSupplier stop) throws IOException, InterruptedException {
         String java = ProcessHandle.current().info().command()
                 .orElseThrow(() -> new IllegalStateException("cannot tell which java binary runs this process"));
-        int port = freeLoopbackPort();
         List<String> base = new ArrayList<>();
         base.add(java);
         base.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
@@ -54,36 +74,66 @@ final class LocalLauncher {
         }
         Path logs = Files.createTempDirectory("jacreg-ranks-");
         List<Process> ranks = new CopyOnWriteArrayList<>();
-        err.printf("starting %d ranks on 127.0.0.1:%d%n", nproc, port);
         Runnable stopRanks = () -> {
             stop(ranks);
             deleteLogs(logs);
         };
         try (StopSignal.Registration quit = StopSignal.whileChildrenRun(stop, stopRanks)) {
-            for (int r = 0; r < nproc; r++) {
-                List<String> command = new ArrayList<>(base);
-                command.addAll(List.of("--world-size", Integer.toString(nproc), "--rank", Integer.toString(r),
-                        "--master", "127.0.0.1:" + port));
-                ProcessBuilder builder = new ProcessBuilder(command);
-                if (r == 0) {
-                    builder.inheritIO();
-                } else {
-                    builder.redirectErrorStream(true).redirectOutput(logs.resolve("rank-" + r + ".log").toFile());
+            for (int attempt = 1; ; attempt++) {
+                int port = ports.next();
+                err.printf("starting %d ranks on %s:%d%n", nproc, HOST, port);
+                ranks.clear();
+                for (int r = 0; r < nproc; r++) ranks.add(startRank(base, r, port, logs));
+                Failure failure = waitForAll(ranks, stop);
+                if (failure == null) return JacregCli.OK;
+                if (failure.rank() == 0 && failure.code() == JacregCli.RUNTIME_ERROR && attempt < PORT_ATTEMPTS
+                        && !stop.getAsBoolean() && portTakenByAnother(ranks, port)) {
+                    err.printf("port %d was taken by another program before rank 0 could listen there; starting the "
+                            + "ranks again on another port (attempt %d of %d)%n", port, attempt + 1, PORT_ATTEMPTS);
+                    continue;
                 }
-                ranks.add(builder.start());
+                err.printf("rank %d of %d failed (exit %d); stopping the other ranks%n", failure.rank(), nproc,
+                        failure.code());
+                if (failure.rank() > 0) showTail(logs.resolve("rank-" + failure.rank() + ".log"));
+                return failure.code();
             }
-            return waitForAll(ranks, logs, stop);
         } finally {
             stopRanks.run();
         }
     }
 
+    /** Rank r of this launch, listening (rank 0) or connecting (the others) at HOST:port. */
+    private Process startRank(List<String> base, int r, int port, Path logs) throws IOException {
+        List<String> command = new ArrayList<>(base);
+        command.addAll(List.of("--world-size", Integer.toString(nproc), "--rank", Integer.toString(r),
+                "--master", HOST + ":" + port));
+        ProcessBuilder builder = new ProcessBuilder(command);
+        if (r == 0) {
+            builder.inheritIO();
+        } else {
+            builder.redirectErrorStream(true).redirectOutput(logs.resolve("rank-" + r + ".log").toFile());
+        }
+        return builder.start();
+    }
+
     /**
-     * The first failing rank's exit code (the caller stops the rest), or 0 once all succeeded. After a Ctrl-C every rank
-     * stops early by itself and exits 130: that is no failure, and rank 0 must be left to write what was trained.
+     * Whether rank 0 failed because another program took its port after it was picked: once every rank has stopped
+     * (rank 0's listening socket, if it had one, is closed then), the port still cannot be bound. Rank 0 has said why
+     * it failed on the terminal already ("address already in use"); the launch goes on.
      */
-    private int waitForAll(List<Process> ranks, Path logs, BooleanSupplier stop)
-            throws InterruptedException, IOException {
+    private static boolean portTakenByAnother(List<Process> ranks, int port) {
+        stop(ranks);
+        return MasterPorts.inUse(port);
+    }
+
+    /** The first rank that failed and its exit code. */
+    private record Failure(int rank, int code) {}
+
+    /**
+     * The first failing rank (the caller stops the rest), or null once all succeeded. After a Ctrl-C every rank stops
+     * early by itself and exits 130: that is no failure, and rank 0 must be left to write what was trained.
+     */
+    private static Failure waitForAll(List<Process> ranks, BooleanSupplier stop) throws InterruptedException {
         boolean[] done = new boolean[ranks.size()];
         int remaining = ranks.size();
         while (remaining > 0) {
@@ -92,14 +142,10 @@ final class LocalLauncher {
                 done[r] = true;
                 remaining--;
                 int code = ranks.get(r).exitValue();
-                if (code != 0 && !(code == JacregCli.STOPPED && stop.getAsBoolean())) {
-                    err.printf("rank %d of %d failed (exit %d); stopping the other ranks%n", r, ranks.size(), code);
-                    if (r > 0) showTail(logs.resolve("rank-" + r + ".log"));
-                    return code;
-                }
+                if (code != 0 && !(code == JacregCli.STOPPED && stop.getAsBoolean())) return new Failure(r, code);
             }
         }
-        return JacregCli.OK;
+        return null;
     }
 
     private void showTail(Path log) throws IOException {
@@ -167,9 +213,4 @@ final class LocalLauncher {
         return out;
     }
 
-    private static int freeLoopbackPort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -41,7 +41,12 @@ import java.util.function.BooleanSupplier;
  * terms' directions, and libtorch's generator for dropout, reseeded at the start of each epoch) comes from streams
  * derived from the seed and e alone. So a run resumed from a {@link Checkpoint} of epoch k ({@link Builder#resumeFrom})
  * continues bit for bit as the uninterrupted run: same model, optimiser kind, loader and loss, and the same seed.
- * Callbacks keep their own state (early stopping starts afresh on resume).
+ * A checkpoint also holds each callback's state ({@link FitCallback#saveState}), handed back on resume, so early
+ * stopping stops at the same epoch; callbacks are matched by their position, so resume with the same callbacks.
+ *
+ * <p><b>Non-finite values.</b> A batch whose loss or gradient is NaN or infinite throws a
+ * {@link NonFiniteLossException} naming the epoch, batch, step and loss values, before that step's update: the model
+ * (buffers included) and the optimiser keep the state of the last finite step.
  */
 public final class Fit {
     private final Module model;
@@ -182,8 +187,10 @@ public final class Fit {
     /**
      * Trains the model in place and leaves it in inference mode.
      *
-     * @throws IOException           when a checkpoint cannot be read or written
-     * @throws IllegalStateException when a batch's loss or gradient is not finite (that step is not applied)
+     * @return what each epoch did
+     * @throws IOException             when a checkpoint cannot be read or written
+     * @throws NonFiniteLossException  when a batch's loss or gradient is NaN or infinite: that step is not applied, so
+     *                                 the model and optimiser hold the state after the last finite step
      */
     public FitResult run() throws IOException {
         checkDevices();  // the cheap checks first: nothing is loaded or trained on a bad setup
@@ -193,11 +200,19 @@ public final class Fit {
                     + train.batchSize() + " (with the last partial batch dropped)");
         }
         int firstEpoch = 1;
+        Controls control = new Controls();
         if (resumeFrom != null) {
             Checkpoint.Info info = Checkpoint.info(resumeFrom);
             if (info.seed() != seed) {
                 throw new IllegalArgumentException("checkpoint " + resumeFrom + " was written by a run with seed " + info.seed()
                         + ", this one has seed " + seed + ": a resumed run must use its checkpoint's seed");
+            }
+            for (int i = 0; i < callbacks.size(); i++) {  // read before anything changes: a bad state fails here
+                try {
+                    callbacks.get(i).restoreState(control, info.callbackState(i));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("checkpoint " + resumeFrom + ", callback " + i + ": " + e.getMessage(), e);
+                }
             }
             Checkpoint.load(resumeFrom, model, optimizer);
             firstEpoch = info.epoch() + 1;
@@ -205,7 +220,6 @@ public final class Fit {
         int planned = perEpoch * epochs;
         boolean needsInputGradient = terms.stream().anyMatch(LossTerm::needsInputGradient);
         int numClasses = train.dataset().numClasses();
-        Controls control = new Controls();
         List<EpochRecord> records = new ArrayList<>();
         model.setTraining(true);
         try {
@@ -225,7 +239,8 @@ public final class Fit {
                     }
                     int iteration = iteration0 + batches;
                     double rate = schedule.rate(optimizer.learningRate(), iteration, perEpoch, planned);
-                    double loss = step(batch, numClasses, needsInputGradient, termRandom, rate, termSums, epoch, batches + 1);
+                    double loss = step(batch, numClasses, needsInputGradient, termRandom, rate, termSums, epoch, batches + 1,
+                            iteration + 1);
                     lossSum += loss;
                     batches++;
                     for (FitCallback c : callbacks) c.onBatchEnd(control, epoch, batches, loss);
@@ -238,7 +253,13 @@ public final class Fit {
                 EpochRecord record = new EpochRecord(epoch, firstRate, lossSum / batches, termMeans, batches, validated[0],
                         validated[1]);
                 records.add(record);
-                for (FitCallback c : callbacks) c.onEpochEnd(control, record);
+                control.inEpochEnd = true;
+                try {
+                    for (FitCallback c : callbacks) c.onEpochEnd(control, record);
+                } finally {
+                    control.inEpochEnd = false;
+                }
+                control.writeCheckpoints(epoch);
             }
         } finally {
             model.setTraining(false);
@@ -263,10 +284,15 @@ public final class Fit {
         }
     }
 
-    /** One batch: loss, backward, checks, clipping, update. Returns the total loss. */
+    /**
+     * One batch: loss, backward, checks, clipping, update. Returns the total loss. A non-finite loss or gradient throws
+     * before the update, with the buffers (batch-norm running statistics) put back as they were before the batch.
+     */
     private double step(Batch batch, int numClasses, boolean needsInputGradient, RandomStream termRandom, double rate,
-                        double[] termSums, int epoch, int batchNumber) {
+                        double[] termSums, int epoch, int batchNumber, int iteration) {
         try (TensorScope scope = TensorScope.open()) {
+            Map<String, Tensor> buffersBefore = new LinkedHashMap<>();
+            model.buffers().forEach((name, buffer) -> buffersBefore.put(name, buffer.clone()));
             Tensor features = batch.features();
             Tensor input = needsInputGradient ? features.detach().requiresGrad(true) : features;
             Tensor output = model.forward(input);
@@ -286,8 +312,9 @@ public final class Fit {
             }
             double loss = total.item();
             if (!Double.isFinite(loss)) {
-                throw new IllegalStateException(String.format(Locale.ROOT, "the loss of epoch %d, batch %d is %s (%s); the step "
-                        + "was not applied", epoch, batchNumber, loss, describe(values)));
+                restore(buffersBefore);
+                throw nonFinite(NonFiniteLossException.Part.LOSS, "loss " + loss, epoch, batchNumber, iteration,
+                        "terms " + describe(values));
             }
             total.backward();
             List<Tensor> gradients = new ArrayList<>();
@@ -297,8 +324,9 @@ public final class Fit {
             }
             double norm = Gradients.norm(gradients);
             if (!Double.isFinite(norm)) {  // checked before clipping, which would hide an infinity
-                throw new IllegalStateException("the gradient of epoch " + epoch + ", batch " + batchNumber + " has norm " + norm
-                        + "; the step was not applied");
+                restore(buffersBefore);
+                throw nonFinite(NonFiniteLossException.Part.GRADIENT, "gradient (norm " + norm + ")", epoch, batchNumber,
+                        iteration, "loss " + loss + " (" + describe(values) + ")");
             }
             if (clipGradValue > 0) {
                 Gradients.clipValueInPlace(gradients, clipGradValue);
@@ -311,6 +339,21 @@ public final class Fit {
         }
     }
 
+    /** Puts the buffers back to their values before the failed batch (its forward pass updated running statistics). */
+    private void restore(Map<String, Tensor> buffersBefore) {
+        try (var off = Autograd.noGrad()) {
+            model.buffers().forEach((name, buffer) -> buffer.copyFrom(buffersBefore.get(name)));
+        }
+    }
+
+    private static NonFiniteLossException nonFinite(NonFiniteLossException.Part part, String what, int epoch, int batchNumber,
+                                                    int iteration, String values) {
+        return new NonFiniteLossException(iteration, epoch, part, String.format(Locale.ROOT, "non-finite %s at epoch %d, "
+                + "batch %d (step %d of the run): %s; the step was not applied, so the model keeps the weights of step %d (a "
+                + "smaller learning rate or penalty weight, or gradient clipping, may help)", what, epoch, batchNumber,
+                iteration, values, iteration - 1));
+    }
+
     private String describe(double[] values) {
         StringBuilder s = new StringBuilder();
         for (int t = 0; t < values.length; t++) s.append(t == 0 ? "" : ", ").append(terms.get(t).name()).append(' ').append(values[t]);
@@ -319,22 +362,10 @@ public final class Fit {
 
     /** {mean cross-entropy, accuracy} on the validation set, in inference mode. */
     private double[] validate(int epoch) {
-        model.setTraining(false);
-        try (var off = Autograd.noGrad()) {
+        try {
             RandomStream random = RandomStream.seeded(RandomStream.derive(seed, "fit validation " + epoch));
-            double lossSum = 0;
-            long correct = 0, count = 0;
-            for (Batch batch : validation.batches(random)) {
-                try (TensorScope scope = TensorScope.open()) {
-                    Tensor output = model.forward(batch.features());
-                    long rows = batch.size();
-                    Tensor targets = Functional.oneHot(batch.labels(), output.size(1)).to(output.dtype());
-                    lossSum += RegularizedLoss.crossEntropy(output, targets).item() * rows;
-                    correct += output.argmax(1).eq(batch.labels()).sum().itemLong();
-                    count += rows;
-                }
-            }
-            return new double[]{lossSum / count, (double) correct / count};
+            Evaluation evaluation = Evaluator.evaluate(model, validation, random);
+            return new double[]{evaluation.meanLoss(), evaluation.accuracy()};
         } finally {
             model.setTraining(true);
         }
@@ -343,6 +374,23 @@ public final class Fit {
     /** The callbacks' view of the run. */
     private final class Controls implements FitCallback.Control {
         boolean stop;
+        boolean inEpochEnd;
+        private final List<Path> checkpoints = new ArrayList<>();
+
+        @Override
+        public void saveCheckpoint(Path file) {
+            if (!inEpochEnd) throw new IllegalStateException("saveCheckpoint is for onEpochEnd, where the epoch is complete");
+            checkpoints.add(Objects.requireNonNull(file, "file"));
+        }
+
+        /** The checkpoints asked for during the epoch's callbacks, now that each callback has seen the epoch. */
+        void writeCheckpoints(int epoch) throws IOException {
+            if (checkpoints.isEmpty()) return;
+            List<Map<String, String>> states = new ArrayList<>();
+            for (FitCallback c : callbacks) states.add(c.saveState());
+            for (Path file : checkpoints) Checkpoint.save(file, model, optimizer, epoch, seed, states);
+            checkpoints.clear();
+        }
 
         @Override
         public Module model() {

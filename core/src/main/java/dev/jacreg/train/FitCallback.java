@@ -4,6 +4,8 @@ import dev.jacreg.nn.Module;
 import dev.jacreg.optim.Optimizer;
 
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * Hooks into a {@link Fit} run, called on the training thread: after every batch and after every epoch (after the
@@ -15,6 +17,29 @@ public interface FitCallback {
 
     /** After each epoch, its record complete. An exception here ends the run (the epoch's update stays). */
     default void onEpochEnd(Control control, EpochRecord record) throws IOException {}
+
+    /**
+     * The callback's state after the epoch that just ended, saved in checkpoints so that a run resumed from one hands it
+     * back to {@link #restoreState} and the callback goes on as if uninterrupted (early stopping keeps its best loss and
+     * patience count). Keys and values are free text, stored as checkpoint metadata; empty (the default) for a
+     * stateless callback.
+     *
+     * @return the state by key, empty when there is none
+     */
+    default Map<String, String> saveState() {
+        return Map.of();
+    }
+
+    /**
+     * Resuming from a checkpoint, before the first epoch: the state {@link #saveState} returned when the checkpoint was
+     * written (empty when it holds none for this callback, e.g. written by a run without it). The callback may call
+     * {@link Control#requestStop()} here to end the run before it trains, as the uninterrupted run ended there.
+     *
+     * @param control the run, as {@link #onEpochEnd} sees it
+     * @param state   the saved state by key
+     * @throws IllegalArgumentException when the state cannot be read (the run then fails before anything changes)
+     */
+    default void restoreState(Control control, Map<String, String> state) {}
 
     /** What a callback may see and do. */
     interface Control {
@@ -32,5 +57,15 @@ public interface FitCallback {
 
         /** Ends the run after the current epoch (or, from {@link #onBatchEnd}, after the current batch). */
         void requestStop();
+
+        /**
+         * Writes a {@link Checkpoint} of the epoch that just ended to {@code file}, once every callback has seen the
+         * epoch, so that the checkpoint holds each callback's {@link #saveState} of that epoch and a stop it requested.
+         * Only from {@link #onEpochEnd}; the parent directory must exist.
+         *
+         * @param file the checkpoint file, replaced atomically when it exists
+         * @throws IllegalStateException when called outside {@link #onEpochEnd}
+         */
+        void saveCheckpoint(Path file);
     }
 }

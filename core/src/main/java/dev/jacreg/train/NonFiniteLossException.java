@@ -4,7 +4,9 @@ import java.util.Locale;
 
 /**
  * Training met a non-finite loss or gradient and stopped before applying it, so the model holds the weights of the
- * last finite step. Carries where it happened, which part went non-finite and what was trained until then.
+ * last finite step. Carries where it happened, which part went non-finite and, from {@link Trainer}, what was trained
+ * until then. {@link Fit} throws it too: then the part is {@link Part#LOSS} or {@link Part#GRADIENT} and the message
+ * names the epoch, the batch, the step and each loss term's value.
  */
 public final class NonFiniteLossException extends RuntimeException {
     /** Which quantity went non-finite first (checked in this order). */
@@ -16,7 +18,9 @@ public final class NonFiniteLossException extends RuntimeException {
         GRADIENT_CROSS_ENTROPY("gradient of the cross-entropy"),
         GRADIENT_PENALTY("gradient of the penalty"),
         /** The total gradient, when it was not split into its parts (diagnostics off, or an iteration between splits). */
-        GRADIENT("gradient");
+        GRADIENT("gradient"),
+        /** The sum of a {@link Fit} run's loss terms (the message gives each term's value). */
+        LOSS("loss");
 
         private final String text;
 
@@ -44,6 +48,18 @@ public final class NonFiniteLossException extends RuntimeException {
      */
     public NonFiniteLossException(int iteration, int epoch, Part part, String detail, TrainingResult completed) {
         this(message(iteration, epoch, part, detail, completed), iteration, epoch, part, completed, null, null);
+    }
+
+    /**
+     * A {@link Fit} step that went non-finite; it has no {@link TrainingResult}.
+     *
+     * @param iteration 1-based step over the run (a resumed run counts its checkpoint's steps)
+     * @param epoch     1-based epoch of that step
+     * @param part      {@link Part#LOSS} or {@link Part#GRADIENT}
+     * @param message   the whole message
+     */
+    NonFiniteLossException(int iteration, int epoch, Part part, String message) {
+        this(message, iteration, epoch, part, null, null, null);
     }
 
     private NonFiniteLossException(String message, int iteration, int epoch, Part part, TrainingResult completed,
@@ -78,7 +94,10 @@ public final class NonFiniteLossException extends RuntimeException {
         return part;
     }
 
-    /** The finite iterations trained before the failure (losses, diagnostics), for a post-mortem. */
+    /**
+     * The finite iterations {@link Trainer} trained before the failure (losses, diagnostics), for a post-mortem; null
+     * when {@link Fit} threw it (its callbacks saw every finished epoch).
+     */
     public TrainingResult completed() {
         return completed;
     }

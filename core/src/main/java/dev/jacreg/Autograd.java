@@ -108,7 +108,7 @@ public final class Autograd {
         return new GradModeScope(true);
     }
 
-    /** Whether this thread's native calls record autograd (asked from libtorch inside a call). */
+    /** {@return whether this thread's native calls record autograd (asked from libtorch inside a call)} */
     public static boolean isGradEnabled() {
         NativeCall call = Torch.call();
         return call.status(jacreg_h.jr_grad_mode_is_enabled(call.error())) == 1;

@@ -61,7 +61,7 @@ public record Device(Type type, int index) {
 
     private static volatile Device defaultDevice;
 
-    /** The device new tensors go to; checked against the loaded libtorch on first use. */
+    /** {@return the device new tensors go to; checked against the loaded libtorch on first use} */
     public static Device defaultDevice() {
         Device device = defaultDevice;
         if (device == null) {

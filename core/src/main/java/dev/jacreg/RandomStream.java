@@ -28,7 +28,7 @@ public interface RandomStream {
      */
     RandomStream split();
 
-    /** libtorch's default generator (seed it with {@link Torch#manualSeed}). */
+    /** {@return libtorch's default generator (seed it with {@link Torch#manualSeed})} */
     static RandomStream libtorch() {
         return LibtorchRandom.INSTANCE;
     }

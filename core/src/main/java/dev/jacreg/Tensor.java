@@ -109,7 +109,7 @@ public final class Tensor implements AutoCloseable {
         return status;
     }
 
-    /** Tensors created through this class and not yet closed or cleaned, process-wide. */
+    /** {@return tensors created through this class and not yet closed or cleaned, process-wide} */
     public static long liveCount() {
         return LIVE.get();
     }
@@ -164,7 +164,7 @@ public final class Tensor implements AutoCloseable {
         return this;
     }
 
-    /** The detached owner or scope that will close this tensor, or null when the caller must. */
+    /** {@return the detached owner or scope that will close this tensor, or null when the caller must} */
     public TensorScope owner() {
         return owner;
     }
@@ -203,7 +203,7 @@ public final class Tensor implements AutoCloseable {
         return fromArray(MemorySegment.ofBuffer(data.slice()), dtype, shape);
     }
 
-    /** A copy of the elements' raw bytes, little-endian and row-major (the inverse of {@link #fromBytes}). */
+    /** {@return a copy of the elements' raw bytes, little-endian and row-major (the inverse of {@link #fromBytes})} */
     public ByteBuffer toBytes() {
         checkLittleEndian();
         DType dtype = dtype();
@@ -342,7 +342,7 @@ public final class Tensor implements AutoCloseable {
 
     public Device device() { return new Device(Device.Type.fromCode(Ops.deviceType(this)), Ops.deviceIndex(this)); }
 
-    /** The single value of a one-element tensor. */
+    /** {@return the single value of a one-element tensor} */
     public double item() { return Ops.itemDouble(this); }
 
     public long itemLong() {
@@ -353,7 +353,7 @@ public final class Tensor implements AutoCloseable {
 
     // ---- copying out -------------------------------------------------------------------------------
 
-    /** All elements in row-major order, converted to float when the dtype differs. */
+    /** {@return all elements in row-major order, converted to float when the dtype differs} */
     public float[] toFloatArray() {
         float[] out = new float[Math.toIntExact(numel())];
         copyOut(DType.FLOAT32, MemorySegment.ofArray(out));
@@ -410,7 +410,7 @@ public final class Tensor implements AutoCloseable {
     @Override
     public Tensor clone() { return Ops.clone(this); }
 
-    /** Same data, cut from the autograd graph. */
+    /** {@return same data, cut from the autograd graph} */
     public Tensor detach() { return Ops.detach(this); }
 
     public Tensor contiguous() { return Ops.contiguous(this); }
@@ -561,7 +561,7 @@ public final class Tensor implements AutoCloseable {
         return this;
     }
 
-    /** The accumulated gradient as a new tensor, or null when backward has not reached this tensor. */
+    /** {@return the accumulated gradient as a new tensor, or null when backward has not reached this tensor} */
     public Tensor grad() {
         NativeCall call = Torch.call();
         call.status(keepAlive(jacreg_h.jr_tensor_grad(handle(), call.scratch(), call.error()), this));

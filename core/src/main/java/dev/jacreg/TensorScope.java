@@ -68,7 +68,7 @@ public final class TensorScope implements AutoCloseable {
         return STATE.get().current;
     }
 
-    /** Whether this is a detached owner ({@link #detached()}) rather than a current scope. */
+    /** {@return whether this is a detached owner ({@link #detached()}) rather than a current scope} */
     public boolean isDetached() {
         return owner == null;
     }
@@ -145,7 +145,7 @@ public final class TensorScope implements AutoCloseable {
         return tensor;
     }
 
-    /** Number of tensors this scope owns and will close. */
+    /** {@return number of tensors this scope owns and will close} */
     public int ownedCount() {
         synchronized (this) {
             return tensors.size();

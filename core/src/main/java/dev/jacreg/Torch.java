@@ -50,18 +50,18 @@ public final class Torch {
         else throw new IllegalArgumentException("-D" + property + " must be '" + on + "' or '" + off + "', got '" + value + "'");
     }
 
-    /** The loaded shim's path. */
+    /** {@return the loaded shim's path} */
     public static Path libraryPath() {
         call();
         return NativeLibrary.ensureLoaded();
     }
 
-    /** libtorch's version, e.g. "1.13.0". */
+    /** {@return libtorch's version, e.g. "1.13.0"} */
     public static String version() {
         return text(true);
     }
 
-    /** libtorch's build configuration (BLAS, OpenMP, CUDA...), as at::show_config() prints it. */
+    /** {@return libtorch's build configuration (BLAS, OpenMP, CUDA...), as at::show_config() prints it} */
     public static String buildConfig() {
         return text(false);
     }
@@ -109,7 +109,7 @@ public final class Torch {
         return call.status(jacreg_h.jr_set_batch_norm_fused(fused ? 1 : 0, call.error())) == 1;
     }
 
-    /** Whether training-mode batch norm uses the shim's fused kernels (see {@link #setBatchNormFused}). */
+    /** {@return whether training-mode batch norm uses the shim's fused kernels (see {@link #setBatchNormFused})} */
     public static boolean batchNormFused() {
         NativeCall call = call();
         return call.status(jacreg_h.jr_batch_norm_fused(call.error())) == 1;
@@ -129,7 +129,9 @@ public final class Torch {
         return call.status(jacreg_h.jr_set_conv_create_graph_native(nativeKernels ? 1 : 0, call.error())) == 1;
     }
 
-    /** Whether create-graph conv2d gradients use ATen's native kernels (see {@link #setConvCreateGraphNative}). */
+    /**
+     * {@return whether create-graph conv2d gradients use ATen's native kernels (see {@link #setConvCreateGraphNative})}
+     */
     public static boolean convCreateGraphNative() {
         NativeCall call = call();
         return call.status(jacreg_h.jr_conv_create_graph_native(call.error())) == 1;
@@ -152,13 +154,13 @@ public final class Torch {
         call.status(jacreg_h.jr_cuda_synchronize(device.index(), call.error()));
     }
 
-    /** Tensors handed out by the shim and not yet freed, process-wide. */
+    /** {@return tensors handed out by the shim and not yet freed, process-wide} */
     public static long nativeLiveTensors() {
         call();
         return jacreg_h.jr_live_tensors();
     }
 
-    /** A call that does nothing, for measuring the bare binding overhead. */
+    /** {@return a call that does nothing, for measuring the bare binding overhead} */
     public static int noop() {
         return jacreg_h.jr_noop();
     }

@@ -16,7 +16,7 @@ public class TorchException extends RuntimeException {
         this(0, message);
     }
 
-    /** The shim's error code (JR_ERROR_* in jacreg.h); 0 when raised by the Java layer. */
+    /** {@return the shim's error code (JR_ERROR_* in jacreg.h); 0 when raised by the Java layer} */
     public int code() {
         return code;
     }

@@ -10,7 +10,7 @@ import dev.jacreg.nn.Module;
  * label. The model is put in inference mode (batch norm uses its running statistics, so images do not interact).
  */
 public interface Attack {
-    /** Short name for files and tables, e.g. "fgsm" or "pgd". */
+    /** {@return short name for files and tables, e.g. "fgsm" or "pgd"} */
     String name();
 
     Norm norm();
@@ -33,7 +33,7 @@ public interface Attack {
         return null;
     }
 
-    /** Whether the attack reads only the model's outputs, never its gradients. */
+    /** {@return whether the attack reads only the model's outputs, never its gradients} */
     default boolean blackBox() {
         return false;
     }

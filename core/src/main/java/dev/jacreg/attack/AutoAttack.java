@@ -55,7 +55,7 @@ public final class AutoAttack implements Attack {
         return norm;
     }
 
-    /** The attacks, in the order they run. */
+    /** {@return the attacks, in the order they run} */
     public List<Attack> stages() {
         List<Attack> stages = new ArrayList<>(List.of(new Apgd(norm, Apgd.Loss.CE, iterations, 1, Apgd.DEFAULT_TARGETS),
                 new Apgd(norm, Apgd.Loss.TARGETED_DLR, iterations, 1, Apgd.DEFAULT_TARGETS)));
@@ -63,12 +63,12 @@ public final class AutoAttack implements Attack {
         return stages;
     }
 
-    /** The white-box attacks alone (APGD-CE then APGD-T), for the check that Square does not beat them. */
+    /** {@return the white-box attacks alone (APGD-CE then APGD-T), for the check that Square does not beat them} */
     public AutoAttack whiteBoxPart() {
         return new AutoAttack(norm, iterations, squareQueries, false);
     }
 
-    /** Square alone, or null where the ensemble has none (L2). */
+    /** {@return Square alone, or null where the ensemble has none (L2)} */
     public Square blackBoxPart() {
         return norm == Norm.LINF ? new Square(norm, squareQueries, Square.DEFAULT_P_INIT) : null;
     }
@@ -110,7 +110,7 @@ public final class AutoAttack implements Attack {
         }
     }
 
-    /** The version's settings in words, for reports. */
+    /** {@return the version's settings in words, for reports} */
     public String describe() {
         StringBuilder s = new StringBuilder("AutoAttack (Croce & Hein 2020) as the per-image worst case of ");
         List<Attack> stages = stages();

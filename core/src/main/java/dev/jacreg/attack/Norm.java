@@ -6,12 +6,12 @@ import java.util.Locale;
 public enum Norm {
     LINF, L2;
 
-    /** "linf" or "l2", as typed on the command line and used in file names. */
+    /** {@return "linf" or "l2", as typed on the command line and used in file names} */
     public String label() {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** "L∞" or "L2", for titles and reports. */
+    /** {@return "L∞" or "L2", for titles and reports} */
     public String symbol() {
         return this == LINF ? "L∞" : "L2";
     }

@@ -127,13 +127,13 @@ public final class DataLoader implements AutoCloseable {
             return this;
         }
 
-        /** The loader; preloading copies the set to the device here. */
+        /** {@return the loader; preloading copies the set to the device here} */
         public DataLoader build() {
             return new DataLoader(this);
         }
     }
 
-    /** The number of batches one pass hands out. */
+    /** {@return the number of batches one pass hands out} */
     public int batchCount() {
         int n = dataset.size();
         return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;
@@ -235,32 +235,32 @@ public final class DataLoader implements AutoCloseable {
         }
     }
 
-    /** The dataset this loader reads. */
+    /** {@return the dataset this loader reads} */
     public Dataset dataset() {
         return dataset;
     }
 
-    /** Examples per batch. */
+    /** {@return examples per batch} */
     public int batchSize() {
         return batchSize;
     }
 
-    /** Whether the last partial batch is dropped. */
+    /** {@return whether the last partial batch is dropped} */
     public boolean dropLast() {
         return dropLast;
     }
 
-    /** Whether each pass shuffles. */
+    /** {@return whether each pass shuffles} */
     public boolean shuffles() {
         return shuffle;
     }
 
-    /** Where the batches go. */
+    /** {@return where the batches go} */
     public Device device() {
         return device;
     }
 
-    /** Whether the whole set was copied to the device once. */
+    /** {@return whether the whole set was copied to the device once} */
     public boolean preloaded() {
         return preloaded != null;
     }

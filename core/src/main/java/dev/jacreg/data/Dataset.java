@@ -11,13 +11,13 @@ import java.util.Arrays;
  * {@link InMemoryDataset#of(DigitDataset)} the IDX files, the bundled synthetic digits and Fashion-MNIST.
  */
 public interface Dataset {
-    /** The number of examples. */
+    /** {@return the number of examples} */
     int size();
 
-    /** The shape of one example's features, e.g. {1, 28, 28} or {20}. */
+    /** {@return the shape of one example's features, e.g. {1, 28, 28} or {20}} */
     long[] featureShape();
 
-    /** The number of classes; every label is in 0..numClasses−1. */
+    /** {@return the number of classes; every label is in 0..numClasses−1} */
     int numClasses();
 
     /** The label of example {@code index}. */
@@ -31,7 +31,7 @@ public interface Dataset {
 
     /** One example: its features (row-major, of {@link #featureShape()}) and its label. */
     record Example(float[] features, int label) {
-        /** A copy of the features. */
+        /** {@return a copy of the features} */
         @Override
         public float[] features() {
             return features.clone();
@@ -60,7 +60,7 @@ public interface Dataset {
         return new Example(features, label(index));
     }
 
-    /** The number of feature values per example (the product of {@link #featureShape()}). */
+    /** {@return the number of feature values per example (the product of {@link #featureShape()})} */
     default int featureCount() {
         long n = 1;
         for (long d : featureShape()) n = Math.multiplyExact(n, d);

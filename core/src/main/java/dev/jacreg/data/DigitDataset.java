@@ -105,7 +105,7 @@ public final class DigitDataset {
         return width;
     }
 
-    /** Pixels per image, {@code height * width}. */
+    /** {@return pixels per image, {@code height * width}} */
     public int imageSize() {
         return height * width;
     }
@@ -118,7 +118,7 @@ public final class DigitDataset {
         return pixels;
     }
 
-    /** The internal label array (values 0..numClasses-1); not a copy, must not be mutated. */
+    /** {@return the internal label array (values 0..numClasses-1); not a copy, must not be mutated} */
     public int[] labels() {
         return labels;
     }
@@ -151,7 +151,7 @@ public final class DigitDataset {
                 numClasses);
     }
 
-    /** Number of images of each class, indexed by label. */
+    /** {@return number of images of each class, indexed by label} */
     public int[] classCounts() {
         int[] counts = new int[numClasses];
         for (int label : labels) {

@@ -27,12 +27,12 @@ public class IdxFormatException extends IOException {
         this.problem = problem;
     }
 
-    /** The file that failed to decode. */
+    /** {@return the file that failed to decode} */
     public Path file() {
         return file;
     }
 
-    /** The problem, without the file name. */
+    /** {@return the problem, without the file name} */
     public String problem() {
         return problem;
     }

@@ -70,7 +70,7 @@ public abstract class Layer implements Module {
         }
     }
 
-    /** The device of the layer's first parameter or buffer, or null for a layer without state. */
+    /** {@return the device of the layer's first parameter or buffer, or null for a layer without state} */
     public Device device() {
         for (Tensor t : parameters.values()) return t.device();
         for (Tensor t : buffers.values()) return t.device();
@@ -92,7 +92,7 @@ public abstract class Layer implements Module {
         this.training = training;
     }
 
-    /** Whether the layer is in training mode ({@link #setTraining}). */
+    /** {@return whether the layer is in training mode ({@link #setTraining})} */
     public boolean isTraining() {
         return training;
     }

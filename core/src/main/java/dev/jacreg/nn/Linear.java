@@ -40,12 +40,12 @@ public final class Linear extends Layer {
         }
     }
 
-    /** The size of each input row. */
+    /** {@return the size of each input row} */
     public int inFeatures() {
         return inFeatures;
     }
 
-    /** The size of each output row (the class count, for a classifier's last layer). */
+    /** {@return the size of each output row (the class count, for a classifier's last layer)} */
     public int outFeatures() {
         return outFeatures;
     }

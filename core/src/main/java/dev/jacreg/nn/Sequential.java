@@ -38,7 +38,10 @@ public final class Sequential implements Module {
         return this;
     }
 
-    /** A builder; {@link Builder#add(Module)} names layers by position ("0", "1", …) as PyTorch's Sequential does. */
+    /**
+     * {@return a builder; {@link Builder#add(Module)} names layers by position ("0", "1", …) as PyTorch's Sequential
+     * does}
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -62,7 +65,7 @@ public final class Sequential implements Module {
             return add(Integer.toString(sequential.children.size()), layer);
         }
 
-        /** The model; the builder cannot be used afterwards. */
+        /** {@return the model; the builder cannot be used afterwards} */
         public Sequential build() {
             check();
             if (sequential.children.isEmpty()) throw new IllegalStateException("a Sequential needs at least one layer");
@@ -75,7 +78,7 @@ public final class Sequential implements Module {
         }
     }
 
-    /** The layers by name, in order. */
+    /** {@return the layers by name, in order} */
     public Map<String, Module> children() {
         return Collections.unmodifiableMap(children);
     }

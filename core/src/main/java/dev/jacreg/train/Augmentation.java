@@ -11,7 +11,7 @@ public interface Augmentation {
     /** A perturbed copy of a batch of images (B×…, pixels in [0, 1]), in the caller's scope. */
     Tensor apply(Tensor images, RandomStream random);
 
-    /** One line for reports, e.g. "pixel replacement, p ~ U(0, 0.5) per image". */
+    /** {@return one line for reports, e.g. "pixel replacement, p ~ U(0, 0.5) per image"} */
     String describe();
 
     /** The batch as it is. */

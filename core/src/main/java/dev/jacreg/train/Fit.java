@@ -178,7 +178,7 @@ public final class Fit {
             return this;
         }
 
-        /** The configured run (nothing runs yet). */
+        /** {@return the configured run (nothing runs yet)} */
         public Fit build() {
             return new Fit(this);
         }

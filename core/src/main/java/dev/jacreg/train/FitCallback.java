@@ -43,16 +43,16 @@ public interface FitCallback {
 
     /** What a callback may see and do. */
     interface Control {
-        /** The model being trained. */
+        /** {@return the model being trained} */
         Module model();
 
-        /** Its optimiser. */
+        /** {@return its optimiser} */
         Optimizer optimizer();
 
-        /** The run's seed (checkpoints record it). */
+        /** {@return the run's seed (checkpoints record it)} */
         long seed();
 
-        /** The number of epochs the run plans. */
+        /** {@return the number of epochs the run plans} */
         int epochs();
 
         /** Ends the run after the current epoch (or, from {@link #onBatchEnd}, after the current batch). */

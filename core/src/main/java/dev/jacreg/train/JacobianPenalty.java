@@ -87,7 +87,7 @@ public record JacobianPenalty(double lambda, int projections, Target target, Bat
         if (every < 1) throw new IllegalArgumentException("penalty interval must be >= 1 (1 = every step), got " + every);
     }
 
-    /** The reference settings: λ = 1, n = 1, penalty on the softmax output. */
+    /** {@return the reference settings: λ = 1, n = 1, penalty on the softmax output} */
     public static JacobianPenalty reference() {
         return new JacobianPenalty(1.0, 1, Target.SOFTMAX);
     }

@@ -20,7 +20,7 @@ public interface LearningRateSchedule {
      */
     double rate(double base, int iteration, int perEpoch, int iterations);
 
-    /** The text form, which {@link #parse} reads back. */
+    /** {@return the text form, which {@link #parse} reads back} */
     String describe();
 
     static LearningRateSchedule constant() {

@@ -9,7 +9,7 @@ import dev.jacreg.nn.Module;
  * backpropagates the sum. A term works on any model whose output is B×C. {@link LossTerms} has the built-in ones.
  */
 public interface LossTerm {
-    /** A short name for records and progress lines, e.g. "cross-entropy" or "jacobian". */
+    /** {@return a short name for records and progress lines, e.g. "cross-entropy" or "jacobian"} */
     String name();
 
     /**

@@ -10,7 +10,7 @@ import java.util.Objects;
 public final class LossTerms {
     private LossTerms() {}
 
-    /** −(1/B) Σ T·log softmax(output): {@link RegularizedLoss#crossEntropy}. */
+    /** {@return −(1/B) Σ T·log softmax(output): {@link RegularizedLoss#crossEntropy}} */
     public static LossTerm crossEntropy() {
         return new LossTerm() {
             @Override

@@ -77,7 +77,7 @@ public final class NonFiniteLossException extends RuntimeException {
         return new NonFiniteLossException("net " + name + ": " + getMessage(), iteration, epoch, part, completed, name, this);
     }
 
-    /** The net's name when a caller gave it ({@link #forNet}), else null. */
+    /** {@return the net's name when a caller gave it ({@link #forNet}), else null} */
     public String net() {
         return net;
     }

@@ -38,7 +38,7 @@ public final class RegularizedLoss {
         return new RegularizedLoss(null, false, objective);
     }
 
-    /** The robustness objective that replaces cross-entropy, or null. */
+    /** {@return the robustness objective that replaces cross-entropy, or null} */
     public RobustObjective robustObjective() {
         return robust;
     }
@@ -53,7 +53,7 @@ public final class RegularizedLoss {
         return new RegularizedLoss(penalty, true);
     }
 
-    /** Whether the penalty is computed exactly (C backward passes) rather than from random projections. */
+    /** {@return whether the penalty is computed exactly (C backward passes) rather than from random projections} */
     public boolean exact() {
         return exact;
     }

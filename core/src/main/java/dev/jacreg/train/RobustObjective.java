@@ -19,6 +19,6 @@ public interface RobustObjective {
      */
     RegularizedLoss.Parts compute(Module model, Tensor images, Tensor oneHotTargets);
 
-    /** The objective in words, for reports, e.g. "TRADES, β = 6, …". */
+    /** {@return the objective in words, for reports, e.g. "TRADES, β = 6, …"} */
     String describe();
 }

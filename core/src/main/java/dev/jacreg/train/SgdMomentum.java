@@ -99,7 +99,7 @@ public final class SgdMomentum implements Optimizer {
         return parameters;
     }
 
-    /** The velocity of each parameter, by the parameter's name. */
+    /** {@return the velocity of each parameter, by the parameter's name} */
     public Map<String, Tensor> velocities() {
         return Collections.unmodifiableMap(velocities);
     }
@@ -128,12 +128,12 @@ public final class SgdMomentum implements Optimizer {
         return learningRate;
     }
 
-    /** The momentum m. */
+    /** {@return the momentum m} */
     public double momentum() {
         return momentum;
     }
 
-    /** The weight-decay coefficient wd (0 = none). */
+    /** {@return the weight-decay coefficient wd (0 = none)} */
     public double weightDecay() {
         return weightDecay;
     }

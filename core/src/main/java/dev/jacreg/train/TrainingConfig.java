@@ -70,7 +70,10 @@ public record TrainingConfig(int epochs, int batchSize, double learningRate, dou
         return reference(seed).withStabilisation();
     }
 
-    /** This loop with the stabilised defaults' clipping and learning-rate steps (scaled to its number of epochs). */
+    /**
+     * {@return this loop with the stabilised defaults' clipping and learning-rate steps (scaled to its number of
+     * epochs)}
+     */
     public TrainingConfig withStabilisation() {
         return withClipGradNorm(STABILISED_CLIP_GRAD_NORM).withSchedule(stabilisedSchedule(epochs));
     }

@@ -17,7 +17,7 @@ public record TrainingProgress(int iteration, int totalIterations, int epoch, in
         return (double) iteration / totalIterations;
     }
 
-    /** Estimated nanoseconds left, from the mean pace so far. */
+    /** {@return estimated nanoseconds left, from the mean pace so far} */
     public long etaNanos() {
         return iteration == 0 ? 0 : (long) ((double) elapsedNanos / iteration * (totalIterations - iteration));
     }

@@ -12,7 +12,12 @@ import java.util.Map;
  * on {@link #close()}.
  */
 public interface Module extends AutoCloseable {
-    /** Output for a batch; new tensors go to the caller's current scope. */
+    /**
+     * Output for a batch; new tensors go to the caller's current scope.
+     *
+     * @param input a batch, first dimension the examples, on the module's device
+     * @return the output for the batch; new tensors go to the caller's current scope
+     */
     Tensor forward(Tensor input);
 
     /** {@return learnable tensors by dotted name, in a stable order} */
@@ -23,12 +28,19 @@ public interface Module extends AutoCloseable {
         return Map.of();
     }
 
-    /** Training mode (batch statistics, running statistics updated) or inference mode. */
+    /**
+     * Training mode (batch statistics, running statistics updated) or inference mode.
+     *
+     * @param training true for training mode, false for inference mode
+     */
     default void setTraining(boolean training) {}
 
     /**
      * Moves the module's parameters and buffers to {@code device} and returns it. Stateless modules need no move; a
      * stateful module that cannot move says so. Build the optimiser after moving.
+     *
+     * @param device where the state goes
+     * @return this module, moved
      */
     default Module to(Device device) {
         java.util.Objects.requireNonNull(device, "device");

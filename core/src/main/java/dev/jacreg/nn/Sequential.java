@@ -29,7 +29,13 @@ public final class Sequential implements Module {
     /** An empty model; {@link #add} appends layers. */
     public Sequential() {}
 
-    /** Appends a layer; names are unique, non-empty and without dots (the dot separates a parameter's path). */
+    /**
+     * Appends a layer; names are unique, non-empty and without dots (the dot separates a parameter's path).
+     *
+     * @param name the layer's name, the first part of its parameters' dotted names
+     * @param child the layer; this Sequential takes ownership and closes it
+     * @return this Sequential
+     */
     public Sequential add(String name, Module child) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(child, "child");
@@ -53,14 +59,25 @@ public final class Sequential implements Module {
 
         private Builder() {}
 
-        /** Appends a named layer (see {@link Sequential#add}). */
+        /**
+         * Appends a named layer (see {@link Sequential#add}).
+         *
+         * @param name the layer's name, unique, non-empty, without dots
+         * @param layer the layer; the built Sequential takes ownership
+         * @return this builder
+         */
         public Builder add(String name, Module layer) {
             check();
             sequential.add(name, layer);
             return this;
         }
 
-        /** Appends a layer named by its position: "0" for the first, and so on. */
+        /**
+         * Appends a layer named by its position: "0" for the first, and so on.
+         *
+         * @param layer the layer; the built Sequential takes ownership
+         * @return this builder
+         */
         public Builder add(Module layer) {
             return add(Integer.toString(sequential.children.size()), layer);
         }
@@ -132,6 +149,8 @@ public final class Sequential implements Module {
     /**
      * A table of the layers (nested Sequentials indented): name, kind and settings, parameter count; then the total,
      * e.g. for printing before training.
+     *
+     * @return the table, lines separated by '\n'
      */
     public String summary() {
         StringBuilder table = new StringBuilder();

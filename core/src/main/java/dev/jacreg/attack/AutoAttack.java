@@ -22,6 +22,9 @@ public final class AutoAttack implements Attack {
     private final boolean withSquare;
 
     /**
+     * AutoAttack with other budgets than the standard version's (e.g. smaller ones for a quick look).
+     *
+     * @param norm the ball the perturbation stays in
      * @param iterations    APGD iterations per run (standard: {@value Apgd#DEFAULT_ITERATIONS})
      * @param squareQueries Square's budget per image (standard: {@value Square#DEFAULT_QUERIES}); ignored for L2
      */
@@ -40,7 +43,11 @@ public final class AutoAttack implements Attack {
         this.withSquare = withSquare;
     }
 
-    /** The standard version's budgets. */
+    /**
+     * The standard version's budgets.
+     *
+     * @param norm the ball the perturbation stays in
+     */
     public AutoAttack(Norm norm) {
         this(norm, Apgd.DEFAULT_ITERATIONS, Square.DEFAULT_QUERIES);
     }
@@ -73,10 +80,12 @@ public final class AutoAttack implements Attack {
         return norm == Norm.LINF ? new Square(norm, squareQueries, Square.DEFAULT_P_INIT) : null;
     }
 
+    /** {@return the APGD iterations per run} */
     public int iterations() {
         return iterations;
     }
 
+    /** {@return Square's query budget per image (unused for L2)} */
     public int squareQueries() {
         return squareQueries;
     }

@@ -20,16 +20,30 @@ public interface Dataset {
     /** {@return the number of classes; every label is in 0..numClasses−1} */
     int numClasses();
 
-    /** The label of example {@code index}. */
+    /**
+     * The label of example {@code index}.
+     *
+     * @param index the example, in [0, size())
+     * @return its class, in [0, numClasses())
+     */
     int label(int index);
 
     /**
      * Copies example {@code index}'s features (row-major, {@link #featureCount()} values) into {@code target} from
      * {@code offset}: the batch access a loader uses, with no array per example.
+     *
+     * @param index the example, in [0, size())
+     * @param target the array written to
+     * @param offset where in {@code target} the first value goes
      */
     void copyFeatures(int index, float[] target, int offset);
 
-    /** One example: its features (row-major, of {@link #featureShape()}) and its label. */
+    /**
+     * One example: its features (row-major, of {@link #featureShape()}) and its label.
+     *
+     * @param features the example's values, row-major
+     * @param label its class, in [0, numClasses)
+     */
     record Example(float[] features, int label) {
         /** {@return a copy of the features} */
         @Override
@@ -53,7 +67,12 @@ public interface Dataset {
         }
     }
 
-    /** Example {@code index} as a new array and its label. */
+    /**
+     * Example {@code index} as a new array and its label.
+     *
+     * @param index the example, in [0, size())
+     * @return a copy of its features and its label
+     */
     default Example get(int index) {
         float[] features = new float[featureCount()];
         copyFeatures(index, features, 0);
@@ -67,7 +86,11 @@ public interface Dataset {
         return Math.toIntExact(n);
     }
 
-    /** Throws an IndexOutOfBoundsException naming the index and the size unless 0 ≤ index &lt; size. */
+    /**
+     * Throws an IndexOutOfBoundsException naming the index and the size unless 0 ≤ index &lt; size.
+     *
+     * @param index the index to check
+     */
     default void checkIndex(int index) {
         if (index < 0 || index >= size()) {
             throw new IndexOutOfBoundsException("example index " + index + " is out of range for a dataset of " + size());

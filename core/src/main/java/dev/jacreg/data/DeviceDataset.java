@@ -17,12 +17,23 @@ public final class DeviceDataset implements AutoCloseable {
     private final int count;
     private final int numClasses;
 
-    /** On {@link Device#defaultDevice()}. */
+    /**
+     * On {@link Device#defaultDevice()}.
+     *
+     * @param data the images and labels to copy
+     * @param dtype the images' floating-point type on the device
+     */
     public DeviceDataset(DigitDataset data, DType dtype) {
         this(data, dtype, Device.defaultDevice());
     }
 
-    /** The images (as {@code dtype}) and labels on {@code device}. */
+    /**
+     * The images (as {@code dtype}) and labels on {@code device}.
+     *
+     * @param data the images and labels to copy
+     * @param dtype the images' floating-point type on the device
+     * @param device where the copies go
+     */
     public DeviceDataset(DigitDataset data, DType dtype, Device device) {
         device.requireAvailable("(DeviceDataset)");
         this.count = data.count();

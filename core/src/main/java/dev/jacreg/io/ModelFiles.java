@@ -143,7 +143,7 @@ public final class ModelFiles {
      * A new tensor (current scope) with the entry's data.
      *
      * @param entry an entry of a dtype jacreg has a tensor type for
-     * @return a CPU tensor of the entry's dtype and shape
+     * @return a tensor of the entry's dtype and shape on the default device
      */
     public static Tensor tensorOf(SafeTensorsEntry entry) {
         DType dtype = entry.dtype().tensorType().orElseThrow(() -> new IllegalArgumentException("tensor " + entry.name()

@@ -63,7 +63,13 @@ public final class Checkpoint {
         }
     }
 
-    /** The file name for an epoch's checkpoint in a directory: checkpoint-epoch-0003.safetensors. */
+    /**
+     * The file name for an epoch's checkpoint in a directory: checkpoint-epoch-0003.safetensors.
+     *
+     * @param directory the checkpoints' folder
+     * @param epoch the epoch, 1-based
+     * @return the file's path (nothing is created)
+     */
     public static Path fileFor(Path directory, int epoch) {
         return directory.resolve(String.format(Locale.ROOT, "checkpoint-epoch-%04d.safetensors", epoch));
     }
@@ -115,6 +121,12 @@ public final class Checkpoint {
     /**
      * Copies a checkpoint into a model and optimiser of the same architecture and kind. Everything is checked before
      * anything changes; a mismatch is a {@link SafeTensorsFormatException} naming the tensor (or the metadata entry).
+     *
+     * @param file the checkpoint
+     * @param model a model of the checkpoint's architecture, overwritten
+     * @param optimizer an optimizer of the checkpoint's kind over the model's parameters, overwritten
+     * @return the checkpoint's epoch, steps, seed and metadata
+     * @throws IOException when the file cannot be read or does not fit ({@link SafeTensorsFormatException})
      */
     public static Info load(Path file, Module model, Optimizer optimizer) throws IOException {
         SafeTensorsFile contents = SafeTensors.read(file);
@@ -142,7 +154,13 @@ public final class Checkpoint {
         return info;
     }
 
-    /** What a checkpoint file says about its run, without loading it into anything. */
+    /**
+     * What a checkpoint file says about its run, without loading it into anything.
+     *
+     * @param file the checkpoint
+     * @return its epoch, steps, seed and metadata
+     * @throws IOException when the file cannot be read or is not a checkpoint ({@link SafeTensorsFormatException})
+     */
     public static Info info(Path file) throws IOException {
         return info(SafeTensors.read(file));
     }

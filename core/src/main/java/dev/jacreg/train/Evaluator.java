@@ -30,7 +30,14 @@ public final class Evaluator {
 
     private Evaluator() {}
 
-    /** Predicted class of every image (int64, in the caller's scope). */
+    /**
+     * Predicted class of every image (int64, in the caller's scope).
+     *
+     * @param model the classifier, left in inference mode
+     * @param images the images, N×…, on the model's device
+     * @param chunk images per forward pass, &gt;= 1
+     * @return N class indices
+     */
     public static Tensor predict(Module model, Tensor images, int chunk) {
         model.setTraining(false);
         long n = images.size(0);
@@ -47,7 +54,15 @@ public final class Evaluator {
         }
     }
 
-    /** Share of images whose predicted class equals the label. */
+    /**
+     * Share of images whose predicted class equals the label.
+     *
+     * @param model the classifier, left in inference mode
+     * @param images the images, N×…, on the model's device
+     * @param labels int64 labels, N
+     * @param chunk images per forward pass, &gt;= 1
+     * @return the accuracy, in [0, 1]
+     */
     public static double accuracy(Module model, Tensor images, Tensor labels, int chunk) {
         try (TensorScope scope = TensorScope.open()) {
             Tensor correct = predict(model, images, chunk).eq(labels);
@@ -58,6 +73,12 @@ public final class Evaluator {
     /**
      * Mean over images of the exact ‖∂Y/∂x‖²_F in inference mode (samples independent), with Y the
      * softmax output or the logits.
+     *
+     * @param model the classifier, left in inference mode
+     * @param images the images, N×…, on the model's device
+     * @param target the softmax output or the logits
+     * @param chunk images per pass, &gt;= 1 (each costs C backward passes)
+     * @return the mean squared Frobenius norm
      */
     public static double meanSquaredJacobianNorm(Module model, Tensor images, JacobianPenalty.Target target, int chunk) {
         model.setTraining(false);

@@ -79,7 +79,14 @@ public final class Fit {
         this.resumeFrom = b.resumeFrom;
     }
 
-    /** A builder for training {@code model} with {@code optimizer} (over the model's parameters) on {@code train}. */
+    /**
+     * A builder for training {@code model} with {@code optimizer} (over the model's parameters) on {@code train}.
+     *
+     * @param model any module with a B×C output, on the loader's device
+     * @param optimizer an optimizer over the model's parameters
+     * @param train the training batches
+     * @return the builder
+     */
     public static Builder builder(Module model, Optimizer optimizer, DataLoader train) {
         return new Builder(model, optimizer, train);
     }
@@ -106,14 +113,24 @@ public final class Fit {
             this.train = Objects.requireNonNull(train, "train");
         }
 
-        /** The number of epochs the run ends after, &gt;= 1 (a resumed run counts the checkpoint's epochs). */
+        /**
+         * The number of epochs the run ends after, &gt;= 1 (a resumed run counts the checkpoint's epochs).
+         *
+         * @param epochs the last epoch, &gt;= 1
+         * @return this builder
+         */
         public Builder epochs(int epochs) {
             if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
             this.epochs = epochs;
             return this;
         }
 
-        /** The loss: the sum of these terms (replacing the default cross-entropy). */
+        /**
+         * The loss: the sum of these terms (replacing the default cross-entropy).
+         *
+         * @param terms at least one term
+         * @return this builder
+         */
         public Builder loss(LossTerm... terms) {
             if (terms.length == 0) throw new IllegalArgumentException("a loss needs at least one term");
             this.terms.clear();
@@ -121,13 +138,23 @@ public final class Fit {
             return this;
         }
 
-        /** The learning rate of each step, from the optimiser's base rate. */
+        /**
+         * The learning rate of each step, from the optimiser's base rate.
+         *
+         * @param schedule the schedule
+         * @return this builder
+         */
         public Builder schedule(LearningRateSchedule schedule) {
             this.schedule = Objects.requireNonNull(schedule, "schedule");
             return this;
         }
 
-        /** Scales each step's gradient to a global L2 norm of at most maxNorm ({@link Gradients#clipInPlace}); 0 = off. */
+        /**
+         * Scales each step's gradient to a global L2 norm of at most maxNorm ({@link Gradients#clipInPlace}); 0 = off.
+         *
+         * @param maxNorm the largest gradient norm, &gt;= 0
+         * @return this builder
+         */
         public Builder clipGradNorm(double maxNorm) {
             if (!(maxNorm >= 0) || Double.isInfinite(maxNorm)) {
                 throw new IllegalArgumentException("gradient clipping norm must be finite and >= 0, got " + maxNorm);
@@ -139,6 +166,9 @@ public final class Fit {
         /**
          * Clamps each gradient element to [−maxValue, maxValue] ({@link Gradients#clipValueInPlace}), before any norm
          * clipping; 0 = off.
+         *
+         * @param maxValue the largest gradient element magnitude, &gt;= 0
+         * @return this builder
          */
         public Builder clipGradValue(double maxValue) {
             if (!(maxValue >= 0) || Double.isInfinite(maxValue)) {
@@ -148,31 +178,56 @@ public final class Fit {
             return this;
         }
 
-        /** The seed every epoch's random streams derive from. */
+        /**
+         * The seed every epoch's random streams derive from.
+         *
+         * @param seed any value (a resumed run must use its checkpoint's)
+         * @return this builder
+         */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
         }
 
-        /** A set evaluated (mean cross-entropy and accuracy, inference mode) after every epoch. */
+        /**
+         * A set evaluated (mean cross-entropy and accuracy, inference mode) after every epoch.
+         *
+         * @param validation the validation batches, on the model's device
+         * @return this builder
+         */
         public Builder validation(DataLoader validation) {
             this.validation = Objects.requireNonNull(validation, "validation");
             return this;
         }
 
-        /** Adds a callback; callbacks run in the order added. */
+        /**
+         * Adds a callback; callbacks run in the order added.
+         *
+         * @param callback the callback
+         * @return this builder
+         */
         public Builder callback(FitCallback callback) {
             callbacks.add(Objects.requireNonNull(callback, "callback"));
             return this;
         }
 
-        /** Polled before every batch: true ends the run there, keeping what was trained (e.g. on Ctrl-C). */
+        /**
+         * Polled before every batch: true ends the run there, keeping what was trained (e.g. on Ctrl-C).
+         *
+         * @param stopRequested true once the run should stop
+         * @return this builder
+         */
         public Builder stopWhen(BooleanSupplier stopRequested) {
             this.stopRequested = Objects.requireNonNull(stopRequested, "stopRequested");
             return this;
         }
 
-        /** Starts from a {@link Checkpoint}: its model and optimiser state, then the epochs after its epoch. */
+        /**
+         * Starts from a {@link Checkpoint}: its model and optimiser state, then the epochs after its epoch.
+         *
+         * @param checkpoint a file written by {@link Checkpoint#save} for this model and optimizer kind
+         * @return this builder
+         */
         public Builder resumeFrom(Path checkpoint) {
             this.resumeFrom = Objects.requireNonNull(checkpoint, "checkpoint");
             return this;

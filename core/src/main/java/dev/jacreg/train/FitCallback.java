@@ -12,10 +12,23 @@ import java.util.Map;
  * epoch's validation). {@link FitCallbacks} has progress lines, early stopping and checkpoints.
  */
 public interface FitCallback {
-    /** After each batch's update; {@code loss} is its total loss. */
+    /**
+     * After each batch's update.
+     *
+     * @param control the run
+     * @param epoch the epoch, 1-based
+     * @param batch the batch within the epoch, 1-based
+     * @param loss the batch's total loss
+     */
     default void onBatchEnd(Control control, int epoch, int batch, double loss) {}
 
-    /** After each epoch, its record complete. An exception here ends the run (the epoch's update stays). */
+    /**
+     * After each epoch, its record complete. An exception here ends the run (the epoch's update stays).
+     *
+     * @param control the run
+     * @param record what the epoch did
+     * @throws IOException when the callback cannot write what it writes (the run ends with it)
+     */
     default void onEpochEnd(Control control, EpochRecord record) throws IOException {}
 
     /**

@@ -15,6 +15,9 @@ public final class FitCallbacks {
      * One line per epoch to {@code out}, with the learning rate, the loss and its terms and, when validated, the
      * validation loss and accuracy, e.g.
      * {@code epoch 3/10  lr 0.001  loss 0.4123 (cross-entropy 0.4001, jacobian 0.0122)  validation loss 0.3811 accuracy 91.20%}.
+     *
+     * @param out where the lines go, e.g. {@code System.out::println}
+     * @return the callback
      */
     public static FitCallback progress(Consumer<String> out) {
         Objects.requireNonNull(out, "out");

@@ -15,12 +15,19 @@ public interface LossTerm {
     /**
      * Whether the term differentiates with respect to the model's input (a Jacobian penalty does): the input is then a
      * graph leaf that requires grad.
+     *
+     * @return true when it differentiates with respect to the input
      */
     default boolean needsInputGradient() {
         return false;
     }
 
-    /** The term's (weighted) scalar value for one batch, differentiable; new tensors go to the caller's scope. */
+    /**
+     * The term's (weighted) scalar value for one batch, differentiable; new tensors go to the caller's scope.
+     *
+     * @param context the batch, the model's output and the targets
+     * @return a scalar tensor
+     */
     Tensor compute(Context context);
 
     /**

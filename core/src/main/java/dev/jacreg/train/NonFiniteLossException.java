@@ -11,11 +11,15 @@ import java.util.Locale;
 public final class NonFiniteLossException extends RuntimeException {
     /** Which quantity went non-finite first (checked in this order). */
     public enum Part {
+        /** The cross-entropy of the batch. */
         CROSS_ENTROPY("cross-entropy"),
+        /** The penalty R of the batch. */
         PENALTY("penalty"),
         /** Both parts finite but (λ/2)·R or the total overflowed. */
         WEIGHTED_PENALTY("weighted penalty (lambda/2)*R"),
+        /** The cross-entropy's gradient with respect to the weights, when the gradient was split into its parts. */
         GRADIENT_CROSS_ENTROPY("gradient of the cross-entropy"),
+        /** The penalty's gradient with respect to the weights, when the gradient was split into its parts. */
         GRADIENT_PENALTY("gradient of the penalty"),
         /** The total gradient, when it was not split into its parts (diagnostics off, or an iteration between splits). */
         GRADIENT("gradient"),
@@ -28,18 +32,26 @@ public final class NonFiniteLossException extends RuntimeException {
             this.text = text;
         }
 
+        /** {@return the part in words, for messages} */
         public String text() {
             return text;
         }
     }
 
+    /** The 1-based iteration over the run that failed. */
     private final int iteration;
+    /** The 1-based epoch it belongs to. */
     private final int epoch;
+    /** What went non-finite. */
     private final Part part;
+    /** What {@link Trainer} trained before, or null. */
     private final TrainingResult completed;
+    /** The net's name, or null. */
     private final String net;
 
     /**
+     * A {@link Trainer} iteration that went non-finite.
+     *
      * @param iteration   1-based iteration (over the run) that failed
      * @param epoch       1-based epoch it belongs to
      * @param part        what went non-finite
@@ -72,7 +84,12 @@ public final class NonFiniteLossException extends RuntimeException {
         this.net = net;
     }
 
-    /** The same failure, naming the net that was being trained (for callers that train several). */
+    /**
+     * The same failure, naming the net that was being trained (for callers that train several).
+     *
+     * @param name the net's name
+     * @return a new exception with this one as its cause
+     */
     public NonFiniteLossException forNet(String name) {
         return new NonFiniteLossException("net " + name + ": " + getMessage(), iteration, epoch, part, completed, name, this);
     }
@@ -82,14 +99,17 @@ public final class NonFiniteLossException extends RuntimeException {
         return net;
     }
 
+    /** {@return the 1-based iteration (step) over the run that failed} */
     public int iteration() {
         return iteration;
     }
 
+    /** {@return the 1-based epoch of that iteration} */
     public int epoch() {
         return epoch;
     }
 
+    /** {@return what went non-finite} */
     public Part part() {
         return part;
     }
@@ -97,6 +117,8 @@ public final class NonFiniteLossException extends RuntimeException {
     /**
      * The finite iterations {@link Trainer} trained before the failure (losses, diagnostics), for a post-mortem; null
      * when {@link Fit} threw it (its callbacks saw every finished epoch).
+     *
+     * @return the iterations before, or null
      */
     public TrainingResult completed() {
         return completed;

@@ -27,7 +27,13 @@ public final class SgdMomentum implements Optimizer {
     private final double weightDecay;
     private long steps;
 
-    /** Without weight decay. */
+    /**
+     * Without weight decay.
+     *
+     * @param parameters the tensors to update by name, updated in place
+     * @param learningRate the base step size, &gt; 0
+     * @param momentum m in [0, 1)
+     */
     public SgdMomentum(Map<String, Tensor> parameters, double learningRate, double momentum) {
         this(parameters, learningRate, momentum, 0);
     }
@@ -35,6 +41,9 @@ public final class SgdMomentum implements Optimizer {
     /**
      * SGDM with weight decay.
      *
+     * @param parameters the tensors to update by name, updated in place
+     * @param learningRate the base step size, &gt; 0
+     * @param momentum m in [0, 1)
      * @param weightDecay L2 coefficient wd added to the gradient as wd·θ; 0 = none
      */
     public SgdMomentum(Map<String, Tensor> parameters, double learningRate, double momentum, double weightDecay) {

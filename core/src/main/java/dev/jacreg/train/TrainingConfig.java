@@ -6,6 +6,11 @@ package dev.jacreg.train;
  * record's short constructor and {@link #reference}, the specification's exact loop; {@link #stabilised} is
  * jacreg's default) and the diagnostics.
  *
+ * @param epochs passes over the training set, &gt;= 1
+ * @param batchSize examples per step (the global batch in a data-parallel run), &gt;= 1
+ * @param learningRate the SGDM base rate, &gt; 0
+ * @param momentum the SGDM momentum, in [0, 1)
+ * @param seed libtorch's generator's seed when the trainer has no stream of its own
  * @param schedule            learning rate per iteration from {@code learningRate} ({@link LearningRateSchedule.Constant}: SEED)
  * @param clipGradNorm        scale the total gradient down to this L2 norm before each step when it is larger; 0 = off
  * @param penaltyWarmupEpochs λ ramps linearly from 0 to its value over this many epochs; 0 = off
@@ -21,6 +26,7 @@ public record TrainingConfig(int epochs, int batchSize, double learningRate, dou
     /** Split the gradient on every 10th iteration: +2 % per penalized step instead of +20 %. */
     public static final int DEFAULT_GRADIENT_SPLIT_INTERVAL = 10;
 
+    /** Checks every setting. */
     public TrainingConfig {
         if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
         if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
@@ -39,7 +45,19 @@ public record TrainingConfig(int epochs, int batchSize, double learningRate, dou
         }
     }
 
-    /** As the canonical constructor, splitting the gradient every {@value #DEFAULT_GRADIENT_SPLIT_INTERVAL}th iteration. */
+    /**
+     * As the canonical constructor, splitting the gradient every {@value #DEFAULT_GRADIENT_SPLIT_INTERVAL}th iteration.
+     *
+     * @param epochs passes over the training set, &gt;= 1
+     * @param batchSize examples per step, &gt;= 1
+     * @param learningRate the SGDM base rate, &gt; 0
+     * @param momentum the SGDM momentum, in [0, 1)
+     * @param seed libtorch's generator's seed
+     * @param schedule the learning-rate schedule
+     * @param clipGradNorm the gradient-norm bound; 0 = off
+     * @param penaltyWarmupEpochs λ's warm-up; 0 = off
+     * @param diagnostics whether to record {@link IterationDiagnostics}
+     */
     public TrainingConfig(int epochs, int batchSize, double learningRate, double momentum, long seed,
                           LearningRateSchedule schedule, double clipGradNorm, int penaltyWarmupEpochs,
                           boolean diagnostics) {
@@ -47,12 +65,25 @@ public record TrainingConfig(int epochs, int batchSize, double learningRate, dou
                 DEFAULT_GRADIENT_SPLIT_INTERVAL);
     }
 
-    /** The specification's loop (docs/experiment.md): constant rate, no clipping, no warm-up, no diagnostics. */
+    /**
+     * The specification's loop (docs/experiment.md): constant rate, no clipping, no warm-up, no diagnostics.
+     *
+     * @param epochs passes over the training set, &gt;= 1
+     * @param batchSize examples per step, &gt;= 1
+     * @param learningRate the SGDM rate, &gt; 0
+     * @param momentum the SGDM momentum, in [0, 1)
+     * @param seed libtorch's generator's seed
+     */
     public TrainingConfig(int epochs, int batchSize, double learningRate, double momentum, long seed) {
         this(epochs, batchSize, learningRate, momentum, seed, LearningRateSchedule.constant(), 0, 0, false);
     }
 
-    /** 15 epochs, batch 32, lr 0.01, momentum 0.9: docs/experiment.md's exact loop. */
+    /**
+     * 15 epochs, batch 32, lr 0.01, momentum 0.9: docs/experiment.md's exact loop.
+     *
+     * @param seed libtorch's generator's seed
+     * @return the settings
+     */
     public static TrainingConfig reference(long seed) {
         return new TrainingConfig(15, 32, 0.01, 0.9, seed);
     }
@@ -65,6 +96,9 @@ public record TrainingConfig(int epochs, int batchSize, double learningRate, dou
      * {@value #STABILISED_CLIP_GRAD_NORM} and the learning rate divided by 10 after 2/3 and again after 13/15 of the
      * epochs (after epochs 10 and 13 of 15). The penalty's rare huge gradients otherwise throw the net off (loss bursts)
      * late in training; README "Stabilised training" has the measurements.
+     *
+     * @param seed libtorch's generator's seed
+     * @return the settings
      */
     public static TrainingConfig stabilised(long seed) {
         return reference(seed).withStabilisation();
@@ -78,60 +112,116 @@ public record TrainingConfig(int epochs, int batchSize, double learningRate, dou
         return withClipGradNorm(STABILISED_CLIP_GRAD_NORM).withSchedule(stabilisedSchedule(epochs));
     }
 
-    /** Rate ×0.1 after round(2/3·epochs) epochs and again after round(13/15·epochs): 10 and 13 for 15 epochs. */
+    /**
+     * Rate ×0.1 after round(2/3·epochs) epochs and again after round(13/15·epochs): 10 and 13 for 15 epochs.
+     *
+     * @param epochs the run's epochs
+     * @return the step schedule
+     */
     public static LearningRateSchedule stabilisedSchedule(int epochs) {
         int first = Math.max(1, (int) Math.round(epochs * 2.0 / 3));
         int second = Math.max(first, (int) Math.round(epochs * 13.0 / 15));
         return new LearningRateSchedule.Step(first == second ? new int[]{first} : new int[]{first, second}, 0.1);
     }
 
+    /**
+     * {@return these settings with another epoch count}
+     *
+     * @param value the epochs, &gt;= 1
+     */
     public TrainingConfig withEpochs(int value) {
         return new TrainingConfig(value, batchSize, learningRate, momentum, seed, schedule, clipGradNorm,
                 penaltyWarmupEpochs, diagnostics, gradientSplitInterval);
     }
 
+    /**
+     * {@return these settings with another learning-rate schedule}
+     *
+     * @param value the schedule
+     */
     public TrainingConfig withSchedule(LearningRateSchedule value) {
         return new TrainingConfig(epochs, batchSize, learningRate, momentum, seed, value, clipGradNorm,
                 penaltyWarmupEpochs, diagnostics, gradientSplitInterval);
     }
 
+    /**
+     * {@return these settings with another gradient-norm bound}
+     *
+     * @param value the bound; 0 = off
+     */
     public TrainingConfig withClipGradNorm(double value) {
         return new TrainingConfig(epochs, batchSize, learningRate, momentum, seed, schedule, value,
                 penaltyWarmupEpochs, diagnostics, gradientSplitInterval);
     }
 
+    /**
+     * {@return these settings with another penalty warm-up}
+     *
+     * @param value the warm-up epochs; 0 = off
+     */
     public TrainingConfig withPenaltyWarmupEpochs(int value) {
         return new TrainingConfig(epochs, batchSize, learningRate, momentum, seed, schedule, clipGradNorm, value,
                 diagnostics, gradientSplitInterval);
     }
 
+    /**
+     * {@return these settings with diagnostics on or off}
+     *
+     * @param value whether to record diagnostics
+     */
     public TrainingConfig withDiagnostics(boolean value) {
         return new TrainingConfig(epochs, batchSize, learningRate, momentum, seed, schedule, clipGradNorm,
                 penaltyWarmupEpochs, value, gradientSplitInterval);
     }
 
-    /** Splits the gradient on every value-th iteration when diagnostics are on (1 = every iteration). */
+    /**
+     * Splits the gradient on every value-th iteration when diagnostics are on (1 = every iteration).
+     *
+     * @param value the interval, &gt;= 1
+     * @return these settings with that interval
+     */
     public TrainingConfig withGradientSplitInterval(int value) {
         return new TrainingConfig(epochs, batchSize, learningRate, momentum, seed, schedule, clipGradNorm,
                 penaltyWarmupEpochs, diagnostics, value);
     }
 
-    /** Whether a 0-based iteration of a penalized net splits its gradient into the two parts. */
+    /**
+     * Whether a 0-based iteration of a penalized net splits its gradient into the two parts.
+     *
+     * @param iteration 0-based over the run
+     * @return whether it does
+     */
     public boolean splitsGradient(int iteration) {
         return diagnostics && iteration % gradientSplitInterval == 0;
     }
 
+    /**
+     * {@return these settings with another seed}
+     *
+     * @param value the seed
+     */
     public TrainingConfig withSeed(long value) {
         return new TrainingConfig(epochs, batchSize, learningRate, momentum, value, schedule, clipGradNorm,
                 penaltyWarmupEpochs, diagnostics, gradientSplitInterval);
     }
 
-    /** Full batches per epoch: the last partial batch is dropped. */
+    /**
+     * Full batches per epoch: the last partial batch is dropped.
+     *
+     * @param samples the training set's size
+     * @return samples / batch size, rounded down
+     */
     public int iterationsPerEpoch(int samples) {
         return samples / batchSize;
     }
 
-    /** The learning rate of a 0-based iteration. */
+    /**
+     * The learning rate of a 0-based iteration.
+     *
+     * @param iteration 0-based over the run
+     * @param perEpoch iterations per epoch
+     * @return the schedule's rate at that iteration
+     */
     public double learningRate(int iteration, int perEpoch) {
         return schedule.rate(learningRate, iteration, perEpoch, perEpoch * epochs);
     }
@@ -139,6 +229,10 @@ public record TrainingConfig(int epochs, int batchSize, double learningRate, dou
     /**
      * The share of λ in force at a 0-based iteration: 1 without warm-up, else iteration / (warm-up iterations) up to
      * 1, so the first iteration trains on cross-entropy alone and the full λ applies from epoch warm-up + 1 on.
+     *
+     * @param iteration 0-based over the run
+     * @param perEpoch iterations per epoch
+     * @return the share, in [0, 1]
      */
     public double penaltyScale(int iteration, int perEpoch) {
         if (penaltyWarmupEpochs == 0) return 1;

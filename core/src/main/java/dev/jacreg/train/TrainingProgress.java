@@ -13,6 +13,7 @@ package dev.jacreg.train;
  */
 public record TrainingProgress(int iteration, int totalIterations, int epoch, int epochs, double loss, double penalty,
                                long elapsedNanos) {
+    /** {@return the share of the planned iterations done, in [0, 1]} */
     public double fractionDone() {
         return (double) iteration / totalIterations;
     }

@@ -64,6 +64,7 @@ public record Device(Type type, int index) {
      *
      * @param text "cpu", "cuda" or "cuda:N"
      * @return the device (not checked against the loaded libtorch)
+     * @throws IllegalArgumentException for any other text, naming it
      */
     public static Device parse(String text) {
         String value = text.trim().toLowerCase(Locale.ROOT);

@@ -109,7 +109,7 @@ public final class Tensor implements AutoCloseable {
         return status;
     }
 
-    /** {@return tensors created through this class and not yet closed or cleaned, process-wide} */
+    /** {@return the number of tensors created through this class and not yet closed or cleaned, process-wide} */
     public static long liveCount() {
         return LIVE.get();
     }

@@ -172,13 +172,17 @@ public final class Torch {
         call.status(jacreg_h.jr_cuda_synchronize(device.index(), call.error()));
     }
 
-    /** {@return tensors handed out by the shim and not yet freed, process-wide} */
+    /** {@return the number of tensors handed out by the shim and not yet freed, process-wide} */
     public static long nativeLiveTensors() {
         call();
         return jacreg_h.jr_live_tensors();
     }
 
-    /** {@return a call that does nothing, for measuring the bare binding overhead} */
+    /**
+     * A native call that does nothing, for measuring the bare binding overhead.
+     *
+     * @return the shim's constant answer
+     */
     public static int noop() {
         return jacreg_h.jr_noop();
     }

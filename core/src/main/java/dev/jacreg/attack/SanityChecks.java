@@ -93,9 +93,9 @@ public final class SanityChecks {
 
     /** The checks. */
     public enum Check {
-        /** Robust accuracy does not rise as ε grows (it would, were the attack failing to find what it found before). */
+        /** Robust accuracy does not rise as ε grows (it would were the attack missing what it found at a smaller ε). */
         NON_INCREASING("non-increasing in ε"),
-        /** At the radius that can destroy any image ({@link SanityChecks#destroyingEpsilon}), accuracy is at most 5 %. */
+        /** At the radius that can destroy any image ({@link SanityChecks#destroyingEpsilon}), accuracy is &lt;= 5 %. */
         DESTROYED("≤ 5 % at the destroying ε"),
         /** A black-box attack does not beat the white-box ones by more than 2 points (else the gradients mislead). */
         BLACK_BOX("black box ≤ white box + 2 points"),

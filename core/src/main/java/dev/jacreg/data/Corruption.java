@@ -29,12 +29,12 @@ public enum Corruption {
         this.description = description;
     }
 
-    /** {@return as typed on the command line and used in file names: replace, gaussian, salt-pepper} */
+    /** {@return the label typed on the command line and used in file names: replace, gaussian or salt-pepper} */
     public String label() {
         return label;
     }
 
-    /** {@return name of the level column in CSV tables} */
+    /** {@return the name of the level column in CSV tables} */
     public String levelColumn() {
         return levelColumn;
     }
@@ -67,7 +67,10 @@ public enum Corruption {
         throw new IllegalArgumentException("unknown corruption '" + text + "' (expected replace, gaussian or salt-pepper)");
     }
 
-    /** {@return 0, 0.05, …, 0.5 for every kind: σ = 0.5 already buries a digit in noise, as p = 0.5 does} */
+    /**
+     * {@return the default levels, 0, 0.05, …, 0.5 for every kind: σ = 0.5 already buries a digit in noise, as p = 0.5
+     * does}
+     */
     public double[] defaultLevels() {
         double[] levels = new double[11];
         for (int i = 0; i < levels.length; i++) levels[i] = Math.round(i * 0.05 * 1e6) / 1e6;

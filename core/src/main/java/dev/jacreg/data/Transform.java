@@ -18,7 +18,7 @@ public interface Transform {
      *
      * @param batch the features, B×…, on the loader's device
      * @param random the pass's transform stream (split off the pass's stream after the shuffle)
-     * @return the transformed batch, of the batch's shape
+     * @return the transformed batch, on the same device
      */
     Tensor apply(Tensor batch, RandomStream random);
 

@@ -128,7 +128,7 @@ public final class ProcessGroup implements AutoCloseable {
         return size;
     }
 
-    /** {@return rank 0: the one that writes outputs and whose initial weights every rank starts from} */
+    /** {@return whether this is rank 0, the one that writes outputs and whose initial weights all ranks start from} */
     public boolean isMaster() {
         return rank == 0;
     }

@@ -35,8 +35,8 @@ public final class Sgd extends StatefulOptimizer {
     /**
      * SGD with every setting.
      *
-     * @param parameters the tensors to update by name (usually {@code model.parameters()}), updated in place; a
-     *     momentum buffer is allocated beside each
+     * @param parameters the tensors to update by name (usually {@code model.parameters()}), updated in place; with
+     *     momentum, a buffer is allocated beside each
      * @param learningRate the base step size, &gt; 0
      * @param momentum    m in [0, 1); 0 = none
      * @param weightDecay L2 coefficient wd added to the gradient as wd·θ; 0 = none

@@ -22,8 +22,8 @@ import java.util.Map;
  * A training run's state after an epoch, in one safetensors file: the model's parameters and buffers (named
  * "model/" + their name), the optimiser's state tensors ("optimizer/" + name), and in the metadata the format, the
  * epoch, the optimiser's kind and step count, the run's seed and the state of the run's callbacks
- * ("callback/" + index + "/" + key, see {@link FitCallback#saveState}). {@link Fit} resumes from one exactly: the resumed run
- * continues bit for bit as the uninterrupted one would have. Python reads it as any safetensors file.
+ * ("callback/" + index + "/" + key, see {@link FitCallback#saveState}). {@link Fit} resumes from one exactly: the
+ * resumed run continues bit for bit as the uninterrupted one would have. Python reads it as any safetensors file.
  */
 public final class Checkpoint {
     /** The metadata value of "format" that marks a checkpoint. */

@@ -295,10 +295,18 @@ class FitTest {
 
     /** A run with early stopping and a checkpoint every epoch; the SHA-256 of the weights and optimizer state at its end. */
     private static FitResult earlyStopped(Sequential model, Sgd sgd, Path checkpoints, Path resumeFrom) throws Exception {
+        return earlyStopped(model, sgd, checkpoints, resumeFrom, false);
+    }
+
+    /** {@code checkpointFirst}: the callbacks in the other order, so the early stopping's saved state is not its own. */
+    private static FitResult earlyStopped(Sequential model, Sgd sgd, Path checkpoints, Path resumeFrom, boolean checkpointFirst)
+            throws Exception {
         try (DataLoader train = DataLoader.builder(blobs(90, 12)).batchSize(15).shuffle(true).build();
              DataLoader validation = DataLoader.builder(blobs(60, 13)).batchSize(25).build()) {
-            Fit.Builder fit = Fit.builder(model, sgd, train).epochs(40).seed(5).validation(validation)
-                    .callback(FitCallbacks.earlyStopping(3, 0.02)).callback(FitCallbacks.checkpointEvery(1, checkpoints));
+            Fit.Builder fit = Fit.builder(model, sgd, train).epochs(40).seed(5).validation(validation);
+            FitCallback stopping = FitCallbacks.earlyStopping(3, 0.02), saving = FitCallbacks.checkpointEvery(1, checkpoints);
+            if (checkpointFirst) fit.callback(saving).callback(stopping);
+            else fit.callback(stopping).callback(saving);
             if (resumeFrom != null) fit.resumeFrom(resumeFrom);
             return fit.build().run();
         }
@@ -335,6 +343,12 @@ class FitTest {
         }
         assertArrayEquals(Files.readAllBytes(Checkpoint.fileFor(uninterrupted, stopEpoch)),
                 Files.readAllBytes(Checkpoint.fileFor(resumed, stopEpoch)), "the stop epoch's checkpoints are the same bytes");
+        // The control: resumed with the callbacks swapped, early stopping finds no state of its own and starts afresh,
+        // so the run goes on past the epoch the uninterrupted one stopped at.
+        try (Sequential model = mlp(77, false); Sgd sgd = new Sgd(model.parameters(), 0.3, 0.9, 0, false)) {
+            FitResult r = earlyStopped(model, sgd, dir.resolve("d"), Checkpoint.fileFor(uninterrupted, resumeEpoch), true);
+            assertTrue(r.last().epoch() > stopEpoch, "without its state early stopping stopped at " + r.last().epoch());
+        }
         // Resumed from the epoch it stopped at, the run has nothing left to train.
         try (Sequential model = mlp(77, false); Sgd sgd = new Sgd(model.parameters(), 0.3, 0.9, 0, false)) {
             FitResult r = earlyStopped(model, sgd, atStop, Checkpoint.fileFor(uninterrupted, stopEpoch));

@@ -268,12 +268,12 @@ docs: build doclint
 	$(JDK)/bin/java --enable-native-access=ALL-UNNAMED -cp '$(CLI_CLASSPATH)' $(ROOT)/tools/Docs.java $(ROOT)
 
 # The library's javadoc (jacreg-core's packages: the application is another module, and the generated bindings and
-# dev.jacreg.internal are not API), written to core/target/apidocs; any doclint warning fails it. `make test` runs it
-# too. Not yet checked: comments missing on public members (doclint's "missing" group).
+# dev.jacreg.internal are not API), written to core/target/apidocs; any doclint warning fails it, a missing comment,
+# @param or @return on a public or protected member included. `make test` runs it too.
 API_DOCS := $(ROOT)/core/target/apidocs
 NOT_API := dev.jacreg.bindings:dev.jacreg.internal
 doclint: build
-	$(JDK)/bin/javadoc -quiet -Werror -Xdoclint:all,-missing --release 22 -d $(API_DOCS) \
+	$(JDK)/bin/javadoc -quiet -Werror -Xdoclint:all --release 22 -d $(API_DOCS) \
 	  -cp "$$(ls $(ROOT)/core/target/lib/*.jar | tr '\n' :)" -sourcepath $(ROOT)/core/src/main/java:$(ROOT)/bindings/src/main/java \
 	  -subpackages dev.jacreg -exclude $(NOT_API)
 	@echo "javadoc in $(API_DOCS)"

@@ -30,7 +30,14 @@ public final class Autograd {
         ZEROS
     }
 
-    /** d(output)/d(input) for a scalar output. */
+    /**
+     * d(output)/d(input) for a scalar output.
+     *
+     * @param output a scalar (one-element) tensor computed from {@code input}
+     * @param input a tensor that requires grad
+     * @param createGraph true to keep the gradient differentiable (for a penalty on it, as the Jacobian penalty does)
+     * @return the gradient, of the input's shape (new, owned by the current scope)
+     */
     public static Tensor grad(Tensor output, Tensor input, boolean createGraph) {
         Objects.requireNonNull(output, "output");
         Objects.requireNonNull(input, "input");
@@ -40,9 +47,12 @@ public final class Autograd {
     /**
      * Vector-Jacobian products: for each input, Σ_k gradOutputs[k] · ∂outputs[k]/∂input.
      *
+     * @param outputs the tensors differentiated
+     * @param inputs the tensors differentiated with respect to, each requiring grad
      * @param gradOutputs one seed per output, or null for all-ones seeds of scalar outputs
      * @param createGraph keep the graph of the gradient computation, so results can be differentiated
      * @param retainGraph keep the forward graph for another backward pass (libtorch defaults it to createGraph)
+     * @param unused what to do with an input the outputs do not depend on
      * @return one tensor per input (new, owned by the current scope)
      */
     public static List<Tensor> grad(List<Tensor> outputs, List<Tensor> inputs, List<Tensor> gradOutputs,
@@ -87,7 +97,14 @@ public final class Autograd {
         return Collections.unmodifiableList(grads);
     }
 
-    /** Gradients for several inputs of one scalar output. */
+    /**
+     * Gradients for several inputs of one scalar output.
+     *
+     * @param output a scalar (one-element) tensor
+     * @param inputs the tensors differentiated with respect to, each requiring grad
+     * @param createGraph true to keep the gradients differentiable
+     * @return one gradient per input, in order (new, owned by the current scope)
+     */
     public static List<Tensor> grad(Tensor output, List<Tensor> inputs, boolean createGraph) {
         Objects.requireNonNull(output, "output");
         return grad(List.of(output), inputs, null, createGraph, createGraph, Unused.FAIL);
@@ -98,17 +115,23 @@ public final class Autograd {
      * {@code try (var off = Autograd.noGrad()) { ... }}. The mode belongs to the Java thread (platform or
      * virtual): it is passed with every native call, never left in libtorch's per-OS-thread state, so it
      * cannot leak to other threads sharing a carrier. Close it on the thread that opened it.
+     *
+     * @return the scope to close, restoring the previous mode
      */
     public static GradModeScope noGrad() {
         return new GradModeScope(false);
     }
 
-    /** Turns gradient tracking on until closed (e.g. inside a no-grad block). */
+    /**
+     * Turns gradient tracking on until closed (e.g. inside a no-grad block).
+     *
+     * @return the scope to close, restoring the previous mode
+     */
     public static GradModeScope enableGrad() {
         return new GradModeScope(true);
     }
 
-    /** Whether this thread's native calls record autograd (asked from libtorch inside a call). */
+    /** {@return whether this thread's native calls record autograd (asked from libtorch inside a call)} */
     public static boolean isGradEnabled() {
         NativeCall call = Torch.call();
         return call.status(jacreg_h.jr_grad_mode_is_enabled(call.error())) == 1;

@@ -4,7 +4,7 @@ package dev.jacreg;
 public final class Jacreg {
     private Jacreg() {}
 
-    /** jacreg's version: the jar manifest's, else the build's. */
+    /** {@return jacreg's version: the jar manifest's, else the build's} */
     public static String version() {
         String v = Jacreg.class.getPackage().getImplementationVersion();
         return v != null ? v : "0.1.0-SNAPSHOT";

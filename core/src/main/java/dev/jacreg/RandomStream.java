@@ -13,27 +13,51 @@ import java.util.SplittableRandom;
  * own draws, whatever other threads do. Each instance is meant for one thread at a time.
  */
 public interface RandomStream {
-    /** Uniform on [0, 1). */
+    /**
+     * Uniform on [0, 1).
+     *
+     * @param dtype a floating-point type
+     * @param shape the tensor's shape
+     * @return a new tensor (current scope)
+     */
     Tensor uniform(DType dtype, long... shape);
 
-    /** Standard normal. */
+    /**
+     * Standard normal.
+     *
+     * @param dtype a floating-point type
+     * @param shape the tensor's shape
+     * @return a new tensor (current scope) of mean 0 and variance 1
+     */
     Tensor normal(DType dtype, long... shape);
 
-    /** A random permutation of 0..n-1, int64. */
+    /**
+     * A random permutation of 0..n-1, int64.
+     *
+     * @param n the number of elements, &gt;= 0
+     * @return a new tensor (current scope) of n elements
+     */
     Tensor permutation(long n);
 
     /**
      * A new stream, independent of this one, for a second purpose; taking it advances this stream by a fixed
      * amount, so the pair stays reproducible. (libtorch's global generator has only itself to give.)
+     *
+     * @return the new stream
      */
     RandomStream split();
 
-    /** libtorch's default generator (seed it with {@link Torch#manualSeed}). */
+    /** {@return libtorch's default generator (seed it with {@link Torch#manualSeed})} */
     static RandomStream libtorch() {
         return LibtorchRandom.INSTANCE;
     }
 
-    /** A private Java-side stream whose draws depend only on the seed. */
+    /**
+     * A private Java-side stream whose draws depend only on the seed.
+     *
+     * @param seed any value
+     * @return the stream
+     */
     static RandomStream seeded(long seed) {
         return new JavaRandom(new SplittableRandom(seed));
     }
@@ -41,6 +65,10 @@ public interface RandomStream {
     /**
      * A seed for one purpose derived from a base seed, e.g. {@code derive(7, "noise")}: different purposes and
      * different base seeds give unrelated seeds (SplitMix64 finaliser over both).
+     *
+     * @param seed the base seed
+     * @param purpose a name for what the derived seed is for
+     * @return the derived seed
      */
     static long derive(long seed, String purpose) {
         long z = seed * 0x9E3779B97F4A7C15L + purpose.hashCode();

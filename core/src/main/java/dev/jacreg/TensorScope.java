@@ -47,7 +47,11 @@ public final class TensorScope implements AutoCloseable {
         this.owner = owner;
     }
 
-    /** Opens a scope nested in the current one (if any) and makes it current on this thread. */
+    /**
+     * Opens a scope nested in the current one (if any) and makes it current on this thread.
+     *
+     * @return the scope; close it (try-with-resources) to free what it owns
+     */
     public static TensorScope open() {
         ThreadState state = STATE.get();
         TensorScope scope = new TensorScope(state.current, Thread.currentThread());
@@ -58,6 +62,8 @@ public final class TensorScope implements AutoCloseable {
     /**
      * A detached owner: never current, it owns only what is handed to it with {@link #take(Tensor)}, and may be
      * used and closed from any thread (one at a time).
+     *
+     * @return the owner; close it to free what it owns
      */
     public static TensorScope detached() {
         return new TensorScope(null, null);
@@ -68,11 +74,12 @@ public final class TensorScope implements AutoCloseable {
         return STATE.get().current;
     }
 
-    /** Whether this is a detached owner ({@link #detached()}) rather than a current scope. */
+    /** {@return whether this is a detached owner ({@link #detached()}) rather than a current scope} */
     public boolean isDetached() {
         return owner == null;
     }
 
+    /** {@return whether this scope has been closed (and freed what it owned)} */
     public boolean isClosed() {
         return closed;
     }
@@ -100,6 +107,9 @@ public final class TensorScope implements AutoCloseable {
     /**
      * Moves a tensor out of this scope into the enclosing one (or, with none, to the caller, who must
      * close it). Returns the tensor for {@code return scope.keep(result);}.
+     *
+     * @param tensor a tensor this scope owns
+     * @return the tensor
      */
     public Tensor keep(Tensor tensor) {
         Objects.requireNonNull(tensor, "tensor");
@@ -116,14 +126,26 @@ public final class TensorScope implements AutoCloseable {
         return tensor;
     }
 
-    /** {@link #keep(Tensor)} for several results at once. */
+    /**
+     * {@link #keep(Tensor)} for several results at once.
+     *
+     * @param first a tensor this scope owns
+     * @param second another one
+     * @param more any others
+     */
     public void keep(Tensor first, Tensor second, Tensor... more) {
         keep(first);
         keep(second);
         for (Tensor tensor : more) keep(tensor);
     }
 
-    /** {@link #keep(Tensor)} for every tensor of a collection; returns it. */
+    /**
+     * {@link #keep(Tensor)} for every tensor of a collection; returns it.
+     *
+     * @param tensors tensors this scope owns
+     * @param <C> the collection's type
+     * @return the collection
+     */
     public <C extends Iterable<Tensor>> C keepAll(C tensors) {
         for (Tensor tensor : tensors) keep(tensor);
         return tensors;
@@ -132,6 +154,9 @@ public final class TensorScope implements AutoCloseable {
     /**
      * Makes this scope the tensor's owner, whoever owned it before (a scope of this thread, another detached owner,
      * or the caller). Returns the tensor, e.g. {@code weight = owner.take(Init.glorotUniform(...))}.
+     *
+     * @param tensor any open tensor
+     * @return the tensor
      */
     public Tensor take(Tensor tensor) {
         Objects.requireNonNull(tensor, "tensor");
@@ -145,7 +170,7 @@ public final class TensorScope implements AutoCloseable {
         return tensor;
     }
 
-    /** Number of tensors this scope owns and will close. */
+    /** {@return number of tensors this scope owns and will close} */
     public int ownedCount() {
         synchronized (this) {
             return tensors.size();
@@ -225,6 +250,8 @@ public final class TensorScope implements AutoCloseable {
      * Where the calling thread's new tensors went since it started (as TorchSharp's dispose-scope statistics):
      * a tensor created outside any scope is the caller's to close, and a missing close shows up later in
      * {@link Tensor#freedByCleaner()}.
+     *
+     * @return the calling thread's counts since it started
      */
     public static Statistics statistics() {
         ThreadState state = STATE.get();
@@ -238,7 +265,12 @@ public final class TensorScope implements AutoCloseable {
      * @param createdOutsideScope created while none was (the caller frees them, or the Cleaner does)
      */
     public record Statistics(long createdInScope, long createdOutsideScope) {
-        /** The counts since {@code earlier}. */
+        /**
+         * The counts since {@code earlier}.
+         *
+         * @param earlier counts taken before on the same thread
+         * @return the differences
+         */
         public Statistics since(Statistics earlier) {
             return new Statistics(createdInScope - earlier.createdInScope, createdOutsideScope - earlier.createdOutsideScope);
         }

@@ -50,18 +50,18 @@ public final class Torch {
         else throw new IllegalArgumentException("-D" + property + " must be '" + on + "' or '" + off + "', got '" + value + "'");
     }
 
-    /** The loaded shim's path. */
+    /** {@return the loaded shim's path} */
     public static Path libraryPath() {
         call();
         return NativeLibrary.ensureLoaded();
     }
 
-    /** libtorch's version, e.g. "1.13.0". */
+    /** {@return libtorch's version, e.g. "1.13.0"} */
     public static String version() {
         return text(true);
     }
 
-    /** libtorch's build configuration (BLAS, OpenMP, CUDA...), as at::show_config() prints it. */
+    /** {@return libtorch's build configuration (BLAS, OpenMP, CUDA...), as at::show_config() prints it} */
     public static String buildConfig() {
         return text(false);
     }
@@ -77,18 +77,28 @@ public final class Torch {
         }
     }
 
-    /** Seeds libtorch's default generators (CPU and every CUDA device). */
+    /**
+     * Seeds libtorch's default generators (CPU and every CUDA device).
+     *
+     * @param seed any value
+     */
     public static void manualSeed(long seed) {
         NativeCall call = call();
         call.status(jacreg_h.jr_manual_seed(seed, call.error()));
     }
 
+    /**
+     * Sets libtorch's intra-op thread count, process-wide (at::set_num_threads).
+     *
+     * @param threads the number of threads, &gt;= 1
+     */
     public static void setNumThreads(int threads) {
         if (threads < 1) throw new IllegalArgumentException("number of threads must be >= 1, got " + threads);
         NativeCall call = NativeCall.current();
         call.status(jacreg_h.jr_set_num_threads(threads, call.error()));
     }
 
+    /** {@return libtorch's intra-op thread count} */
     public static int numThreads() {
         NativeCall call = call();
         return call.status(jacreg_h.jr_get_num_threads(call.error()));
@@ -102,6 +112,7 @@ public final class Torch {
      * double backward. Both give the same values up to rounding.
      * Graphs recorded before the change keep the implementation they were recorded with.
      *
+     * @param fused true for the shim's kernels, false for libtorch's own
      * @return the previous setting
      */
     public static boolean setBatchNormFused(boolean fused) {
@@ -109,7 +120,7 @@ public final class Torch {
         return call.status(jacreg_h.jr_set_batch_norm_fused(fused ? 1 : 0, call.error())) == 1;
     }
 
-    /** Whether training-mode batch norm uses the shim's fused kernels (see {@link #setBatchNormFused}). */
+    /** {@return whether training-mode batch norm uses the shim's fused kernels (see {@link #setBatchNormFused})} */
     public static boolean batchNormFused() {
         NativeCall call = call();
         return call.status(jacreg_h.jr_batch_norm_fused(call.error())) == 1;
@@ -122,6 +133,7 @@ public final class Torch {
      * {@code conv2d} does (oneDNN for float32, several times slower on such layers). Same values up to rounding, same second derivative; the forward pass and gradients
      * without createGraph are libtorch's either way. Graphs recorded before the change keep their implementation.
      *
+     * @param nativeKernels true for ATen's native kernels, false for libtorch's default path
      * @return the previous setting
      */
     public static boolean setConvCreateGraphNative(boolean nativeKernels) {
@@ -129,36 +141,48 @@ public final class Torch {
         return call.status(jacreg_h.jr_set_conv_create_graph_native(nativeKernels ? 1 : 0, call.error())) == 1;
     }
 
-    /** Whether create-graph conv2d gradients use ATen's native kernels (see {@link #setConvCreateGraphNative}). */
+    /**
+     * {@return whether create-graph conv2d gradients use ATen's native kernels (see {@link #setConvCreateGraphNative})}
+     */
     public static boolean convCreateGraphNative() {
         NativeCall call = call();
         return call.status(jacreg_h.jr_conv_create_graph_native(call.error())) == 1;
     }
 
+    /** {@return whether the loaded libtorch was built with CUDA and sees a GPU} */
     public static boolean cudaAvailable() {
         NativeCall call = call();
         return call.status(jacreg_h.jr_cuda_is_available(call.error())) == 1;
     }
 
+    /** {@return the number of GPUs the loaded libtorch sees (0 without CUDA)} */
     public static int cudaDeviceCount() {
         NativeCall call = call();
         return call.status(jacreg_h.jr_cuda_device_count(call.error()));
     }
 
-    /** Waits for queued CUDA work on the device (no-op on CPU), so timings measure finished work. */
+    /**
+     * Waits for queued CUDA work on the device (no-op on CPU), so timings measure finished work.
+     *
+     * @param device the device waited for
+     */
     public static void synchronize(Device device) {
         if (!device.isCuda()) return;
         NativeCall call = call();
         call.status(jacreg_h.jr_cuda_synchronize(device.index(), call.error()));
     }
 
-    /** Tensors handed out by the shim and not yet freed, process-wide. */
+    /** {@return the number of tensors handed out by the shim and not yet freed, process-wide} */
     public static long nativeLiveTensors() {
         call();
         return jacreg_h.jr_live_tensors();
     }
 
-    /** A call that does nothing, for measuring the bare binding overhead. */
+    /**
+     * A native call that does nothing, for measuring the bare binding overhead.
+     *
+     * @return the shim's constant answer
+     */
     public static int noop() {
         return jacreg_h.jr_noop();
     }

@@ -58,6 +58,10 @@ public final class Apgd implements Attack {
     private final int targets;
 
     /**
+     * APGD with the given budget.
+     *
+     * @param norm the ball the perturbation stays in
+     * @param loss the loss maximised: cross-entropy (APGD-CE) or the targeted DLR (APGD-T)
      * @param iterations N, steps per run, >= 1
      * @param restarts   runs from fresh random starts (per target for APGD-T), >= 1; later runs attack only the
      *                   images no earlier one fooled
@@ -74,7 +78,12 @@ public final class Apgd implements Attack {
         this.targets = targets;
     }
 
-    /** AutoAttack's standard settings: N = 100, one run (per target), 9 targets. */
+    /**
+     * AutoAttack's standard settings: N = 100, one run (per target), 9 targets.
+     *
+     * @param norm the ball the perturbation stays in
+     * @param loss the loss maximised: cross-entropy (APGD-CE) or the targeted DLR (APGD-T)
+     */
     public Apgd(Norm norm, Loss loss) {
         this(norm, loss, DEFAULT_ITERATIONS, 1, DEFAULT_TARGETS);
     }
@@ -89,18 +98,22 @@ public final class Apgd implements Attack {
         return norm;
     }
 
+    /** {@return the loss this attack maximises} */
     public Loss loss() {
         return loss;
     }
 
+    /** {@return the steps N of one run} */
     public int iterations() {
         return iterations;
     }
 
+    /** {@return the runs from fresh random starts (per target for APGD-T)} */
     public int restarts() {
         return restarts;
     }
 
+    /** {@return the target classes APGD-T attacks in turn (unused by APGD-CE)} */
     public int targets() {
         return targets;
     }
@@ -113,6 +126,9 @@ public final class Apgd implements Attack {
     /**
      * The checkpoints w_1 &lt; w_2 &lt; … ≤ N, in steps taken: ⌈p_j·N⌉ for the p_j of the schedule that are ≤ 1, computed
      * in hundredths so that 0.22·100 is 22 exactly.
+     *
+     * @param iterations N, &gt;= 1
+     * @return the checkpoints, increasing
      */
     public static int[] checkpoints(int iterations) {
         List<Integer> w = new ArrayList<>();

@@ -17,6 +17,14 @@ public final class AttackSweep {
     private AttackSweep() {}
 
     /**
+     * Robust accuracy at each radius: the share of the images still classified as their label after the attack.
+     *
+     * @param model the classifier, B×C logits
+     * @param attack the attack
+     * @param images the clean images, N×…, pixels in [0, 1]
+     * @param labels int64 true labels, N
+     * @param epsilons the radii, each &gt;= 0
+     * @param chunk images attacked and classified at once, &gt;= 1
      * @param randomFor the random stream of the i-th ε (so every net of a comparison gets the same random starts,
      *                  and each ε's draws do not depend on the others); may return null for deterministic attacks
      * @return accuracy (fraction) at each ε
@@ -33,7 +41,18 @@ public final class AttackSweep {
         return accuracy;
     }
 
-    /** Accuracy at one ε; random starts of successive chunks are consecutive draws from {@code random}. */
+    /**
+     * Accuracy at one ε; random starts of successive chunks are consecutive draws from {@code random}.
+     *
+     * @param model the classifier, B×C logits
+     * @param attack the attack
+     * @param images the clean images, N×…, pixels in [0, 1]
+     * @param labels int64 true labels, N
+     * @param epsilon the radius, &gt;= 0
+     * @param chunk images attacked and classified at once, &gt;= 1
+     * @param random the random starts' stream, or null for a deterministic attack
+     * @return the robust accuracy, a fraction in [0, 1]
+     */
     public static double accuracy(Module model, Attack attack, Tensor images, Tensor labels, double epsilon, int chunk,
                                   RandomStream random) {
         long n = images.size(0);

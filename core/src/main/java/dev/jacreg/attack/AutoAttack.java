@@ -22,6 +22,9 @@ public final class AutoAttack implements Attack {
     private final boolean withSquare;
 
     /**
+     * AutoAttack with other budgets than the standard version's (e.g. smaller ones for a quick look).
+     *
+     * @param norm the ball the perturbation stays in
      * @param iterations    APGD iterations per run (standard: {@value Apgd#DEFAULT_ITERATIONS})
      * @param squareQueries Square's budget per image (standard: {@value Square#DEFAULT_QUERIES}); ignored for L2
      */
@@ -40,7 +43,11 @@ public final class AutoAttack implements Attack {
         this.withSquare = withSquare;
     }
 
-    /** The standard version's budgets. */
+    /**
+     * The standard version's budgets.
+     *
+     * @param norm the ball the perturbation stays in
+     */
     public AutoAttack(Norm norm) {
         this(norm, Apgd.DEFAULT_ITERATIONS, Square.DEFAULT_QUERIES);
     }
@@ -55,7 +62,7 @@ public final class AutoAttack implements Attack {
         return norm;
     }
 
-    /** The attacks, in the order they run. */
+    /** {@return the attacks, in the order they run} */
     public List<Attack> stages() {
         List<Attack> stages = new ArrayList<>(List.of(new Apgd(norm, Apgd.Loss.CE, iterations, 1, Apgd.DEFAULT_TARGETS),
                 new Apgd(norm, Apgd.Loss.TARGETED_DLR, iterations, 1, Apgd.DEFAULT_TARGETS)));
@@ -63,20 +70,22 @@ public final class AutoAttack implements Attack {
         return stages;
     }
 
-    /** The white-box attacks alone (APGD-CE then APGD-T), for the check that Square does not beat them. */
+    /** {@return the white-box attacks alone (APGD-CE then APGD-T), for the check that Square does not beat them} */
     public AutoAttack whiteBoxPart() {
         return new AutoAttack(norm, iterations, squareQueries, false);
     }
 
-    /** Square alone, or null where the ensemble has none (L2). */
+    /** {@return Square alone, or null where the ensemble has none (L2)} */
     public Square blackBoxPart() {
         return norm == Norm.LINF ? new Square(norm, squareQueries, Square.DEFAULT_P_INIT) : null;
     }
 
+    /** {@return the APGD iterations per run} */
     public int iterations() {
         return iterations;
     }
 
+    /** {@return Square's query budget per image (unused for L2)} */
     public int squareQueries() {
         return squareQueries;
     }
@@ -110,7 +119,7 @@ public final class AutoAttack implements Attack {
         }
     }
 
-    /** The version's settings in words, for reports. */
+    /** {@return the version's settings in words, for reports} */
     public String describe() {
         StringBuilder s = new StringBuilder("AutoAttack (Croce & Hein 2020) as the per-image worst case of ");
         List<Attack> stages = stages();

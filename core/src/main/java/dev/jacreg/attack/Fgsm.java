@@ -14,6 +14,11 @@ import java.util.Objects;
 public final class Fgsm implements Attack {
     private final Norm norm;
 
+    /**
+     * FGSM in the given norm.
+     *
+     * @param norm the ball the perturbation stays in
+     */
     public Fgsm(Norm norm) {
         this.norm = Objects.requireNonNull(norm, "norm");
     }

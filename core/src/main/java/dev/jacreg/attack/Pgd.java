@@ -24,13 +24,24 @@ public final class Pgd implements Attack {
     private final int restarts;
 
     /**
+     * PGD with one run.
+     *
+     * @param norm the ball the perturbation stays in
+     * @param steps the gradient steps, &gt;= 1
      * @param stepSize α in pixel units, > 0; NaN for 2.5·ε/steps (scaled with each ε of a sweep)
+     * @param randomStart whether the run starts from a uniform random point in the ball instead of the image
      */
     public Pgd(Norm norm, int steps, double stepSize, boolean randomStart) {
         this(norm, steps, stepSize, randomStart, 1);
     }
 
     /**
+     * PGD with several runs.
+     *
+     * @param norm the ball the perturbation stays in
+     * @param steps the gradient steps per run, &gt;= 1
+     * @param stepSize α in pixel units, &gt; 0; NaN for 2.5·ε/steps (scaled with each ε of a sweep)
+     * @param randomStart whether each run starts from a uniform random point in the ball instead of the image
      * @param restarts runs, >= 1; more than one needs random starts. Each later run attacks only the images no
      *                 earlier run misclassified, so an image resists only if every run fails on it.
      */
@@ -60,14 +71,17 @@ public final class Pgd implements Attack {
         return norm;
     }
 
+    /** {@return the gradient steps of one run} */
     public int steps() {
         return steps;
     }
 
+    /** {@return whether runs start from a random point in the ball} */
     public boolean randomStart() {
         return randomStart;
     }
 
+    /** {@return the number of runs} */
     public int restarts() {
         return restarts;
     }
@@ -78,7 +92,12 @@ public final class Pgd implements Attack {
         return new Pgd(norm, 2 * steps, stepSize, randomStart, randomStart ? 2 * restarts : 1);
     }
 
-    /** α used at radius ε. */
+    /**
+     * α used at radius ε.
+     *
+     * @param epsilon the radius
+     * @return the step size α, in pixel units
+     */
     public double stepSize(double epsilon) {
         return Double.isNaN(stepSize) ? DEFAULT_STEP_FACTOR * epsilon / steps : stepSize;
     }

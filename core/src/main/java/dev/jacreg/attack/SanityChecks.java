@@ -28,7 +28,13 @@ public final class SanityChecks {
 
     private SanityChecks() {}
 
-    /** The radius that can destroy an image of {@code pixels} values on [0, 1] in the norm: 0.5, or 0.5·√d for L2. */
+    /**
+     * The radius that can destroy an image of {@code pixels} values on [0, 1] in the norm: 0.5, or 0.5·√d for L2.
+     *
+     * @param norm the norm
+     * @param pixels the values per image, d
+     * @return the radius
+     */
     public static double destroyingEpsilon(Norm norm, long pixels) {
         return norm == Norm.LINF ? DESTROYING_LINF : DESTROYING_LINF * Math.sqrt(pixels);
     }
@@ -42,6 +48,13 @@ public final class SanityChecks {
         /** Both, as an ensemble (AutoAttack with Square): compared with neither side. */
         MIXED;
 
+        /**
+         * How an attack reads the model.
+         *
+         * @param attack the attack
+         * @param mixed whether it is an ensemble of white- and black-box attacks
+         * @return {@link #MIXED} for an ensemble, else as {@link Attack#blackBox()} says
+         */
         public static Access of(Attack attack, boolean mixed) {
             return mixed ? MIXED : attack.blackBox() ? BLACK_BOX : WHITE_BOX;
         }
@@ -80,11 +93,16 @@ public final class SanityChecks {
 
     /** The checks. */
     public enum Check {
+        /** Robust accuracy does not rise as ε grows (it would were the attack missing what it found at a smaller ε). */
         NON_INCREASING("non-increasing in ε"),
+        /** At the radius that can destroy any image ({@link SanityChecks#destroyingEpsilon}), accuracy is &lt;= 5 %. */
         DESTROYED("≤ 5 % at the destroying ε"),
+        /** A black-box attack does not beat the white-box ones by more than 2 points (else the gradients mislead). */
         BLACK_BOX("black box ≤ white box + 2 points"),
+        /** Twice the search ({@link Attack#withDoubledBudget}) changes robust accuracy by less than 1 point. */
         BUDGET("2× search changes < 1 point");
 
+        /** The check in a few words, for table headers. */
         public final String title;
 
         Check(String title) {
@@ -92,9 +110,22 @@ public final class SanityChecks {
         }
     }
 
-    /** One check's outcome: passed, failed (flagged) or not applicable, with the numbers behind it. */
+    /**
+     * One check's outcome: passed, failed (flagged) or not applicable, with the numbers behind it.
+     *
+     * @param status passed, flagged or not applicable
+     * @param detail the numbers behind it, in words
+     */
     public record Outcome(Status status, String detail) {
-        public enum Status { PASS, FLAG, NOT_APPLICABLE }
+        /** Whether a check passed. */
+        public enum Status {
+            /** The check holds. */
+            PASS,
+            /** The check fails: the attack's numbers deserve a second look. */
+            FLAG,
+            /** The check does not apply (e.g. the black-box check for a white-box attack). */
+            NOT_APPLICABLE
+        }
 
         static Outcome pass(String detail) {
             return new Outcome(Status.PASS, detail);
@@ -109,14 +140,26 @@ public final class SanityChecks {
         }
     }
 
-    /** The checks of one model under one attack. */
+    /**
+     * The checks of one model under one attack.
+     *
+     * @param model the model's name
+     * @param attack the attack's name
+     * @param outcomes each check's outcome
+     */
     public record Row(String model, String attack, Map<Check, Outcome> outcomes) {
+        /** {@return whether any check failed} */
         public boolean flagged() {
             return outcomes.values().stream().anyMatch(o -> o.status() == Outcome.Status.FLAG);
         }
     }
 
-    /** Every check for every measurement; the black-box check compares with the same model's white-box attacks. */
+    /**
+     * Every check for every measurement; the black-box check compares with the same model's white-box attacks.
+     *
+     * @param measurements the robust accuracies measured, one per model and attack
+     * @return a row per measurement, in order
+     */
     public static List<Row> evaluate(List<Measurement> measurements) {
         List<Row> rows = new ArrayList<>();
         for (Measurement m : measurements) {
@@ -197,7 +240,12 @@ public final class SanityChecks {
         return change < BUDGET_TOLERANCE - TIE ? Outcome.pass(detail) : Outcome.flag(detail + ": not converged");
     }
 
-    /** The Markdown table: a row per model and attack, a cell per check, flags in bold, then the flags as a list. */
+    /**
+     * The Markdown table: a row per model and attack, a cell per check, flags in bold, then the flags as a list.
+     *
+     * @param rows the rows of {@link #evaluate}
+     * @return the table and the list of flags, Markdown
+     */
     public static String markdown(List<Row> rows) {
         StringBuilder md = new StringBuilder("### Sanity checks of the attacks (Carlini et al. 2019)\n\n| model | attack");
         for (Check c : Check.values()) md.append(" | ").append(c.title);
@@ -230,7 +278,12 @@ public final class SanityChecks {
         return md.toString();
     }
 
-    /** The table as plain text for the terminal: one line per model and attack. */
+    /**
+     * The table as plain text for the terminal: one line per model and attack.
+     *
+     * @param rows the rows of {@link #evaluate}
+     * @return the lines, separated by '\n'
+     */
     public static String text(List<Row> rows) {
         StringBuilder s = new StringBuilder("Sanity checks of the attacks (Carlini et al. 2019):\n");
         int modelWidth = rows.stream().mapToInt(r -> r.model().length()).max().orElse(0);

@@ -31,7 +31,13 @@ public final class Square implements Attack {
     private final int queries;
     private final double pInit;
 
-    /** @param queries forward passes per image, >= 2 (the clean image and the stripes); pInit in (0, 1] */
+    /**
+     * Square with a given budget.
+     *
+     * @param norm the ball the perturbation stays in
+     * @param queries forward passes per image, >= 2 (the clean image and the stripes); pInit in (0, 1]
+     * @param pInit the fraction of the image the first window covers, in (0, 1]
+     */
     public Square(Norm norm, int queries, double pInit) {
         Objects.requireNonNull(norm, "norm");
         if (norm != Norm.LINF) throw new IllegalArgumentException("the Square attack is implemented for linf only, got " + norm.label());
@@ -41,6 +47,11 @@ public final class Square implements Attack {
         this.pInit = pInit;
     }
 
+    /**
+     * Square with the published budget and schedule ({@link #DEFAULT_QUERIES}, {@link #DEFAULT_P_INIT}).
+     *
+     * @param norm the ball the perturbation stays in
+     */
     public Square(Norm norm) {
         this(norm, DEFAULT_QUERIES, DEFAULT_P_INIT);
     }
@@ -55,10 +66,12 @@ public final class Square implements Attack {
         return Norm.LINF;
     }
 
+    /** {@return the forward passes allowed per image} */
     public int queries() {
         return queries;
     }
 
+    /** {@return the fraction of the image the first window covers} */
     public double pInit() {
         return pInit;
     }
@@ -73,7 +86,14 @@ public final class Square implements Attack {
         return true;
     }
 
-    /** The fraction p of the image a window covers at iteration {@code it} of {@code total} (the published schedule). */
+    /**
+     * The fraction p of the image a window covers at iteration {@code it} of {@code total} (the published schedule).
+     *
+     * @param pInit the first iteration's fraction, in (0, 1]
+     * @param it the iteration, from 0
+     * @param total the iterations of the run (the query budget)
+     * @return the fraction p, in (0, pInit]
+     */
     public static double fraction(double pInit, int it, int total) {
         int scaled = (int) ((double) it / total * 10000);
         int[] bounds = {10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000};
@@ -84,7 +104,16 @@ public final class Square implements Attack {
         return p;
     }
 
-    /** Window side s at iteration {@code it}: round(√(p·H·W)), at least 1 and at most H − 1. */
+    /**
+     * Window side s at iteration {@code it}: round(√(p·H·W)), at least 1 and at most H − 1.
+     *
+     * @param pInit the first iteration's fraction, in (0, 1]
+     * @param it the iteration, from 0
+     * @param total the iterations of the run (the query budget)
+     * @param height the image height H, &gt;= 2
+     * @param width the image width W
+     * @return the side s, in pixels
+     */
     public static int windowSide(double pInit, int it, int total, int height, int width) {
         int s = (int) Math.round(Math.sqrt(fraction(pInit, it, total) * height * width));
         return Math.max(1, Math.min(s, height - 1));
@@ -96,12 +125,23 @@ public final class Square implements Attack {
     }
 
     /**
+     * What a run of Square produced.
+     *
      * @param adversarial the images, in the caller's scope
      * @param queries     forward passes spent on each image (the clean one included)
      */
     public record Result(Tensor adversarial, int[] queries) {}
 
-    /** The attack, with the queries each image took. */
+    /**
+     * The attack, with the queries each image took.
+     *
+     * @param model the classifier attacked (only its outputs are read)
+     * @param images the clean images, N×C×H×W, pixels in [0, 1]
+     * @param labels int64 true labels, N
+     * @param epsilon the radius, &gt;= 0
+     * @param random where the windows and their signs are drawn from
+     * @return the adversarial images and each image's query count
+     */
     public Result run(Module model, Tensor images, Tensor labels, double epsilon, RandomStream random) {
         AttackMath.checkEpsilon(epsilon);
         AttackMath.checkBatch(images, labels);

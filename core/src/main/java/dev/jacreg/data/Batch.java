@@ -10,7 +10,7 @@ import dev.jacreg.Tensor;
  * @param labels   the class of each row
  */
 public record Batch(Tensor features, Tensor labels) {
-    /** The number of examples in the batch. */
+    /** {@return the number of examples in the batch} */
     public long size() {
         return labels.size(0);
     }

@@ -29,24 +29,36 @@ public enum Corruption {
         this.description = description;
     }
 
-    /** As typed on the command line and used in file names: replace, gaussian, salt-pepper. */
+    /** {@return the label typed on the command line and used in file names: replace, gaussian or salt-pepper} */
     public String label() {
         return label;
     }
 
-    /** Name of the level column in CSV tables. */
+    /** {@return the name of the level column in CSV tables} */
     public String levelColumn() {
         return levelColumn;
     }
 
+    /**
+     * {@return the level's name with its symbol, for chart axes, e.g. "noise standard deviation σ (before clipping to
+     * [0, 1])"}
+     */
     public String axisLabel() {
         return axisLabel;
     }
 
+    /** {@return the corruption in a few words, for titles, e.g. "additive Gaussian noise"} */
     public String description() {
         return description;
     }
 
+    /**
+     * The corruption of a label, as typed on the command line.
+     *
+     * @param text "replace", "gaussian" or "salt-pepper", any case, surrounding spaces ignored
+     * @return the corruption
+     * @throws IllegalArgumentException for any other text, naming it and the labels
+     */
     public static Corruption parse(String text) {
         String t = text.trim().toLowerCase(Locale.ROOT);
         for (Corruption c : values()) {
@@ -55,14 +67,21 @@ public enum Corruption {
         throw new IllegalArgumentException("unknown corruption '" + text + "' (expected replace, gaussian or salt-pepper)");
     }
 
-    /** 0, 0.05, …, 0.5 for every kind: σ = 0.5 already buries a digit in noise, as p = 0.5 does. */
+    /**
+     * {@return the default levels, 0, 0.05, …, 0.5 for every kind: σ = 0.5 already buries a digit in noise, as p = 0.5
+     * does}
+     */
     public double[] defaultLevels() {
         double[] levels = new double[11];
         for (int i = 0; i < levels.length; i++) levels[i] = Math.round(i * 0.05 * 1e6) / 1e6;
         return levels;
     }
 
-    /** Rejects a level outside this corruption's range (probabilities in [0, 1], σ finite and >= 0). */
+    /**
+     * Rejects a level outside this corruption's range (probabilities in [0, 1], σ finite and >= 0).
+     *
+     * @param level a proportion p or a standard deviation σ, as the corruption takes
+     */
     public void checkLevel(double level) {
         boolean ok = this == GAUSSIAN ? level >= 0 && Double.isFinite(level) : level >= 0 && level <= 1;
         if (!ok) {
@@ -71,7 +90,14 @@ public enum Corruption {
         }
     }
 
-    /** A corrupted copy of a batch of images (any shape, floating point, pixels in [0, 1]), in the caller's scope. */
+    /**
+     * A corrupted copy of a batch of images (any shape, floating point, pixels in [0, 1]), in the caller's scope.
+     *
+     * @param images the clean batch, left unchanged
+     * @param level the proportion p or standard deviation σ ({@link #checkLevel})
+     * @param random where the noise is drawn from
+     * @return the corrupted batch, of the images' shape and dtype, pixels in [0, 1]
+     */
     public Tensor apply(Tensor images, double level, RandomStream random) {
         checkLevel(level);
         if (!images.dtype().isFloatingPoint()) {

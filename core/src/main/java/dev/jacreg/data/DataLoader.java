@@ -61,7 +61,12 @@ public final class DataLoader implements AutoCloseable {
         }
     }
 
-    /** A builder over the dataset: batch size 32, in order, last partial batch kept, no transform, streamed. */
+    /**
+     * A builder over the dataset: batch size 32, in order, last partial batch kept, no transform, streamed.
+     *
+     * @param dataset the examples the loader reads
+     * @return the builder
+     */
     public static Builder builder(Dataset dataset) {
         return new Builder(dataset);
     }
@@ -81,38 +86,68 @@ public final class DataLoader implements AutoCloseable {
             this.dataset = Objects.requireNonNull(dataset, "dataset");
         }
 
-        /** Examples per batch, &gt;= 1. */
+        /**
+         * Examples per batch, &gt;= 1.
+         *
+         * @param batchSize the batch size, &gt;= 1
+         * @return this builder
+         */
         public Builder batchSize(int batchSize) {
             if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
             this.batchSize = batchSize;
             return this;
         }
 
-        /** Whether each pass visits the examples in a random order (drawn from the pass's stream). */
+        /**
+         * Whether each pass visits the examples in a random order (drawn from the pass's stream).
+         *
+         * @param shuffle true for a new random order each pass
+         * @return this builder
+         */
         public Builder shuffle(boolean shuffle) {
             this.shuffle = shuffle;
             return this;
         }
 
-        /** Whether a last batch smaller than the batch size is dropped (true) or handed out (false). */
+        /**
+         * Whether a last batch smaller than the batch size is dropped (true) or handed out (false).
+         *
+         * @param dropLast true to drop the last partial batch
+         * @return this builder
+         */
         public Builder dropLast(boolean dropLast) {
             this.dropLast = dropLast;
             return this;
         }
 
-        /** What every batch's features go through; null for nothing. */
+        /**
+         * What every batch's features go through; null for nothing.
+         *
+         * @param transform applied to every batch's features on the device, or null
+         * @return this builder
+         */
         public Builder transform(Transform transform) {
             this.transform = transform;
             return this;
         }
 
-        /** The device batches go to; by default {@link Device#defaultDevice()}. */
+        /**
+         * The device batches go to; by default {@link Device#defaultDevice()}.
+         *
+         * @param device where batches go
+         * @return this builder
+         */
         public Builder device(Device device) {
             this.device = Objects.requireNonNull(device, "device");
             return this;
         }
 
-        /** The floating-point type of the features; FLOAT32 by default. */
+        /**
+         * The floating-point type of the features; FLOAT32 by default.
+         *
+         * @param dtype a floating-point type
+         * @return this builder
+         */
         public Builder dtype(DType dtype) {
             if (!Objects.requireNonNull(dtype, "dtype").isFloatingPoint()) {
                 throw new IllegalArgumentException("features must be floating point, got " + dtype);
@@ -121,25 +156,35 @@ public final class DataLoader implements AutoCloseable {
             return this;
         }
 
-        /** Copy the whole set to the device once (true) instead of streaming every batch (false, the default). */
+        /**
+         * Copy the whole set to the device once (true) instead of streaming every batch (false, the default).
+         *
+         * @param preload true to copy the set to the device in {@link #build()}
+         * @return this builder
+         */
         public Builder preload(boolean preload) {
             this.preload = preload;
             return this;
         }
 
-        /** The loader; preloading copies the set to the device here. */
+        /** {@return the loader; preloading copies the set to the device here} */
         public DataLoader build() {
             return new DataLoader(this);
         }
     }
 
-    /** The number of batches one pass hands out. */
+    /** {@return the number of batches one pass hands out} */
     public int batchCount() {
         int n = dataset.size();
         return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;
     }
 
-    /** The same loader's settings over the same dataset, with batches going to another device (its own preload). */
+    /**
+     * The same loader's settings over the same dataset, with batches going to another device (its own preload).
+     *
+     * @param device where the new loader's batches go
+     * @return a new loader (this one stays as it is; close both)
+     */
     public DataLoader to(Device device) {
         Builder b = builder(dataset).batchSize(batchSize).shuffle(shuffle).dropLast(dropLast).transform(transform)
                 .device(device).dtype(dtype).preload(preloaded != null);
@@ -151,6 +196,9 @@ public final class DataLoader implements AutoCloseable {
      * random transforms draw from a stream split off it afterwards, so the order does not depend on the transform.
      * Each batch's tensors go to the scope current when {@code next()} is called. random may be null when neither
      * shuffling nor a random transform needs it.
+     *
+     * @param random the pass's stream, or null
+     * @return the batches, in order; iterate once
      */
     public Iterable<Batch> batches(RandomStream random) {
         if ((shuffle || transform != null) && random == null) {
@@ -235,32 +283,32 @@ public final class DataLoader implements AutoCloseable {
         }
     }
 
-    /** The dataset this loader reads. */
+    /** {@return the dataset this loader reads} */
     public Dataset dataset() {
         return dataset;
     }
 
-    /** Examples per batch. */
+    /** {@return examples per batch} */
     public int batchSize() {
         return batchSize;
     }
 
-    /** Whether the last partial batch is dropped. */
+    /** {@return whether the last partial batch is dropped} */
     public boolean dropLast() {
         return dropLast;
     }
 
-    /** Whether each pass shuffles. */
+    /** {@return whether each pass shuffles} */
     public boolean shuffles() {
         return shuffle;
     }
 
-    /** Where the batches go. */
+    /** {@return where the batches go} */
     public Device device() {
         return device;
     }
 
-    /** Whether the whole set was copied to the device once. */
+    /** {@return whether the whole set was copied to the device once} */
     public boolean preloaded() {
         return preloaded != null;
     }

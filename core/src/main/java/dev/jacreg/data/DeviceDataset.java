@@ -17,12 +17,23 @@ public final class DeviceDataset implements AutoCloseable {
     private final int count;
     private final int numClasses;
 
-    /** On {@link Device#defaultDevice()}. */
+    /**
+     * On {@link Device#defaultDevice()}.
+     *
+     * @param data the images and labels to copy
+     * @param dtype the images' floating-point type on the device
+     */
     public DeviceDataset(DigitDataset data, DType dtype) {
         this(data, dtype, Device.defaultDevice());
     }
 
-    /** The images (as {@code dtype}) and labels on {@code device}. */
+    /**
+     * The images (as {@code dtype}) and labels on {@code device}.
+     *
+     * @param data the images and labels to copy
+     * @param dtype the images' floating-point type on the device
+     * @param device where the copies go
+     */
     public DeviceDataset(DigitDataset data, DType dtype, Device device) {
         device.requireAvailable("(DeviceDataset)");
         this.count = data.count();
@@ -36,32 +47,32 @@ public final class DeviceDataset implements AutoCloseable {
         }
     }
 
-    /** Where the images and labels are. */
+    /** {@return where the images and labels are} */
     public Device device() {
         return images.device();
     }
 
-    /** The N×1×H×W images. */
+    /** {@return the N×1×H×W images} */
     public Tensor images() {
         return images;
     }
 
-    /** The N int64 labels. */
+    /** {@return the N int64 labels} */
     public Tensor labels() {
         return labels;
     }
 
-    /** The number N of images. */
+    /** {@return the number N of images} */
     public int count() {
         return count;
     }
 
-    /** The number of classes. */
+    /** {@return the number of classes} */
     public int numClasses() {
         return numClasses;
     }
 
-    /** The per-pixel mean image, 1×1×H×W (new tensor in the current scope). */
+    /** {@return the per-pixel mean image, 1×1×H×W (new tensor in the current scope)} */
     public Tensor meanImage() {
         return images.mean(new long[]{0}, true);
     }

@@ -30,6 +30,13 @@ public final class DigitDataset {
 
     /**
      * Same as {@link #DigitDataset(int, int, int, float[], int[], float[], int)} with 10 classes.
+     *
+     * @param count the number of images
+     * @param height image height in pixels
+     * @param width image width in pixels
+     * @param pixels count·height·width values in [0, 1], row-major, image after image
+     * @param labels one label per image, in 0..9
+     * @param anglesDegrees each image's rotation in degrees, or null when unknown
      */
     public DigitDataset(int count, int height, int width, float[] pixels, int[] labels, float[] anglesDegrees) {
         this(count, height, width, pixels, labels, anglesDegrees, DEFAULT_NUM_CLASSES);
@@ -38,8 +45,14 @@ public final class DigitDataset {
     /**
      * Wraps the given arrays (no copy: the caller hands over ownership and must not modify them).
      *
+     * @param count the number of images
+     * @param height image height in pixels
+     * @param width image width in pixels
+     * @param pixels count·height·width values in [0, 1], row-major, image after image
+     * @param labels one label per image, in 0..numClasses−1
      * @param anglesDegrees rotation angle of each image in degrees (positive = counter-clockwise as
      *     seen in the image), or {@code null} when unknown (e.g. MNIST)
+     * @param numClasses the number of classes, &gt;= 1
      * @throws IllegalArgumentException naming the mismatch when a length, label or pixel value is
      *     inconsistent with the declared shape
      */
@@ -93,19 +106,22 @@ public final class DigitDataset {
         this.numClasses = numClasses;
     }
 
+    /** {@return the number of images} */
     public int count() {
         return count;
     }
 
+    /** {@return the image height in pixels} */
     public int height() {
         return height;
     }
 
+    /** {@return the image width in pixels} */
     public int width() {
         return width;
     }
 
-    /** Pixels per image, {@code height * width}. */
+    /** {@return pixels per image, {@code height * width}} */
     public int imageSize() {
         return height * width;
     }
@@ -113,12 +129,14 @@ public final class DigitDataset {
     /**
      * The internal pixel array (row-major, image after image, values in [0,1]); not a copy, must
      * not be mutated.
+     *
+     * @return the live array (count·height·width values)
      */
     public float[] pixels() {
         return pixels;
     }
 
-    /** The internal label array (values 0..numClasses-1); not a copy, must not be mutated. */
+    /** {@return the internal label array (values 0..numClasses-1); not a copy, must not be mutated} */
     public int[] labels() {
         return labels;
     }
@@ -126,20 +144,30 @@ public final class DigitDataset {
     /**
      * The internal per-image rotation angles in degrees (positive = counter-clockwise), or
      * {@code null} when unknown; not a copy, must not be mutated.
+     *
+     * @return the live array (one per image), or null
      */
     public float[] anglesDegrees() {
         return anglesDegrees;
     }
 
+    /** {@return whether the images' rotation angles are known} */
     public boolean hasAngles() {
         return anglesDegrees != null;
     }
 
+    /** {@return the number of classes; every label is in 0..numClasses−1} */
     public int numClasses() {
         return numClasses;
     }
 
-    /** A copy of images {@code [fromInclusive, toExclusive)} with their labels and angles. */
+    /**
+     * A copy of images {@code [fromInclusive, toExclusive)} with their labels and angles.
+     *
+     * @param fromInclusive the first image taken
+     * @param toExclusive one past the last image taken
+     * @return the new dataset
+     */
     public DigitDataset subset(int fromInclusive, int toExclusive) {
         Objects.checkFromToIndex(fromInclusive, toExclusive, count);
         int size = imageSize();
@@ -151,7 +179,7 @@ public final class DigitDataset {
                 numClasses);
     }
 
-    /** Number of images of each class, indexed by label. */
+    /** {@return number of images of each class, indexed by label} */
     public int[] classCounts() {
         int[] counts = new int[numClasses];
         for (int label : labels) {

@@ -14,6 +14,12 @@ public final class DigitImages {
     /**
      * An 8-bit gray image of {@code h*w} pixels read row-major from {@code pixels[offset..]}; values
      * in [0,1] map to 0..255 (values outside are clamped).
+     *
+     * @param pixels the values, row-major
+     * @param offset where the image starts in {@code pixels}
+     * @param h the image height
+     * @param w the image width
+     * @return a TYPE_BYTE_GRAY image
      */
     public static BufferedImage toImage(float[] pixels, int offset, int h, int w) {
         Objects.checkFromIndexSize(offset, h * w, pixels.length);
@@ -29,7 +35,13 @@ public final class DigitImages {
         return image;
     }
 
-    /** A copy of image {@code index} of the dataset (row-major, height*width values). */
+    /**
+     * A copy of image {@code index} of the dataset (row-major, height*width values).
+     *
+     * @param d the dataset
+     * @param index the image, in [0, d.count())
+     * @return the copy
+     */
     public static float[] image(DigitDataset d, int index) {
         Objects.checkIndex(index, d.count());
         int size = d.imageSize();
@@ -39,6 +51,13 @@ public final class DigitImages {
     /**
      * Images {@code [first, first + n)} tiled in a grid of {@code columns} columns, each enlarged
      * {@code zoom} times (nearest neighbour) and separated by a 1-pixel gray line: a quick visual check.
+     *
+     * @param d the dataset
+     * @param first the first image shown
+     * @param n how many images are shown
+     * @param columns images per row
+     * @param zoom the enlargement factor, &gt;= 1
+     * @return a gray image of the grid
      */
     public static BufferedImage grid(DigitDataset d, int first, int n, int columns, int zoom) {
         Objects.checkFromIndexSize(first, n, d.count());

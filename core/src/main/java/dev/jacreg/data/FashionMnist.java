@@ -15,7 +15,9 @@ public final class FashionMnist {
     public static final String PACKAGE = "dataset-fashion-mnist";
     /** Where the package puts them. */
     public static final Path DEFAULT_DIR = Path.of("/usr/share/datasets/fashion-mnist");
+    /** The images in the training files. */
     public static final int TRAIN_SIZE = 60_000;
+    /** The images in the test files. */
     public static final int TEST_SIZE = 10_000;
 
     private FashionMnist() {}
@@ -23,6 +25,11 @@ public final class FashionMnist {
     /**
      * The first {@code trainCount} training and {@code testCount} test images, as {train, test}.
      *
+     * @param dir the folder with the four IDX files (Debian's dataset-fashion-mnist puts them in
+     *     /usr/share/datasets/fashion-mnist)
+     * @param trainCount training images to read, 1 to {@link #TRAIN_SIZE}
+     * @param testCount test images to read, 1 to {@link #TEST_SIZE}
+     * @return {train, test}
      * @throws NoSuchFileException  naming the missing file and the package to install
      * @throws IllegalArgumentException when a count is below 1 or above what the file holds
      */

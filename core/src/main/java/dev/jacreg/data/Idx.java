@@ -33,8 +33,11 @@ import java.util.zip.ZipException;
  */
 public final class Idx {
 
+    /** The magic number of an images file: unsigned bytes, three dimensions (count, height, width). */
     public static final int IMAGES_MAGIC = 0x00000803;
+    /** The magic number of a labels file: unsigned bytes, one dimension. */
     public static final int LABELS_MAGIC = 0x00000801;
+    /** The magic number of an angles file (jacreg's extension): big-endian float32, one dimension. */
     public static final int ANGLES_MAGIC = 0x00000D01;
 
     /** Largest data section accepted (1e9 bytes); more than any real dataset, less than a crash. */
@@ -58,17 +61,32 @@ public final class Idx {
 
     // ---------------------------------------------------------------- file names
 
-    /** {@code train-images-idx3-ubyte} or {@code t10k-images-idx3-ubyte} (without {@code .gz}). */
+    /**
+     * {@code train-images-idx3-ubyte} or {@code t10k-images-idx3-ubyte} (without {@code .gz}).
+     *
+     * @param split "train" or "test"
+     * @return the file name
+     */
     public static String imagesFileName(String split) {
         return filePrefix(split) + "-images-idx3-ubyte";
     }
 
-    /** {@code train-labels-idx1-ubyte} or {@code t10k-labels-idx1-ubyte} (without {@code .gz}). */
+    /**
+     * {@code train-labels-idx1-ubyte} or {@code t10k-labels-idx1-ubyte} (without {@code .gz}).
+     *
+     * @param split "train" or "test"
+     * @return the file name
+     */
     public static String labelsFileName(String split) {
         return filePrefix(split) + "-labels-idx1-ubyte";
     }
 
-    /** {@code train-angles-idx1-float} or {@code t10k-angles-idx1-float} (without {@code .gz}); our extension. */
+    /**
+     * {@code train-angles-idx1-float} or {@code t10k-angles-idx1-float} (without {@code .gz}); our extension.
+     *
+     * @param split "train" or "test"
+     * @return the file name
+     */
     public static String anglesFileName(String split) {
         return filePrefix(split) + "-angles-idx1-float";
     }
@@ -84,7 +102,14 @@ public final class Idx {
 
     // ---------------------------------------------------------------- reading
 
-    /** Reads an images file and a labels file (each plain or gzip); no angles. */
+    /**
+     * Reads an images file and a labels file (each plain or gzip); no angles.
+     *
+     * @param images the images file
+     * @param labels the labels file, with as many labels as there are images
+     * @return the dataset, pixels scaled to [0, 1]
+     * @throws IOException when a file cannot be read, or is corrupt ({@link IdxFormatException})
+     */
     public static DigitDataset read(Path images, Path labels) throws IOException {
         return read(images, labels, null);
     }
@@ -92,6 +117,10 @@ public final class Idx {
     /**
      * Reads images, labels and, when {@code angles} is not null, per-image angles.
      *
+     * @param images the images file
+     * @param labels the labels file, with as many labels as there are images
+     * @param angles the angles file, or null
+     * @return the dataset, pixels scaled to [0, 1]
      * @throws IdxFormatException if a file is corrupt or the files disagree on the image count
      */
     public static DigitDataset read(Path images, Path labels, Path angles) throws IOException {
@@ -124,7 +153,13 @@ public final class Idx {
         return new DigitDataset(count, rows, cols, pixels, labelValues, angleValues, NUM_CLASSES);
     }
 
-    /** Reads a labels file (magic 0x00000801); every label must be in 0..9. */
+    /**
+     * Reads a labels file (magic 0x00000801); every label must be in 0..9.
+     *
+     * @param labels the labels file, plain or gzip
+     * @return the labels
+     * @throws IOException when the file cannot be read, or is corrupt ({@link IdxFormatException})
+     */
     public static int[] readLabels(Path labels) throws IOException {
         byte[] data = readArray(labels, LABELS_MAGIC).data;
         int[] values = new int[data.length];
@@ -138,7 +173,13 @@ public final class Idx {
         return values;
     }
 
-    /** Reads an angles file (magic 0x00000D01, big-endian float32 degrees); every value must be finite. */
+    /**
+     * Reads an angles file (magic 0x00000D01, big-endian float32 degrees); every value must be finite.
+     *
+     * @param angles the angles file, plain or gzip
+     * @return the angles in degrees
+     * @throws IOException when the file cannot be read, or is corrupt ({@link IdxFormatException})
+     */
     public static float[] readAngles(Path angles) throws IOException {
         byte[] data = readArray(angles, ANGLES_MAGIC).data;
         float[] values = new float[data.length / Float.BYTES];
@@ -156,6 +197,9 @@ public final class Idx {
      * each plain or with {@code .gz} (plain preferred when both exist). Angles are attached when
      * {@link #anglesFileName(String)} (or its {@code .gz}) is present.
      *
+     * @param dir the folder
+     * @param split "train" or "test"
+     * @return the split
      * @throws NoSuchFileException naming both expected paths when neither variant of a file exists
      */
     public static DigitDataset readDirectory(Path dir, String split) throws IOException {
@@ -169,7 +213,9 @@ public final class Idx {
      * Reads the train and test splits of a directory and checks that their images have one size: a net is
      * built for one size, so a mismatch would otherwise only fail after the whole training run.
      *
+     * @param dir the folder with both splits
      * @return {train, test}
+     * @throws IOException when a file is missing, cannot be read or is corrupt, or the splits' image sizes differ
      */
     public static DigitDataset[] readTrainAndTest(Path dir) throws IOException {
         DigitDataset train = readDirectory(dir, "train");
@@ -371,6 +417,12 @@ public final class Idx {
      * Writes images (pixels rounded to bytes, {@code round(v*255)} clamped to 0..255) and labels,
      * each atomically (temp file in the same directory, then rename). Angles are not written; see
      * {@link #writeAngles} and {@link #writeDirectory}.
+     *
+     * @param d the dataset
+     * @param images the images file to create or replace
+     * @param labels the labels file to create or replace
+     * @param gzip whether to gzip both
+     * @throws IOException when a file cannot be written (an existing one is left as it was)
      */
     public static void write(DigitDataset d, Path images, Path labels, boolean gzip) throws IOException {
         writeAtomically(images, gzip, out -> {
@@ -400,7 +452,14 @@ public final class Idx {
         });
     }
 
-    /** Writes per-image angles (float32, magic 0x00000D01) atomically. */
+    /**
+     * Writes per-image angles (float32, magic 0x00000D01) atomically.
+     *
+     * @param anglesDegrees one angle per image
+     * @param file the file to create or replace
+     * @param gzip whether to gzip it
+     * @throws IOException when the file cannot be written (an existing one is left as it was)
+     */
     public static void writeAngles(float[] anglesDegrees, Path file, boolean gzip) throws IOException {
         writeAtomically(file, gzip, out -> {
             out.writeInt(ANGLES_MAGIC);
@@ -415,6 +474,12 @@ public final class Idx {
      * Writes a split under MNIST's names (with {@code .gz} when {@code gzip}), plus the angles file
      * when the dataset has angles, so {@link #readDirectory} reads it back. Stale files of the other
      * variant (plain vs gzip) and stale angles are removed, so they cannot shadow what was written.
+     *
+     * @param d the dataset
+     * @param dir the folder, created if missing
+     * @param split "train" or "test"
+     * @param gzip whether to gzip the files
+     * @throws IOException when a file cannot be written
      */
     public static void writeDirectory(DigitDataset d, Path dir, String split, boolean gzip) throws IOException {
         Files.createDirectories(dir);

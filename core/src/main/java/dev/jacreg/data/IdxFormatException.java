@@ -13,26 +13,40 @@ public class IdxFormatException extends IOException {
     private static final long serialVersionUID = 1L;
 
     private final transient Path file;
+    /** What is wrong with the file, without its path. */
     private final String problem;
 
+    /**
+     * A corrupt or inconsistent IDX file.
+     *
+     * @param file the file
+     * @param problem what is wrong with it
+     */
     public IdxFormatException(Path file, String problem) {
         super(file + ": " + problem);
         this.file = file;
         this.problem = problem;
     }
 
+    /**
+     * A corrupt IDX file, found through another exception (e.g. a truncated gzip stream).
+     *
+     * @param file the file
+     * @param problem what is wrong with it
+     * @param cause the underlying exception
+     */
     public IdxFormatException(Path file, String problem, Throwable cause) {
         super(file + ": " + problem, cause);
         this.file = file;
         this.problem = problem;
     }
 
-    /** The file that failed to decode. */
+    /** {@return the file that failed to decode} */
     public Path file() {
         return file;
     }
 
-    /** The problem, without the file name. */
+    /** {@return the problem, without the file name} */
     public String problem() {
         return problem;
     }

@@ -22,6 +22,7 @@ public final class InMemoryDataset implements Dataset {
      * @param features     size × (product of featureShape) values, example after example
      * @param labels       one label per example, each in 0..numClasses−1
      * @param featureShape the shape of one example, e.g. {3, 32, 32} for colour images or {20} for vectors
+     * @param numClasses the number of classes, &gt;= 1
      * @throws IllegalArgumentException naming the mismatch when a length, a dimension or a label does not fit
      */
     public InMemoryDataset(FloatBuffer features, int[] labels, long[] featureShape, int numClasses) {
@@ -51,17 +52,42 @@ public final class InMemoryDataset implements Dataset {
         this.numClasses = numClasses;
     }
 
-    /** Over a {@code float[]}; see {@link #InMemoryDataset(FloatBuffer, int[], long[], int)}. */
+    /**
+     * Over a {@code float[]}; see {@link #InMemoryDataset(FloatBuffer, int[], long[], int)}.
+     *
+     * @param features size × (product of featureShape) values, example after example (not copied)
+     * @param labels one label per example, each in 0..numClasses−1
+     * @param featureShape the shape of one example's features
+     * @param numClasses the number of classes, &gt;= 1
+     */
     public InMemoryDataset(float[] features, int[] labels, long[] featureShape, int numClasses) {
         this(FloatBuffer.wrap(Objects.requireNonNull(features, "features")), labels, featureShape, numClasses);
     }
 
-    /** Images of any channel count: features are N×channels×height×width. */
+    /**
+     * Images of any channel count: features are N×channels×height×width.
+     *
+     * @param pixels N·channels·height·width values, image after image, channel-major (CHW)
+     * @param labels one label per image, each in 0..numClasses−1
+     * @param channels the channel count C, e.g. 1 for gray or 3 for RGB
+     * @param height image height H
+     * @param width image width W
+     * @param numClasses the number of classes, &gt;= 1
+     * @return the dataset (over the array, not a copy)
+     */
     public static InMemoryDataset images(float[] pixels, int[] labels, int channels, int height, int width, int numClasses) {
         return new InMemoryDataset(pixels, labels, new long[]{channels, height, width}, numClasses);
     }
 
-    /** Plain feature vectors: features are N×dimensions. */
+    /**
+     * Plain feature vectors: features are N×dimensions.
+     *
+     * @param features N·dimensions values, vector after vector
+     * @param labels one label per vector, each in 0..numClasses−1
+     * @param dimensions the length D of each vector
+     * @param numClasses the number of classes, &gt;= 1
+     * @return the dataset (over the array, not a copy)
+     */
     public static InMemoryDataset vectors(float[] features, int[] labels, int dimensions, int numClasses) {
         return new InMemoryDataset(features, labels, new long[]{dimensions}, numClasses);
     }
@@ -69,6 +95,9 @@ public final class InMemoryDataset implements Dataset {
     /**
      * The grayscale images of a {@link DigitDataset} (1×H×W each), without copying: the IDX files ({@link Idx}), the
      * synthetic digits ({@link SyntheticDigits}) and Fashion-MNIST ({@link FashionMnist}) all load as one.
+     *
+     * @param digits the images and labels
+     * @return the dataset, sharing the digits' arrays
      */
     public static InMemoryDataset of(DigitDataset digits) {
         return images(digits.pixels(), digits.labels(), 1, digits.height(), digits.width(), digits.numClasses());

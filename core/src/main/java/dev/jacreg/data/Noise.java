@@ -11,12 +11,25 @@ import dev.jacreg.Tensor;
 public final class Noise {
     private Noise() {}
 
-    /** A noisy copy of a whole batch of images at once (any shape, floating point). */
+    /**
+     * A noisy copy of a whole batch of images at once (any shape, floating point).
+     *
+     * @param images the clean batch, left unchanged
+     * @param proportion the probability p that a pixel is replaced, in [0, 1]
+     * @return the noisy copy, from libtorch's generator
+     */
     public static Tensor replacePixels(Tensor images, double proportion) {
         return replacePixels(images, proportion, RandomStream.libtorch());
     }
 
-    /** As {@link #replacePixels(Tensor, double)}, drawing from {@code random}. */
+    /**
+     * As {@link #replacePixels(Tensor, double)}, drawing from {@code random}.
+     *
+     * @param images the clean batch, left unchanged
+     * @param proportion the probability p that a pixel is replaced, in [0, 1]
+     * @param random where the noise is drawn from
+     * @return the noisy copy
+     */
     public static Tensor replacePixels(Tensor images, double proportion, RandomStream random) {
         if (!(proportion >= 0 && proportion <= 1)) {
             throw new IllegalArgumentException("noise proportion must be in [0, 1], got " + proportion);

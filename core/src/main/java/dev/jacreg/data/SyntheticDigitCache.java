@@ -41,7 +41,15 @@ public final class SyntheticDigitCache {
     private SyntheticDigitCache() {
     }
 
-    /** The folder used for these parameters: {@code cacheDir/synthetic-<train>-<test>-seed<seed>}. */
+    /**
+     * The folder used for these parameters: {@code cacheDir/synthetic-<train>-<test>-seed<seed>}.
+     *
+     * @param cacheDir the cache's root folder
+     * @param trainCount training images
+     * @param testCount test images
+     * @param seed the generator's seed
+     * @return the folder (it may not exist)
+     */
     public static Path directoryFor(Path cacheDir, int trainCount, int testCount, long seed) {
         return cacheDir.resolve("synthetic-" + trainCount + "-" + testCount + "-seed" + seed);
     }
@@ -52,6 +60,10 @@ public final class SyntheticDigitCache {
      * written (e.g. read-only disk) is logged and the generated data are returned anyway: the cache
      * only saves time, it never changes the data.
      *
+     * @param cacheDir the cache's root folder
+     * @param trainCount training images
+     * @param testCount test images
+     * @param seed the generator's seed
      * @return {@code [train, test]}
      */
     public static DigitDataset[] loadOrGenerate(Path cacheDir, int trainCount, int testCount, long seed) {

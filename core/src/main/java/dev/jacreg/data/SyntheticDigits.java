@@ -29,7 +29,9 @@ import java.util.stream.IntStream;
  */
 public final class SyntheticDigits {
 
+    /** The image side in pixels, as MNIST's. */
     public static final int SIZE = 28;
+    /** The classes: the digits 0 to 9. */
     public static final int NUM_CLASSES = 10;
 
     /** Oversampling factor of the drawing canvas; 3x3 area averaging gives smooth antialiasing. */
@@ -67,6 +69,7 @@ public final class SyntheticDigits {
          */
         public static final Options DEFAULT = new Options(45, 0.85, 1.15, 2, 0.6, true, 1, 0.5);
 
+        /** Checks every range. */
         public Options {
             if (!(maxRotationDegrees >= 0 && maxRotationDegrees <= 180)) {
                 throw new IllegalArgumentException("maxRotationDegrees must be in [0,180]: " + maxRotationDegrees);
@@ -89,7 +92,12 @@ public final class SyntheticDigits {
             }
         }
 
-        /** The default ranges with a different rotation limit (0 gives upright digits). */
+        /**
+         * The default ranges with a different rotation limit (0 gives upright digits).
+         *
+         * @param degrees the new rotation limit, in [0, 180]
+         * @return the options
+         */
         public Options withMaxRotationDegrees(double degrees) {
             return new Options(degrees, minScale, maxScale, maxShiftPixels, maxExtraStrokePixels, boldFonts,
                     minIntensity, maxBlurPixels);
@@ -99,11 +107,25 @@ public final class SyntheticDigits {
     private SyntheticDigits() {
     }
 
-    /** {@code count} digits with the default options; balanced labels, deterministic for the seed. */
+    /**
+     * {@code count} digits with the default options; balanced labels, deterministic for the seed.
+     *
+     * @param count the number of images
+     * @param seed the seed every image derives from
+     * @return the images, 28×28
+     */
     public static DigitDataset generate(int count, long seed) {
         return generate(count, seed, Options.DEFAULT);
     }
 
+    /**
+     * {@code count} digits drawn with the given ranges; balanced labels, deterministic for the seed.
+     *
+     * @param count the number of images
+     * @param seed the seed every image derives from
+     * @param options the transformation ranges
+     * @return the images, 28×28
+     */
     public static DigitDataset generate(int count, long seed, Options options) {
         List<DigitGlyphs.Glyphs> fonts = DigitGlyphs.all().stream().filter(f -> options.boldFonts() || !f.bold()).toList();
         return generate(count, seed, options, fonts);
@@ -113,12 +135,24 @@ public final class SyntheticDigits {
      * A training and a test set from one seed. They use different derived seeds, so their images
      * are independent draws from the same distribution (same fonts and transformation ranges).
      *
+     * @param trainCount training images
+     * @param testCount test images
+     * @param seed the seed both sets derive from
      * @return {@code [train, test]}
      */
     public static DigitDataset[] trainAndTest(int trainCount, int testCount, long seed) {
         return trainAndTest(trainCount, testCount, seed, Options.DEFAULT);
     }
 
+    /**
+     * A training and a test set from one seed with the given ranges (see {@link #trainAndTest(int, int, long)}).
+     *
+     * @param trainCount training images
+     * @param testCount test images
+     * @param seed the seed both sets derive from
+     * @param options the transformation ranges
+     * @return {@code [train, test]}
+     */
     public static DigitDataset[] trainAndTest(int trainCount, int testCount, long seed, Options options) {
         SplittableRandom root = new SplittableRandom(seed);
         long trainSeed = root.nextLong();

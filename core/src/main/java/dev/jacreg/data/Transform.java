@@ -13,16 +13,33 @@ import java.util.Objects;
  */
 @FunctionalInterface
 public interface Transform {
-    /** The transformed batch, a new tensor in the caller's scope (or the batch itself when nothing changes). */
+    /**
+     * The transformed batch, a new tensor in the caller's scope (or the batch itself when nothing changes).
+     *
+     * @param batch the features, B×…, on the loader's device
+     * @param random the pass's transform stream (split off the pass's stream after the shuffle)
+     * @return the transformed batch, on the same device
+     */
     Tensor apply(Tensor batch, RandomStream random);
 
-    /** This transform, then {@code next}. */
+    /**
+     * This transform, then {@code next}.
+     *
+     * @param next the transform applied second
+     * @return the chain
+     */
     default Transform andThen(Transform next) {
         Objects.requireNonNull(next, "next");
         return (batch, random) -> next.apply(apply(batch, random), random);
     }
 
-    /** A test-time corruption ({@link Corruption}) at a fixed level, e.g. pixel-replacement noise with p = 0.2. */
+    /**
+     * A test-time corruption ({@link Corruption}) at a fixed level, e.g. pixel-replacement noise with p = 0.2.
+     *
+     * @param corruption the kind of noise
+     * @param level its proportion p or standard deviation σ
+     * @return the transform
+     */
     static Transform corruption(Corruption corruption, double level) {
         Objects.requireNonNull(corruption, "corruption");
         corruption.checkLevel(level);
@@ -33,6 +50,9 @@ public interface Transform {
      * (x − mean[c]) / std[c] per channel c of B×C×… batches (one value each for all channels), as torchvision's
      * Normalize.
      *
+     * @param mean the mean of each channel
+     * @param std the standard deviation of each channel, each finite and &gt; 0
+     * @return the transform
      * @throws IllegalArgumentException when the arrays differ in length or a std is not finite and &gt; 0
      */
     static Transform normalize(double[] mean, double[] std) {

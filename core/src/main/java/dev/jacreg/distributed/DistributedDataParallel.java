@@ -26,16 +26,29 @@ public final class DistributedDataParallel implements DataParallel {
     private final long bucketBytes;
     private int lastBucketCount;
 
+    /**
+     * Data-parallel training over {@code group} with DDP's bucket capacity, {@link #DEFAULT_BUCKET_BYTES}.
+     *
+     * @param group the joined process group; it stays the caller's to close
+     */
     public DistributedDataParallel(ProcessGroup group) {
         this(group, DEFAULT_BUCKET_BYTES);
     }
 
+    /**
+     * Data-parallel training over {@code group} with gradient buckets of at most {@code bucketBytes} each.
+     *
+     * @param group the joined process group; it stays the caller's to close
+     * @param bucketBytes the capacity of one gradient bucket in bytes, &gt;= 1 (a gradient larger than it gets a bucket
+     *     of its own)
+     */
     public DistributedDataParallel(ProcessGroup group, long bucketBytes) {
         this.group = Objects.requireNonNull(group, "group");
         if (bucketBytes < 1) throw new IllegalArgumentException("bucket capacity must be >= 1 byte, got " + bucketBytes);
         this.bucketBytes = bucketBytes;
     }
 
+    /** {@return the process group the gradients are averaged over} */
     public ProcessGroup group() {
         return group;
     }
@@ -77,7 +90,7 @@ public final class DistributedDataParallel implements DataParallel {
         }
     }
 
-    /** How many gradient buffers the last {@link #average} all-reduced (for tests and tuning). */
+    /** {@return how many gradient buffers the last {@link #average} all-reduced (for tests and tuning)} */
     public int lastBucketCount() {
         return lastBucketCount;
     }

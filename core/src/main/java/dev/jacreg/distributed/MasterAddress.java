@@ -25,7 +25,13 @@ public final class MasterAddress {
 
     private MasterAddress() {}
 
-    /** The resolved address; an IllegalArgumentException naming the host or port when there is none. */
+    /**
+     * The resolved address; an IllegalArgumentException naming the host or port when there is none.
+     *
+     * @param host a host name or IP address
+     * @param port a TCP port, 1 to 65535
+     * @return the resolved socket address
+     */
     public static InetSocketAddress resolve(String host, int port) {
         Objects.requireNonNull(host, "host");
         if (host.isBlank()) throw new IllegalArgumentException("master host is empty");
@@ -42,6 +48,9 @@ public final class MasterAddress {
      * while none does for up to {@code window}. The first failed attempt is reported once through {@code onWaiting}, as
      * one line ("waiting for the master at HOST:PORT: connection refused; retrying for up to 30 s").
      *
+     * @param address where the master listens
+     * @param window how long to keep retrying a refused connection
+     * @param onWaiting receives the one waiting line, at the first failed attempt
      * @throws ConnectException when nothing accepted a connection within the window; the message names the address,
      *                          the window and the last failure
      */

@@ -28,14 +28,23 @@ import java.util.Objects;
 public final class ProcessGroup implements AutoCloseable {
     /** The c10d backend: Gloo for CPU tensors, NCCL for CUDA tensors. */
     public enum Backend {
-        GLOO, NCCL;
+        /** Gloo over TCP, for CPU tensors. */
+        GLOO,
+        /** NCCL, for CUDA tensors (needs a CUDA build of libtorch and a GPU). */
+        NCCL;
 
         int code() {
             return this == GLOO ? jacreg_h.JR_BACKEND_GLOO() : jacreg_h.JR_BACKEND_NCCL();
         }
     }
 
-    public enum ReduceOp { SUM, AVERAGE }
+    /** How {@link #allReduce} combines the ranks' tensors. */
+    public enum ReduceOp {
+        /** The elementwise sum over the ranks. */
+        SUM,
+        /** The elementwise sum divided by the world size. */
+        AVERAGE
+    }
 
     private final int rank;
     private final int size;
@@ -47,7 +56,16 @@ public final class ProcessGroup implements AutoCloseable {
         this.size = size;
     }
 
-    /** Joins over Gloo (CPU tensors). */
+    /**
+     * Joins over Gloo (CPU tensors).
+     *
+     * @param host the master's (rank 0's) address
+     * @param port where rank 0 listens
+     * @param worldSize the number of ranks, &gt;= 1
+     * @param rank this process's rank, in [0, worldSize)
+     * @param timeout how long any step (the rendezvous, each collective) may wait for the others
+     * @return the joined group; close it when done
+     */
     public static ProcessGroup join(String host, int port, int worldSize, int rank, Duration timeout) {
         return join(host, port, worldSize, rank, timeout, Backend.GLOO);
     }
@@ -60,7 +78,11 @@ public final class ProcessGroup implements AutoCloseable {
      *
      * @param host    the master's (rank 0's) address; a loopback address keeps all traffic on loopback
      * @param port    where rank 0 listens (it must be free there)
+     * @param worldSize the number of ranks, &gt;= 1
+     * @param rank this process's rank, in [0, worldSize)
      * @param timeout how long any step (the rendezvous, each collective) may wait for the others
+     * @param backend Gloo for CPU tensors, NCCL for CUDA tensors
+     * @return the joined group; close it when done
      * @throws IllegalArgumentException for a bad argument, including a host that cannot be resolved
      * @throws dev.jacreg.TorchException when joining fails, and at once when this jacreg build has no such backend
      *                                   (a shim built without Gloo headers says so)
@@ -85,26 +107,38 @@ public final class ProcessGroup implements AutoCloseable {
         }
     }
 
-    /** Whether this shim can create groups of that backend here (NCCL: built against a CUDA libtorch, a GPU visible). */
+    /**
+     * Whether this shim can create groups of that backend here (NCCL: built against a CUDA libtorch, a GPU visible).
+     *
+     * @param backend the backend asked about
+     * @return true when {@link #join} can use it here
+     */
     public static boolean available(Backend backend) {
         NativeCall call = call();
         return call.status(jacreg_h.jr_distributed_backend_available(backend.code(), call.error())) == 1;
     }
 
+    /** {@return this process's rank, in [0, size())} */
     public int rank() {
         return rank;
     }
 
+    /** {@return the world size: the number of ranks in the group} */
     public int size() {
         return size;
     }
 
-    /** Rank 0: the one that writes outputs and whose initial weights every rank starts from. */
+    /** {@return whether this is rank 0, the one that writes outputs and whose initial weights all ranks start from} */
     public boolean isMaster() {
         return rank == 0;
     }
 
-    /** Reduces each tensor (contiguous, same shape on every rank) in place: the sum, or the sum over the world size. */
+    /**
+     * Reduces each tensor (contiguous, same shape on every rank) in place: the sum, or the sum over the world size.
+     *
+     * @param tensors the tensors to reduce, overwritten with the result, in the same order on every rank
+     * @param op the sum or the average
+     */
     public synchronized void allReduce(List<Tensor> tensors, ReduceOp op) {
         Objects.requireNonNull(op, "op");
         if (checkTensors(tensors)) return;
@@ -118,7 +152,12 @@ public final class ProcessGroup implements AutoCloseable {
         }
     }
 
-    /** Overwrites each tensor in place with root's. */
+    /**
+     * Overwrites each tensor in place with root's.
+     *
+     * @param tensors the tensors to overwrite (on root: to send), in the same order and shapes on every rank
+     * @param root the rank whose values everyone gets
+     */
     public synchronized void broadcast(List<Tensor> tensors, int root) {
         if (root < 0 || root >= size) throw new IllegalArgumentException("root rank must be in 0.." + (size - 1) + ", got " + root);
         if (checkTensors(tensors)) return;
@@ -137,6 +176,7 @@ public final class ProcessGroup implements AutoCloseable {
         call.status(jacreg_h.jr_process_group_barrier(handle(), call.error()));
     }
 
+    /** {@return whether {@link #close()} has run: the group can no longer be used} */
     public synchronized boolean isClosed() {
         return handle == null;
     }

@@ -28,9 +28,23 @@ public final class AtomicFile {
     /** Produces the file's bytes. */
     @FunctionalInterface
     public interface Content {
+        /**
+         * Writes the whole content.
+         *
+         * @param out the temporary file's stream; do not close it
+         * @throws IOException when writing fails (the target is then left as it was)
+         */
         void writeTo(OutputStream out) throws IOException;
     }
 
+    /**
+     * Writes {@code target} through a temporary file beside it, as the class says; stale temporaries of earlier crashed
+     * writes to the same target are removed first.
+     *
+     * @param target the file to create or replace
+     * @param content produces the bytes
+     * @throws IOException when any step fails; the temporary file is deleted and an existing target left as it was
+     */
     public static void write(Path target, Content content) throws IOException {
         Path absolute = target.toAbsolutePath();
         removeStaleTemporaries(absolute);
@@ -93,6 +107,13 @@ public final class AtomicFile {
         return "." + target.getFileName() + ".";
     }
 
+    /**
+     * Writes {@code text} as UTF-8 to {@code target}, atomically ({@link #write}).
+     *
+     * @param target the file to create or replace
+     * @param text the whole content
+     * @throws IOException when any step fails; an existing target is left as it was
+     */
     public static void writeString(Path target, String text) throws IOException {
         write(target, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
     }

@@ -55,6 +55,8 @@ public final class SafeTensors {
      * {@code numel * dtype size}, the tensors tile the data section exactly (no gaps, no overlaps, no trailing bytes),
      * and {@code __metadata__} maps strings to strings.
      *
+     * @param path the file
+     * @return its tensors and metadata, validated
      * @throws SafeTensorsFormatException for a malformed file (the message names the file and the problem)
      * @throws IOException                when the file cannot be read
      */
@@ -116,7 +118,13 @@ public final class SafeTensors {
         }
     }
 
-    /** Writes {@code entries} without metadata; see {@link #write(Path, List, Map)}. */
+    /**
+     * Writes {@code entries} without metadata; see {@link #write(Path, List, Map)}.
+     *
+     * @param path the file to create or replace
+     * @param entries the tensors, in the order they are laid out
+     * @throws IOException when the file cannot be written (an existing one is left as it was)
+     */
     public static void write(Path path, List<SafeTensorsEntry> entries) throws IOException {
         write(path, entries, Map.of());
     }
@@ -130,6 +138,8 @@ public final class SafeTensors {
      * {@code __metadata__} (omitted when {@code metadata} is null or empty). The header is compact JSON padded with
      * spaces so that the data section starts at a multiple of 8 bytes.
      *
+     * @param path the file to create or replace
+     * @param entries the tensors, in the order they are laid out; names must be unique
      * @param metadata string-to-string metadata, may be null
      * @throws IllegalArgumentException for a null entry, a duplicate name, a tensor named {@code __metadata__}, or a
      *                                  null metadata key or value (checked before anything is written)

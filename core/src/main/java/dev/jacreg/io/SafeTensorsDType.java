@@ -41,12 +41,17 @@ public enum SafeTensorsDType {
         this.tensorType = tensorType;
     }
 
-    /** The tensor type with the same element layout, if jacreg has one (F16, BF16, I16 and I8 have none). */
+    /** {@return the tensor type with the same element layout, if jacreg has one (F16, BF16, I16 and I8 have none)} */
     public Optional<DType> tensorType() {
         return Optional.ofNullable(tensorType);
     }
 
-    /** The safetensors type of a tensor type (every {@link DType} has one). */
+    /**
+     * The safetensors type of a tensor type (every {@link DType} has one).
+     *
+     * @param dtype a jacreg tensor type
+     * @return the matching safetensors type
+     */
     public static SafeTensorsDType of(DType dtype) {
         for (SafeTensorsDType t : values()) {
             if (t.tensorType == dtype) {
@@ -56,12 +61,12 @@ public enum SafeTensorsDType {
         throw new IllegalArgumentException("no safetensors type for " + dtype);
     }
 
-    /** The name of this type in a safetensors header, e.g. {@code "F32"}. */
+    /** {@return the name of this type in a safetensors header, e.g. {@code "F32"}} */
     public String jsonName() {
         return jsonName;
     }
 
-    /** Size of one element in bytes. */
+    /** {@return size of one element in bytes} */
     public int byteSize() {
         return byteSize;
     }
@@ -69,6 +74,8 @@ public enum SafeTensorsDType {
     /**
      * The type whose header name is {@code name} (case-sensitive, as the format requires).
      *
+     * @param name the header's dtype string, e.g. "F32"
+     * @return the type of that name
      * @throws IllegalArgumentException for an unknown name, listing the known ones
      */
     public static SafeTensorsDType fromJsonName(String name) {

@@ -20,6 +20,7 @@ import java.util.Objects;
  */
 public record SafeTensorsEntry(String name, SafeTensorsDType dtype, long[] shape, ByteBuffer data) {
 
+    /** Checks the components: names and types not null, the data's length matching the shape and dtype. */
     public SafeTensorsEntry {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(dtype, "dtype");
@@ -42,34 +43,34 @@ public record SafeTensorsEntry(String name, SafeTensorsDType dtype, long[] shape
         data = data.slice().asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** A fresh read-only little-endian view of the data (position 0, limit = byte size). */
+    /** {@return a fresh read-only little-endian view of the data (position 0, limit = byte size)} */
     @Override
     public ByteBuffer data() {
         return data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** A copy of the shape. */
+    /** {@return a copy of the shape} */
     @Override
     public long[] shape() {
         return shape.clone();
     }
 
-    /** Number of dimensions (0 for a scalar). */
+    /** {@return number of dimensions (0 for a scalar)} */
     public int rank() {
         return shape.length;
     }
 
-    /** Number of elements: the product of the shape, 1 for a scalar. */
+    /** {@return number of elements: the product of the shape, 1 for a scalar} */
     public long numel() {
         return numel(name, shape);
     }
 
-    /** Size of the data in bytes. */
+    /** {@return size of the data in bytes} */
     public long byteSize() {
         return data.remaining();
     }
 
-    /** The elements of an {@link SafeTensorsDType#F32} tensor. */
+    /** {@return the elements of an {@link SafeTensorsDType#F32} tensor} */
     public float[] toFloatArray() {
         requireDtype(SafeTensorsDType.F32, "toFloatArray");
         float[] out = new float[checkedLength()];
@@ -77,7 +78,7 @@ public record SafeTensorsEntry(String name, SafeTensorsDType dtype, long[] shape
         return out;
     }
 
-    /** The elements of an {@link SafeTensorsDType#F64} tensor. */
+    /** {@return the elements of an {@link SafeTensorsDType#F64} tensor} */
     public double[] toDoubleArray() {
         requireDtype(SafeTensorsDType.F64, "toDoubleArray");
         double[] out = new double[checkedLength()];
@@ -85,7 +86,7 @@ public record SafeTensorsEntry(String name, SafeTensorsDType dtype, long[] shape
         return out;
     }
 
-    /** The elements of an {@link SafeTensorsDType#I64} tensor. */
+    /** {@return the elements of an {@link SafeTensorsDType#I64} tensor} */
     public long[] toLongArray() {
         requireDtype(SafeTensorsDType.I64, "toLongArray");
         long[] out = new long[checkedLength()];
@@ -93,7 +94,7 @@ public record SafeTensorsEntry(String name, SafeTensorsDType dtype, long[] shape
         return out;
     }
 
-    /** The elements of an {@link SafeTensorsDType#I32} tensor. */
+    /** {@return the elements of an {@link SafeTensorsDType#I32} tensor} */
     public int[] toIntArray() {
         requireDtype(SafeTensorsDType.I32, "toIntArray");
         int[] out = new int[checkedLength()];
@@ -101,7 +102,14 @@ public record SafeTensorsEntry(String name, SafeTensorsDType dtype, long[] shape
         return out;
     }
 
-    /** An F32 tensor holding a copy of {@code data}; {@code shape} must have {@code data.length} elements. */
+    /**
+     * An F32 tensor holding a copy of {@code data}; {@code shape} must have {@code data.length} elements.
+     *
+     * @param name the tensor's name in the file
+     * @param data the values, row-major
+     * @param shape the dimensions
+     * @return the entry
+     */
     public static SafeTensorsEntry of(String name, float[] data, long... shape) {
         Objects.requireNonNull(data, "data");
         checkLength(name, SafeTensorsDType.F32, data.length, shape);
@@ -110,7 +118,14 @@ public record SafeTensorsEntry(String name, SafeTensorsDType dtype, long[] shape
         return new SafeTensorsEntry(name, SafeTensorsDType.F32, shape, b);
     }
 
-    /** An F64 tensor holding a copy of {@code data}; {@code shape} must have {@code data.length} elements. */
+    /**
+     * An F64 tensor holding a copy of {@code data}; {@code shape} must have {@code data.length} elements.
+     *
+     * @param name the tensor's name in the file
+     * @param data the values, row-major
+     * @param shape the dimensions
+     * @return the entry
+     */
     public static SafeTensorsEntry of(String name, double[] data, long... shape) {
         Objects.requireNonNull(data, "data");
         checkLength(name, SafeTensorsDType.F64, data.length, shape);
@@ -119,7 +134,14 @@ public record SafeTensorsEntry(String name, SafeTensorsDType dtype, long[] shape
         return new SafeTensorsEntry(name, SafeTensorsDType.F64, shape, b);
     }
 
-    /** An I64 tensor holding a copy of {@code data}; {@code shape} must have {@code data.length} elements. */
+    /**
+     * An I64 tensor holding a copy of {@code data}; {@code shape} must have {@code data.length} elements.
+     *
+     * @param name the tensor's name in the file
+     * @param data the values, row-major
+     * @param shape the dimensions
+     * @return the entry
+     */
     public static SafeTensorsEntry of(String name, long[] data, long... shape) {
         Objects.requireNonNull(data, "data");
         checkLength(name, SafeTensorsDType.I64, data.length, shape);
@@ -128,7 +150,14 @@ public record SafeTensorsEntry(String name, SafeTensorsDType dtype, long[] shape
         return new SafeTensorsEntry(name, SafeTensorsDType.I64, shape, b);
     }
 
-    /** An I32 tensor holding a copy of {@code data}; {@code shape} must have {@code data.length} elements. */
+    /**
+     * An I32 tensor holding a copy of {@code data}; {@code shape} must have {@code data.length} elements.
+     *
+     * @param name the tensor's name in the file
+     * @param data the values, row-major
+     * @param shape the dimensions
+     * @return the entry
+     */
     public static SafeTensorsEntry of(String name, int[] data, long... shape) {
         Objects.requireNonNull(data, "data");
         checkLength(name, SafeTensorsDType.I32, data.length, shape);

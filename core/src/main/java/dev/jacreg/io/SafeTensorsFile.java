@@ -25,22 +25,27 @@ public final class SafeTensorsFile {
         this.metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
     }
 
-    /** The file this was read from. */
+    /** {@return the file this was read from} */
     public Path path() {
         return path;
     }
 
-    /** All tensors by name, in the order of the file's JSON header. Unmodifiable. */
+    /** {@return all tensors by name, in the order of the file's JSON header} Unmodifiable. */
     public Map<String, SafeTensorsEntry> tensors() {
         return tensors;
     }
 
-    /** The {@code __metadata__} entries (empty when the file has none), in header order. Unmodifiable. */
+    /** {@return the {@code __metadata__} entries (empty when the file has none), in header order} Unmodifiable. */
     public Map<String, String> metadata() {
         return metadata;
     }
 
-    /** Whether a tensor with this name exists. */
+    /**
+     * Whether a tensor with this name exists.
+     *
+     * @param name a tensor name
+     * @return whether the file has it
+     */
     public boolean contains(String name) {
         return tensors.containsKey(name);
     }
@@ -48,6 +53,8 @@ public final class SafeTensorsFile {
     /**
      * The tensor called {@code name}.
      *
+     * @param name the tensor's name
+     * @return its entry
      * @throws SafeTensorsFormatException when there is none; the message names the file and lists the names it has
      */
     public SafeTensorsEntry get(String name) throws SafeTensorsFormatException {
@@ -69,6 +76,10 @@ public final class SafeTensorsFile {
     /**
      * The tensor called {@code name}, checked to have exactly the given dtype and shape (pass no shape for a scalar).
      *
+     * @param name the tensor's name
+     * @param dtype the dtype it must have
+     * @param shape the shape it must have
+     * @return its entry
      * @throws SafeTensorsFormatException when it is missing or its dtype or shape differ; the message names the file,
      *                                    the tensor and the expected and actual dtype and shape
      */

@@ -29,17 +29,17 @@ public final class Activations {
         }
     }
 
-    /** max(x, 0) elementwise. */
+    /** {@return max(x, 0) elementwise} */
     public static Stateless relu() {
         return new Named("ReLU", Functional::relu);
     }
 
-    /** N×... → N×(rest), NCHW order ({@link Flatten}). */
+    /** {@return n×..} → N×(rest), NCHW order ({@link Flatten}). */
     public static Stateless flatten() {
         return new Flatten();
     }
 
-    /** Softmax over dimension 1 (the classes of a B×C output). */
+    /** {@return softmax over dimension 1 (the classes of a B×C output)} */
     public static Stateless softmax() {
         return new Named("Softmax", x -> Functional.softmax(x, 1));
     }

@@ -21,6 +21,7 @@ public final class BatchNorm1d extends Layer {
      * @param features the size C of dimension 1
      * @param momentum weight of each batch in the running statistics, in [0, 1]
      * @param eps      added to the variance before its square root, &gt;= 0
+     * @param dtype the type of its weight, bias and running statistics (the input's)
      */
     public BatchNorm1d(int features, double momentum, double eps, DType dtype) {
         if (features < 1) throw new IllegalArgumentException("BatchNorm1d needs >= 1 feature, got " + features);
@@ -35,7 +36,12 @@ public final class BatchNorm1d extends Layer {
         this.features = features;
     }
 
-    /** PyTorch's defaults: momentum 0.1, eps 1e-5. */
+    /**
+     * PyTorch's defaults: momentum 0.1, eps 1e-5.
+     *
+     * @param features the size C of dimension 1
+     * @param dtype the type of its weight, bias and running statistics (the input's)
+     */
     public BatchNorm1d(int features, DType dtype) {
         this(features, 0.1, 1e-5, dtype);
     }

@@ -17,6 +17,14 @@ public final class BatchNorm2d extends Layer {
     private boolean recordBatchVariance;
     private double minBatchVariance = Double.NaN;
 
+    /**
+     * A batch-norm layer over the channels of N×C×H×W inputs: weight 1, bias 0, running mean 0 and variance 1.
+     *
+     * @param channels the number of channels C, &gt;= 1
+     * @param momentum weight of each batch in the running statistics, in [0, 1]
+     * @param eps added to the variance before its square root, &gt;= 0
+     * @param dtype the type of its weight, bias and running statistics (the input's)
+     */
     public BatchNorm2d(int channels, double momentum, double eps, DType dtype) {
         if (channels < 1) throw new IllegalArgumentException("BatchNorm2d needs >= 1 channel, got " + channels);
         parameter("weight", Tensor.ones(dtype, channels));
@@ -28,6 +36,12 @@ public final class BatchNorm2d extends Layer {
         this.channels = channels;
     }
 
+    /**
+     * PyTorch's defaults: momentum 0.1, eps 1e-5.
+     *
+     * @param channels the number of channels C, &gt;= 1
+     * @param dtype the type of its weight, bias and running statistics (the input's)
+     */
     public BatchNorm2d(int channels, DType dtype) {
         this(channels, 0.1, 1e-5, dtype);
     }
@@ -36,6 +50,8 @@ public final class BatchNorm2d extends Layer {
      * Turns on (or off) recording of the smallest per-channel batch variance of training-mode forward passes, a
      * diagnostic: a channel whose variance collapses towards 0 divides by about sqrt(eps) and can blow up gradients.
      * Off by default, since it costs a reduction and a read-back per pass.
+     *
+     * @param on true to record from the next training-mode pass, false to stop
      */
     public void recordBatchVariance(boolean on) {
         recordBatchVariance = on;
@@ -45,11 +61,14 @@ public final class BatchNorm2d extends Layer {
     /**
      * The smallest per-channel batch variance (biased, the one training mode normalises with) over the training-mode
      * passes since the last {@link #resetBatchVariance()}; NaN when none was recorded.
+     *
+     * @return that variance, or NaN
      */
     public double minBatchVariance() {
         return minBatchVariance;
     }
 
+    /** Forgets the recorded minimum: {@link #minBatchVariance()} is NaN until the next recorded pass. */
     public void resetBatchVariance() {
         minBatchVariance = Double.NaN;
     }

@@ -14,7 +14,16 @@ public final class Conv2d extends Layer {
     private final int outChannels;
     private final int kernel;
 
-    /** A convolution whose initial weights come from libtorch's generator. */
+    /**
+     * A convolution whose initial weights come from libtorch's generator.
+     *
+     * @param inChannels the input's channels C_in
+     * @param outChannels the filters, the output's channels C_out
+     * @param kernel the side of the square kernel, &gt;= 1
+     * @param stride the step between windows, &gt;= 1
+     * @param padding zeros added on each side, &gt;= 0
+     * @param dtype the type of the weight (C_out×C_in×kernel×kernel) and bias (C_out)
+     */
     public Conv2d(int inChannels, int outChannels, int kernel, int stride, int padding, DType dtype) {
         this(inChannels, outChannels, kernel, stride, padding, dtype, RandomStream.libtorch());
     }
@@ -22,6 +31,12 @@ public final class Conv2d extends Layer {
     /**
      * A convolution with its initial weights drawn from {@code random}.
      *
+     * @param inChannels the input's channels C_in
+     * @param outChannels the filters, the output's channels C_out
+     * @param kernel the side of the square kernel, &gt;= 1
+     * @param stride the step between windows, &gt;= 1
+     * @param padding zeros added on each side, &gt;= 0
+     * @param dtype the type of the weight (C_out×C_in×kernel×kernel) and bias (C_out)
      * @param random where the initial weights are drawn from
      */
     public Conv2d(int inChannels, int outChannels, int kernel, int stride, int padding, DType dtype, RandomStream random) {

@@ -12,12 +12,27 @@ public final class Init {
     /**
      * Glorot (Xavier) uniform: U(−a, a) with a = √(6 / (fanIn + fanOut)). For convolutions MATLAB and
      * PyTorch both take fanIn = inChannels·kh·kw and fanOut = outChannels·kh·kw.
+     *
+     * @param dtype the tensor's type
+     * @param fanIn the inputs feeding one output unit
+     * @param fanOut the outputs one input unit feeds
+     * @param shape the tensor's shape
+     * @return a new tensor (current scope) drawn from libtorch's generator
      */
     public static Tensor glorotUniform(DType dtype, long fanIn, long fanOut, long... shape) {
         return glorotUniform(RandomStream.libtorch(), dtype, fanIn, fanOut, shape);
     }
 
-    /** {@link #glorotUniform(DType, long, long, long...)} drawing from the given stream. */
+    /**
+     * {@link #glorotUniform(DType, long, long, long...)} drawing from the given stream.
+     *
+     * @param random the stream the values are drawn from
+     * @param dtype the tensor's type
+     * @param fanIn the inputs feeding one output unit
+     * @param fanOut the outputs one input unit feeds
+     * @param shape the tensor's shape
+     * @return a new tensor (current scope)
+     */
     public static Tensor glorotUniform(RandomStream random, DType dtype, long fanIn, long fanOut, long... shape) {
         double bound = Math.sqrt(6.0 / (fanIn + fanOut));
         try (TensorScope scope = TensorScope.open()) {

@@ -22,21 +22,38 @@ public abstract class Layer implements Module {
     /** A layer with no state yet; subclasses add theirs with {@link #parameter} and {@link #buffer}. */
     protected Layer() {}
 
-    /** Registers a learnable tensor under {@code name}, taking ownership; returns it. */
+    /**
+     * Registers a learnable tensor under {@code name}, taking ownership; returns it.
+     *
+     * @param name the parameter's name within this layer, e.g. "weight"
+     * @param value the initial tensor; the layer closes it
+     * @return {@code value}
+     */
     protected final Tensor parameter(String name, Tensor value) {
         state.take(value).requiresGrad(true);
         parameters.put(name, value);
         return value;
     }
 
-    /** Registers a non-learnable state tensor under {@code name}, taking ownership; returns it. */
+    /**
+     * Registers a non-learnable state tensor under {@code name}, taking ownership; returns it.
+     *
+     * @param name the buffer's name within this layer, e.g. "running_mean"
+     * @param value the initial tensor; the layer closes it
+     * @return {@code value}
+     */
     protected final Tensor buffer(String name, Tensor value) {
         state.take(value);
         buffers.put(name, value);
         return value;
     }
 
-    /** The parameter or buffer called {@code name} (the current tensor: {@link #to} replaces them). */
+    /**
+     * The parameter or buffer called {@code name} (the current tensor: {@link #to} replaces them).
+     *
+     * @param name a name given to {@link #parameter} or {@link #buffer}
+     * @return the live tensor (owned by the layer: do not close it)
+     */
     protected final Tensor state(String name) {
         Tensor t = parameters.get(name);
         if (t == null) t = buffers.get(name);
@@ -70,7 +87,7 @@ public abstract class Layer implements Module {
         }
     }
 
-    /** The device of the layer's first parameter or buffer, or null for a layer without state. */
+    /** {@return the device of the layer's first parameter or buffer, or null for a layer without state} */
     public Device device() {
         for (Tensor t : parameters.values()) return t.device();
         for (Tensor t : buffers.values()) return t.device();
@@ -92,7 +109,7 @@ public abstract class Layer implements Module {
         this.training = training;
     }
 
-    /** Whether the layer is in training mode ({@link #setTraining}). */
+    /** {@return whether the layer is in training mode ({@link #setTraining})} */
     public boolean isTraining() {
         return training;
     }

@@ -23,7 +23,7 @@ public final class LayerException extends TorchException {
         if (cause != null) initCause(cause);
     }
 
-    /** The layer's dotted path in the model, or "" for a layer used on its own. */
+    /** {@return the layer's dotted path in the model, or "" for a layer used on its own} */
     public String layer() {
         return layer;
     }

@@ -11,7 +11,13 @@ public final class Linear extends Layer {
     private final int inFeatures;
     private final int outFeatures;
 
-    /** A layer whose initial weights come from libtorch's generator. */
+    /**
+     * A layer whose initial weights come from libtorch's generator.
+     *
+     * @param inFeatures the input's last dimension D_in
+     * @param outFeatures the output's last dimension D_out (for a classifier's last layer: the number of classes)
+     * @param dtype the type of the weight (D_out×D_in) and bias (D_out)
+     */
     public Linear(int inFeatures, int outFeatures, DType dtype) {
         this(inFeatures, outFeatures, dtype, RandomStream.libtorch());
     }
@@ -19,6 +25,9 @@ public final class Linear extends Layer {
     /**
      * A layer with its initial weights drawn from {@code random}.
      *
+     * @param inFeatures the input's last dimension D_in
+     * @param outFeatures the output's last dimension D_out (for a classifier's last layer: the number of classes)
+     * @param dtype the type of the weight (D_out×D_in) and bias (D_out)
      * @param random where the initial weights are drawn from
      */
     public Linear(int inFeatures, int outFeatures, DType dtype, RandomStream random) {
@@ -40,12 +49,12 @@ public final class Linear extends Layer {
         }
     }
 
-    /** The size of each input row. */
+    /** {@return the size of each input row} */
     public int inFeatures() {
         return inFeatures;
     }
 
-    /** The size of each output row (the class count, for a classifier's last layer). */
+    /** {@return the size of each output row (the class count, for a classifier's last layer)} */
     public int outFeatures() {
         return outFeatures;
     }

@@ -10,6 +10,13 @@ public final class MaxPool2d implements Activations.Stateless {
     private final int stride;
     private final int padding;
 
+    /**
+     * Max pooling over square windows of N×C×H×W inputs.
+     *
+     * @param kernel the window's side, &gt;= 1
+     * @param stride the step between windows, &gt;= 1
+     * @param padding implicit −∞ padding on each side, at most kernel / 2
+     */
     public MaxPool2d(int kernel, int stride, int padding) {
         if (kernel < 1 || stride < 1 || padding < 0 || 2 * padding > kernel) {
             throw new IllegalArgumentException("bad MaxPool2d(kernel " + kernel + ", stride " + stride + ", padding " + padding
@@ -20,7 +27,11 @@ public final class MaxPool2d implements Activations.Stateless {
         this.padding = padding;
     }
 
-    /** Non-overlapping windows: stride = kernel, no padding. */
+    /**
+     * Non-overlapping windows: stride = kernel, no padding.
+     *
+     * @param kernel the window's side and the stride, &gt;= 1
+     */
     public MaxPool2d(int kernel) {
         this(kernel, kernel, 0);
     }

@@ -12,23 +12,35 @@ import java.util.Map;
  * on {@link #close()}.
  */
 public interface Module extends AutoCloseable {
-    /** Output for a batch; new tensors go to the caller's current scope. */
+    /**
+     * Output for a batch; new tensors go to the caller's current scope.
+     *
+     * @param input a batch, first dimension the examples, on the module's device
+     * @return the output for the batch; new tensors go to the caller's current scope
+     */
     Tensor forward(Tensor input);
 
-    /** Learnable tensors by dotted name, in a stable order. */
+    /** {@return learnable tensors by dotted name, in a stable order} */
     Map<String, Tensor> parameters();
 
-    /** Non-learnable state by dotted name. */
+    /** {@return non-learnable state by dotted name} */
     default Map<String, Tensor> buffers() {
         return Map.of();
     }
 
-    /** Training mode (batch statistics, running statistics updated) or inference mode. */
+    /**
+     * Training mode (batch statistics, running statistics updated) or inference mode.
+     *
+     * @param training true for training mode, false for inference mode
+     */
     default void setTraining(boolean training) {}
 
     /**
      * Moves the module's parameters and buffers to {@code device} and returns it. Stateless modules need no move; a
      * stateful module that cannot move says so. Build the optimiser after moving.
+     *
+     * @param device where the state goes
+     * @return this module, moved
      */
     default Module to(Device device) {
         java.util.Objects.requireNonNull(device, "device");
@@ -36,14 +48,16 @@ public interface Module extends AutoCloseable {
         throw new UnsupportedOperationException(describe() + " cannot move its state to " + device);
     }
 
-    /** The number of learnable values: the sum of the parameters' element counts. */
+    /** {@return the number of learnable values: the sum of the parameters' element counts} */
     default long parameterCount() {
         long count = 0;
         for (Tensor parameter : parameters().values()) count += parameter.numel();
         return count;
     }
 
-    /** One line naming the kind of module and its settings, e.g. "Linear(320 → 10)", for summaries and errors. */
+    /**
+     * {@return one line naming the kind of module and its settings, e.g. "Linear(320 → 10)", for summaries and errors}
+     */
     default String describe() {
         String name = getClass().getSimpleName();
         return name.isEmpty() || getClass().isSynthetic() || name.contains("$$Lambda") ? "module" : name;

@@ -12,7 +12,9 @@ import java.util.Objects;
  * returns logits; the loss applies the softmax, so the penalty can target either.
  */
 public final class SeedNetwork {
+    /** The number of classes its last layer outputs (the digits). */
     public static final int CLASSES = 10;
+    /** The filters of each convolution. */
     public static final int FILTERS = 20;
     /** Smallest image side: the 5×5 unpadded first convolution must leave at least one pixel. */
     public static final int MIN_SIZE = 5;
@@ -27,15 +29,28 @@ public final class SeedNetwork {
     private SeedNetwork() {}
 
     /**
+     * The reference network for H×W single-channel images, its initial weights from libtorch's generator.
+     *
      * @param meanImage 1×1×H×W per-pixel mean of the training images
      * @param height    image height (28 in the reference)
      * @param width     image width
+     * @param dtype the type of every parameter and buffer (the images' type)
+     * @return the network, in training mode
      */
     public static Sequential create(Tensor meanImage, int height, int width, DType dtype) {
         return create(meanImage, height, width, dtype, RandomStream.libtorch());
     }
 
-    /** As {@link #create(Tensor, int, int, DType)}, the initial weights drawn from {@code random}. */
+    /**
+     * As {@link #create(Tensor, int, int, DType)}, the initial weights drawn from {@code random}.
+     *
+     * @param meanImage 1×1×H×W per-pixel mean of the training images
+     * @param height image height, &gt;= {@link #MIN_SIZE}
+     * @param width image width, &gt;= {@link #MIN_SIZE}
+     * @param dtype the type of every parameter and buffer (the images' type)
+     * @param random where the initial weights are drawn from
+     * @return the network, in training mode
+     */
     public static Sequential create(Tensor meanImage, int height, int width, DType dtype, RandomStream random) {
         Objects.requireNonNull(meanImage, "meanImage");
         Objects.requireNonNull(dtype, "dtype");

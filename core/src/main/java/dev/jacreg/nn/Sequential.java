@@ -29,7 +29,13 @@ public final class Sequential implements Module {
     /** An empty model; {@link #add} appends layers. */
     public Sequential() {}
 
-    /** Appends a layer; names are unique, non-empty and without dots (the dot separates a parameter's path). */
+    /**
+     * Appends a layer; names are unique, non-empty and without dots (the dot separates a parameter's path).
+     *
+     * @param name the layer's name, the first part of its parameters' dotted names
+     * @param child the layer; this Sequential takes ownership and closes it
+     * @return this Sequential
+     */
     public Sequential add(String name, Module child) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(child, "child");
@@ -38,7 +44,10 @@ public final class Sequential implements Module {
         return this;
     }
 
-    /** A builder; {@link Builder#add(Module)} names layers by position ("0", "1", …) as PyTorch's Sequential does. */
+    /**
+     * {@return a builder; {@link Builder#add(Module)} names layers by position ("0", "1", …) as PyTorch's Sequential
+     * does}
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -50,19 +59,30 @@ public final class Sequential implements Module {
 
         private Builder() {}
 
-        /** Appends a named layer (see {@link Sequential#add}). */
+        /**
+         * Appends a named layer (see {@link Sequential#add}).
+         *
+         * @param name the layer's name, unique, non-empty, without dots
+         * @param layer the layer; the built Sequential takes ownership
+         * @return this builder
+         */
         public Builder add(String name, Module layer) {
             check();
             sequential.add(name, layer);
             return this;
         }
 
-        /** Appends a layer named by its position: "0" for the first, and so on. */
+        /**
+         * Appends a layer named by its position: "0" for the first, and so on.
+         *
+         * @param layer the layer; the built Sequential takes ownership
+         * @return this builder
+         */
         public Builder add(Module layer) {
             return add(Integer.toString(sequential.children.size()), layer);
         }
 
-        /** The model; the builder cannot be used afterwards. */
+        /** {@return the model; the builder cannot be used afterwards} */
         public Sequential build() {
             check();
             if (sequential.children.isEmpty()) throw new IllegalStateException("a Sequential needs at least one layer");
@@ -75,7 +95,7 @@ public final class Sequential implements Module {
         }
     }
 
-    /** The layers by name, in order. */
+    /** {@return the layers by name, in order} */
     public Map<String, Module> children() {
         return Collections.unmodifiableMap(children);
     }
@@ -129,6 +149,8 @@ public final class Sequential implements Module {
     /**
      * A table of the layers (nested Sequentials indented): name, kind and settings, parameter count; then the total,
      * e.g. for printing before training.
+     *
+     * @return the table, lines separated by '\n'
      */
     public String summary() {
         StringBuilder table = new StringBuilder();

@@ -41,27 +41,54 @@ public final class Adam extends StatefulOptimizer {
             OptimizerState.checkNonNegative("weight decay", weightDecay);
         }
 
-        /** PyTorch's Adam defaults: β = (0.9, 0.999), ε = 1e-8, no weight decay. */
+        /**
+         * PyTorch's Adam defaults: β = (0.9, 0.999), ε = 1e-8, no weight decay.
+         *
+         * @param learningRate the base step size α, &gt; 0
+         * @return the settings of torch.optim.Adam(lr=learningRate)
+         */
         public static Settings adam(double learningRate) {
             return new Settings(learningRate, 0.9, 0.999, 1e-8, 0, false);
         }
 
-        /** PyTorch's AdamW defaults: β = (0.9, 0.999), ε = 1e-8, weight decay 0.01. */
+        /**
+         * PyTorch's AdamW defaults: β = (0.9, 0.999), ε = 1e-8, weight decay 0.01.
+         *
+         * @param learningRate the base step size α, &gt; 0
+         * @return the settings of torch.optim.AdamW(lr=learningRate), decay decoupled from the gradient
+         */
         public static Settings adamW(double learningRate) {
             return new Settings(learningRate, 0.9, 0.999, 1e-8, 0.01, true);
         }
 
-        /** These settings with other decay rates. */
+        /**
+         * These settings with other decay rates.
+         *
+         * @param beta1 the decay of the first-moment (mean) estimate, in [0, 1)
+         * @param beta2 the decay of the second-moment (uncentred variance) estimate, in [0, 1)
+         * @return a copy with the new betas
+         */
         public Settings withBetas(double beta1, double beta2) {
             return new Settings(learningRate, beta1, beta2, eps, weightDecay, decoupledWeightDecay);
         }
 
-        /** These settings with another ε. */
+        /**
+         * These settings with another ε.
+         *
+         * @param eps the term added to the denominator √v̂ + ε for stability, &gt;= 0
+         * @return a copy with the new ε
+         */
         public Settings withEps(double eps) {
             return new Settings(learningRate, beta1, beta2, eps, weightDecay, decoupledWeightDecay);
         }
 
-        /** These settings with another weight decay (of the same kind). */
+        /**
+         * These settings with another weight decay (of the same kind).
+         *
+         * @param weightDecay the coefficient: added to the gradient as wd·θ for Adam, applied as θ ← θ(1 − α·wd) for
+         *     AdamW; 0 = none
+         * @return a copy with the new weight decay
+         */
         public Settings withWeightDecay(double weightDecay) {
             return new Settings(learningRate, beta1, beta2, eps, weightDecay, decoupledWeightDecay);
         }
@@ -71,12 +98,23 @@ public final class Adam extends StatefulOptimizer {
     private final List<Tensor> firstMoments;
     private final List<Tensor> secondMoments;
 
-    /** Adam with PyTorch's defaults at the given rate. */
+    /**
+     * Adam with PyTorch's defaults at the given rate.
+     *
+     * @param parameters the tensors to update by name (usually {@code model.parameters()}), updated in place; the
+     *     optimizer allocates its moment tensors beside them
+     * @param learningRate the base step size α, &gt; 0
+     */
     public Adam(Map<String, Tensor> parameters, double learningRate) {
         this(parameters, Settings.adam(learningRate));
     }
 
-    /** Adam or AdamW, as the settings say. */
+    /**
+     * Adam or AdamW, as the settings say.
+     *
+     * @param parameters the tensors to update by name (usually {@code model.parameters()}), updated in place
+     * @param settings the rate, betas, ε and weight decay, from {@link Settings#adam} or {@link Settings#adamW}
+     */
     public Adam(Map<String, Tensor> parameters, Settings settings) {
         super(parameters);
         this.settings = java.util.Objects.requireNonNull(settings, "settings");
@@ -108,7 +146,7 @@ public final class Adam extends StatefulOptimizer {
         }
     }
 
-    /** The settings this optimiser was built with. */
+    /** {@return the settings this optimiser was built with} */
     public Settings settings() {
         return settings;
     }

@@ -17,16 +17,19 @@ import java.util.Map;
  * uninterrupted run would apply.
  */
 public interface Optimizer extends AutoCloseable {
-    /** The parameters this optimiser updates, in the order {@link #step(List, double)} expects gradients. */
+    /** {@return the parameters this optimiser updates, in the order {@link #step(List, double)} expects gradients} */
     List<Tensor> parameters();
 
-    /** The base learning rate, used by {@link #step()}. */
+    /** {@return the base learning rate, used by {@link #step()}} */
     double learningRate();
 
     /**
      * Applies one update from the given gradients (one per parameter, in {@link #parameters()} order; null leaves that
      * parameter and its state as they are) with the given learning rate. The parameters' accumulated gradients are not
      * read.
+     *
+     * @param gradients one gradient per parameter, each of its parameter's shape, dtype and device, or null to skip it
+     * @param rate the learning rate of this step (a schedule's value; the optimizer's own rate is only its base)
      */
     void step(List<Tensor> gradients, double rate);
 
@@ -43,13 +46,17 @@ public interface Optimizer extends AutoCloseable {
         }
     }
 
-    /** Every state tensor by a stable name (e.g. "exp_avg.fc.weight"); the live tensors, not copies. */
+    /** {@return every state tensor by a stable name (e.g. "exp_avg.fc.weight"); the live tensors, not copies} */
     Map<String, Tensor> state();
 
-    /** Number of updates applied so far (Adam's bias correction depends on it). */
+    /** {@return number of updates applied so far (Adam's bias correction depends on it)} */
     long steps();
 
-    /** Sets the update count, when resuming from a checkpoint whose {@link #state()} was copied back. */
+    /**
+     * Sets the update count, when resuming from a checkpoint whose {@link #state()} was copied back.
+     *
+     * @param steps the number of updates already applied, as {@link #steps()} returned when the state was saved
+     */
     void restoreSteps(long steps);
 
     /** Frees the state tensors (not the parameters). */

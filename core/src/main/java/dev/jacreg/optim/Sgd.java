@@ -22,7 +22,12 @@ public final class Sgd extends StatefulOptimizer {
     private final double weightDecay;
     private final boolean nesterov;
 
-    /** Plain SGD: no momentum, no weight decay. */
+    /**
+     * Plain SGD: no momentum, no weight decay.
+     *
+     * @param parameters the tensors to update by name (usually {@code model.parameters()}), updated in place
+     * @param learningRate the base step size, &gt; 0
+     */
     public Sgd(Map<String, Tensor> parameters, double learningRate) {
         this(parameters, learningRate, 0, 0, false);
     }
@@ -30,6 +35,9 @@ public final class Sgd extends StatefulOptimizer {
     /**
      * SGD with every setting.
      *
+     * @param parameters the tensors to update by name (usually {@code model.parameters()}), updated in place; with
+     *     momentum, a buffer is allocated beside each
+     * @param learningRate the base step size, &gt; 0
      * @param momentum    m in [0, 1); 0 = none
      * @param weightDecay L2 coefficient wd added to the gradient as wd·θ; 0 = none
      * @param nesterov    Nesterov momentum (needs m &gt; 0)
@@ -72,17 +80,17 @@ public final class Sgd extends StatefulOptimizer {
         return learningRate;
     }
 
-    /** The momentum m (0 = none). */
+    /** {@return the momentum m (0 = none)} */
     public double momentum() {
         return momentum;
     }
 
-    /** The weight-decay coefficient wd (0 = none). */
+    /** {@return the weight-decay coefficient wd (0 = none)} */
     public double weightDecay() {
         return weightDecay;
     }
 
-    /** Whether the momentum is Nesterov's. */
+    /** {@return whether the momentum is Nesterov's} */
     public boolean nesterov() {
         return nesterov;
     }

@@ -10,15 +10,23 @@ package dev.jacreg.stats;
  * @param level     confidence level, e.g. 0.95
  */
 public record ConfidenceInterval(double mean, double halfWidth, int n, double level) {
+    /** {@return the lower end, mean − halfWidth (NaN when n = 1)} */
     public double lower() {
         return mean - halfWidth;
     }
 
+    /** {@return the upper end, mean + halfWidth (NaN when n = 1)} */
     public double upper() {
         return mean + halfWidth;
     }
 
-    /** The interval for the mean of {@code values} at confidence {@code level} (in (0, 1)). */
+    /**
+     * The interval for the mean of {@code values} at confidence {@code level} (in (0, 1)).
+     *
+     * @param values the sample, at least one value
+     * @param level the confidence level, e.g. 0.95
+     * @return the interval, centred on the sample mean
+     */
     public static ConfidenceInterval of(double[] values, double level) {
         if (values.length == 0) throw new IllegalArgumentException("a confidence interval needs at least one value");
         if (!(level > 0 && level < 1)) throw new IllegalArgumentException("confidence level must be in (0, 1), got " + level);
@@ -38,6 +46,11 @@ public record ConfidenceInterval(double mean, double halfWidth, int n, double le
      * The interval for the mean of the paired differences {@code a[i] − b[i]}: the paired t interval, narrower
      * than comparing two separate intervals when a and b move together (e.g. two nets evaluated on the same
      * noisy images).
+     *
+     * @param a the first measurement of each pair
+     * @param b the second measurement of each pair, as many as {@code a}
+     * @param level the confidence level, e.g. 0.95
+     * @return the interval for the mean difference a − b
      */
     public static ConfidenceInterval paired(double[] a, double[] b, double level) {
         if (a.length != b.length) {

@@ -8,7 +8,13 @@ package dev.jacreg.stats;
 public final class StudentT {
     private StudentT() {}
 
-    /** P(T ≤ t) for T with {@code df} degrees of freedom (df > 0, not necessarily an integer). */
+    /**
+     * P(T ≤ t) for T with {@code df} degrees of freedom (df > 0, not necessarily an integer).
+     *
+     * @param t the point
+     * @param df the degrees of freedom, &gt; 0
+     * @return the probability, in [0, 1]
+     */
     public static double cdf(double t, double df) {
         checkDf(df);
         if (Double.isNaN(t)) return Double.NaN;
@@ -18,7 +24,13 @@ public final class StudentT {
         return t >= 0 ? 1 - tail : tail;
     }
 
-    /** The t with {@code cdf(t, df) = p}, for p in (0, 1). */
+    /**
+     * The t with {@code cdf(t, df) = p}, for p in (0, 1).
+     *
+     * @param p the probability, in (0, 1)
+     * @param df the degrees of freedom, &gt; 0
+     * @return the quantile t
+     */
     public static double quantile(double p, double df) {
         checkDf(df);
         if (!(p > 0 && p < 1)) throw new IllegalArgumentException("probability must be in (0, 1), got " + p);

@@ -18,6 +18,8 @@ public final class AdversarialTraining implements RobustObjective {
     private final RandomStream random;
 
     /**
+     * Madry et al.'s adversarial training: the cross-entropy at PGD's adversarial copies of each batch.
+     *
      * @param attack  the inner attack (it must have a random start, as Madry's)
      * @param epsilon its radius, > 0
      * @param random  where its random starts come from
@@ -42,7 +44,14 @@ public final class AdversarialTraining implements RobustObjective {
         return lossAt(model, adversarial, oneHotTargets);
     }
 
-    /** The objective with the adversarial copies given: the mean cross-entropy there. */
+    /**
+     * The objective with the adversarial copies given: the mean cross-entropy there.
+     *
+     * @param model the model, in training mode
+     * @param adversarial the adversarial copies of the batch
+     * @param oneHotTargets B×C one-hot rows in the images' dtype
+     * @return the parts, crossEntropy and total both the objective
+     */
     public static RegularizedLoss.Parts lossAt(Module model, Tensor adversarial, Tensor oneHotTargets) {
         Tensor logits = model.forward(adversarial);
         Tensor crossEntropy = RegularizedLoss.crossEntropy(logits, oneHotTargets);

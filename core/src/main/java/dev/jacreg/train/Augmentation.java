@@ -8,10 +8,16 @@ import dev.jacreg.Tensor;
  * every batch from the trainer's augmentation stream, so two runs with the same seed see the same perturbed batches.
  */
 public interface Augmentation {
-    /** A perturbed copy of a batch of images (B×…, pixels in [0, 1]), in the caller's scope. */
+    /**
+     * A perturbed copy of a batch of images (B×…, pixels in [0, 1]), in the caller's scope.
+     *
+     * @param images the batch, left unchanged
+     * @param random where the perturbation is drawn from
+     * @return the perturbed copy, of the batch's shape
+     */
     Tensor apply(Tensor images, RandomStream random);
 
-    /** One line for reports, e.g. "pixel replacement, p ~ U(0, 0.5) per image". */
+    /** {@return one line for reports, e.g. "pixel replacement, p ~ U(0, 0.5) per image"} */
     String describe();
 
     /** The batch as it is. */
@@ -29,6 +35,11 @@ public interface Augmentation {
 
     /**
      * A per-image strength s ~ U(0, max), shaped B×1×…×1 so it broadcasts over the image's other dimensions.
+     *
+     * @param images the batch, B×…
+     * @param max the largest strength
+     * @param random where the strengths are drawn from
+     * @return the strengths, in the images' dtype and on their device
      */
     static Tensor perImageLevel(Tensor images, double max, RandomStream random) {
         long[] shape = new long[images.dim()];

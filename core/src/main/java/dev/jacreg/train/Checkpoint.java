@@ -21,8 +21,9 @@ import java.util.Map;
 /**
  * A training run's state after an epoch, in one safetensors file: the model's parameters and buffers (named
  * "model/" + their name), the optimiser's state tensors ("optimizer/" + name), and in the metadata the format, the
- * epoch, the optimiser's kind and step count and the run's seed. {@link Fit} resumes from one exactly: the resumed run
- * continues bit for bit as the uninterrupted one would have. Python reads it as any safetensors file.
+ * epoch, the optimiser's kind and step count, the run's seed and the state of the run's callbacks
+ * ("callback/" + index + "/" + key, see {@link FitCallback#saveState}). {@link Fit} resumes from one exactly: the
+ * resumed run continues bit for bit as the uninterrupted one would have. Python reads it as any safetensors file.
  */
 public final class Checkpoint {
     /** The metadata value of "format" that marks a checkpoint. */
@@ -31,6 +32,8 @@ public final class Checkpoint {
     public static final String MODEL_PREFIX = "model/";
     /** Prefix of the optimiser's tensors in the file. */
     public static final String OPTIMIZER_PREFIX = "optimizer/";
+    /** Prefix of the metadata entries holding callback states: then the callback's index, "/" and the state's key. */
+    public static final String CALLBACK_PREFIX = "callback/";
 
     private Checkpoint() {}
 
@@ -42,15 +45,62 @@ public final class Checkpoint {
      * @param seed     the run's seed
      * @param metadata every metadata entry of the file
      */
-    public record Info(int epoch, long steps, long seed, Map<String, String> metadata) {}
+    public record Info(int epoch, long steps, long seed, Map<String, String> metadata) {
+        /**
+         * The state the run's callback number {@code index} (0-based, in the order added) saved, by key; empty when
+         * the checkpoint holds none for it.
+         *
+         * @param index the callback's position in the run
+         * @return the state, without the metadata prefix
+         */
+        public Map<String, String> callbackState(int index) {
+            String prefix = CALLBACK_PREFIX + index + "/";
+            Map<String, String> state = new LinkedHashMap<>();
+            metadata.forEach((key, value) -> {
+                if (key.startsWith(prefix)) state.put(key.substring(prefix.length()), value);
+            });
+            return state;
+        }
+    }
 
-    /** The file name for an epoch's checkpoint in a directory: checkpoint-epoch-0003.safetensors. */
+    /**
+     * The file name for an epoch's checkpoint in a directory: checkpoint-epoch-0003.safetensors.
+     *
+     * @param directory the checkpoints' folder
+     * @param epoch the epoch, 1-based
+     * @return the file's path (nothing is created)
+     */
     public static Path fileFor(Path directory, int epoch) {
         return directory.resolve(String.format(Locale.ROOT, "checkpoint-epoch-%04d.safetensors", epoch));
     }
 
-    /** Writes the checkpoint atomically (a crash leaves the previous file or none, never half of one). */
+    /**
+     * Writes the checkpoint atomically (a crash leaves the previous file or none, never half of one).
+     *
+     * @param file      where it goes
+     * @param model     the model whose parameters and buffers it holds
+     * @param optimizer the model's optimiser, whose state tensors and step count it holds
+     * @param epoch     the last completed epoch (1-based)
+     * @param seed      the run's seed
+     * @throws IOException when the file cannot be written
+     */
     public static void save(Path file, Module model, Optimizer optimizer, int epoch, long seed) throws IOException {
+        save(file, model, optimizer, epoch, seed, List.of());
+    }
+
+    /**
+     * Writes the checkpoint with the state of a run's callbacks.
+     *
+     * @param file           where it goes
+     * @param model          the model whose parameters and buffers it holds
+     * @param optimizer      the model's optimiser, whose state tensors and step count it holds
+     * @param epoch          the last completed epoch (1-based)
+     * @param seed           the run's seed
+     * @param callbackStates each callback's {@link FitCallback#saveState}, in the run's order
+     * @throws IOException when the file cannot be written
+     */
+    public static void save(Path file, Module model, Optimizer optimizer, int epoch, long seed,
+                            List<Map<String, String>> callbackStates) throws IOException {
         List<SafeTensorsEntry> entries = new ArrayList<>();
         ModelFiles.state(model).forEach((name, t) -> entries.add(ModelFiles.entry(MODEL_PREFIX + name, t)));
         optimizer.state().forEach((name, t) -> entries.add(ModelFiles.entry(OPTIMIZER_PREFIX + name, t)));
@@ -60,12 +110,23 @@ public final class Checkpoint {
         metadata.put("optimizer", optimizer.getClass().getSimpleName());
         metadata.put("optimizer_steps", Long.toString(optimizer.steps()));
         metadata.put("seed", Long.toString(seed));
+        for (int i = 0; i < callbackStates.size(); i++) {
+            String prefix = CALLBACK_PREFIX + i + "/";
+            // Sorted, so the file's bytes do not depend on the map's iteration order.
+            new java.util.TreeMap<>(callbackStates.get(i)).forEach((key, value) -> metadata.put(prefix + key, value));
+        }
         SafeTensors.write(file, entries, metadata);
     }
 
     /**
      * Copies a checkpoint into a model and optimiser of the same architecture and kind. Everything is checked before
      * anything changes; a mismatch is a {@link SafeTensorsFormatException} naming the tensor (or the metadata entry).
+     *
+     * @param file the checkpoint
+     * @param model a model of the checkpoint's architecture, overwritten
+     * @param optimizer an optimizer of the checkpoint's kind over the model's parameters, overwritten
+     * @return the checkpoint's epoch, steps, seed and metadata
+     * @throws IOException when the file cannot be read or does not fit ({@link SafeTensorsFormatException})
      */
     public static Info load(Path file, Module model, Optimizer optimizer) throws IOException {
         SafeTensorsFile contents = SafeTensors.read(file);
@@ -93,7 +154,13 @@ public final class Checkpoint {
         return info;
     }
 
-    /** What a checkpoint file says about its run, without loading it into anything. */
+    /**
+     * What a checkpoint file says about its run, without loading it into anything.
+     *
+     * @param file the checkpoint
+     * @return its epoch, steps, seed and metadata
+     * @throws IOException when the file cannot be read or is not a checkpoint ({@link SafeTensorsFormatException})
+     */
     public static Info info(Path file) throws IOException {
         return info(SafeTensors.read(file));
     }

@@ -12,19 +12,32 @@ import java.util.List;
  * ranks' shard gradients is the gradient of the global batch's loss. Implementations: dev.jacreg.distributed.
  */
 public interface DataParallel {
+    /** {@return this process's rank, 0-based} */
     int rank();
 
+    /** {@return the number of ranks} */
     int worldSize();
 
-    /** Before the first step: every rank's parameters and buffers become rank 0's. */
+    /**
+     * Before the first step: every rank's parameters and buffers become rank 0's.
+     *
+     * @param model the model, the same architecture on every rank
+     */
     void synchronize(Module model);
 
-    /** Before every step: rank 0's buffers (batch-norm running statistics) to every rank, as DDP's broadcast_buffers. */
+    /**
+     * Before every step: rank 0's buffers (batch-norm running statistics) to every rank, as DDP's broadcast_buffers.
+     *
+     * @param model the model, the same architecture on every rank
+     */
     void broadcastBuffers(Module model);
 
     /**
      * Between the backward pass and the optimiser step: each gradient replaced in place by its mean over the ranks,
      * and each value (the loss parts, a stop vote...) by its mean. Every rank must call it at every step.
+     *
+     * @param gradients the gradients, one per parameter in the same order on every rank
+     * @param values the scalars averaged with them, overwritten
      */
     void average(List<Tensor> gradients, double[] values);
 }

@@ -20,7 +20,7 @@ public record EpochRecord(int epoch, double learningRate, double loss, Map<Strin
         terms = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(terms));  // keeps the loss's order
     }
 
-    /** Whether the epoch was evaluated on a validation set. */
+    /** {@return whether the epoch was evaluated on a validation set} */
     public boolean validated() {
         return !Double.isNaN(validationAccuracy);
     }

@@ -41,7 +41,16 @@ public final class FiniteDifferencePenalty {
 
     private FiniteDifferencePenalty() {}
 
-    /** n directions for a batch of {@code batch} images of shape {@code image}: standard normals, B×image each. */
+    /**
+     * n directions for a batch of {@code batch} images of shape {@code image}: standard normals, B×image each.
+     *
+     * @param random where the directions are drawn from
+     * @param dtype their floating-point type
+     * @param n the number of directions, &gt;= 1
+     * @param batch the batch size B
+     * @param image one example's shape
+     * @return n new tensors in the current scope
+     */
     public static List<Tensor> directions(RandomStream random, DType dtype, int n, long batch, long[] image) {
         long[] shape = new long[image.length + 1];
         shape[0] = batch;
@@ -57,6 +66,14 @@ public final class FiniteDifferencePenalty {
      * their own (batch statistics of the perturbed batch) that leave the running statistics as the clean pass set
      * them; with EVAL the clean and perturbed batches go through one inference-mode pass together (samples do not
      * interact there). The model must be in training mode; it is on return.
+     *
+     * @param penalty the target (softmax or logits) and batch-norm mode
+     * @param model the model, in training mode
+     * @param images the batch X the logits were computed from
+     * @param logits the model's B×C output at X
+     * @param u the directions, B×image each
+     * @param step the finite-difference step h, &gt; 0
+     * @return R, a differentiable scalar
      */
     public static Tensor estimate(JacobianPenalty penalty, Module model, Tensor images, Tensor logits, List<Tensor> u,
                                   double step) {
@@ -89,7 +106,14 @@ public final class FiniteDifferencePenalty {
         return penalty.target() == JacobianPenalty.Target.SOFTMAX ? Functional.softmax(logits, 1) : logits;
     }
 
-    /** R from the clean output Y (B×C) and the outputs at X + h·U_k: (1/(n·B)) Σ_k ‖(Y_k − Y)/h‖². */
+    /**
+     * R from the clean output Y (B×C) and the outputs at X + h·U_k: (1/(n·B)) Σ_k ‖(Y_k − Y)/h‖².
+     *
+     * @param output the clean output Y, B×C
+     * @param perturbedOutputs the outputs Y_k at X + h·U_k
+     * @param step the step h
+     * @return R, a differentiable scalar
+     */
     public static Tensor estimate(Tensor output, List<Tensor> perturbedOutputs, double step) {
         if (perturbedOutputs.isEmpty()) throw new IllegalArgumentException("at least one direction is needed");
         if (!(step > 0)) throw new IllegalArgumentException("finite-difference step must be > 0, got " + step);

@@ -41,7 +41,12 @@ import java.util.function.BooleanSupplier;
  * terms' directions, and libtorch's generator for dropout, reseeded at the start of each epoch) comes from streams
  * derived from the seed and e alone. So a run resumed from a {@link Checkpoint} of epoch k ({@link Builder#resumeFrom})
  * continues bit for bit as the uninterrupted run: same model, optimiser kind, loader and loss, and the same seed.
- * Callbacks keep their own state (early stopping starts afresh on resume).
+ * A checkpoint also holds each callback's state ({@link FitCallback#saveState}), handed back on resume, so early
+ * stopping stops at the same epoch; callbacks are matched by their position, so resume with the same callbacks.
+ *
+ * <p><b>Non-finite values.</b> A batch whose loss or gradient is NaN or infinite throws a
+ * {@link NonFiniteLossException} naming the epoch, batch, step and loss values, before that step's update: the model
+ * (buffers included) and the optimiser keep the state of the last finite step.
  */
 public final class Fit {
     private final Module model;
@@ -74,7 +79,14 @@ public final class Fit {
         this.resumeFrom = b.resumeFrom;
     }
 
-    /** A builder for training {@code model} with {@code optimizer} (over the model's parameters) on {@code train}. */
+    /**
+     * A builder for training {@code model} with {@code optimizer} (over the model's parameters) on {@code train}.
+     *
+     * @param model any module with a B×C output, on the loader's device
+     * @param optimizer an optimizer over the model's parameters
+     * @param train the training batches
+     * @return the builder
+     */
     public static Builder builder(Module model, Optimizer optimizer, DataLoader train) {
         return new Builder(model, optimizer, train);
     }
@@ -101,14 +113,24 @@ public final class Fit {
             this.train = Objects.requireNonNull(train, "train");
         }
 
-        /** The number of epochs the run ends after, &gt;= 1 (a resumed run counts the checkpoint's epochs). */
+        /**
+         * The number of epochs the run ends after, &gt;= 1 (a resumed run counts the checkpoint's epochs).
+         *
+         * @param epochs the last epoch, &gt;= 1
+         * @return this builder
+         */
         public Builder epochs(int epochs) {
             if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
             this.epochs = epochs;
             return this;
         }
 
-        /** The loss: the sum of these terms (replacing the default cross-entropy). */
+        /**
+         * The loss: the sum of these terms (replacing the default cross-entropy).
+         *
+         * @param terms at least one term
+         * @return this builder
+         */
         public Builder loss(LossTerm... terms) {
             if (terms.length == 0) throw new IllegalArgumentException("a loss needs at least one term");
             this.terms.clear();
@@ -116,13 +138,23 @@ public final class Fit {
             return this;
         }
 
-        /** The learning rate of each step, from the optimiser's base rate. */
+        /**
+         * The learning rate of each step, from the optimiser's base rate.
+         *
+         * @param schedule the schedule
+         * @return this builder
+         */
         public Builder schedule(LearningRateSchedule schedule) {
             this.schedule = Objects.requireNonNull(schedule, "schedule");
             return this;
         }
 
-        /** Scales each step's gradient to a global L2 norm of at most maxNorm ({@link Gradients#clipInPlace}); 0 = off. */
+        /**
+         * Scales each step's gradient to a global L2 norm of at most maxNorm ({@link Gradients#clipInPlace}); 0 = off.
+         *
+         * @param maxNorm the largest gradient norm, &gt;= 0
+         * @return this builder
+         */
         public Builder clipGradNorm(double maxNorm) {
             if (!(maxNorm >= 0) || Double.isInfinite(maxNorm)) {
                 throw new IllegalArgumentException("gradient clipping norm must be finite and >= 0, got " + maxNorm);
@@ -134,6 +166,9 @@ public final class Fit {
         /**
          * Clamps each gradient element to [−maxValue, maxValue] ({@link Gradients#clipValueInPlace}), before any norm
          * clipping; 0 = off.
+         *
+         * @param maxValue the largest gradient element magnitude, &gt;= 0
+         * @return this builder
          */
         public Builder clipGradValue(double maxValue) {
             if (!(maxValue >= 0) || Double.isInfinite(maxValue)) {
@@ -143,37 +178,62 @@ public final class Fit {
             return this;
         }
 
-        /** The seed every epoch's random streams derive from. */
+        /**
+         * The seed every epoch's random streams derive from.
+         *
+         * @param seed any value (a resumed run must use its checkpoint's)
+         * @return this builder
+         */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
         }
 
-        /** A set evaluated (mean cross-entropy and accuracy, inference mode) after every epoch. */
+        /**
+         * A set evaluated (mean cross-entropy and accuracy, inference mode) after every epoch.
+         *
+         * @param validation the validation batches, on the model's device
+         * @return this builder
+         */
         public Builder validation(DataLoader validation) {
             this.validation = Objects.requireNonNull(validation, "validation");
             return this;
         }
 
-        /** Adds a callback; callbacks run in the order added. */
+        /**
+         * Adds a callback; callbacks run in the order added.
+         *
+         * @param callback the callback
+         * @return this builder
+         */
         public Builder callback(FitCallback callback) {
             callbacks.add(Objects.requireNonNull(callback, "callback"));
             return this;
         }
 
-        /** Polled before every batch: true ends the run there, keeping what was trained (e.g. on Ctrl-C). */
+        /**
+         * Polled before every batch: true ends the run there, keeping what was trained (e.g. on Ctrl-C).
+         *
+         * @param stopRequested true once the run should stop
+         * @return this builder
+         */
         public Builder stopWhen(BooleanSupplier stopRequested) {
             this.stopRequested = Objects.requireNonNull(stopRequested, "stopRequested");
             return this;
         }
 
-        /** Starts from a {@link Checkpoint}: its model and optimiser state, then the epochs after its epoch. */
+        /**
+         * Starts from a {@link Checkpoint}: its model and optimiser state, then the epochs after its epoch.
+         *
+         * @param checkpoint a file written by {@link Checkpoint#save} for this model and optimizer kind
+         * @return this builder
+         */
         public Builder resumeFrom(Path checkpoint) {
             this.resumeFrom = Objects.requireNonNull(checkpoint, "checkpoint");
             return this;
         }
 
-        /** The configured run (nothing runs yet). */
+        /** {@return the configured run (nothing runs yet)} */
         public Fit build() {
             return new Fit(this);
         }
@@ -182,8 +242,10 @@ public final class Fit {
     /**
      * Trains the model in place and leaves it in inference mode.
      *
-     * @throws IOException           when a checkpoint cannot be read or written
-     * @throws IllegalStateException when a batch's loss or gradient is not finite (that step is not applied)
+     * @return what each epoch did
+     * @throws IOException             when a checkpoint cannot be read or written
+     * @throws NonFiniteLossException  when a batch's loss or gradient is NaN or infinite: that step is not applied, so
+     *                                 the model and optimiser hold the state after the last finite step
      */
     public FitResult run() throws IOException {
         checkDevices();  // the cheap checks first: nothing is loaded or trained on a bad setup
@@ -193,11 +255,19 @@ public final class Fit {
                     + train.batchSize() + " (with the last partial batch dropped)");
         }
         int firstEpoch = 1;
+        Controls control = new Controls();
         if (resumeFrom != null) {
             Checkpoint.Info info = Checkpoint.info(resumeFrom);
             if (info.seed() != seed) {
                 throw new IllegalArgumentException("checkpoint " + resumeFrom + " was written by a run with seed " + info.seed()
                         + ", this one has seed " + seed + ": a resumed run must use its checkpoint's seed");
+            }
+            for (int i = 0; i < callbacks.size(); i++) {  // read before anything changes: a bad state fails here
+                try {
+                    callbacks.get(i).restoreState(control, info.callbackState(i));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("checkpoint " + resumeFrom + ", callback " + i + ": " + e.getMessage(), e);
+                }
             }
             Checkpoint.load(resumeFrom, model, optimizer);
             firstEpoch = info.epoch() + 1;
@@ -205,7 +275,6 @@ public final class Fit {
         int planned = perEpoch * epochs;
         boolean needsInputGradient = terms.stream().anyMatch(LossTerm::needsInputGradient);
         int numClasses = train.dataset().numClasses();
-        Controls control = new Controls();
         List<EpochRecord> records = new ArrayList<>();
         model.setTraining(true);
         try {
@@ -225,7 +294,8 @@ public final class Fit {
                     }
                     int iteration = iteration0 + batches;
                     double rate = schedule.rate(optimizer.learningRate(), iteration, perEpoch, planned);
-                    double loss = step(batch, numClasses, needsInputGradient, termRandom, rate, termSums, epoch, batches + 1);
+                    double loss = step(batch, numClasses, needsInputGradient, termRandom, rate, termSums, epoch, batches + 1,
+                            iteration + 1);
                     lossSum += loss;
                     batches++;
                     for (FitCallback c : callbacks) c.onBatchEnd(control, epoch, batches, loss);
@@ -238,7 +308,13 @@ public final class Fit {
                 EpochRecord record = new EpochRecord(epoch, firstRate, lossSum / batches, termMeans, batches, validated[0],
                         validated[1]);
                 records.add(record);
-                for (FitCallback c : callbacks) c.onEpochEnd(control, record);
+                control.inEpochEnd = true;
+                try {
+                    for (FitCallback c : callbacks) c.onEpochEnd(control, record);
+                } finally {
+                    control.inEpochEnd = false;
+                }
+                control.writeCheckpoints(epoch);
             }
         } finally {
             model.setTraining(false);
@@ -263,10 +339,15 @@ public final class Fit {
         }
     }
 
-    /** One batch: loss, backward, checks, clipping, update. Returns the total loss. */
+    /**
+     * One batch: loss, backward, checks, clipping, update. Returns the total loss. A non-finite loss or gradient throws
+     * before the update, with the buffers (batch-norm running statistics) put back as they were before the batch.
+     */
     private double step(Batch batch, int numClasses, boolean needsInputGradient, RandomStream termRandom, double rate,
-                        double[] termSums, int epoch, int batchNumber) {
+                        double[] termSums, int epoch, int batchNumber, int iteration) {
         try (TensorScope scope = TensorScope.open()) {
+            Map<String, Tensor> buffersBefore = new LinkedHashMap<>();
+            model.buffers().forEach((name, buffer) -> buffersBefore.put(name, buffer.clone()));
             Tensor features = batch.features();
             Tensor input = needsInputGradient ? features.detach().requiresGrad(true) : features;
             Tensor output = model.forward(input);
@@ -286,8 +367,9 @@ public final class Fit {
             }
             double loss = total.item();
             if (!Double.isFinite(loss)) {
-                throw new IllegalStateException(String.format(Locale.ROOT, "the loss of epoch %d, batch %d is %s (%s); the step "
-                        + "was not applied", epoch, batchNumber, loss, describe(values)));
+                restore(buffersBefore);
+                throw nonFinite(NonFiniteLossException.Part.LOSS, "loss " + loss, epoch, batchNumber, iteration,
+                        "terms " + describe(values));
             }
             total.backward();
             List<Tensor> gradients = new ArrayList<>();
@@ -297,8 +379,9 @@ public final class Fit {
             }
             double norm = Gradients.norm(gradients);
             if (!Double.isFinite(norm)) {  // checked before clipping, which would hide an infinity
-                throw new IllegalStateException("the gradient of epoch " + epoch + ", batch " + batchNumber + " has norm " + norm
-                        + "; the step was not applied");
+                restore(buffersBefore);
+                throw nonFinite(NonFiniteLossException.Part.GRADIENT, "gradient (norm " + norm + ")", epoch, batchNumber,
+                        iteration, "loss " + loss + " (" + describe(values) + ")");
             }
             if (clipGradValue > 0) {
                 Gradients.clipValueInPlace(gradients, clipGradValue);
@@ -311,6 +394,21 @@ public final class Fit {
         }
     }
 
+    /** Puts the buffers back to their values before the failed batch (its forward pass updated running statistics). */
+    private void restore(Map<String, Tensor> buffersBefore) {
+        try (var off = Autograd.noGrad()) {
+            model.buffers().forEach((name, buffer) -> buffer.copyFrom(buffersBefore.get(name)));
+        }
+    }
+
+    private static NonFiniteLossException nonFinite(NonFiniteLossException.Part part, String what, int epoch, int batchNumber,
+                                                    int iteration, String values) {
+        return new NonFiniteLossException(iteration, epoch, part, String.format(Locale.ROOT, "non-finite %s at epoch %d, "
+                + "batch %d (step %d of the run): %s; the step was not applied, so the model keeps the weights of step %d (a "
+                + "smaller learning rate or penalty weight, or gradient clipping, may help)", what, epoch, batchNumber,
+                iteration, values, iteration - 1));
+    }
+
     private String describe(double[] values) {
         StringBuilder s = new StringBuilder();
         for (int t = 0; t < values.length; t++) s.append(t == 0 ? "" : ", ").append(terms.get(t).name()).append(' ').append(values[t]);
@@ -319,22 +417,10 @@ public final class Fit {
 
     /** {mean cross-entropy, accuracy} on the validation set, in inference mode. */
     private double[] validate(int epoch) {
-        model.setTraining(false);
-        try (var off = Autograd.noGrad()) {
+        try {
             RandomStream random = RandomStream.seeded(RandomStream.derive(seed, "fit validation " + epoch));
-            double lossSum = 0;
-            long correct = 0, count = 0;
-            for (Batch batch : validation.batches(random)) {
-                try (TensorScope scope = TensorScope.open()) {
-                    Tensor output = model.forward(batch.features());
-                    long rows = batch.size();
-                    Tensor targets = Functional.oneHot(batch.labels(), output.size(1)).to(output.dtype());
-                    lossSum += RegularizedLoss.crossEntropy(output, targets).item() * rows;
-                    correct += output.argmax(1).eq(batch.labels()).sum().itemLong();
-                    count += rows;
-                }
-            }
-            return new double[]{lossSum / count, (double) correct / count};
+            Evaluation evaluation = Evaluator.evaluate(model, validation, random);
+            return new double[]{evaluation.meanLoss(), evaluation.accuracy()};
         } finally {
             model.setTraining(true);
         }
@@ -343,6 +429,23 @@ public final class Fit {
     /** The callbacks' view of the run. */
     private final class Controls implements FitCallback.Control {
         boolean stop;
+        boolean inEpochEnd;
+        private final List<Path> checkpoints = new ArrayList<>();
+
+        @Override
+        public void saveCheckpoint(Path file) {
+            if (!inEpochEnd) throw new IllegalStateException("saveCheckpoint is for onEpochEnd, where the epoch is complete");
+            checkpoints.add(Objects.requireNonNull(file, "file"));
+        }
+
+        /** The checkpoints asked for during the epoch's callbacks, now that each callback has seen the epoch. */
+        void writeCheckpoints(int epoch) throws IOException {
+            if (checkpoints.isEmpty()) return;
+            List<Map<String, String>> states = new ArrayList<>();
+            for (FitCallback c : callbacks) states.add(c.saveState());
+            for (Path file : checkpoints) Checkpoint.save(file, model, optimizer, epoch, seed, states);
+            checkpoints.clear();
+        }
 
         @Override
         public Module model() {

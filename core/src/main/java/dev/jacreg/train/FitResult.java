@@ -16,7 +16,7 @@ public record FitResult(List<EpochRecord> epochs, int firstEpoch, boolean stoppe
         epochs = List.copyOf(epochs);
     }
 
-    /** The last epoch's record, or null when no epoch finished. */
+    /** {@return the last epoch's record, or null when no epoch finished} */
     public EpochRecord last() {
         return epochs.isEmpty() ? null : epochs.get(epochs.size() - 1);
     }

@@ -6,8 +6,11 @@ import dev.jacreg.Tensor;
 /**
  * Gaussian augmentation: each training image draws its own σ ~ U(0, maxSigma), then N(0, σ²) is added to every pixel
  * and the result clipped to [0, 1] (the test sweep's --corruption gaussian, with σ per image).
+ *
+ * @param maxSigma the largest σ drawn, in pixel units, &gt;= 0
  */
 public record GaussianAugmentation(double maxSigma) implements Augmentation {
+    /** Checks that maxSigma is finite and &gt;= 0. */
     public GaussianAugmentation {
         if (!(maxSigma >= 0) || Double.isInfinite(maxSigma)) {
             throw new IllegalArgumentException("largest sigma must be finite and >= 0, got " + maxSigma);

@@ -18,6 +18,9 @@ public final class Gradients {
     /**
      * The L2 norm over all tensors, as one vector. Accumulated in float64 so a float32 gradient whose squares
      * overflow float32 still gets its (finite) norm; nulls count as zeros.
+     *
+     * @param tensors the gradients (nulls allowed)
+     * @return the global L2 norm
      */
     public static double norm(List<Tensor> tensors) {
         try (TensorScope scope = TensorScope.open(); var off = Autograd.noGrad()) {
@@ -31,7 +34,13 @@ public final class Gradients {
         }
     }
 
-    /** Element-wise a + b per parameter (new tensors in the caller's scope); a null counts as zeros. */
+    /**
+     * Element-wise a + b per parameter (new tensors in the caller's scope); a null counts as zeros.
+     *
+     * @param a the first gradients
+     * @param b the second ones, as many
+     * @return the sums, null where both are null
+     */
     public static List<Tensor> sum(List<Tensor> a, List<Tensor> b) {
         if (a.size() != b.size()) throw new IllegalArgumentException("gradient lists differ in length: " + a.size() + " vs " + b.size());
         List<Tensor> out = new ArrayList<>(a.size());
@@ -44,6 +53,9 @@ public final class Gradients {
 
     /**
      * Clamps every gradient element to [−maxValue, maxValue] in place, as PyTorch's clip_grad_value_; nulls are skipped.
+     *
+     * @param gradients the gradients, changed in place
+     * @param maxValue the bound, &gt; 0
      */
     public static void clipValueInPlace(List<Tensor> gradients, double maxValue) {
         if (!(maxValue > 0) || Double.isInfinite(maxValue)) {
@@ -63,6 +75,8 @@ public final class Gradients {
      * Scales the gradients in place so their global norm is at most maxNorm, as PyTorch's clip_grad_norm_: by
      * maxNorm / (norm + 1e-6) when that is below 1; smaller gradients are left untouched.
      *
+     * @param gradients the gradients, changed in place
+     * @param maxNorm the largest norm allowed, &gt; 0
      * @param norm their current norm ({@link #norm}), passed in because the caller has it already
      * @return the factor applied (1 when untouched)
      */

@@ -9,8 +9,11 @@ import dev.jacreg.nn.Module;
  * Input-gradient regularization (Ross and Doshi-Velez 2018, "double backpropagation", Drucker and LeCun 1992):
  * CE + λ·(1/B)·Σᵢ ‖∇_{xᵢ} CEᵢ‖², with CEᵢ = −log softmax(f(xᵢ))_{yᵢ} each image's own cross-entropy, the gradient
  * taken with its graph so that the penalty's own gradient in the parameters flows through it.
+ *
+ * @param lambda the weight λ of the gradient term, &gt;= 0
  */
 public record InputGradientPenalty(double lambda) implements RobustObjective {
+    /** Checks that λ is finite and &gt;= 0. */
     public InputGradientPenalty {
         if (!(lambda >= 0) || Double.isInfinite(lambda)) {
             throw new IllegalArgumentException("input-gradient λ must be finite and >= 0, got " + lambda);

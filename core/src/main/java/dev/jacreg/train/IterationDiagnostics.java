@@ -25,6 +25,7 @@ public record IterationDiagnostics(double crossEntropy, double penalty, double l
                                    double gradNormCrossEntropy, double gradNormPenalty, double gradNormTotal,
                                    double parameterNorm, Map<String, Double> batchNormMinVariance,
                                    double meanMaxProbability, double meanLogitNorm) {
+    /** Copies the batch-norm variances. */
     public IterationDiagnostics {
         batchNormMinVariance = Collections.unmodifiableMap(new LinkedHashMap<>(batchNormMinVariance));
     }

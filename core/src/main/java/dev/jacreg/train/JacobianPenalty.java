@@ -30,7 +30,13 @@ import java.util.List;
  */
 public record JacobianPenalty(double lambda, int projections, Target target, BatchNormMode batchNorm,
                               Estimator estimator, int every) {
-    public enum Target { SOFTMAX, LOGITS }
+    /** The output whose Jacobian with respect to the input is penalised. */
+    public enum Target {
+        /** The softmax probabilities (docs/experiment.md: the reference's choice). */
+        SOFTMAX,
+        /** The logits, the model's raw B×C output. */
+        LOGITS
+    }
 
     /**
      * How R is estimated. PROJECTION (default, docs/experiment.md): random unit directions in output space and a
@@ -38,7 +44,12 @@ public record JacobianPenalty(double lambda, int projections, Target target, Bat
      * more forward pass, R = ‖(F(X + hU) − F(X))/h‖², unbiased up to O(h²) (Finlay &amp; Oberman 2019; see
      * {@link FiniteDifferencePenalty}); its gradient needs one more backward through the forward graph only.
      */
-    public enum Estimator { PROJECTION, FINITE_DIFFERENCE }
+    public enum Estimator {
+        /** Random unit directions in output space and a double backward. */
+        PROJECTION,
+        /** Standard-normal directions in input space and one more forward pass. */
+        FINITE_DIFFERENCE
+    }
 
     /**
      * How batch norm behaves in the forward pass the penalty differentiates. TRAIN (docs/experiment.md): the same training-mode
@@ -46,58 +57,120 @@ public record JacobianPenalty(double lambda, int projections, Target target, Bat
      * EVAL: a second pass over the same batch in inference mode (running statistics, not updated), so the penalised
      * Jacobian is the one the net has at test time; the cross-entropy keeps training-mode batch norm.
      */
-    public enum BatchNormMode { TRAIN, EVAL }
+    public enum BatchNormMode {
+        /** The cross-entropy's training-mode pass, batch statistics and all. */
+        TRAIN,
+        /** A second pass in inference mode, with the running statistics. */
+        EVAL
+    }
 
-    /** A penalty through training-mode batch norm, as docs/experiment.md. */
+    /**
+     * A penalty through training-mode batch norm, as docs/experiment.md.
+     *
+     * @param lambda the weight λ, &gt;= 0
+     * @param projections the random directions per step n, &gt;= 1
+     * @param target softmax or logits
+     */
     public JacobianPenalty(double lambda, int projections, Target target) {
         this(lambda, projections, target, BatchNormMode.TRAIN);
     }
 
-    /** A penalty estimated from random projections (the default estimator). */
+    /**
+     * A penalty estimated from random projections (the default estimator).
+     *
+     * @param lambda the weight λ, &gt;= 0
+     * @param projections the random directions per step n, &gt;= 1
+     * @param target softmax or logits
+     * @param batchNorm the batch-norm mode of the penalised pass
+     */
     public JacobianPenalty(double lambda, int projections, Target target, BatchNormMode batchNorm) {
         this(lambda, projections, target, batchNorm, Estimator.PROJECTION);
     }
 
-    /** A penalty computed on every step. */
+    /**
+     * A penalty computed on every step.
+     *
+     * @param lambda the weight λ, &gt;= 0
+     * @param projections the random directions per step n, &gt;= 1
+     * @param target softmax or logits
+     * @param batchNorm the batch-norm mode of the penalised pass
+     * @param estimator projections or finite differences
+     */
     public JacobianPenalty(double lambda, int projections, Target target, BatchNormMode batchNorm, Estimator estimator) {
         this(lambda, projections, target, batchNorm, estimator, 1);
     }
 
-    /** The same penalty with another weight λ (0: the settings of a net trained without it). */
+    /**
+     * The same penalty with another weight λ (0: the settings of a net trained without it).
+     *
+     * @param value the weight λ
+     * @return the new penalty
+     */
     public JacobianPenalty withLambda(double value) {
         return new JacobianPenalty(value, projections, target, batchNorm, estimator, every);
     }
 
-    /** The same penalty with another number of random directions per batch. */
+    /**
+     * The same penalty with another number of random directions per batch.
+     *
+     * @param value the number of random directions per batch
+     * @return the new penalty
+     */
     public JacobianPenalty withProjections(int value) {
         return new JacobianPenalty(lambda, value, target, batchNorm, estimator, every);
     }
 
-    /** The same penalty on another output. */
+    /**
+     * The same penalty on another output.
+     *
+     * @param value the output whose Jacobian is penalised
+     * @return the new penalty
+     */
     public JacobianPenalty withTarget(Target value) {
         return new JacobianPenalty(lambda, projections, value, batchNorm, estimator, every);
     }
 
-    /** The same penalty with another batch-norm mode in its forward pass. */
+    /**
+     * The same penalty with another batch-norm mode in its forward pass.
+     *
+     * @param value the batch-norm mode
+     * @return the new penalty
+     */
     public JacobianPenalty withBatchNorm(BatchNormMode value) {
         return new JacobianPenalty(lambda, projections, target, value, estimator, every);
     }
 
-    /** The same penalty with another estimator. */
+    /**
+     * The same penalty with another estimator.
+     *
+     * @param value the estimator
+     * @return the new penalty
+     */
     public JacobianPenalty withEstimator(Estimator value) {
         return new JacobianPenalty(lambda, projections, target, batchNorm, value, every);
     }
 
-    /** The same penalty on every value-th step only (1 = every step). */
+    /**
+     * The same penalty on every value-th step only (1 = every step).
+     *
+     * @param value the interval K, &gt;= 1
+     * @return the new penalty
+     */
     public JacobianPenalty withEvery(int value) {
         return new JacobianPenalty(lambda, projections, target, batchNorm, estimator, value);
     }
 
-    /** Whether a 0-based training iteration computes the penalty: 0, K, 2K, … */
+    /**
+     * Whether a 0-based training iteration computes the penalty: 0, K, 2K, …
+     *
+     * @param iteration 0-based over the run
+     * @return whether it does
+     */
     public boolean appliesAt(int iteration) {
         return iteration % every == 0;
     }
 
+    /** Checks every component. */
     public JacobianPenalty {
         if (!(lambda >= 0) || Double.isInfinite(lambda)) throw new IllegalArgumentException("lambda must be >= 0, got " + lambda);
         if (projections < 1) throw new IllegalArgumentException("projections must be >= 1, got " + projections);
@@ -107,12 +180,18 @@ public record JacobianPenalty(double lambda, int projections, Target target, Bat
         if (every < 1) throw new IllegalArgumentException("penalty interval must be >= 1 (1 = every step), got " + every);
     }
 
-    /** The reference settings: λ = 1, n = 1, penalty on the softmax output. */
+    /** {@return the reference settings: λ = 1, n = 1, penalty on the softmax output} */
     public static JacobianPenalty reference() {
         return new JacobianPenalty(1.0, 1, Target.SOFTMAX);
     }
 
-    /** R with fresh standard-normal directions, each sample's vector scaled to unit length. */
+    /**
+     * R with fresh standard-normal directions, each sample's vector scaled to unit length.
+     *
+     * @param input the batch, a graph leaf requiring grad
+     * @param output the penalised B×C output computed from it
+     * @return R, a differentiable scalar
+     */
     public Tensor estimate(Tensor input, Tensor output) {
         return estimate(input, output, directions(RandomStream.libtorch(), output.dtype(), output.shape()));
     }
@@ -121,13 +200,27 @@ public record JacobianPenalty(double lambda, int projections, Target target, Bat
      * The {@link #projections} random directions one step of this penalty uses, for a batch of {@code batch} images of
      * shape {@code image} and {@code classes} outputs: B×C unit rows ({@link #directions(RandomStream, DType, long...)})
      * for PROJECTION, B×image standard normals ({@link FiniteDifferencePenalty#directions}) for FINITE_DIFFERENCE.
+     *
+     * @param random where the directions are drawn from
+     * @param dtype their floating-point type
+     * @param batch the batch size B
+     * @param classes the output's width C
+     * @param image one example's shape
+     * @return the directions, new tensors in the current scope
      */
     public List<Tensor> stepDirections(RandomStream random, DType dtype, long batch, long classes, long[] image) {
         if (estimator == Estimator.FINITE_DIFFERENCE) return FiniteDifferencePenalty.directions(random, dtype, projections, batch, image);
         return directions(random, dtype, batch, classes);
     }
 
-    /** {@link #projections} random unit directions for a B×C output: standard normals, each row scaled to unit length. */
+    /**
+     * {@link #projections} random unit directions for a B×C output: standard normals, each row scaled to unit length.
+     *
+     * @param random where the directions are drawn from
+     * @param dtype their floating-point type
+     * @param shape the output's shape, B×C
+     * @return the directions, new tensors in the current scope
+     */
     public List<Tensor> directions(RandomStream random, DType dtype, long... shape) {
         checkOutput(shape);
         List<Tensor> directions = new ArrayList<>(projections);
@@ -135,7 +228,14 @@ public record JacobianPenalty(double lambda, int projections, Target target, Bat
         return directions;
     }
 
-    /** R with the given directions (B×C each, rows of unit length), e.g. fixed ones for testing. */
+    /**
+     * R with the given directions (B×C each, rows of unit length), e.g. fixed ones for testing.
+     *
+     * @param input the batch, a graph leaf requiring grad
+     * @param output the penalised B×C output computed from it
+     * @param directions the directions v
+     * @return R, a differentiable scalar
+     */
     public static Tensor estimate(Tensor input, Tensor output, List<Tensor> directions) {
         long[] shape = output.shape();
         checkOutput(shape);
@@ -155,6 +255,11 @@ public record JacobianPenalty(double lambda, int projections, Target target, Bat
      * The exact mean squared Frobenius norm Σ_k ‖∂(Σ_b Y_bk)/∂X‖² / B, with C backward passes along the
      * one-hot directions. When samples do not interact (inference-mode batch norm) this is the mean
      * over samples of each one's ‖∂Y/∂x‖²_F.
+     *
+     * @param input the batch, a graph leaf requiring grad
+     * @param output the B×C output computed from it
+     * @param createGraph true to keep the result differentiable (as a training loss)
+     * @return the norm, a scalar
      */
     public static Tensor exactSquaredNorm(Tensor input, Tensor output, boolean createGraph) {
         long[] shape = output.shape();

@@ -17,12 +17,14 @@ public interface LearningRateSchedule {
      * @param iteration  0-based iteration over the whole run
      * @param perEpoch   iterations per epoch
      * @param iterations iterations the whole run plans
+     * @return the rate, &gt; 0
      */
     double rate(double base, int iteration, int perEpoch, int iterations);
 
-    /** The text form, which {@link #parse} reads back. */
+    /** {@return the text form, which {@link #parse} reads back} */
     String describe();
 
+    /** {@return the schedule that keeps the base rate} */
     static LearningRateSchedule constant() {
         return new Constant();
     }
@@ -43,8 +45,12 @@ public interface LearningRateSchedule {
     /**
      * The base rate times {@code factor} once for every milestone already passed: milestone E means "after E
      * epochs", so epochs E+1, E+2, … use the reduced rate (PyTorch's MultiStepLR, with 1-based epochs here).
+     *
+     * @param milestones the epochs after which the rate drops, each &gt;= 1
+     * @param factor the drop's factor, &gt; 0 (0.1 divides by 10)
      */
     record Step(int[] milestones, double factor) implements LearningRateSchedule {
+        /** Checks and copies the milestones. */
         public Step {
             if (milestones.length == 0) throw new IllegalArgumentException("a step schedule needs at least one epoch");
             for (int e : milestones) {
@@ -64,6 +70,7 @@ public interface LearningRateSchedule {
             return rate;
         }
 
+        /** {@return a copy of the milestones} */
         @Override
         public int[] milestones() {
             return milestones.clone();
@@ -105,7 +112,12 @@ public interface LearningRateSchedule {
         }
     }
 
-    /** Reads {@code constant}, {@code cosine} or {@code step:E1,E2,...:F}; anything else is an IllegalArgumentException. */
+    /**
+     * Reads {@code constant}, {@code cosine} or {@code step:E1,E2,...:F}; anything else is an IllegalArgumentException.
+     *
+     * @param text the schedule, as typed on the command line
+     * @return the schedule
+     */
     static LearningRateSchedule parse(String text) {
         String s = text.trim().toLowerCase(Locale.ROOT);
         if (s.equals("constant")) return new Constant();

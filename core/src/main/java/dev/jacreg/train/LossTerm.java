@@ -9,18 +9,25 @@ import dev.jacreg.nn.Module;
  * backpropagates the sum. A term works on any model whose output is B×C. {@link LossTerms} has the built-in ones.
  */
 public interface LossTerm {
-    /** A short name for records and progress lines, e.g. "cross-entropy" or "jacobian". */
+    /** {@return a short name for records and progress lines, e.g. "cross-entropy" or "jacobian"} */
     String name();
 
     /**
      * Whether the term differentiates with respect to the model's input (a Jacobian penalty does): the input is then a
      * graph leaf that requires grad.
+     *
+     * @return true when it differentiates with respect to the input
      */
     default boolean needsInputGradient() {
         return false;
     }
 
-    /** The term's (weighted) scalar value for one batch, differentiable; new tensors go to the caller's scope. */
+    /**
+     * The term's (weighted) scalar value for one batch, differentiable; new tensors go to the caller's scope.
+     *
+     * @param context the batch, the model's output and the targets
+     * @return a scalar tensor
+     */
     Tensor compute(Context context);
 
     /**

@@ -10,7 +10,7 @@ import java.util.Objects;
 public final class LossTerms {
     private LossTerms() {}
 
-    /** −(1/B) Σ T·log softmax(output): {@link RegularizedLoss#crossEntropy}. */
+    /** {@return −(1/B) Σ T·log softmax(output): {@link RegularizedLoss#crossEntropy}} */
     public static LossTerm crossEntropy() {
         return new LossTerm() {
             @Override
@@ -31,12 +31,20 @@ public final class LossTerms {
      * {@link FiniteDifferencePenalty} for its FINITE_DIFFERENCE estimator); the directions come from the context's
      * stream. A penalty on every K-th step only (K > 1) is refused. With {@link JacobianPenalty.BatchNormMode#EVAL} the penalised pass is
      * a second forward pass in inference mode, as {@link RegularizedLoss} does.
+     *
+     * @param penalty λ, directions, target, batch-norm mode and estimator; {@code every} must be 1
+     * @return the term, named "jacobian"
      */
     public static LossTerm jacobian(JacobianPenalty penalty) {
         return jacobian(penalty, false);
     }
 
-    /** (λ/2)·R with R the exact squared Frobenius norm ({@link JacobianPenalty#exactSquaredNorm}, C backward passes). */
+    /**
+     * (λ/2)·R with R the exact squared Frobenius norm ({@link JacobianPenalty#exactSquaredNorm}, C backward passes).
+     *
+     * @param penalty λ, target and batch-norm mode; {@code every} must be 1
+     * @return the term, named "exact jacobian"
+     */
     public static LossTerm exactJacobian(JacobianPenalty penalty) {
         return jacobian(penalty, true);
     }
@@ -86,7 +94,13 @@ public final class LossTerms {
         };
     }
 
-    /** The sum of the terms' values for one batch (for tests and custom loops). */
+    /**
+     * The sum of the terms' values for one batch (for tests and custom loops).
+     *
+     * @param terms at least one term
+     * @param context the batch
+     * @return the total, a differentiable scalar
+     */
     public static Tensor sum(List<LossTerm> terms, LossTerm.Context context) {
         Tensor total = null;
         for (LossTerm term : terms) {

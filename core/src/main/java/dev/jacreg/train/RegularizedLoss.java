@@ -17,7 +17,11 @@ public final class RegularizedLoss {
     private final boolean exact;
     private final RobustObjective robust;
 
-    /** @param penalty the penalty, or null for plain cross-entropy */
+    /**
+     * The cross-entropy plus, when a penalty is given, its weighted estimate.
+     *
+     * @param penalty the penalty, or null for plain cross-entropy
+     */
     public RegularizedLoss(JacobianPenalty penalty) {
         this(penalty, false);
     }
@@ -32,13 +36,18 @@ public final class RegularizedLoss {
         this.robust = robust;
     }
 
-    /** A robustness objective in place of cross-entropy (no Jacobian penalty). */
+    /**
+     * A robustness objective in place of cross-entropy (no Jacobian penalty).
+     *
+     * @param objective the objective
+     * @return the loss
+     */
     public static RegularizedLoss robust(RobustObjective objective) {
         if (objective == null) throw new IllegalArgumentException("the robust loss needs an objective");
         return new RegularizedLoss(null, false, objective);
     }
 
-    /** The robustness objective that replaces cross-entropy, or null. */
+    /** {@return the robustness objective that replaces cross-entropy, or null} */
     public RobustObjective robustObjective() {
         return robust;
     }
@@ -47,33 +56,54 @@ public final class RegularizedLoss {
      * The penalty computed exactly instead of estimated: the C one-hot directions (an orthonormal basis of the
      * output space) in place of random ones, i.e. n = C projections whose estimate is the exact squared Frobenius
      * norm ({@link JacobianPenalty#exactSquaredNorm}, kept differentiable). The penalty's projection count is unused.
+     *
+     * @param penalty λ, target and batch-norm mode (its projections are ignored)
+     * @return the loss
      */
     public static RegularizedLoss exact(JacobianPenalty penalty) {
         if (penalty == null) throw new IllegalArgumentException("the exact penalty needs a penalty");
         return new RegularizedLoss(penalty, true);
     }
 
-    /** Whether the penalty is computed exactly (C backward passes) rather than from random projections. */
+    /** {@return whether the penalty is computed exactly (C backward passes) rather than from random projections} */
     public boolean exact() {
         return exact;
     }
 
+    /** {@return the cross-entropy alone} */
     public static RegularizedLoss plain() {
         return new RegularizedLoss(null);
     }
 
+    /** {@return the penalty, or null for none} */
     public JacobianPenalty penalty() {
         return penalty;
     }
 
+    /** {@return whether a penalty is added to the cross-entropy} */
     public boolean penalized() {
         return penalty != null && penalty.lambda() > 0;
     }
 
-    /** The parts of one evaluation; all tensors live in the caller's scope. penalty is null when unpenalized. */
+    /**
+     * The parts of one evaluation; all tensors live in the caller's scope. penalty is null when unpenalized.
+     *
+     * @param logits the model's B×C output
+     * @param softmax its softmax
+     * @param crossEntropy the mean cross-entropy, a scalar
+     * @param penalty R (unweighted), a scalar, or null
+     * @param total what is minimised: CE + (λ/2)·R
+     */
     public record Parts(Tensor logits, Tensor softmax, Tensor crossEntropy, Tensor penalty, Tensor total) {}
 
-    /** Forward pass, cross-entropy and (if penalized) the penalty with random directions. */
+    /**
+     * Forward pass, cross-entropy and (if penalized) the penalty with random directions.
+     *
+     * @param model the model
+     * @param images the batch
+     * @param oneHotTargets B×C one-hot rows in the images' dtype
+     * @return the parts
+     */
     public Parts compute(Module model, Tensor images, Tensor oneHotTargets) {
         return compute(model, images, oneHotTargets, null);
     }
@@ -82,6 +112,12 @@ public final class RegularizedLoss {
      * As {@link #compute(Module, Tensor, Tensor)} with given directions instead of random ones: B×C unit rows for
      * {@link JacobianPenalty.Estimator#PROJECTION}, B×image standard normals for FINITE_DIFFERENCE
      * ({@link JacobianPenalty#stepDirections}).
+     *
+     * @param model the model
+     * @param images the batch
+     * @param oneHotTargets B×C one-hot rows in the images' dtype
+     * @param directions the penalty's directions
+     * @return the parts
      */
     public Parts compute(Module model, Tensor images, Tensor oneHotTargets, List<Tensor> directions) {
         return compute(model, images, oneHotTargets, directions, penalty == null ? 0 : penalty.lambda());
@@ -92,6 +128,13 @@ public final class RegularizedLoss {
      * penalty's. The penalty is computed whenever {@link #penalized()}, even at λ = 0, so it can be recorded. With
      * {@link JacobianPenalty.BatchNormMode#EVAL} the model must be in training mode; it is back in training mode on
      * return. directions may be null (random ones).
+     *
+     * @param model the model
+     * @param images the batch
+     * @param oneHotTargets B×C one-hot rows in the images' dtype
+     * @param directions the penalty's directions, or null for fresh random ones
+     * @param lambda the weight λ in force
+     * @return the parts
      */
     public Parts compute(Module model, Tensor images, Tensor oneHotTargets, List<Tensor> directions, double lambda) {
         if (robust != null) return robust.compute(model, images, oneHotTargets);
@@ -142,7 +185,13 @@ public final class RegularizedLoss {
         return new Parts(logits, softmax, crossEntropy, r, crossEntropy.add(r.mul(lambda / 2)));
     }
 
-    /** −(1/B) Σ T·log softmax(logits), computed through log-softmax for stability. */
+    /**
+     * −(1/B) Σ T·log softmax(logits), computed through log-softmax for stability.
+     *
+     * @param logits B×C
+     * @param oneHotTargets B×C one-hot rows, in the logits' dtype
+     * @return the mean cross-entropy, a differentiable scalar
+     */
     public static Tensor crossEntropy(Tensor logits, Tensor oneHotTargets) {
         long batch = logits.size(0);
         return oneHotTargets.mul(Functional.logSoftmax(logits, 1)).sum().mul(-1.0 / batch);

@@ -15,10 +15,13 @@ public interface RobustObjective {
      * crossEntropy and total are both the whole objective (it is what the loop records and checks as the loss);
      * logits and softmax are those of the clean batch; penalty is null.
      *
+     * @param model the model
+     * @param images the clean batch
      * @param oneHotTargets B×C one-hot rows in the images' dtype
+     * @return the parts
      */
     RegularizedLoss.Parts compute(Module model, Tensor images, Tensor oneHotTargets);
 
-    /** The objective in words, for reports, e.g. "TRADES, β = 6, …". */
+    /** {@return the objective in words, for reports, e.g. "TRADES, β = 6, …"} */
     String describe();
 }

@@ -27,7 +27,13 @@ public final class SgdMomentum implements Optimizer {
     private final double weightDecay;
     private long steps;
 
-    /** Without weight decay. */
+    /**
+     * Without weight decay.
+     *
+     * @param parameters the tensors to update by name, updated in place
+     * @param learningRate the base step size, &gt; 0
+     * @param momentum m in [0, 1)
+     */
     public SgdMomentum(Map<String, Tensor> parameters, double learningRate, double momentum) {
         this(parameters, learningRate, momentum, 0);
     }
@@ -35,6 +41,9 @@ public final class SgdMomentum implements Optimizer {
     /**
      * SGDM with weight decay.
      *
+     * @param parameters the tensors to update by name, updated in place
+     * @param learningRate the base step size, &gt; 0
+     * @param momentum m in [0, 1)
      * @param weightDecay L2 coefficient wd added to the gradient as wd·θ; 0 = none
      */
     public SgdMomentum(Map<String, Tensor> parameters, double learningRate, double momentum, double weightDecay) {
@@ -99,7 +108,7 @@ public final class SgdMomentum implements Optimizer {
         return parameters;
     }
 
-    /** The velocity of each parameter, by the parameter's name. */
+    /** {@return the velocity of each parameter, by the parameter's name} */
     public Map<String, Tensor> velocities() {
         return Collections.unmodifiableMap(velocities);
     }
@@ -128,12 +137,12 @@ public final class SgdMomentum implements Optimizer {
         return learningRate;
     }
 
-    /** The momentum m. */
+    /** {@return the momentum m} */
     public double momentum() {
         return momentum;
     }
 
-    /** The weight-decay coefficient wd (0 = none). */
+    /** {@return the weight-decay coefficient wd (0 = none)} */
     public double weightDecay() {
         return weightDecay;
     }

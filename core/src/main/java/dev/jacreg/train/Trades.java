@@ -24,6 +24,15 @@ public final class Trades implements RobustObjective {
     private final double stepSize;
     private final RandomStream random;
 
+    /**
+     * TRADES with its inner attack's settings.
+     *
+     * @param beta the weight β of the KL term, &gt;= 0
+     * @param epsilon the inner attack's L∞ radius, &gt; 0
+     * @param steps its steps, &gt;= 1
+     * @param stepSize its step size, &gt; 0
+     * @param random where its starts are drawn from
+     */
     public Trades(double beta, double epsilon, int steps, double stepSize, RandomStream random) {
         if (!(beta >= 0) || Double.isInfinite(beta)) throw new IllegalArgumentException("TRADES β must be finite and >= 0, got " + beta);
         if (!(epsilon > 0) || Double.isInfinite(epsilon)) throw new IllegalArgumentException("TRADES ε must be finite and > 0, got " + epsilon);
@@ -36,6 +45,7 @@ public final class Trades implements RobustObjective {
         this.random = java.util.Objects.requireNonNull(random, "random");
     }
 
+    /** {@return the weight β of the KL term} */
     public double beta() {
         return beta;
     }
@@ -71,7 +81,15 @@ public final class Trades implements RobustObjective {
         return lossAt(model, images, adversarial, oneHotTargets);
     }
 
-    /** The objective with the adversarial copies given: CE at the clean batch + β·KL(clean ‖ adversarial). */
+    /**
+     * The objective with the adversarial copies given: CE at the clean batch + β·KL(clean ‖ adversarial).
+     *
+     * @param model the model, in training mode
+     * @param images the clean batch
+     * @param adversarial its adversarial copies
+     * @param oneHotTargets B×C one-hot rows in the images' dtype
+     * @return the parts, crossEntropy and total both the objective
+     */
     public RegularizedLoss.Parts lossAt(Module model, Tensor images, Tensor adversarial, Tensor oneHotTargets) {
         Tensor logits = model.forward(images);
         Tensor crossEntropy = RegularizedLoss.crossEntropy(logits, oneHotTargets);

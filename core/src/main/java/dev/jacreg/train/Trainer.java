@@ -38,12 +38,21 @@ public final class Trainer {
     private final RandomStream augmentationRandom;
     private final double weightDecay;
 
-    /** Shuffles and draws penalty directions from libtorch's generator, seeded with the config's seed. */
+    /**
+     * Shuffles and draws penalty directions from libtorch's generator, seeded with the config's seed.
+     *
+     * @param config the loop's settings
+     * @param loss what is minimised
+     */
     public Trainer(TrainingConfig config, RegularizedLoss loss) {
         this(config, loss, null);
     }
 
     /**
+     * A trainer drawing from a stream of its own.
+     *
+     * @param config the loop's settings
+     * @param loss what is minimised
      * @param random the shuffles and penalty directions come from this stream (the config's seed is then
      *               unused); null: libtorch's generator, seeded with the config's seed
      */
@@ -52,6 +61,11 @@ public final class Trainer {
     }
 
     /**
+     * A rank of a data-parallel run.
+     *
+     * @param config the loop's settings
+     * @param loss what is minimised
+     * @param random the shuffles' and penalty directions' stream, or null for libtorch's generator
      * @param parallel the data-parallel run this trainer is a rank of, or null for a single process; the config's batch
      *                 size (the global batch) must then be a multiple of its world size
      */
@@ -64,13 +78,30 @@ public final class Trainer {
      * {@code augmentation} (drawing from {@code augmentationRandom}, a stream of its own so that the shuffles and penalty
      * directions stay those of an unaugmented run; null: libtorch's generator) and L2 weight decay in the optimizer
      * ({@link SgdMomentum}; 0 = none).
+     *
+     * @param config the loop's settings
+     * @param loss what is minimised
+     * @param random the shuffles' and penalty directions' stream, or null for libtorch's generator
+     * @param augmentation applied to every batch ({@link Augmentation#NONE} for none)
+     * @param augmentationRandom the augmentation's stream, or null
+     * @param weightDecay the L2 coefficient, &gt;= 0
      */
     public Trainer(TrainingConfig config, RegularizedLoss loss, RandomStream random, Augmentation augmentation,
                    RandomStream augmentationRandom, double weightDecay) {
         this(config, loss, random, null, augmentation, augmentationRandom, weightDecay);
     }
 
-    /** Every setting: a rank of {@code parallel} (or null) training with an augmentation and weight decay. */
+    /**
+     * Every setting: a rank of {@code parallel} (or null) training with an augmentation and weight decay.
+     *
+     * @param config the loop's settings
+     * @param loss what is minimised
+     * @param random the shuffles' and penalty directions' stream, or null for libtorch's generator
+     * @param parallel the data-parallel run, or null
+     * @param augmentation applied to every batch ({@link Augmentation#NONE} for none)
+     * @param augmentationRandom the augmentation's stream, or null
+     * @param weightDecay the L2 coefficient, &gt;= 0
+     */
     public Trainer(TrainingConfig config, RegularizedLoss loss, RandomStream random, DataParallel parallel,
                    Augmentation augmentation, RandomStream augmentationRandom, double weightDecay) {
         if (parallel != null && config.batchSize() % parallel.worldSize() != 0) {
@@ -90,8 +121,11 @@ public final class Trainer {
     /**
      * Trains the model in place.
      *
+     * @param model the model, on the data's device
+     * @param data the training set, on the device
      * @param progress      called after every iteration (on this thread)
      * @param stopRequested polled before every iteration
+     * @return the losses and timings of every iteration
      * @throws NonFiniteLossException when an iteration's loss or gradient is NaN or infinite; the model then holds
      *                                the weights of the last finite step
      */

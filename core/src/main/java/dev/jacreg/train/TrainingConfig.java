@@ -6,6 +6,11 @@ package dev.jacreg.train;
  * {@link #builder()} and {@link #reference}, the specification's exact loop; {@link #stabilised} is
  * jacreg's default) and the diagnostics.
  *
+ * @param epochs passes over the training set, &gt;= 1
+ * @param batchSize examples per step (the global batch in a data-parallel run), &gt;= 1
+ * @param learningRate the SGDM base rate, &gt; 0
+ * @param momentum the SGDM momentum, in [0, 1)
+ * @param seed libtorch's generator's seed when the trainer has no stream of its own
  * @param schedule            learning rate per iteration from {@code learningRate} ({@link LearningRateSchedule.Constant}: SEED)
  * @param clipGradNorm        scale the total gradient down to this L2 norm before each step when it is larger; 0 = off
  * @param penaltyWarmupEpochs λ ramps linearly from 0 to its value over this many epochs; 0 = off
@@ -43,19 +48,28 @@ public record TrainingConfig(int epochs, int batchSize, double learningRate, dou
     /**
      * A builder that starts from {@link #reference}(0), docs/experiment.md's loop; set what differs, e.g.
      * {@code TrainingConfig.builder().epochs(3).seed(7).build()}.
+     *
+     * @return a new builder
      */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder that starts from this loop's settings. */
+    /**
+     * {@return a builder that starts from this loop's settings}
+     */
     public Builder toBuilder() {
         return new Builder().epochs(epochs).batchSize(batchSize).learningRate(learningRate).momentum(momentum).seed(seed)
                 .schedule(schedule).clipGradNorm(clipGradNorm).penaltyWarmupEpochs(penaltyWarmupEpochs)
                 .diagnostics(diagnostics).gradientSplitInterval(gradientSplitInterval);
     }
 
-    /** 15 epochs, batch 32, lr 0.01, momentum 0.9: docs/experiment.md's exact loop (the {@link #builder}'s start). */
+    /**
+     * 15 epochs, batch 32, lr 0.01, momentum 0.9: docs/experiment.md's exact loop (the {@link #builder}'s start).
+     *
+     * @param seed libtorch's generator's seed
+     * @return the settings
+     */
     public static TrainingConfig reference(long seed) {
         return builder().seed(seed).build();
     }
@@ -68,69 +82,125 @@ public record TrainingConfig(int epochs, int batchSize, double learningRate, dou
      * {@value #STABILISED_CLIP_GRAD_NORM} and the learning rate divided by 10 after 2/3 and again after 13/15 of the
      * epochs (after epochs 10 and 13 of 15). The penalty's rare huge gradients otherwise throw the net off (loss bursts)
      * late in training; README "Stabilised training" has the measurements.
+     *
+     * @param seed libtorch's generator's seed
+     * @return the settings
      */
     public static TrainingConfig stabilised(long seed) {
         return reference(seed).withStabilisation();
     }
 
-    /** This loop with the stabilised defaults' clipping and learning-rate steps (scaled to its number of epochs). */
+    /**
+     * {@return this loop with the stabilised defaults' clipping and learning-rate steps (scaled to its number of
+     * epochs)}
+     */
     public TrainingConfig withStabilisation() {
         return withClipGradNorm(STABILISED_CLIP_GRAD_NORM).withSchedule(stabilisedSchedule(epochs));
     }
 
-    /** Rate ×0.1 after round(2/3·epochs) epochs and again after round(13/15·epochs): 10 and 13 for 15 epochs. */
+    /**
+     * Rate ×0.1 after round(2/3·epochs) epochs and again after round(13/15·epochs): 10 and 13 for 15 epochs.
+     *
+     * @param epochs the run's epochs
+     * @return the step schedule
+     */
     public static LearningRateSchedule stabilisedSchedule(int epochs) {
         int first = Math.max(1, (int) Math.round(epochs * 2.0 / 3));
         int second = Math.max(first, (int) Math.round(epochs * 13.0 / 15));
         return new LearningRateSchedule.Step(first == second ? new int[]{first} : new int[]{first, second}, 0.1);
     }
 
-    /** This loop with another number of epochs (the schedule stays as it is). */
+    /**
+     * {@return these settings with another epoch count}
+     *
+     * @param value the epochs, &gt;= 1
+     */
     public TrainingConfig withEpochs(int value) {
         return toBuilder().epochs(value).build();
     }
 
-    /** This loop with another learning-rate schedule. */
+    /**
+     * {@return these settings with another learning-rate schedule}
+     *
+     * @param value the schedule
+     */
     public TrainingConfig withSchedule(LearningRateSchedule value) {
         return toBuilder().schedule(value).build();
     }
 
-    /** This loop clipping the total gradient to L2 norm {@code value} (0 = off). */
+    /**
+     * {@return these settings with another gradient-norm bound}
+     *
+     * @param value the bound; 0 = off
+     */
     public TrainingConfig withClipGradNorm(double value) {
         return toBuilder().clipGradNorm(value).build();
     }
 
-    /** This loop ramping λ up over {@code value} epochs (0 = off). */
+    /**
+     * {@return these settings with another penalty warm-up}
+     *
+     * @param value the warm-up epochs; 0 = off
+     */
     public TrainingConfig withPenaltyWarmupEpochs(int value) {
         return toBuilder().penaltyWarmupEpochs(value).build();
     }
 
-    /** This loop recording (or not) {@link IterationDiagnostics} every iteration. */
+    /**
+     * {@return these settings with diagnostics on or off}
+     *
+     * @param value whether to record diagnostics
+     */
     public TrainingConfig withDiagnostics(boolean value) {
         return toBuilder().diagnostics(value).build();
     }
 
-    /** Splits the gradient on every value-th iteration when diagnostics are on (1 = every iteration). */
+    /**
+     * Splits the gradient on every value-th iteration when diagnostics are on (1 = every iteration).
+     *
+     * @param value the interval, &gt;= 1
+     * @return these settings with that interval
+     */
     public TrainingConfig withGradientSplitInterval(int value) {
         return toBuilder().gradientSplitInterval(value).build();
     }
 
-    /** Whether a 0-based iteration of a penalized net splits its gradient into the two parts. */
+    /**
+     * Whether a 0-based iteration of a penalized net splits its gradient into the two parts.
+     *
+     * @param iteration 0-based over the run
+     * @return whether it does
+     */
     public boolean splitsGradient(int iteration) {
         return diagnostics && iteration % gradientSplitInterval == 0;
     }
 
-    /** This loop with another seed of libtorch's generator. */
+    /**
+     * {@return these settings with another seed}
+     *
+     * @param value the seed
+     */
     public TrainingConfig withSeed(long value) {
         return toBuilder().seed(value).build();
     }
 
-    /** Full batches per epoch: the last partial batch is dropped. */
+    /**
+     * Full batches per epoch: the last partial batch is dropped.
+     *
+     * @param samples the training set's size
+     * @return samples / batch size, rounded down
+     */
     public int iterationsPerEpoch(int samples) {
         return samples / batchSize;
     }
 
-    /** The learning rate of a 0-based iteration. */
+    /**
+     * The learning rate of a 0-based iteration.
+     *
+     * @param iteration 0-based over the run
+     * @param perEpoch iterations per epoch
+     * @return the schedule's rate at that iteration
+     */
     public double learningRate(int iteration, int perEpoch) {
         return schedule.rate(learningRate, iteration, perEpoch, perEpoch * epochs);
     }
@@ -138,6 +208,10 @@ public record TrainingConfig(int epochs, int batchSize, double learningRate, dou
     /**
      * The share of λ in force at a 0-based iteration: 1 without warm-up, else iteration / (warm-up iterations) up to
      * 1, so the first iteration trains on cross-entropy alone and the full λ applies from epoch warm-up + 1 on.
+     *
+     * @param iteration 0-based over the run
+     * @param perEpoch iterations per epoch
+     * @return the share, in [0, 1]
      */
     public double penaltyScale(int iteration, int perEpoch) {
         if (penaltyWarmupEpochs == 0) return 1;
@@ -162,61 +236,111 @@ public record TrainingConfig(int epochs, int batchSize, double learningRate, dou
 
         private Builder() {}
 
-        /** Passes over the training set, >= 1. */
+        /**
+         * Passes over the training set, >= 1.
+         *
+         * @param value passes over the training set, >= 1
+         * @return this builder
+         */
         public Builder epochs(int value) {
             epochs = value;
             return this;
         }
 
-        /** Images per mini-batch, >= 1; the last partial batch of an epoch is dropped. */
+        /**
+         * Images per mini-batch, >= 1; the last partial batch of an epoch is dropped.
+         *
+         * @param value images per mini-batch, >= 1; the last partial batch of an epoch is dropped
+         * @return this builder
+         */
         public Builder batchSize(int value) {
             batchSize = value;
             return this;
         }
 
-        /** The SGDM learning rate (before the schedule), > 0. */
+        /**
+         * The SGDM learning rate (before the schedule), > 0.
+         *
+         * @param value the SGDM learning rate (before the schedule), > 0
+         * @return this builder
+         */
         public Builder learningRate(double value) {
             learningRate = value;
             return this;
         }
 
-        /** The SGDM momentum, in [0, 1). */
+        /**
+         * The SGDM momentum, in [0, 1).
+         *
+         * @param value the SGDM momentum, in [0, 1)
+         * @return this builder
+         */
         public Builder momentum(double value) {
             momentum = value;
             return this;
         }
 
-        /** The seed of libtorch's generator when the trainer is given no {@code RandomStream}. */
+        /**
+         * The seed of libtorch's generator when the trainer is given no {@code RandomStream}.
+         *
+         * @param value the seed of libtorch's generator when the trainer is given no {@code RandomStream}
+         * @return this builder
+         */
         public Builder seed(long value) {
             seed = value;
             return this;
         }
 
-        /** The learning rate per iteration from the base rate. */
+        /**
+         * The learning rate per iteration from the base rate.
+         *
+         * @param value the learning rate per iteration from the base rate
+         * @return this builder
+         */
         public Builder schedule(LearningRateSchedule value) {
             schedule = value;
             return this;
         }
 
-        /** Clip the total gradient to this L2 norm before each step, >= 0; 0 = off. */
+        /**
+         * Clip the total gradient to this L2 norm before each step, >= 0; 0 = off.
+         *
+         * @param value clip the total gradient to this L2 norm before each step, >= 0; 0 = off
+         * @return this builder
+         */
         public Builder clipGradNorm(double value) {
             clipGradNorm = value;
             return this;
         }
 
-        /** Ramp λ linearly from 0 over this many epochs, >= 0; 0 = off. */
+        /**
+         * Ramp λ linearly from 0 over this many epochs, >= 0; 0 = off.
+         *
+         * @param value ramp λ linearly from 0 over this many epochs, >= 0; 0 = off
+         * @return this builder
+         */
         public Builder penaltyWarmupEpochs(int value) {
             penaltyWarmupEpochs = value;
             return this;
         }
 
-        /** Record {@link IterationDiagnostics} every iteration. */
+        /**
+         * Record {@link IterationDiagnostics} every iteration.
+         *
+         * @param value record {@link IterationDiagnostics} every iteration
+         * @return this builder
+         */
         public Builder diagnostics(boolean value) {
             diagnostics = value;
             return this;
         }
 
-        /** With diagnostics on, split a penalized net's gradient on every this-many-th iteration, >= 1. */
+        /**
+         * With diagnostics on, split a penalized net's gradient on every this-many-th iteration, >= 1.
+         *
+         * @param value with diagnostics on, split a penalized net's gradient on every this-many-th iteration, >= 1
+         * @return this builder
+         */
         public Builder gradientSplitInterval(int value) {
             gradientSplitInterval = value;
             return this;

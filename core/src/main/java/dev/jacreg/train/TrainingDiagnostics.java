@@ -18,7 +18,12 @@ import java.util.Map;
 public final class TrainingDiagnostics {
     private TrainingDiagnostics() {}
 
-    /** The model's batch-norm layers by name, in forward order: the model itself, or the direct children of a Sequential. */
+    /**
+     * The model's batch-norm layers by name, in forward order: the model itself, or the direct children of a Sequential.
+     *
+     * @param model the model
+     * @return the layers by name, empty when there are none
+     */
     public static Map<String, BatchNorm2d> batchNormLayers(Module model) {
         Map<String, BatchNorm2d> layers = new LinkedHashMap<>();
         if (model instanceof BatchNorm2d bn) layers.put("bn", bn);
@@ -30,12 +35,22 @@ public final class TrainingDiagnostics {
         return layers;
     }
 
-    /** Turns recording of the batch variances on or off in every batch-norm layer of the model. */
+    /**
+     * Turns recording of the batch variances on or off in every batch-norm layer of the model.
+     *
+     * @param layers the layers, from {@link #batchNormLayers}
+     * @param on true to record, false to stop
+     */
     public static void recordBatchVariances(Map<String, BatchNorm2d> layers, boolean on) {
         layers.values().forEach(bn -> bn.recordBatchVariance(on));
     }
 
-    /** Each layer's smallest per-channel batch variance since its last reset, then resets it. */
+    /**
+     * Each layer's smallest per-channel batch variance since its last reset, then resets it.
+     *
+     * @param layers the layers, from {@link #batchNormLayers}
+     * @return each layer's smallest variance by name (NaN when none was recorded)
+     */
     public static Map<String, Double> takeBatchVariances(Map<String, BatchNorm2d> layers) {
         Map<String, Double> values = new LinkedHashMap<>();
         layers.forEach((name, bn) -> {
@@ -45,7 +60,12 @@ public final class TrainingDiagnostics {
         return values;
     }
 
-    /** Mean over the rows of a B×C softmax output of each row's largest probability. */
+    /**
+     * Mean over the rows of a B×C softmax output of each row's largest probability.
+     *
+     * @param softmax B×C probabilities
+     * @return the mean, in [1/C, 1]
+     */
     public static double meanMaxProbability(Tensor softmax) {
         try (TensorScope scope = TensorScope.open()) {
             Tensor p = softmax.detach();
@@ -54,7 +74,12 @@ public final class TrainingDiagnostics {
         }
     }
 
-    /** Mean over the rows of B×C logits of each row's L2 norm. */
+    /**
+     * Mean over the rows of B×C logits of each row's L2 norm.
+     *
+     * @param logits B×C
+     * @return the mean norm
+     */
     public static double meanRowNorm(Tensor logits) {
         try (TensorScope scope = TensorScope.open()) {
             return logits.detach().square().sum(new long[]{1}, false).sqrt().mean().item();

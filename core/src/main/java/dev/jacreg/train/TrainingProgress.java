@@ -13,11 +13,12 @@ package dev.jacreg.train;
  */
 public record TrainingProgress(int iteration, int totalIterations, int epoch, int epochs, double loss, double penalty,
                                long elapsedNanos) {
+    /** {@return the share of the planned iterations done, in [0, 1]} */
     public double fractionDone() {
         return (double) iteration / totalIterations;
     }
 
-    /** Estimated nanoseconds left, from the mean pace so far. */
+    /** {@return estimated nanoseconds left, from the mean pace so far} */
     public long etaNanos() {
         return iteration == 0 ? 0 : (long) ((double) elapsedNanos / iteration * (totalIterations - iteration));
     }

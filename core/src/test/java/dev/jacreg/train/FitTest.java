@@ -121,13 +121,13 @@ class FitTest {
         }
     }
 
-    private static String sha256(Module model, Adam adam) throws Exception {
+    private static String sha256(Module model, dev.jacreg.optim.Optimizer optimizer) throws Exception {
         MessageDigest digest = MessageDigest.getInstance("SHA-256");
         for (Map.Entry<String, Tensor> e : ModelFiles.state(model).entrySet()) {
             digest.update(e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
             digest.update(e.getValue().toBytes());
         }
-        for (Tensor t : adam.state().values()) digest.update(t.toBytes());
+        for (Tensor t : optimizer.state().values()) digest.update(t.toBytes());
         return HexFormat.of().formatHex(digest.digest());
     }
 
@@ -291,5 +291,150 @@ class FitTest {
             assertArrayEquals(before, model.parameters().get("fc1.weight").toFloatArray());
             assertEquals(0, sgd.steps());
         }
+    }
+
+    /** A run with early stopping and a checkpoint every epoch; the SHA-256 of the weights and optimizer state at its end. */
+    private static FitResult earlyStopped(Sequential model, Sgd sgd, Path checkpoints, Path resumeFrom) throws Exception {
+        return earlyStopped(model, sgd, checkpoints, resumeFrom, false);
+    }
+
+    /** {@code checkpointFirst}: the callbacks in the other order, so the early stopping's saved state is not its own. */
+    private static FitResult earlyStopped(Sequential model, Sgd sgd, Path checkpoints, Path resumeFrom, boolean checkpointFirst)
+            throws Exception {
+        try (DataLoader train = DataLoader.builder(blobs(90, 12)).batchSize(15).shuffle(true).build();
+             DataLoader validation = DataLoader.builder(blobs(60, 13)).batchSize(25).build()) {
+            Fit.Builder fit = Fit.builder(model, sgd, train).epochs(40).seed(5).validation(validation);
+            FitCallback stopping = FitCallbacks.earlyStopping(3, 0.02), saving = FitCallbacks.checkpointEvery(1, checkpoints);
+            if (checkpointFirst) fit.callback(saving).callback(stopping);
+            else fit.callback(stopping).callback(saving);
+            if (resumeFrom != null) fit.resumeFrom(resumeFrom);
+            return fit.build().run();
+        }
+    }
+
+    @Test
+    void aRunWithEarlyStoppingResumedFromACheckpointStopsAtTheSameEpochWithTheSameWeights() throws Exception {
+        Path uninterrupted = dir.resolve("a"), resumed = dir.resolve("b"), atStop = dir.resolve("c");
+        String whole;
+        int stopEpoch;
+        try (Sequential model = mlp(31, false); Sgd sgd = new Sgd(model.parameters(), 0.3, 0.9, 0, false)) {
+            FitResult r = earlyStopped(model, sgd, uninterrupted, null);
+            assertTrue(r.stopped(), "early stopping ended the run");
+            stopEpoch = r.last().epoch();
+            assertTrue(stopEpoch < 40, "stopped at " + stopEpoch);
+            whole = sha256(model, sgd);
+        }
+        // The latest checkpoint before the stop whose patience count is under way: a fresh early stopping would start
+        // its count at 0 there and stop later, so only the saved state makes the resumed run stop where this one did.
+        int resumeEpoch = 0;
+        for (int e = 1; e < stopEpoch; e++) {
+            Map<String, String> state = Checkpoint.info(Checkpoint.fileFor(uninterrupted, e)).callbackState(0);
+            assertEquals(2, state.size(), "epoch " + e + ": " + state);
+            assertTrue(Checkpoint.info(Checkpoint.fileFor(uninterrupted, e)).callbackState(1).isEmpty(), "checkpoints keep no state");
+            if (Integer.parseInt(state.get("epochs_without_improvement")) > 0) resumeEpoch = e;
+        }
+        assertTrue(resumeEpoch > 0, "some epoch before the stop did not improve");
+        Map<String, String> atResume = Checkpoint.info(Checkpoint.fileFor(uninterrupted, resumeEpoch)).callbackState(0);
+        try (Sequential model = mlp(77, false); Sgd sgd = new Sgd(model.parameters(), 0.3, 0.9, 0, false)) {
+            FitResult r = earlyStopped(model, sgd, resumed, Checkpoint.fileFor(uninterrupted, resumeEpoch));
+            assertTrue(r.stopped());
+            assertEquals(stopEpoch, r.last().epoch(), "resumed at epoch " + resumeEpoch + " with state " + atResume);
+            assertEquals(whole, sha256(model, sgd), "the same weights and momentum, bit for bit");
+        }
+        assertArrayEquals(Files.readAllBytes(Checkpoint.fileFor(uninterrupted, stopEpoch)),
+                Files.readAllBytes(Checkpoint.fileFor(resumed, stopEpoch)), "the stop epoch's checkpoints are the same bytes");
+        // The control: resumed with the callbacks swapped, early stopping finds no state of its own and starts afresh,
+        // so the run goes on past the epoch the uninterrupted one stopped at.
+        try (Sequential model = mlp(77, false); Sgd sgd = new Sgd(model.parameters(), 0.3, 0.9, 0, false)) {
+            FitResult r = earlyStopped(model, sgd, dir.resolve("d"), Checkpoint.fileFor(uninterrupted, resumeEpoch), true);
+            assertTrue(r.last().epoch() > stopEpoch, "without its state early stopping stopped at " + r.last().epoch());
+        }
+        // Resumed from the epoch it stopped at, the run has nothing left to train.
+        try (Sequential model = mlp(77, false); Sgd sgd = new Sgd(model.parameters(), 0.3, 0.9, 0, false)) {
+            FitResult r = earlyStopped(model, sgd, atStop, Checkpoint.fileFor(uninterrupted, stopEpoch));
+            assertTrue(r.stopped());
+            assertTrue(r.epochs().isEmpty(), "trained " + r.epochs());
+            assertEquals(whole, sha256(model, sgd));
+        }
+    }
+
+    @Test
+    void anEarlyStoppingStateThatIsNotANumberIsRefusedNamingTheCheckpoint() throws Exception {
+        Path checkpoint = dir.resolve("c.safetensors");
+        try (Sequential model = mlp(1, false); Sgd sgd = new Sgd(model.parameters(), 0.1)) {
+            Checkpoint.save(checkpoint, model, sgd, 1, 0, List.of(Map.of("best_validation_loss", "low", "epochs_without_improvement", "1")));
+        }
+        InMemoryDataset data = blobs(30, 1);
+        try (Sequential model = mlp(2, false); Sgd sgd = new Sgd(model.parameters(), 0.1);
+             DataLoader train = DataLoader.builder(data).batchSize(10).build()) {
+            float[] before = model.parameters().get("fc1.weight").toFloatArray();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Fit.builder(model, sgd, train).epochs(3)
+                    .validation(train).callback(FitCallbacks.earlyStopping(2, 0)).resumeFrom(checkpoint).build().run());
+            assertEquals("checkpoint " + checkpoint + ", callback 0: early-stopping state best_validation_loss=low, "
+                    + "epochs_without_improvement=1 is not a number and a count", e.getMessage());
+            assertArrayEquals(before, model.parameters().get("fc1.weight").toFloatArray());
+        }
+    }
+
+    /** A loss term that is zero but, on its {@code poisonedCall}-th call, NaN or of NaN gradient. */
+    private static LossTerm poison(int poisonedCall, boolean inTheGradient) {
+        AtomicInteger calls = new AtomicInteger();
+        return new LossTerm() {
+            @Override
+            public String name() {
+                return "poison";
+            }
+
+            @Override
+            public Tensor compute(Context context) {
+                Tensor zero = context.output().mul(0).sum();
+                if (calls.incrementAndGet() != poisonedCall) return zero;
+                // sqrt's derivative at 0 is infinite, abs's is 0 there: the chain rule gives NaN, the value stays 0.
+                return inTheGradient ? context.output().mul(0).abs().sqrt().sum() : zero.add(Double.NaN);
+            }
+        };
+    }
+
+    /** Trains until the poisoned step; the state after each finished step is recorded by a callback. */
+    private static void assertStopsBeforeThePoisonedStep(boolean inTheGradient) throws Exception {
+        List<String> states = new ArrayList<>();
+        try (Sequential model = mlp(4, true); Adam adam = new Adam(model.parameters(), 0.01);
+             DataLoader train = DataLoader.builder(blobs(60, 9)).batchSize(20).shuffle(true).build()) {
+            states.add(sha256(model, adam));
+            FitCallback recorder = new FitCallback() {
+                @Override
+                public void onBatchEnd(Control control, int epoch, int batch, double loss) {
+                    try {
+                        states.add(sha256(model, adam));
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                }
+            };
+            NonFiniteLossException e = assertThrows(NonFiniteLossException.class, () -> Fit.builder(model, adam, train).epochs(4)
+                    .loss(LossTerms.crossEntropy(), poison(5, inTheGradient)).callback(recorder).build().run());
+            assertEquals(5, e.iteration());
+            assertEquals(2, e.epoch());
+            assertEquals(inTheGradient ? NonFiniteLossException.Part.GRADIENT : NonFiniteLossException.Part.LOSS, e.part());
+            String where = " at epoch 2, batch 2 (step 5 of the run): ";
+            String expected = inTheGradient ? "non-finite gradient (norm NaN)" + where + "loss " : "non-finite loss NaN" + where
+                    + "terms cross-entropy ";
+            assertTrue(e.getMessage().startsWith(expected), e.getMessage());
+            assertTrue(e.getMessage().contains(inTheGradient ? ", poison 0.0); the step was not applied, so the model keeps the "
+                    + "weights of step 4" : ", poison NaN; the step was not applied"), e.getMessage());
+            assertEquals(4, adam.steps());
+            assertEquals(5, states.size(), "the initial state and 4 steps");
+            assertEquals(states.get(4), sha256(model, adam), "parameters, batch-norm statistics and Adam's moments of step 4");
+        }
+    }
+
+    @Test
+    void aNonFiniteLossStopsTheRunBeforeItsStepWithTheLastFiniteWeights() throws Exception {
+        assertStopsBeforeThePoisonedStep(false);
+    }
+
+    @Test
+    void aNonFiniteGradientStopsTheRunBeforeItsStepWithTheLastFiniteWeights() throws Exception {
+        assertStopsBeforeThePoisonedStep(true);
     }
 }

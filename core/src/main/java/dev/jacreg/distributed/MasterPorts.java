@@ -28,6 +28,7 @@ public final class MasterPorts {
     /**
      * A random port in {@link #FIRST}..{@link #END}-1 that nothing is bound to right now ({@link #inUse}).
      *
+     * @return the port
      * @throws IOException when none of {@value #TRIES} random picks was free
      */
     public static int pick() throws IOException {
@@ -42,6 +43,9 @@ public final class MasterPorts {
      * Whether a listening socket could not be bound to the port now as rank 0's TCPStore binds it: on every address
      * (the wildcard, whatever host --master names), so a program listening on any one address of this machine holds
      * the port; and with SO_REUSEADDR, so connections of an earlier run still closing there do not.
+     *
+     * @param port the port, 1..65535
+     * @return whether the port is held
      */
     public static boolean inUse(int port) {
         if (port < 1 || port > 65535) throw new IllegalArgumentException("port must be in 1..65535, got " + port);

@@ -349,6 +349,7 @@ public record TrainingConfig(int epochs, int batchSize, double learningRate, dou
         /**
          * The settings as a {@link TrainingConfig}.
          *
+         * @return the checked settings
          * @throws IllegalArgumentException naming the first bad value (e.g. "epochs must be >= 1, got 0")
          */
         public TrainingConfig build() {

@@ -14,9 +14,15 @@ import sys
 ROOT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "results", "model-study")
 NOISE_LEVELS = ["0", "0.1", "0.2", "0.3", "0.4", "0.5"]
 T95 = {2: 12.706, 3: 4.303, 4: 3.182, 5: 2.776, 6: 2.571, 7: 2.447, 8: 2.365, 9: 2.306, 10: 2.262}  # t(0.975, n − 1)
-LABELS = {"jacobian": "Jacobian penalty", "reference": "Reference", "noise-augment": "Noise augmentation",
-          "gaussian-augment": "Gaussian augmentation", "weight-decay": "Weight decay", "logits": "Penalty on logits",
-          "exact": "Exact penalty"}
+
+
+def labels_of(folder):
+    """The models' labels from the recipes.csv jacreg writes into every run folder; a model without one keeps its name."""
+    path = os.path.join(folder, "recipes.csv")
+    if not os.path.exists(path):
+        return {}
+    with open(path, newline="") as f:
+        return {r["name"]: r["label"] for r in csv.DictReader(f)}
 
 
 def rows(path):
@@ -56,7 +62,7 @@ def sweep_table(folder, name, level_column, levels, title):
     models, n = models_of(first), first["replicates"]
     out = [f"**{title}** — accuracy in %, mean ± 95 % interval over {n} replicates; below each, the paired "
            "difference from the reference in points (replicates ahead of it):", "",
-           "| " + level_column + " | " + " | ".join(LABELS.get(m, m) for m in models) + " |",
+           "| " + level_column + " | " + " | ".join(labels_of(folder).get(m, m) for m in models) + " |",
            "|---:|" + "---:|" * len(models)]
     for level in levels:
         if level not in summary:
@@ -72,7 +78,7 @@ def versus_penalty(folder, name, level_column, levels, title):
     reps = rows(os.path.join(folder, name + "-replicates.csv"))
     models = [k[len("accuracy_"):] for k in reps[0] if k.startswith("accuracy_") and k != "accuracy_jacobian"]
     out = [f"**{title}: each model − Jacobian penalty** (points, paired by seed, mean ± 95 % interval; replicates "
-           "ahead of the penalty):", "", "| " + level_column + " | " + " | ".join(LABELS.get(m, m) for m in models)
+           "ahead of the penalty):", "", "| " + level_column + " | " + " | ".join(labels_of(folder).get(m, m) for m in models)
            + " |", "|---:|" + "---:|" * len(models)]
     for level in levels:
         at = [r for r in reps if r[level_column] == level]
@@ -88,12 +94,13 @@ def versus_penalty(folder, name, level_column, levels, title):
 
 
 def models_table(folder):
+    labels = labels_of(folder)
     out = ["| model | exact ‖J‖²_F (clean test set) | training time |", "|---|---:|---:|"]
     for r in rows(os.path.join(folder, "models-summary.csv")):
         norm = float(r["mean_norm"])
         half = (float(r["ci_high_norm"]) - float(r["ci_low_norm"])) / 2 if r["ci_low_norm"] else None
         secs = float(r["mean_training_seconds"])
-        out.append(f"| {LABELS.get(r['model'], r['model'])} | {norm:.3f}" + (f" ± {half:.3f}" if half is not None else "")
+        out.append(f"| {labels.get(r['model'], r['model'])} | {norm:.3f}" + (f" ± {half:.3f}" if half is not None else "")
                    + f" | {secs:.0f} s ({float(r['mean_median_ms_per_iteration']):.0f} ms / iteration) |")
     return "\n".join(out) + "\n"
 

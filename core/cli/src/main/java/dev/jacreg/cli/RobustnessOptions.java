@@ -8,6 +8,7 @@ import dev.jacreg.attack.Norm;
 import dev.jacreg.attack.Pgd;
 import dev.jacreg.attack.Square;
 import dev.jacreg.data.Corruption;
+import dev.jacreg.experiment.RobustnessPlan;
 import picocli.CommandLine.Option;
 
 import java.util.ArrayList;
@@ -152,6 +153,14 @@ final class RobustnessOptions {
     void validate(double[] noiseLevels) {
         for (Corruption c : corruptionList()) levels(c, noiseLevels);
         if (!attackList().isEmpty()) epsilonList();
+    }
+
+    /** The checked plan of what to measure: each corruption with its levels, the attacks and their radii. */
+    RobustnessPlan plan(double[] noiseLevels) {
+        java.util.Map<Corruption, double[]> levels = new java.util.LinkedHashMap<>();
+        for (Corruption c : corruptionList()) levels.put(c, levels(c, noiseLevels));
+        List<Attack> list = attackList();
+        return new RobustnessPlan(levels, list, list.isEmpty() ? new double[0] : epsilonList(), norm(), pgdStepSize);
     }
 
     /** Whether anything beyond the default pixel-replacement sweep was asked for. */

@@ -1,29 +1,17 @@
 package dev.jacreg.cli;
 
-import dev.jacreg.Tensor;
-import dev.jacreg.TensorScope;
-import dev.jacreg.Torch;
-import dev.jacreg.data.DeviceDataset;
-import dev.jacreg.data.DigitDataset;
 import dev.jacreg.distributed.ProcessGroup;
 import dev.jacreg.experiment.Experiment;
 import dev.jacreg.experiment.ExperimentConfig;
-import dev.jacreg.experiment.ExperimentListener;
-import dev.jacreg.experiment.ExperimentSpec;
 import dev.jacreg.experiment.ReportWriter;
-import dev.jacreg.io.ModelFiles;
-import dev.jacreg.nn.Sequential;
-import dev.jacreg.train.Evaluator;
+import dev.jacreg.experiment.SingleNetStudy;
 import dev.jacreg.train.NonFiniteLossException;
-import dev.jacreg.train.RegularizedLoss;
 import dev.jacreg.train.TrainingResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -104,62 +92,30 @@ final class TrainCommand implements Callable<Integer>, JacregCli.Verbose {
 
     private int run(ExperimentConfig config, String net, ProcessGroup group) throws Exception {
         ProgressDisplay display = ProgressDisplay.forTerminal(cli.err);
-        ExperimentSpec spec = new ExperimentSpec(config);  // the experiment's data, net, loop and metadata
-        display.phase("loading " + config.data().describe());
-        DigitDataset[] sets = spec.loadData();
-        DigitDataset trainSet = sets[0], testSet = sets[1];
-
-        try (DeviceDataset train = spec.onDevice(trainSet);
-             DeviceDataset test = spec.onDevice(testSet);
-             TensorScope scope = TensorScope.open()) {
-            Tensor mean = train.meanImage();
-            try (Sequential model = spec.createNetwork(mean, trainSet.height(), trainSet.width())) {
-                RegularizedLoss loss = new RegularizedLoss(config.penalty());  // builds no penalty graph at lambda 0
-                boolean penalized = loss.penalized();
-                display.phase("training " + net + (penalized ? " (Jacobian penalty, lambda " + config.penalty().lambda() + ")"
-                        : " (no penalty)"));
-                ExperimentListener listener = StopSignal.tracking(display, cli.stopRequested);
-                TrainingResult result;
-                try {
-                    result = spec.trainer(loss, DistributedOptions.dataParallel(group))
-                            .train(model, train, p -> listener.iteration(net, p), cli.stopRequested);
-                } catch (NonFiniteLossException e) {
-                    // No weights: the net is unusable. Keep the record of its finite iterations for a post-mortem.
-                    if (distributed.writesOutputs()) {
-                        DivergedRun.writeLossTable(config.out(), e, net, penalized, config.training().epochs(), cli.err);
-                    }
-                    throw e.forNet(net);
-                }
-                listener.trainingEnded(net, result);
-                if (!distributed.writesOutputs()) return JacregCli.OK;  // data-parallel: rank 0 evaluates and writes
-
-                display.phase("evaluating on the clean test set");
-                double accuracy = Evaluator.accuracy(model, test.images(), test.labels(), config.evalChunk());
-
-                Path weights = config.out().resolve(net + ReportWriter.WEIGHTS_SUFFIX);
-                ModelFiles.save(model, weights, spec.metadata(net, loss, result, Torch.version(),
-                        config.data().describe()).withCleanTestAccuracy(accuracy).toMap());
-
-                int perEpoch = Math.max(1, result.plannedIterations() / config.training().epochs());
-                List<ReportWriter.NetLoss> losses = List.of(new ReportWriter.NetLoss(net,
-                        penalized ? ReportWriter.JACOBIAN_LABEL : ReportWriter.REFERENCE_LABEL, result, penalized));
-                ReportWriter.writeTrainingLossCsv(config.out().resolve(ReportWriter.LOSS_CSV), losses, perEpoch);
-                ReportWriter.writeTrainingLossChart(config.out().resolve(ReportWriter.LOSS_PNG), losses, perEpoch,
-                        config.training().epochs());
-
-                if (result.stoppedEarly()) {
-                    cli.out.printf(Locale.ROOT, "STOPPED EARLY after %d of %d iterations%n", result.iterations(),
-                            result.plannedIterations());
-                }
-                cli.out.printf(Locale.ROOT, "%s: %d iterations, median %.1f ms each, %.1f s in all%n", net,
-                        result.iterations(), result.medianIterationMillis(), result.totalSeconds());
-                cli.out.printf(Locale.ROOT, "clean test accuracy: %.4f (%d of %d test images right)%n", accuracy,
-                        Math.round(accuracy * testSet.count()), testSet.count());
-                cli.out.println("wrote " + weights.toAbsolutePath() + ", " + ReportWriter.LOSS_CSV + ", "
-                        + ReportWriter.LOSS_PNG);
-                cli.out.flush();
+        SingleNetStudy.Outcome o;
+        try {
+            o = SingleNetStudy.run(config, net, DistributedOptions.dataParallel(group), distributed.writesOutputs(),
+                    StopSignal.tracking(display, cli.stopRequested), cli.stopRequested);
+        } catch (NonFiniteLossException e) {
+            // No weights: the net is unusable. Keep the record of its finite iterations for a post-mortem.
+            if (distributed.writesOutputs()) {
+                DivergedRun.writeLossTable(config.out(), e, net, SingleNetStudy.penalized(config),
+                        config.training().epochs(), cli.err);
             }
+            throw e.forNet(net);
         }
+        if (o.weights() == null) return JacregCli.OK;  // data-parallel: rank 0 evaluates and writes
+        TrainingResult result = o.training();
+        if (result.stoppedEarly()) {
+            cli.out.printf(Locale.ROOT, "STOPPED EARLY after %d of %d iterations%n", result.iterations(),
+                    result.plannedIterations());
+        }
+        cli.out.printf(Locale.ROOT, "%s: %d iterations, median %.1f ms each, %.1f s in all%n", net,
+                result.iterations(), result.medianIterationMillis(), result.totalSeconds());
+        cli.out.printf(Locale.ROOT, "clean test accuracy: %.4f (%d of %d test images right)%n", o.cleanAccuracy(),
+                Math.round(o.cleanAccuracy() * o.testCount()), o.testCount());
+        cli.out.println("wrote " + o.weights().toAbsolutePath() + ", " + ReportWriter.LOSS_CSV + ", " + ReportWriter.LOSS_PNG);
+        cli.out.flush();
         return JacregCli.OK;
     }
 }

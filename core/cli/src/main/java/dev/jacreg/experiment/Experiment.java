@@ -30,18 +30,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
 /**
- * The whole reference experiment (docs/experiment.md): train a Jacobian-regularized and a reference network of
- * the same architecture from the same initial weights, then compare them under growing pixel noise. With more
- * {@link ModelRecipe}s (jacreg experiment --models) every model trains from those same weights on the same batches
- * and is measured the same way. Each model's training is one task on a {@link WorkerPool} when one is given, and
+ * The whole reference experiment (docs/experiment.md): train N models ({@link ModelRecipe}s, by default a
+ * Jacobian-regularized and a reference network) of the same architecture from the same initial weights on the same
+ * batches, then measure each the same way under growing pixel noise. Each model's training is one task on a {@link WorkerPool} when one is given, and
  * each net's evaluation starts there as soon as it is trained (the noise levels and the Jacobian norm as separate
  * tasks, so they overlap the other nets' training and spread over the workers); {@link #start} lets several runs
  * (replicates) queue their nets on one pool. Every piece draws from its own {@link ExperimentRandom} streams, so the
  * numbers do not depend on the pool. The trained networks are returned for saving or further use; callers close them.
  */
 public final class Experiment {
-    public static final String JACOBIAN = "jacobian";
-    public static final String REFERENCE = "reference";
+    public static final String JACOBIAN = ModelCatalog.JACOBIAN;
+    public static final String REFERENCE = ModelCatalog.REFERENCE;
 
     private final ExperimentConfig config;
     private final ExperimentSpec spec;
@@ -66,7 +65,7 @@ public final class Experiment {
     }
 
     /**
-     * @param models   what to train; must include {@link #JACOBIAN} and {@link #REFERENCE} ({@link ModelCatalog#parse})
+     * @param models   what to train, each name once ({@link ModelCatalog#parse})
      * @param listener called from the pool's threads too, one call at a time
      * @param pool     where the models train and are evaluated (not closed here)
      */
@@ -76,9 +75,7 @@ public final class Experiment {
         for (ModelRecipe m : models) {
             if (!names.add(m.name())) throw new IllegalArgumentException("model '" + m.name() + "' appears twice");
         }
-        if (!names.contains(JACOBIAN) || !names.contains(REFERENCE)) {
-            throw new IllegalArgumentException("the models must include " + JACOBIAN + " and " + REFERENCE + ", got " + names);
-        }
+        if (names.isEmpty()) throw new IllegalArgumentException("an experiment trains at least one model");
         this.config = config;
         this.spec = new ExperimentSpec(config);
         this.models = List.copyOf(models);
@@ -93,12 +90,11 @@ public final class Experiment {
             nets = Collections.unmodifiableMap(new LinkedHashMap<>(nets));
         }
 
-        public Sequential jacobianNet() {
-            return nets.get(JACOBIAN);
-        }
-
-        public Sequential referenceNet() {
-            return nets.get(REFERENCE);
+        /** The trained net of the named model. */
+        public Sequential net(String name) {
+            Sequential net = nets.get(name);
+            if (net == null) throw new IllegalArgumentException("no model '" + name + "' in this experiment");
+            return net;
         }
 
         @Override
@@ -201,7 +197,8 @@ public final class Experiment {
                 skipped = skippable && stopRequested.getAsBoolean();
                 if (skipped) return false;
                 if (startNanos < 0) startNanos = System.nanoTime();
-                listener.phase(models.size() == 2 && trainingPool.jobs() == 1
+                listener.phase(models.stream().map(ModelRecipe::name).toList().equals(ModelCatalog.DEFAULT)
+                        && trainingPool.jobs() == 1
                         ? "training the Jacobian-regularized network (lambda " + config.penalty().lambda() + "), then the reference"
                         : "training " + models.size() + " models (" + names() + "), " + trainingPool.jobs() + " at a time");
             }
@@ -257,22 +254,18 @@ public final class Experiment {
             }
         }
 
-        /** The measurements on the trained pair that follow the evaluation, and the whole result. */
+        /** The measurements on the trained nets that follow the evaluation, and the whole result. */
         private ExperimentResult measure(List<ModelResult> results) {
             long seed = config.training().seed();
             DigitDataset trainSet = sets[0], testSet = sets[1];
-            Sequential jacobianNet = nets.get(JACOBIAN), referenceNet = nets.get(REFERENCE);
-            double inferenceMillis = timeInference(jacobianNet, test);
-            ModelResult jacobian = results.get(indexOf(JACOBIAN)), reference = results.get(indexOf(REFERENCE));
-            ExperimentResult.SingleCase example = singleCase(jacobianNet, referenceNet, test, testSet, seed);
+            double inferenceMillis = timeInference(nets.values().iterator().next(), test);
+            ExperimentResult.SingleCase example = singleCase(List.copyOf(nets.values()), test, testSet, seed);
             ExperimentResult.Preview preview = preview(trainSet, train, seed);
             ExperimentResult.Environment environment = new ExperimentResult.Environment(Device.defaultDevice().toString(),
                     Torch.version(), pool.threadsPerTask(), cpuName(), Runtime.version().toString(),
                     config.data().describe(), trainSet.count(), testSet.count(), PeakMemory.residentBytes());
-            return new ExperimentResult(config, environment, jacobian.training(), reference.training(),
-                    config.noiseLevels(), jacobian.accuracy(), reference.accuracy(), jacobian.jacobianNorm(),
-                    reference.jacobianNorm(), example, preview, inferenceMillis, (System.nanoTime() - startNanos()) / 1e9,
-                    results);
+            return new ExperimentResult(config, environment, config.noiseLevels(), example, preview, inferenceMillis,
+                    (System.nanoTime() - startNanos()) / 1e9, results);
         }
     }
 
@@ -310,11 +303,6 @@ public final class Experiment {
         return String.join(", ", models.stream().map(ModelRecipe::name).toList());
     }
 
-    private int indexOf(String name) {
-        for (int k = 0; k < models.size(); k++) if (models.get(k).name().equals(name)) return k;
-        throw new IllegalStateException("no model " + name);
-    }
-
     /** The one place a model is trained: its recipe's loss, augmentation and weight decay, on the seed's streams. */
     private TrainingResult train(ModelRecipe model, Sequential net, DeviceDataset data, BooleanSupplier stop) {
         Trainer trainer = spec.trainer(model, parallel);
@@ -338,18 +326,22 @@ public final class Experiment {
         }
     }
 
-    private ExperimentResult.SingleCase singleCase(Sequential jacobianNet, Sequential referenceNet, DeviceDataset test,
-                                                   DigitDataset testSet, long seed) {
+    /** Every net's prediction for the first test image, clean and noisy, in --models order. */
+    private ExperimentResult.SingleCase singleCase(List<Sequential> trained, DeviceDataset test, DigitDataset testSet,
+                                                   long seed) {
         double noise = config.exampleNoise();
         try (TensorScope scope = TensorScope.open()) {
             Tensor clean = test.images().narrow(0, 0, 1);
             Tensor noisy = Noise.replacePixels(clean, noise, ExperimentRandom.example(seed));
             Tensor both = Tensor.cat(java.util.List.of(clean, noisy), 0);
-            long[] jacobian = Evaluator.predict(jacobianNet, both, 2).toLongArray();
-            long[] reference = Evaluator.predict(referenceNet, both, 2).toLongArray();
+            int[] cleanPredictions = new int[trained.size()], noisyPredictions = new int[trained.size()];
+            for (int k = 0; k < trained.size(); k++) {
+                long[] predicted = Evaluator.predict(trained.get(k), both, 2).toLongArray();
+                cleanPredictions[k] = (int) predicted[0];
+                noisyPredictions[k] = (int) predicted[1];
+            }
             return new ExperimentResult.SingleCase(clean.toFloatArray(), noisy.toFloatArray(), testSet.height(),
-                    testSet.width(), noise, testSet.labels()[0], (int) jacobian[0], (int) jacobian[1], (int) reference[0],
-                    (int) reference[1]);
+                    testSet.width(), noise, testSet.labels()[0], cleanPredictions, noisyPredictions);
         }
     }
 

@@ -1,25 +1,33 @@
 package dev.jacreg.experiment;
 
-import dev.jacreg.train.TrainingResult;
-
+import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * Everything the experiment measured; the report is written from this alone.
+ * Everything the experiment measured; the report is written from this alone. The experiment trains N models
+ * ({@link ModelResult}, in --models order); one of them may be the baseline that every other is compared with
+ * (paired differences): {@link #BASELINE} when it was trained, none otherwise.
  *
- * @param accuracyJacobian  accuracy (fraction) of the regularized net at each noise level
- * @param accuracyReference the same for the reference net
- * @param jacobianNormJacobian mean exact ‖∂Z/∂x‖²_F of the regularized net on the clean test set
- * @param inferenceMillis  time to classify the clean test set once (regularized net)
- * @param models           every model trained (the pair above among them), in --models order
+ * @param noiseLevels     the pixel-replacement proportions every model's accuracy was measured at
+ * @param inferenceMillis time to classify the clean test set once (the first model)
+ * @param models          every model trained, in --models order
  */
-public record ExperimentResult(ExperimentConfig config, Environment environment, TrainingResult trainingJacobian,
-                               TrainingResult trainingReference, double[] noiseLevels, double[] accuracyJacobian,
-                               double[] accuracyReference, double jacobianNormJacobian, double jacobianNormReference,
+public record ExperimentResult(ExperimentConfig config, Environment environment, double[] noiseLevels,
                                SingleCase example, Preview preview, double inferenceMillis, double totalSeconds,
-                               java.util.List<ModelResult> models) {
+                               List<ModelResult> models) {
+    /** The model the others are compared with when it is among them: the unpenalized net. */
+    public static final String BASELINE = ModelCatalog.REFERENCE;
+
     public ExperimentResult {
-        models = java.util.List.copyOf(models);
+        if (models.isEmpty()) throw new IllegalArgumentException("an experiment has at least one model");
+        models = List.copyOf(models);
+        noiseLevels = noiseLevels.clone();
+    }
+
+    @Override
+    public double[] noiseLevels() {
+        return noiseLevels.clone();
     }
 
     /** The named model's result. */
@@ -28,9 +36,24 @@ public record ExperimentResult(ExperimentConfig config, Environment environment,
         throw new IllegalArgumentException("no model '" + name + "' in this experiment");
     }
 
-    /** Whether more models than the regularized and reference pair were trained. */
+    /** The models' names, in --models order. */
+    public List<String> names() {
+        return models.stream().map(ModelResult::name).toList();
+    }
+
+    /** The model every other is compared with, if it was trained. */
+    public Optional<ModelResult> baseline() {
+        return models.stream().filter(m -> m.name().equals(BASELINE)).findFirst();
+    }
+
+    /** The models compared with the baseline (every model but it); empty without a baseline. */
+    public List<ModelResult> compared() {
+        return baseline().isEmpty() ? List.of() : models.stream().filter(m -> !m.name().equals(BASELINE)).toList();
+    }
+
+    /** Whether the models are other than the default pair: the report then lists their recipes. */
     public boolean comparesModels() {
-        return models.size() > 2;
+        return !names().equals(ModelCatalog.DEFAULT);
     }
 
     /**
@@ -43,10 +66,25 @@ public record ExperimentResult(ExperimentConfig config, Environment environment,
                               String dataDescription, int trainCount, int testCount, OptionalLong peakResidentBytes) {}
 
     /**
-     * The first test image, clean and with noise, and each net's prediction for both.
+     * The first test image, clean and with noise, and each model's prediction for both (in --models order).
      */
     public record SingleCase(float[] clean, float[] noisy, int height, int width, double noise, int trueLabel,
-                             int jacobianClean, int jacobianNoisy, int referenceClean, int referenceNoisy) {}
+                             int[] cleanPredictions, int[] noisyPredictions) {
+        public SingleCase {
+            cleanPredictions = cleanPredictions.clone();
+            noisyPredictions = noisyPredictions.clone();
+        }
+
+        @Override
+        public int[] cleanPredictions() {
+            return cleanPredictions.clone();
+        }
+
+        @Override
+        public int[] noisyPredictions() {
+            return noisyPredictions.clone();
+        }
+    }
 
     /** 16 training images clean and with noise, for the preview figure. */
     public record Preview(float[] clean, float[] noisy, int count, int height, int width, double noise) {}

@@ -16,14 +16,15 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 
 /**
  * The models {@code jacreg experiment --models} can train side by side: the penalty and its variants, the unpenalized
  * reference, and the cheap alternatives a practitioner would try first.
  */
 public final class ModelCatalog {
-    public static final String JACOBIAN = Experiment.JACOBIAN;
-    public static final String REFERENCE = Experiment.REFERENCE;
+    public static final String JACOBIAN = "jacobian";
+    public static final String REFERENCE = "reference";
     public static final String NOISE_AUGMENT = "noise-augment";
     public static final String GAUSSIAN_AUGMENT = "gaussian-augment";
     public static final String WEIGHT_DECAY = "weight-decay";
@@ -33,10 +34,6 @@ public final class ModelCatalog {
     public static final String TRADES = "trades";
     public static final String INPUT_GRADIENT = "input-gradient";
     public static final String JACOBIAN_NOISE = "jacobian-noise";
-
-    /** Every name, in the order of the reports. */
-    public static final List<String> NAMES = List.of(JACOBIAN, REFERENCE, NOISE_AUGMENT, GAUSSIAN_AUGMENT, WEIGHT_DECAY,
-            LOGITS, EXACT, PGD_AT, TRADES, INPUT_GRADIENT, JACOBIAN_NOISE);
 
     /** The default selection: the reference experiment's pair. */
     public static final List<String> DEFAULT = List.of(JACOBIAN, REFERENCE);
@@ -79,44 +76,79 @@ public final class ModelCatalog {
     }
 
     /**
-     * The recipe of a name; {@code penalty} is the experiment's (--lambda, --projections, --target, --penalty-bn), which
-     * {@code jacobian} uses as given and {@code logits} and {@code exact} vary.
+     * What a recipe trains with besides the shared architecture, weights, batches and loop.
+     *
+     * @param weightDecay L2 coefficient of the optimizer; 0 = none
      */
-    public static ModelRecipe recipe(String name, JacobianPenalty penalty) {
-        RegularizedLoss plain = RegularizedLoss.plain();
-        return switch (name) {
-            case JACOBIAN -> new ModelRecipe(JACOBIAN, ReportWriter.JACOBIAN_LABEL, new RegularizedLoss(penalty),
-                    Augmentation.NONE, 0);
-            case REFERENCE -> new ModelRecipe(REFERENCE, ReportWriter.REFERENCE_LABEL, plain, Augmentation.NONE, 0);
-            case NOISE_AUGMENT -> new ModelRecipe(NOISE_AUGMENT, "Noise augmentation", plain,
-                    new PixelReplacementAugmentation(NOISE_AUGMENT_MAX_P), 0);
-            case GAUSSIAN_AUGMENT -> new ModelRecipe(GAUSSIAN_AUGMENT, "Gaussian augmentation", plain,
-                    new GaussianAugmentation(GAUSSIAN_AUGMENT_MAX_SIGMA), 0);
-            case WEIGHT_DECAY -> new ModelRecipe(WEIGHT_DECAY, "Weight decay", plain, Augmentation.NONE,
-                    WEIGHT_DECAY_COEFFICIENT);
-            case LOGITS -> new ModelRecipe(LOGITS, "Jacobian penalty on logits", new RegularizedLoss(new JacobianPenalty(
-                    LOGITS_LAMBDA, penalty.projections(), JacobianPenalty.Target.LOGITS, penalty.batchNorm(), penalty.estimator(),
-                    penalty.every())),
-                    Augmentation.NONE, 0);
-            case EXACT -> new ModelRecipe(EXACT, "Exact Jacobian penalty", RegularizedLoss.exact(penalty), Augmentation.NONE, 0);
-            case PGD_AT -> new ModelRecipe(PGD_AT, "PGD adversarial training",
-                    adversarialTraining(ROBUST_EPSILON, ROBUST_STEPS), Augmentation.NONE, 0);
-            case TRADES -> new ModelRecipe(TRADES, "TRADES", trades(TRADES_BETA, ROBUST_EPSILON, ROBUST_STEPS),
-                    Augmentation.NONE, 0);
-            // λ/2, the weight the Jacobian penalty's squared norm gets, so the two penalties compare like with like.
-            case INPUT_GRADIENT -> new ModelRecipe(INPUT_GRADIENT, "Input-gradient penalty",
-                    RegularizedLoss.robust(new InputGradientPenalty(penalty.lambda() / 2)), Augmentation.NONE, 0);
-            case JACOBIAN_NOISE -> new ModelRecipe(JACOBIAN_NOISE, "Jacobian penalty + noise augmentation",
-                    new RegularizedLoss(penalty), new PixelReplacementAugmentation(NOISE_AUGMENT_MAX_P), 0);
-            default -> throw new IllegalArgumentException("unknown model '" + name + "' (expected one of "
-                    + String.join(", ", NAMES) + ")");
-        };
+    public record Parts(RegularizedLoss loss, Augmentation augmentation, double weightDecay) {
+        static Parts loss(RegularizedLoss loss) {
+            return new Parts(loss, Augmentation.NONE, 0);
+        }
     }
 
     /**
-     * The recipes of a --models list, in the order given. It must name each model once and include jacobian and
-     * reference: the reports compare every model with the reference (paired differences) and keep the regularized
-     * pair's figures.
+     * One --models entry, declared once: its name, its label in reports, its one-line help in {@code --models}, and how
+     * it builds its training from the experiment's penalty (--lambda, --projections, --target, --penalty-bn).
+     */
+    public record Declaration(String name, String label, String help, Function<JacobianPenalty, Parts> parts) {
+        /** This recipe with the experiment's penalty. */
+        public ModelRecipe recipe(JacobianPenalty penalty) {
+            Parts p = parts.apply(penalty);
+            return new ModelRecipe(name, label, p.loss(), p.augmentation(), p.weightDecay());
+        }
+    }
+
+    /** Every recipe, in the order of the reports and of the --models help. Adding a recipe = one line here + its test. */
+    public static final List<Declaration> RECIPES = List.of(
+            new Declaration(JACOBIAN, "Jacobian regularization", "the penalty of --lambda, --projections, --target",
+                    p -> Parts.loss(new RegularizedLoss(p))),
+            new Declaration(REFERENCE, "Reference", "no penalty", p -> Parts.loss(RegularizedLoss.plain())),
+            new Declaration(NOISE_AUGMENT, "Noise augmentation", "each training image gets pixel-replacement noise "
+                    + "with p ~ U(0, 0.5), fresh every batch", p -> new Parts(RegularizedLoss.plain(),
+                    new PixelReplacementAugmentation(NOISE_AUGMENT_MAX_P), 0)),
+            new Declaration(GAUSSIAN_AUGMENT, "Gaussian augmentation", "additive N(0, sigma^2), sigma ~ U(0, 0.5) per "
+                    + "image, clipped", p -> new Parts(RegularizedLoss.plain(),
+                    new GaussianAugmentation(GAUSSIAN_AUGMENT_MAX_SIGMA), 0)),
+            new Declaration(WEIGHT_DECAY, "Weight decay", "L2 5e-4 in the SGD update, as PyTorch's weight_decay",
+                    p -> new Parts(RegularizedLoss.plain(), Augmentation.NONE, WEIGHT_DECAY_COEFFICIENT)),
+            new Declaration(LOGITS, "Jacobian penalty on logits", "the penalty on the logits with lambda 0.01, as the "
+                    + "paper's code", p -> Parts.loss(new RegularizedLoss(new JacobianPenalty(LOGITS_LAMBDA, p.projections(),
+                    JacobianPenalty.Target.LOGITS, p.batchNorm(), p.estimator(), p.every())))),
+            new Declaration(EXACT, "Exact Jacobian penalty", "the penalty computed exactly, C projections along the "
+                    + "one-hot directions", p -> Parts.loss(RegularizedLoss.exact(p))),
+            new Declaration(PGD_AT, "PGD adversarial training", "Madry: cross-entropy at PGD-7 linf adversarial "
+                    + "copies, epsilon 0.1", p -> Parts.loss(adversarialTraining(ROBUST_EPSILON, ROBUST_STEPS))),
+            new Declaration(TRADES, "TRADES", "beta 6, the same inner attack on the KL",
+                    p -> Parts.loss(trades(TRADES_BETA, ROBUST_EPSILON, ROBUST_STEPS))),
+            // λ/2, the weight the Jacobian penalty's squared norm gets, so the two penalties compare like with like.
+            new Declaration(INPUT_GRADIENT, "Input-gradient penalty", "lambda/2 * mean ||grad_x CE||^2, double backprop",
+                    p -> Parts.loss(RegularizedLoss.robust(new InputGradientPenalty(p.lambda() / 2)))),
+            new Declaration(JACOBIAN_NOISE, "Jacobian penalty + noise augmentation", "the penalty plus noise-augment's "
+                    + "augmentation", p -> new Parts(new RegularizedLoss(p),
+                    new PixelReplacementAugmentation(NOISE_AUGMENT_MAX_P), 0)));
+
+    /** Every name, in the order of the reports. */
+    public static final List<String> NAMES = RECIPES.stream().map(Declaration::name).toList();
+
+    /** The declaration of a name. */
+    public static Declaration declaration(String name) {
+        for (Declaration d : RECIPES) if (d.name().equals(name)) return d;
+        throw new IllegalArgumentException("unknown model '" + name + "' (expected one of " + String.join(", ", NAMES) + ")");
+    }
+
+    /** The recipes for the --models help: "name (help), name (help), ...". */
+    public static String help() {
+        return String.join(", ", RECIPES.stream().map(d -> d.name() + " (" + d.help() + ")").toList());
+    }
+
+    /** The recipe of a name with the experiment's penalty. */
+    public static ModelRecipe recipe(String name, JacobianPenalty penalty) {
+        return declaration(name).recipe(penalty);
+    }
+
+    /**
+     * The recipes of a --models list, in the order given, each named once. When reference is among them the reports
+     * compare every other model with it (paired differences).
      */
     public static List<ModelRecipe> parse(List<String> names, JacobianPenalty penalty) {
         if (names == null || names.isEmpty()) throw new IllegalArgumentException("--models needs at least one model");
@@ -130,12 +162,6 @@ public final class ModelCatalog {
                 out.add(recipe(name, penalty));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--models: " + e.getMessage(), e);
-            }
-        }
-        for (String required : DEFAULT) {
-            if (!seen.contains(required)) {
-                throw new IllegalArgumentException("--models must include " + required + " (the reports compare every "
-                        + "model with the jacobian and reference pair), got " + String.join(",", seen));
             }
         }
         return List.copyOf(out);

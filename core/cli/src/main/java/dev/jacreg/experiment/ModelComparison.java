@@ -2,6 +2,7 @@ package dev.jacreg.experiment;
 
 import dev.jacreg.data.Corruption;
 import dev.jacreg.io.AtomicFile;
+import dev.jacreg.report.Report;
 import dev.jacreg.stats.ConfidenceInterval;
 
 import java.io.IOException;
@@ -11,7 +12,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The report pieces of an experiment with more models than the regularized and reference pair (--models): the
+ * The report pieces of an experiment whose models are other than the default pair (--models): the
  * pixel-replacement sweep of every model as a {@link SweepTable} (so it is written, plotted and summarised over
  * replicates like the other corruptions), and each model's recipe, exact Jacobian norm and training time
  * ({@value #MODELS_CSV}; over replicates {@value #MODELS_REPLICATES_CSV} and {@value #MODELS_SUMMARY_CSV}).
@@ -20,14 +21,14 @@ public final class ModelComparison {
     public static final String MODELS_CSV = "models.csv";
     public static final String MODELS_REPLICATES_CSV = "models-replicates.csv";
     public static final String MODELS_SUMMARY_CSV = "models-summary.csv";
-    public static final String HEADING = "## Models compared";
+    public static final String HEADING = "Models compared";
     static final String MODELS_HEADER = "model,loss,augmentation,weight_decay,norm,training_seconds,median_ms_per_iteration,"
             + "iterations,stopped_early";
 
     private ModelComparison() {}
 
     /** The files written and the report section. */
-    public record Written(List<Path> files, String markdown) {}
+    public record Written(List<Path> files, Report.Section section) {}
 
     /** Accuracy of every model under the experiment's pixel-replacement noise (table {@code accuracy-replace}). */
     public static SweepTable noiseTable(ExperimentResult r) {
@@ -58,7 +59,7 @@ public final class ModelComparison {
                     .append(Formats.millis(m.training().medianIterationMillis())).append(" |\n");
         }
         md.append("\nNumbers: [").append(MODELS_CSV).append("](").append(MODELS_CSV).append(").\n\n");
-        return new Written(List.of(file), md.toString());
+        return new Written(List.of(file), Report.Section.of(HEADING, md.toString()));
     }
 
     /** Every seed's rows ({@value #MODELS_REPLICATES_CSV}), the means ({@value #MODELS_SUMMARY_CSV}) and the section. */
@@ -103,29 +104,11 @@ public final class ModelComparison {
         AtomicFile.writeString(summaryFile, summary.toString());
         md.append("\nNumbers: [").append(MODELS_SUMMARY_CSV).append("](").append(MODELS_SUMMARY_CSV).append("), [")
                 .append(MODELS_REPLICATES_CSV).append("](").append(MODELS_REPLICATES_CSV).append(") (every seed).\n\n");
-        return new Written(new ArrayList<>(List.of(allFile, summaryFile)), md.toString());
-    }
-
-    /**
-     * The weights of every model beyond the pair ({@code <name>.safetensors}; {@link ReportWriter} saves the pair), with
-     * the settings and the recipe as metadata.
-     */
-    public static List<Path> saveWeights(Path out, Experiment.Outcome outcome) throws IOException {
-        ExperimentResult r = outcome.result();
-        List<Path> files = new ArrayList<>();
-        for (ModelResult m : r.models()) {
-            if (m.name().equals(Experiment.JACOBIAN) || m.name().equals(Experiment.REFERENCE)) continue;
-            var metadata = new ExperimentSpec(r.config()).metadata(m.name(), m.recipe().loss(), m.training(),
-                    r.environment().torchVersion(), r.environment().dataDescription()).withRecipe(m.recipe()).toMap();
-            Path file = out.resolve(m.name() + ReportWriter.WEIGHTS_SUFFIX);
-            dev.jacreg.io.ModelFiles.save(outcome.nets().get(m.name()), file, metadata);
-            files.add(file);
-        }
-        return files;
+        return new Written(new ArrayList<>(List.of(allFile, summaryFile)), Report.Section.of(HEADING, md.toString()));
     }
 
     private static StringBuilder intro(ExperimentConfig c) {
-        return new StringBuilder(HEADING).append("\n\nEvery model has the same architecture and starts from the same "
+        return new StringBuilder("Every model has the same architecture and starts from the same "
                 + "initial weights; all see the same batches in the same order (augmentations draw from a stream of their "
                 + "own) under the same loop, and differ only in the loss, the augmentation of the training batches and "
                 + "the weight decay listed here. Weight decay adds wd·θ to every parameter's gradient after clipping, as "

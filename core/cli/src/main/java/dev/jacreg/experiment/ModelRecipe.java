@@ -24,6 +24,23 @@ public record ModelRecipe(String name, String label, RegularizedLoss loss, Augme
         }
     }
 
+    /** λ of its Jacobian penalty; 0 without one. */
+    public double lambda() {
+        return loss.penalized() ? loss.penalty().lambda() : 0;
+    }
+
+    /**
+     * The recipe as weights-file metadata: {@code loss}, {@code augmentation} and {@code weight_decay} in words (keys the
+     * {@link WeightsMetadata} schema's reader ignores), added beside the settings.
+     */
+    public java.util.Map<String, String> metadata() {
+        java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+        m.put("loss", describeLoss());
+        m.put("augmentation", augmentation.describe());
+        m.put("weight_decay", Formats.number(weightDecay));
+        return m;
+    }
+
     /** The loss in words, for reports. */
     public String describeLoss() {
         if (loss.robustObjective() != null) return loss.robustObjective().describe();

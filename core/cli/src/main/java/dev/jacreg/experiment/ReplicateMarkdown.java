@@ -1,55 +1,71 @@
 package dev.jacreg.experiment;
 
+import dev.jacreg.report.Report;
 import dev.jacreg.stats.ConfidenceInterval;
 import dev.jacreg.train.TrainingResult;
 
 import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import static dev.jacreg.experiment.ReportWriter.JACOBIAN_LABEL;
-import static dev.jacreg.experiment.ReportWriter.REFERENCE_LABEL;
 
-/** The text of report.md for several replicates: summary table with intervals, per-seed tables, links. */
+/** The text of report.md for several replicates: summary table with intervals, per-seed tables, links; a column per model. */
 final class ReplicateMarkdown {
     private ReplicateMarkdown() {}
 
-    static String render(Replicates.Outcome outcome, ReplicateSummary s) {
+    static Report report(Replicates.Outcome outcome, ReplicateSummary s) {
         List<Replicates.Run> runs = outcome.runs();
         ExperimentResult first = runs.get(0).result();
         ExperimentConfig c = first.config();
+        List<ReplicateSummary.Model> models = s.models();
+        List<ReplicateSummary.Comparison> compared = s.compared();
+        List<String> intro = new ArrayList<>();
+        List<Report.Section> sections = new ArrayList<>();
         StringBuilder md = new StringBuilder();
-        boolean stopped = !outcome.skipped().isEmpty() || runs.stream().anyMatch(r -> r.result().trainingJacobian().stoppedEarly()
-                || r.result().trainingReference().stoppedEarly());
-        md.append("# Jacobian regularization vs. reference under pixel noise: ").append(s.count()).append(" replicates")
-                .append(stopped ? " (stopped early)" : "").append("\n\n");
+        boolean stopped = !outcome.skipped().isEmpty() || runs.stream().anyMatch(r -> r.result().models().stream()
+                .anyMatch(m -> m.training().stoppedEarly()));
+        String title = ReportMarkdown.title(first.models()) + " under pixel noise: " + s.count() + " replicates"
+                + (stopped ? " (stopped early)" : "");
         if (stopped) {
             md.append("> **⚠ The run was stopped early.** ");
             if (!outcome.skipped().isEmpty()) md.append("Seeds never started: ").append(seedList(outcome.skipped())).append(". ");
             md.append("Replicates whose training was cut short are marked in the training table; their numbers describe "
                     + "partly trained networks.\n\n");
         }
-        md.append("Each replicate trains a Jacobian-regularized net (λ = ").append(Formats.number(c.penalty().lambda()))
-                .append(") and a reference net from the same initial weights, with its own seed for the initial weights, "
-                        + "the shuffling, the penalty directions and the test noise; the data are the same for all (")
+        md.append("Each replicate trains ").append(describeModels(first)).append(" from the same initial weights, with "
+                        + "its own seed for the initial weights, the shuffling, the penalty directions and the test noise; "
+                        + "the data are the same for all (")
                 .append(first.environment().dataDescription()).append(", data seed ").append(c.dataSeed())
                 .append("). Seeds: ").append(seedList(runs.stream().map(Replicates.Run::seed).toList())).append(". ")
                 .append(outcome.jobs()).append(outcome.jobs() == 1 ? " training run" : " training runs")
                 .append(" at a time, ").append(Formats.seconds(outcome.totalSeconds())).append(" in all, peak resident memory ")
                 .append(PeakMemory.describe(outcome.peakResidentBytes())).append(".\n\n");
         md.append("Intervals are ").append(Math.round(s.level() * 100)).append(" % Student-t confidence intervals of the "
-                + "mean over replicates (mean ± t·s/√n, n − 1 degrees of freedom). The difference is paired: "
-                + "regularized − reference of the same seed, on the same noisy images.\n\n");
+                + "mean over replicates (mean ± t·s/√n, n − 1 degrees of freedom).");
+        if (!compared.isEmpty()) {
+            md.append(" The difference is paired: model − reference of the same seed, on the same noisy images.");
+        }
+        md.append("\n\n");
 
-        md.append("## Accuracy under pixel noise\n\n");
-        md.append("| noise | ").append(JACOBIAN_LABEL).append(" | ").append(REFERENCE_LABEL)
-                .append(" | difference (points) | regularized ahead |\n|---:|---:|---:|---:|---:|\n");
+        intro.add(md.toString());
+        md = new StringBuilder();
+        md.append("| noise |");
+        for (ReplicateSummary.Model m : models) md.append(' ').append(m.label()).append(" |");
+        for (ReplicateSummary.Comparison d : compared) {
+            md.append(' ').append(compared.size() == 1 ? "difference (points)" : d.label() + " − reference (points)")
+                    .append(" | ").append(d.name()).append(" ahead |");
+        }
+        md.append("\n|---:|").append("---:|".repeat(models.size() + 2 * compared.size())).append('\n');
         for (int i = 0; i < s.levels().length; i++) {
-            md.append("| ").append(Formats.number(s.levels()[i] * 100)).append(" % | ")
-                    .append(percentCi(s.jacobian().get(i))).append(" | ").append(percentCi(s.reference().get(i))).append(" | ")
-                    .append(pointsCi(s.difference().get(i))).append(" | ").append(s.ahead()[i]).append(" of ")
-                    .append(s.count()).append(" |\n");
+            md.append("| ").append(Formats.number(s.levels()[i] * 100)).append(" % |");
+            for (ReplicateSummary.Model m : models) md.append(' ').append(percentCi(m.accuracy().get(i))).append(" |");
+            for (ReplicateSummary.Comparison d : compared) {
+                md.append(' ').append(pointsCi(d.difference().get(i))).append(" | ").append(d.ahead()[i]).append(" of ")
+                        .append(s.count()).append(" |");
+            }
+            md.append('\n');
         }
         md.append("\n![Mean accuracy against noise proportion with 95 % bands](").append(ReportWriter.ACCURACY_PNG)
                 .append(")\n\n");
@@ -57,49 +73,77 @@ final class ReplicateMarkdown {
                 .append(") (every seed and level), [").append(ReplicateReport.SUMMARY_CSV).append("](")
                 .append(ReplicateReport.SUMMARY_CSV).append(") (the table above).\n\n");
 
-        md.append("## Accuracy per seed\n\nRegularized / reference, in %:\n\n| noise |");
+        sections.add(Report.Section.of("Accuracy under pixel noise", md.toString()));
+        md = new StringBuilder();
+        md.append("Per seed, ").append(String.join(" / ", models.stream().map(ReplicateSummary.Model::name).toList()))
+                .append(", in %:\n\n| noise |");
         for (Replicates.Run r : runs) md.append(" seed ").append(r.seed()).append(" |");
         md.append("\n|---:|");
         md.append("---:|".repeat(runs.size())).append('\n');
         for (int i = 0; i < s.levels().length; i++) {
             md.append("| ").append(Formats.number(s.levels()[i] * 100)).append(" % |");
             for (Replicates.Run r : runs) {
-                md.append(String.format(Locale.ROOT, " %.2f / %.2f |", r.result().accuracyJacobian()[i] * 100,
-                        r.result().accuracyReference()[i] * 100));
+                StringBuilder cell = new StringBuilder();
+                for (ModelResult m : r.result().models()) {
+                    cell.append(cell.isEmpty() ? "" : " / ").append(String.format(Locale.ROOT, "%.2f", m.accuracy()[i] * 100));
+                }
+                md.append(' ').append(cell).append(" |");
             }
             md.append('\n');
         }
         md.append('\n');
 
-        md.append("## Jacobian norm per seed\n\n");
+        sections.add(Report.Section.of("Accuracy per seed", md.toString()));
+        md = new StringBuilder();
         md.append("Mean over the clean test set of the exact squared Frobenius norm ‖J‖²_F (all outputs, inference mode). "
                 + "Numbers: [").append(ReplicateReport.NORMS_CSV).append("](").append(ReplicateReport.NORMS_CSV).append(").\n\n");
-        md.append("| seed | ").append(JACOBIAN_LABEL).append(" | ").append(REFERENCE_LABEL)
-                .append(" | reference / regularized |\n|---:|---:|---:|---:|\n");
+        md.append("| seed |");
+        for (ReplicateSummary.Model m : models) md.append(' ').append(m.label()).append(" |");
+        for (ReplicateSummary.Comparison d : compared) md.append(" reference / ").append(d.name()).append(" |");
+        md.append("\n|---:|").append("---:|".repeat(models.size() + compared.size())).append('\n');
         for (Replicates.Run r : runs) {
-            double a = r.result().jacobianNormJacobian(), b = r.result().jacobianNormReference();
-            md.append("| ").append(r.seed()).append(" | ").append(Formats.scientific(a)).append(" | ")
-                    .append(Formats.scientific(b)).append(" | ").append(a > 0 ? Formats.ratio(b / a) : "n/a").append(" |\n");
+            md.append("| ").append(r.seed()).append(" |");
+            for (ModelResult m : r.result().models()) md.append(' ').append(Formats.scientific(m.jacobianNorm())).append(" |");
+            double base = r.result().baseline().map(ModelResult::jacobianNorm).orElse(Double.NaN);
+            for (ModelResult m : r.result().compared()) {
+                md.append(' ').append(m.jacobianNorm() > 0 ? Formats.ratio(base / m.jacobianNorm()) : "n/a").append(" |");
+            }
+            md.append('\n');
         }
-        ConfidenceInterval na = s.norm(true), nb = s.norm(false);
-        md.append("| mean ± 95 % CI | ").append(sciCi(na)).append(" | ").append(sciCi(nb)).append(" | |\n\n");
+        md.append("| mean ± 95 % CI |");
+        for (ReplicateSummary.Model m : models) md.append(' ').append(sciCi(m.norm())).append(" |");
+        md.append(" |".repeat(compared.size())).append("\n\n");
 
-        md.append("## Training per seed\n\n| seed | net | iterations | training time | median ms / iteration | report |\n"
+        sections.add(Report.Section.of("Jacobian norm per seed", md.toString()));
+        md = new StringBuilder();
+        md.append("| seed | net | iterations | training time | median ms / iteration | report |\n"
                 + "|---:|---|---:|---:|---:|---|\n");
         for (Replicates.Run r : runs) {
             String link = "[seed-" + r.seed() + "/report.md](seed-" + r.seed() + "/" + ReportWriter.REPORT_MD + ")";
-            trainingRow(md, r.seed(), JACOBIAN_LABEL, r.result().trainingJacobian(), link);
-            trainingRow(md, r.seed(), REFERENCE_LABEL, r.result().trainingReference(), "");
+            List<ModelResult> trained = r.result().models();
+            for (int k = 0; k < trained.size(); k++) {
+                trainingRow(md, r.seed(), trained.get(k).label(), trained.get(k).training(), k == 0 ? link : "");
+            }
         }
         md.append("\nEach `seed-S/` folder holds that replicate's full single-run report: its training-loss plot, "
                 + "example and noise figures, accuracy table and trained weights. The training loss of the first seed: \n\n")
                 .append("![Training loss of seed ").append(runs.get(0).seed()).append("](seed-").append(runs.get(0).seed())
                 .append("/").append(ReportWriter.LOSS_PNG).append(")\n\n");
 
+        sections.add(Report.Section.of("Training per seed", md.toString()));
         List<Long> seeds = runs.stream().map(Replicates.Run::seed).toList();
-        md.append(SettingsTable.render(RunSettings.of(c), Map.of(RunSetting.SEED, seedList(seeds) + " (one per replicate)"),
-                replicateRows(outcome, first)));
-        return md.toString();
+        sections.add(Report.Section.of(ReportMarkdown.SETTINGS, SettingsTable.table(RunSettings.of(c),
+                Map.of(RunSetting.SEED, seedList(seeds) + " (one per replicate)"), replicateRows(outcome, first))));
+        return new Report(title, intro, sections);
+    }
+
+    /** "a Jacobian-regularized net (λ = 1) and a reference net", or the models' labels. */
+    private static String describeModels(ExperimentResult r) {
+        if (r.names().equals(ModelCatalog.DEFAULT)) {
+            return "a Jacobian-regularized net (λ = " + Formats.number(r.config().penalty().lambda()) + ") and a reference net";
+        }
+        List<String> labels = r.models().stream().map(ModelResult::label).toList();
+        return labels.size() + " nets (" + String.join(", ", labels) + ")";
     }
 
     /** The Settings rows about this study rather than its settings. */

@@ -5,110 +5,178 @@ import static dev.jacreg.experiment.ReportWriter.*;
 import dev.jacreg.Jacreg;
 import dev.jacreg.train.TrainingResult;
 
-import java.nio.file.Files;
+import dev.jacreg.report.Report;
+
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** The text of report.md: summary, accuracy table, Jacobian norms, training, single case, timings, settings. */
+/**
+ * The text of report.md: summary, accuracy table, Jacobian norms, training, single case, timings, settings. Every
+ * table has a row or column per model; where the baseline ({@link ExperimentResult#baseline}) was trained, every other
+ * model is also compared with it.
+ */
 final class ReportMarkdown {
     private ReportMarkdown() {}
 
-    static String render(ExperimentResult r, java.util.Collection<String> failedFiles) {
-        ExperimentConfig c = r.config();
-        TrainingResult tj = r.trainingJacobian(), tr = r.trainingReference();
-        double[] levels = r.noiseLevels();
-        StringBuilder md = new StringBuilder();
-        boolean stopped = tj.stoppedEarly() || tr.stoppedEarly();
-        md.append("# Jacobian regularization vs. reference under pixel noise").append(stopped ? " (stopped early)" : "")
-                .append("\n\n");
+    /** The heading the measurements made after training are placed before ({@link Report#insertBefore}). */
+    static final String SETTINGS = "Settings";
+
+    static Report report(ExperimentResult r, java.util.Collection<String> failedFiles) {
+        List<ModelResult> models = r.models();
+        boolean stopped = models.stream().anyMatch(m -> m.training().stoppedEarly());
+        List<String> intro = new ArrayList<>();
         if (stopped) {
-            md.append("> **⚠ Training was stopped early.** The Jacobian-regularized net trained ")
-                    .append(Formats.count(tj.iterations())).append(" of ").append(Formats.count(tj.plannedIterations()))
-                    .append(" iterations, the reference net ").append(Formats.count(tr.iterations())).append(" of ")
-                    .append(Formats.count(tr.plannedIterations()))
-                    .append(". Every number below describes these partly trained networks, not the full experiment.\n\n");
+            StringBuilder banner = new StringBuilder("> **⚠ Training was stopped early.** ");
+            for (int k = 0; k < models.size(); k++) {
+                TrainingResult t = models.get(k).training();
+                banner.append(k == 0 ? "The " : ", the ").append(models.get(k).name()).append(" net ")
+                        .append(k == 0 ? "trained " : "").append(Formats.count(t.iterations())).append(" of ")
+                        .append(Formats.count(t.plannedIterations())).append(k == 0 ? " iterations" : "");
+            }
+            intro.add(banner.append(". Every number below describes these partly trained networks, not the full experiment.")
+                    .toString());
         }
         if (!failedFiles.isEmpty()) {
-            md.append("> **Some files could not be written:** ").append(String.join(", ", failedFiles))
-                    .append(". Their links below are broken.\n\n");
+            intro.add("> **Some files could not be written:** " + String.join(", ", failedFiles)
+                    + ". Their links below are broken.");
         }
-        md.append(summary(r)).append("\n\n");
+        intro.add(summary(r));
+        List<Report.Section> sections = List.of(accuracySection(r), normSection(r), trainingSection(r),
+                Report.Section.of("A single test image", singleCase(r),
+                        "![The first test image, clean and noisy, with every net's predictions](" + EXAMPLE_PNG + ")"),
+                Report.Section.of("The noise", "Every pixel is, independently with probability p, replaced by a value "
+                                + "drawn uniformly from [0, 1]. " + r.preview().count() + " random training images, clean "
+                                + "and with p = " + Formats.number(r.preview().noise()) + ":",
+                        "![Training images clean and with noise](" + PREVIEW_PNG + ")"),
+                timingsSection(r), settingsSection(r), environmentSection(r), filesSection(r));
+        return new Report(title(models) + " under pixel noise" + (stopped ? " (stopped early)" : ""), intro, sections);
+    }
 
-        md.append("## Accuracy under pixel noise\n\n");
+    /** "Jacobian regularization vs. reference": the models' labels, each after the first lower-cased unless an acronym. */
+    static String title(List<ModelResult> models) {
+        StringBuilder s = new StringBuilder();
+        for (ModelResult m : models) {
+            String label = m.label();
+            if (!s.isEmpty()) {
+                s.append(" vs. ");
+                if (label.length() > 1 && Character.isLowerCase(label.charAt(1))) {
+                    label = Character.toLowerCase(label.charAt(0)) + label.substring(1);
+                }
+            }
+            s.append(label);
+        }
+        return s.toString();
+    }
+
+    private static Report.Section accuracySection(ExperimentResult r) {
+        double[] levels = r.noiseLevels();
+        List<ModelResult> compared = r.compared();
+        StringBuilder md = new StringBuilder();
         md.append("Each noise level is a fresh noisy copy of the whole test set (").append(Formats.count(r.environment().testCount()))
-                .append(" images), classified by both nets; the same noisy copy is used for both.\n\n");
-        md.append("| noise | ").append(JACOBIAN_LABEL).append(" | ").append(REFERENCE_LABEL)
-                .append(" | difference (points) |\n|---:|---:|---:|---:|\n");
+                .append(" images), classified by every net; the same noisy copy is used for all.\n\n");
+        md.append("| noise |");
+        for (ModelResult m : r.models()) md.append(' ').append(m.label()).append(" |");
+        for (ModelResult m : compared) md.append(' ').append(differenceHeading(compared, m, "(points)")).append(" |");
+        md.append("\n|---:|").append("---:|".repeat(r.models().size() + compared.size())).append('\n');
         for (int i = 0; i < levels.length; i++) {
-            double a = r.accuracyJacobian()[i] * 100, b = r.accuracyReference()[i] * 100;
-            md.append("| ").append(Formats.number(levels[i] * 100)).append(" %")
-                    .append(" | ").append(Formats.percent(a, 1)).append(" | ").append(Formats.percent(b, 1)).append(" | ")
-                    .append(Formats.signed(a - b)).append(" |\n");
+            md.append("| ").append(Formats.number(levels[i] * 100)).append(" %");
+            for (ModelResult m : r.models()) md.append(" | ").append(Formats.percent(m.accuracy()[i] * 100, 1));
+            for (ModelResult m : compared) {
+                md.append(" | ").append(Formats.signed((m.accuracy()[i] - r.baseline().orElseThrow().accuracy()[i]) * 100));
+            }
+            md.append(" |\n");
         }
         md.append("\n![Accuracy against noise proportion](").append(ACCURACY_PNG).append(")\n\n");
         md.append("Raw numbers: [").append(ACCURACY_CSV).append("](").append(ACCURACY_CSV).append(").\n\n");
+        return Report.Section.of("Accuracy under pixel noise", md.toString());
+    }
 
-        md.append("## Jacobian norm\n\n");
-        String output = c.penalty().target() == dev.jacreg.train.JacobianPenalty.Target.SOFTMAX ? "softmax output"
-                : "logits";
+    /** "difference (points)" when one model is compared with the baseline, else "Label − reference (points)". */
+    static String differenceHeading(List<ModelResult> compared, ModelResult m, String unit) {
+        return compared.size() == 1 ? "difference " + unit : m.label() + " − " + ExperimentResult.BASELINE + " " + unit;
+    }
+
+    private static Report.Section normSection(ExperimentResult r) {
+        ExperimentConfig c = r.config();
+        StringBuilder md = new StringBuilder();
         md.append("Mean over the clean test set of the exact squared Frobenius norm ‖J‖²_F of the Jacobian of the ")
-                .append(output).append(" with respect to the input image (all ").append(dev.jacreg.nn.SeedNetwork.CLASSES)
+                .append(outputName(c)).append(" with respect to the input image (all ").append(dev.jacreg.nn.SeedNetwork.CLASSES)
                 .append(" rows, inference mode):\n\n");
         md.append("| net | mean ‖J‖²_F |\n|---|---:|\n");
-        md.append("| ").append(JACOBIAN_LABEL).append(" | ").append(Formats.scientific(r.jacobianNormJacobian())).append(" |\n");
-        md.append("| ").append(REFERENCE_LABEL).append(" | ").append(Formats.scientific(r.jacobianNormReference())).append(" |\n");
-        if (r.jacobianNormJacobian() > 0 && r.jacobianNormReference() > 0) {
-            double ratio = r.jacobianNormReference() / r.jacobianNormJacobian();
-            md.append("\nThe regularized net's norm is ").append(ratio >= 1 ? Formats.ratio(ratio) + " smaller"
-                    : Formats.ratio(1 / ratio) + " larger").append(" than the reference's.\n");
+        for (ModelResult m : r.models()) {
+            md.append("| ").append(m.label()).append(" | ").append(Formats.scientific(m.jacobianNorm())).append(" |\n");
+        }
+        if (r.baseline().isPresent()) {
+            double base = r.baseline().get().jacobianNorm();
+            StringBuilder ratios = new StringBuilder();
+            for (ModelResult m : r.compared()) {
+                if (!(m.jacobianNorm() > 0 && base > 0)) continue;
+                double ratio = base / m.jacobianNorm();
+                ratios.append(ratios.isEmpty() ? "" : " ").append(m.label()).append("'s norm is ")
+                        .append(ratio >= 1 ? Formats.ratio(ratio) + " smaller" : Formats.ratio(1 / ratio) + " larger")
+                        .append(" than the reference's.");
+            }
+            if (!ratios.isEmpty()) md.append('\n').append(ratios).append('\n');
         }
         md.append('\n');
+        return Report.Section.of("Jacobian norm", md.toString());
+    }
 
-        md.append("## Training\n\n");
+    private static Report.Section trainingSection(ExperimentResult r) {
+        StringBuilder md = new StringBuilder();
         md.append("![Training loss per iteration](").append(LOSS_PNG).append(")\n\n");
-        md.append("| net | iterations | final loss (mean of last ").append(Math.min(50, Math.max(1, tj.iterations())))
+        md.append("| net | iterations | final loss (mean of last ")
+                .append(Math.min(50, Math.max(1, r.models().get(0).training().iterations())))
                 .append(") | median ms / iteration | training time |\n|---|---:|---:|---:|---:|\n");
-        trainingRow(md, JACOBIAN_LABEL + " (λ = " + Formats.number(c.penalty().lambda()) + ")", tj);
-        trainingRow(md, REFERENCE_LABEL + " (λ = 0)", tr);
-        md.append("\nPer-iteration values: [").append(LOSS_CSV).append("](").append(LOSS_CSV).append(").\n\n");
-
-        md.append("## A single test image\n\n");
-        md.append(singleCase(r.example())).append("\n\n");
-        md.append("![The first test image, clean and noisy, with both nets' predictions](").append(EXAMPLE_PNG)
-                .append(")\n\n");
-
-        md.append("## The noise\n\n");
-        md.append("Every pixel is, independently with probability p, replaced by a value drawn uniformly from [0, 1]. ")
-                .append(r.preview().count()).append(" random training images, clean and with p = ")
-                .append(Formats.number(r.preview().noise())).append(":\n\n");
-        md.append("![Training images clean and with noise](").append(PREVIEW_PNG).append(")\n\n");
-
-        md.append("## Timings\n\n");
-        md.append("| quantity | value |\n|---|---:|\n");
-        md.append("| median training iteration, ").append(JACOBIAN_LABEL).append(" | ")
-                .append(Formats.millis(tj.medianIterationMillis())).append(" |\n");
-        md.append("| median training iteration, ").append(REFERENCE_LABEL).append(" | ")
-                .append(Formats.millis(tr.medianIterationMillis())).append(" |\n");
-        if (tj.iterations() > 0 && tr.iterations() > 0) {
-            md.append("| cost of the penalty (ratio of medians) | ")
-                    .append(String.format(Locale.ROOT, "%.2f×", tj.medianIterationMillis() / tr.medianIterationMillis()))
-                    .append(" |\n");
+        for (ModelResult m : r.models()) {
+            String lambda = m.recipe().loss().penalized() || m.recipe().loss().robustObjective() == null
+                    ? " (λ = " + Formats.number(m.recipe().lambda()) + ")" : "";
+            trainingRow(md, m.label() + lambda, m.training());
         }
-        md.append("| total training time, ").append(JACOBIAN_LABEL).append(" | ").append(Formats.seconds(tj.totalSeconds()))
-                .append(" |\n");
-        md.append("| total training time, ").append(REFERENCE_LABEL).append(" | ").append(Formats.seconds(tr.totalSeconds()))
-                .append(" |\n");
+        md.append("\nPer-iteration values: [").append(LOSS_CSV).append("](").append(LOSS_CSV).append(").\n\n");
+        return Report.Section.of("Training", md.toString());
+    }
+
+    private static Report.Section timingsSection(ExperimentResult r) {
+        StringBuilder md = new StringBuilder();
+        md.append("| quantity | value |\n|---|---:|\n");
+        for (ModelResult m : r.models()) {
+            md.append("| median training iteration, ").append(m.label()).append(" | ")
+                    .append(Formats.millis(m.training().medianIterationMillis())).append(" |\n");
+        }
+        r.baseline().ifPresent(base -> {
+            for (ModelResult m : r.compared()) {
+                if (m.training().iterations() == 0 || base.training().iterations() == 0) continue;
+                md.append("| cost of ").append(m.label()).append(" against the reference (ratio of medians) | ")
+                        .append(String.format(Locale.ROOT, "%.2f×", m.training().medianIterationMillis()
+                                / base.training().medianIterationMillis())).append(" |\n");
+            }
+        });
+        for (ModelResult m : r.models()) {
+            md.append("| total training time, ").append(m.label()).append(" | ")
+                    .append(Formats.seconds(m.training().totalSeconds())).append(" |\n");
+        }
         md.append("| inference, whole clean test set (").append(Formats.count(r.environment().testCount()))
-                .append(" images, batches of ").append(c.evalChunk()).append(") | ").append(Formats.millis(r.inferenceMillis()))
+                .append(" images, batches of ").append(r.config().evalChunk()).append(") | ").append(Formats.millis(r.inferenceMillis()))
                 .append(" |\n");
         md.append("| total experiment (data, training, evaluation) | ").append(Formats.seconds(r.totalSeconds())).append(" |\n");
         md.append("| peak resident memory of the process (VmHWM) | ")
                 .append(PeakMemory.describe(r.environment().peakResidentBytes())).append(" |\n\n");
+        return Report.Section.of("Timings", md.toString());
+    }
 
-        md.append(SettingsTable.render(RunSettings.of(c), Map.of(), SettingsTable.runRows(r)));
+    /** The Settings section: one row per {@link RunSetting}, then the run's own rows. */
+    private static Report.Section settingsSection(ExperimentResult r) {
+        String md = SettingsTable.table(RunSettings.of(r.config()), Map.of(), SettingsTable.runRows(r));
+        return Report.Section.of(SETTINGS, md);
+    }
 
+    private static Report.Section environmentSection(ExperimentResult r) {
+        StringBuilder md = new StringBuilder();
         ExperimentResult.Environment e = r.environment();
-        md.append("## Environment\n\n| | |\n|---|---|\n");
+        md.append("| | |\n|---|---|\n");
         setting(md, "device", e.device());
         setting(md, "libtorch", e.torchVersion());
         setting(md, "intra-op threads", Integer.toString(e.threads()));
@@ -117,64 +185,111 @@ final class ReportMarkdown {
         setting(md, "jacreg", Jacreg.version());
         md.append('\n');
 
-        md.append("## Files\n\n");
-        md.append("- `").append(Experiment.JACOBIAN).append(WEIGHTS_SUFFIX).append("`, `").append(Experiment.REFERENCE)
-                .append(WEIGHTS_SUFFIX).append("`: the trained weights (safetensors, tensor names as in the model, e.g. "
-                        + "`conv1.weight`; the training settings are in the header metadata). Reload with "
-                        + "`jacreg evaluate --model FILE`.\n");
+        return Report.Section.of("Environment", md.toString());
+    }
+
+    private static Report.Section filesSection(ExperimentResult r) {
+        StringBuilder md = new StringBuilder("- ");
+        for (int k = 0; k < r.models().size(); k++) {
+            md.append(k == 0 ? "`" : ", `").append(r.models().get(k).name()).append(WEIGHTS_SUFFIX).append('`');
+        }
+        md.append(": the trained weights (safetensors, tensor names as in the model, e.g. "
+                + "`conv1.weight`; the training settings are in the header metadata). Reload with "
+                + "`jacreg evaluate --model FILE`.\n");
         md.append("- `").append(ACCURACY_CSV).append("`, `").append(LOSS_CSV).append("`: the numbers behind the figures.\n");
-        return md.toString();
+        return Report.Section.of("Files", md.toString());
+    }
+
+    private static String outputName(ExperimentConfig c) {
+        return c.penalty().target() == dev.jacreg.train.JacobianPenalty.Target.SOFTMAX ? "softmax output" : "logits";
     }
 
     private static String summary(ExperimentResult r) {
         ExperimentConfig c = r.config();
         double[] levels = r.noiseLevels();
+        List<ModelResult> models = r.models();
         StringBuilder s = new StringBuilder();
-        s.append("Two networks of the same architecture were trained from the same initial weights on ")
+        s.append(models.size() == 1 ? "One network was" : count(models.size()) + " networks of the same architecture were")
+                .append(" trained from the same initial weights on ")
                 .append(Formats.count(r.environment().trainCount())).append(" ")
                 .append(c.data() instanceof DataSource.Synthetic ? "synthetic digit images" : "images")
                 .append(" for ").append(c.training().epochs()).append(c.training().epochs() == 1 ? " epoch" : " epochs")
-                .append(": one with the Jacobian penalty (λ = ").append(Formats.number(c.penalty().lambda())).append(", ")
-                .append(c.penalty().projections()).append(c.penalty().estimator() == dev.jacreg.train.JacobianPenalty.Estimator.FINITE_DIFFERENCE
-                        ? (c.penalty().projections() == 1 ? " random input direction" : " random input directions") + ", finite differences"
-                        : c.penalty().projections() == 1 ? " random projection" : " random projections")
-                .append(") and one without. ");
-        int clean = indexOf(levels, 0);
-        if (clean >= 0) {
-            s.append("On the clean test set the regularized net is ").append(Formats.percent(r.accuracyJacobian()[clean] * 100, 1))
-                    .append(" accurate and the reference ").append(Formats.percent(r.accuracyReference()[clean] * 100, 1)).append(". ");
+                .append(": ");
+        for (int k = 0; k < models.size(); k++) {
+            ModelResult m = models.get(k);
+            s.append(k == 0 ? "" : k == models.size() - 1 ? " and " : ", ").append(m.label()).append(" (")
+                    .append(m.recipe().describeLoss());
+            if (m.recipe().augmentation() != dev.jacreg.train.Augmentation.NONE) {
+                s.append("; ").append(m.recipe().augmentation().describe());
+            }
+            if (m.recipe().weightDecay() > 0) s.append("; weight decay ").append(Formats.number(m.recipe().weightDecay()));
+            s.append(')');
         }
+        s.append(". ");
+        int clean = indexOf(levels, 0);
+        if (clean >= 0) s.append("On the clean test set: ").append(accuracies(models, clean)).append(". ");
         int noisy = -1;
         for (int i = 0; i < levels.length; i++) {
             if (levels[i] > 0 && (noisy < 0 || Math.abs(levels[i] - 0.3) < Math.abs(levels[noisy] - 0.3))) noisy = i;
         }
         if (noisy >= 0) {
-            double a = r.accuracyJacobian()[noisy] * 100, b = r.accuracyReference()[noisy] * 100;
-            double d = a - b;
-            s.append("At ").append(Formats.number(levels[noisy] * 100)).append(" % noise the regularized net is ");
-            if (Math.abs(d) < 0.05) s.append("as accurate as the reference");
-            else s.append(String.format(Locale.ROOT, "%.1f points %s accurate", Math.abs(d), d > 0 ? "more" : "less"));
-            s.append(" (").append(Formats.percent(a, 1)).append(" vs. ").append(Formats.percent(b, 1)).append("). ");
+            s.append("At ").append(Formats.number(levels[noisy] * 100)).append(" % noise: ").append(accuracies(models, noisy));
+            if (r.baseline().isPresent()) {
+                double b = r.baseline().get().accuracy()[noisy] * 100;
+                for (ModelResult m : r.compared()) {
+                    double d = m.accuracy()[noisy] * 100 - b;
+                    s.append("; ").append(m.label()).append(" is ");
+                    if (Math.abs(d) < 0.05) s.append("as accurate as the reference");
+                    else s.append(String.format(Locale.ROOT, "%.1f points %s accurate than the reference", Math.abs(d),
+                            d > 0 ? "more" : "less"));
+                }
+            }
+            s.append(". ");
         }
-        if (r.trainingReference().iterations() == 0) {
-            s.append("The reference net was not trained at all (the run was stopped first), so its numbers are those "
-                    + "of random initial weights. ");
+        for (ModelResult m : models) {
+            if (m.training().iterations() == 0) {
+                s.append("The ").append(m.name()).append(" net was not trained at all (the run was stopped first), so "
+                        + "its numbers are those of random initial weights. ");
+            }
         }
-        if (r.jacobianNormJacobian() > 0 && r.jacobianNormReference() > 0) {
-            s.append("Its mean squared Jacobian norm is ").append(Formats.scientific(r.jacobianNormJacobian())).append(" against ")
-                    .append(Formats.scientific(r.jacobianNormReference())).append(" for the reference.");
+        if (models.stream().allMatch(m -> m.jacobianNorm() > 0)) {
+            s.append("Mean squared Jacobian norms: ");
+            for (int k = 0; k < models.size(); k++) {
+                s.append(k == 0 ? "" : ", ").append(models.get(k).label()).append(' ')
+                        .append(Formats.scientific(models.get(k).jacobianNorm()));
+            }
+            s.append('.');
         }
         return s.toString().strip();
     }
 
-    private static String singleCase(ExperimentResult.SingleCase c) {
-        return "The first test image shows a " + c.trueLabel() + ". Clean, the regularized net predicts "
-                + verdict(c.jacobianClean(), c.trueLabel()) + " and the reference " + verdict(c.referenceClean(), c.trueLabel())
-                + ". With " + Formats.number(c.noise() * 100) + " % of its pixels replaced by noise, the regularized net predicts "
-                + verdict(c.jacobianNoisy(), c.trueLabel()) + " and the reference " + verdict(c.referenceNoisy(), c.trueLabel())
-                + ".";
+    private static String accuracies(List<ModelResult> models, int level) {
+        StringBuilder s = new StringBuilder();
+        for (ModelResult m : models) {
+            s.append(s.isEmpty() ? "" : ", ").append(m.label()).append(' ').append(Formats.percent(m.accuracy()[level] * 100, 1));
+        }
+        return s.toString();
     }
 
+    private static String count(int n) {
+        String[] words = {"Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten"};
+        return n < words.length ? words[n] : Integer.toString(n);
+    }
+
+    private static String singleCase(ExperimentResult r) {
+        ExperimentResult.SingleCase c = r.example();
+        return "The first test image shows a " + c.trueLabel() + ". Clean, the nets predict " + verdicts(r, c.cleanPredictions(),
+                c.trueLabel()) + ". With " + Formats.number(c.noise() * 100) + " % of its pixels replaced by noise: "
+                + verdicts(r, c.noisyPredictions(), c.trueLabel()) + ".";
+    }
+
+    private static String verdicts(ExperimentResult r, int[] predictions, int truth) {
+        StringBuilder s = new StringBuilder();
+        for (int k = 0; k < predictions.length; k++) {
+            s.append(k == 0 ? "" : ", ").append(r.models().get(k).name()).append(' ').append(verdict(predictions[k], truth));
+        }
+        return s.toString();
+    }
     private static String verdict(int predicted, int truth) {
         return predicted + (predicted == truth ? " (right)" : " (wrong)");
     }

@@ -4,6 +4,8 @@ import dev.jacreg.io.AtomicFile;
 import dev.jacreg.io.ModelFiles;
 import dev.jacreg.report.ImageGrid;
 import dev.jacreg.report.LineChart;
+import dev.jacreg.report.MarkdownWriter;
+import dev.jacreg.report.Report;
 import dev.jacreg.report.PanelRow;
 import dev.jacreg.train.TrainingResult;
 
@@ -17,9 +19,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes everything an {@link Experiment} produced into one folder: the accuracy table and figure, the
- * training-loss table and figure, the noise preview, the single-image example, both networks' weights
- * (safetensors with metadata) and a Markdown report tying them together.
+ * Writes everything an {@link Experiment} produced into one folder: every model's weights (safetensors with the
+ * settings and the recipe as metadata; the one place trained weights are saved), {@value #RECIPES_CSV}, the accuracy
+ * table and figure, the training-loss table and figure, the noise preview, the single-image example, and last
+ * report.md, a {@link Report} built from the results ({@link ReportMarkdown}) with the sections of any measurements
+ * made after training ({@link Extra}), written once.
  *
  * <p>Every file is written atomically (temporary file in the same folder, then moved over the target), so a
  * reader never sees half a file. The steps are independent: when one fails the others are still written
@@ -39,10 +43,12 @@ public final class ReportWriter {
     public static final String EXAMPLE_PNG = "example.png";
     public static final String REPORT_MD = "report.md";
     public static final String WEIGHTS_SUFFIX = ".safetensors";
+    /** {@code name,label} of every model trained: how scripts (bench/drivers/model-study-summary.py) label them. */
+    public static final String RECIPES_CSV = "recipes.csv";
 
     /** Legend names of the two networks, as in the reference figure. */
-    public static final String JACOBIAN_LABEL = "Jacobian regularization";
-    public static final String REFERENCE_LABEL = "Reference";
+    public static final String JACOBIAN_LABEL = ModelCatalog.declaration(ModelCatalog.JACOBIAN).label();
+    public static final String REFERENCE_LABEL = ModelCatalog.declaration(ModelCatalog.REFERENCE).label();
 
     /** Header of the two-network accuracy table. */
     public static final String ACCURACY_HEADER = "noise,accuracy_jacobian,accuracy_reference";
@@ -58,22 +64,18 @@ public final class ReportWriter {
         return header.toString();
     }
 
-    /** The files {@link #write} produces, in the order it writes them. */
-    public static final List<String> FILES = List.of(Experiment.JACOBIAN + WEIGHTS_SUFFIX,
-            Experiment.REFERENCE + WEIGHTS_SUFFIX, ACCURACY_CSV, LOSS_CSV, ACCURACY_PNG, LOSS_PNG, PREVIEW_PNG,
-            EXAMPLE_PNG, REPORT_MD);
+    /** The files {@link #write} produces for the given models, in the order it writes them. */
+    public static List<String> files(List<String> models) {
+        List<String> files = new ArrayList<>();
+        for (String model : models) files.add(model + WEIGHTS_SUFFIX);
+        files.addAll(List.of(RECIPES_CSV, ACCURACY_CSV, LOSS_CSV, ACCURACY_PNG, LOSS_PNG, PREVIEW_PNG, EXAMPLE_PNG, REPORT_MD));
+        return List.copyOf(files);
+    }
 
-    private static final Color JACOBIAN_COLOR = new Color(0x1f77b4);
-    private static final Color REFERENCE_COLOR = new Color(0xd62728);
+    /** The files {@link #write} produces for the default pair. */
+    public static final List<String> FILES = files(ModelCatalog.DEFAULT);
 
     private final Path out;
-
-    /** Blue for the regularized net and red for the reference wherever they appear; null (palette) otherwise. */
-    private static Color colorFor(String label) {
-        if (label.startsWith(JACOBIAN_LABEL)) return JACOBIAN_COLOR;
-        if (label.startsWith(REFERENCE_LABEL)) return REFERENCE_COLOR;
-        return null;
-    }
 
     public ReportWriter(Path out) {
         this.out = out;
@@ -90,42 +92,68 @@ public final class ReportWriter {
     }
 
     /**
-     * Writes every file of {@link #FILES} into the output folder (created if needed).
+     * Measurements made on the trained nets after the files of {@link #write} and before report.md: they write their own
+     * files into the folder and return their report sections, placed before the Settings.
+     */
+    @FunctionalInterface
+    public interface Extra {
+        Extra NONE = () -> List.of();
+
+        List<Report.Section> run() throws IOException;
+    }
+
+    /** {@link #write(Experiment.Outcome, Extra)} with nothing measured after training. */
+    public List<Path> write(Experiment.Outcome outcome) throws IOException {
+        return write(outcome, Extra.NONE);
+    }
+
+    /**
+     * Writes every file of {@link #files} into the output folder (created if needed), runs {@code extra}, and writes
+     * report.md last, once, with the extra sections in it.
      *
      * @return the files written
      * @throws IOException when the folder cannot be created or any file could not be written; the message names
-     *                     each failed file, and every other file has been written regardless
+     *                     each failed file, and every other file has been written regardless (when {@code extra}
+     *                     fails, report.md is still written without its sections and its exception is rethrown)
      */
-    public List<Path> write(Experiment.Outcome outcome) throws IOException {
+    public List<Path> write(Experiment.Outcome outcome, Extra extra) throws IOException {
         ExperimentResult r = outcome.result();
         Files.createDirectories(out);
         ExperimentSpec spec = new ExperimentSpec(r.config());
         Map<String, Step> steps = new LinkedHashMap<>();
-        steps.put(Experiment.JACOBIAN + WEIGHTS_SUFFIX, f -> ModelFiles.save(outcome.jacobianNet(), f,
-                spec.metadata(Experiment.JACOBIAN, r.model(Experiment.JACOBIAN).recipe().loss(), r.trainingJacobian(),
-                        r.environment().torchVersion(), r.environment().dataDescription()).toMap()));
-        steps.put(Experiment.REFERENCE + WEIGHTS_SUFFIX, f -> ModelFiles.save(outcome.referenceNet(), f,
-                spec.metadata(Experiment.REFERENCE, r.model(Experiment.REFERENCE).recipe().loss(), r.trainingReference(),
-                        r.environment().torchVersion(), r.environment().dataDescription()).toMap()));
-        steps.put(ACCURACY_CSV, f -> writeAccuracyCsv(f, r.noiseLevels(), List.of("jacobian", "reference"),
-                List.of(r.accuracyJacobian(), r.accuracyReference())));
-        List<NetLoss> losses = List.of(new NetLoss(Experiment.JACOBIAN, JACOBIAN_LABEL, r.trainingJacobian(), true),
-                new NetLoss(Experiment.REFERENCE, REFERENCE_LABEL, r.trainingReference(), false));
+        for (ModelResult m : r.models()) {
+            steps.put(m.name() + WEIGHTS_SUFFIX, f -> saveWeights(f, outcome.net(m.name()), m, r));
+        }
+        List<String> labels = r.models().stream().map(ModelResult::label).toList();
+        List<double[]> accuracies = r.models().stream().map(ModelResult::accuracy).toList();
+        steps.put(RECIPES_CSV, f -> writeRecipesCsv(f, r.models().stream().map(ModelResult::recipe).toList()));
+        steps.put(ACCURACY_CSV, f -> writeAccuracyCsv(f, r.noiseLevels(), r.names(), accuracies));
+        List<NetLoss> losses = r.models().stream().map(m -> new NetLoss(m.name(), m.label(), m.training(),
+                m.recipe().loss().penalized())).toList();
         int perEpoch = iterationsPerEpoch(r);
         steps.put(LOSS_CSV, f -> writeTrainingLossCsv(f, losses, perEpoch));
-        steps.put(ACCURACY_PNG, f -> writeAccuracyChart(f, r.noiseLevels(), List.of(JACOBIAN_LABEL, REFERENCE_LABEL),
-                List.of(r.accuracyJacobian(), r.accuracyReference()),
+        steps.put(ACCURACY_PNG, f -> writeAccuracyChart(f, r.noiseLevels(), labels, accuracies,
                 "Accuracy under pixel noise (" + Formats.count(r.environment().testCount()) + " test images)"));
         steps.put(LOSS_PNG, f -> writeTrainingLossChart(f, losses, perEpoch, r.config().training().epochs()));
         steps.put(PREVIEW_PNG, f -> writePreview(f, r.preview()));
-        steps.put(EXAMPLE_PNG, f -> writeExample(f, r.example()));
+        steps.put(EXAMPLE_PNG, f -> writeExample(f, r.example(), r.names()));
 
         List<Path> written = new ArrayList<>();
         Map<String, Exception> failures = new LinkedHashMap<>();
         for (Map.Entry<String, Step> step : steps.entrySet()) {
             runStep(step.getKey(), step.getValue(), written, failures);
         }
-        runStep(REPORT_MD, f -> AtomicFile.writeString(f, ReportMarkdown.render(r, failures.keySet())), written, failures);
+        List<Report.Section> extraSections = List.of();
+        Exception extraFailure = null;
+        try {
+            extraSections = extra.run();
+        } catch (IOException | RuntimeException e) {
+            extraFailure = e;
+        }
+        Report report = ReportMarkdown.report(r, failures.keySet()).insertBefore(ReportMarkdown.SETTINGS, extraSections);
+        runStep(REPORT_MD, f -> AtomicFile.writeString(f, MarkdownWriter.render(report)), written, failures);
+        if (extraFailure instanceof IOException e) throw e;
+        if (extraFailure instanceof RuntimeException e) throw e;
         if (!failures.isEmpty()) {
             StringBuilder message = new StringBuilder("could not write " + failures.size() + " of "
                     + (steps.size() + 1) + " files in " + out + ":");
@@ -150,7 +178,29 @@ public final class ReportWriter {
 
     private static int iterationsPerEpoch(ExperimentResult r) {
         int epochs = r.config().training().epochs();
-        return Math.max(1, r.trainingJacobian().plannedIterations() / epochs);
+        return Math.max(1, r.models().get(0).training().plannedIterations() / epochs);
+    }
+
+    /**
+     * The one place a trained model's weights are saved: {@code <name>.safetensors} with the settings
+     * ({@link WeightsMetadata}) and the recipe (loss, augmentation, weight decay: keys the schema's reader ignores).
+     */
+    private static void saveWeights(Path file, dev.jacreg.nn.Sequential net, ModelResult m, ExperimentResult r)
+            throws IOException {
+        Map<String, String> metadata = new ExperimentSpec(r.config()).metadata(m.name(), m.recipe().loss(), m.training(),
+                r.environment().torchVersion(), r.environment().dataDescription()).withRecipe(m.recipe()).toMap();
+        ModelFiles.save(net, file, metadata);
+    }
+
+    /** {@value #RECIPES_CSV}: {@code name,label}, one row per model in --models order (fields quoted as RFC 4180). */
+    public static void writeRecipesCsv(Path file, List<ModelRecipe> recipes) throws IOException {
+        StringBuilder csv = new StringBuilder("name,label\n");
+        for (ModelRecipe m : recipes) csv.append(quote(m.name())).append(',').append(quote(m.label())).append('\n');
+        AtomicFile.writeString(file, csv.toString());
+    }
+
+    private static String quote(String field) {
+        return field.contains(",") || field.contains("\"") ? '"' + field.replace("\"", "\"\"") + '"' : field;
     }
 
     // ------------------------------------------------------------------------------------------ accuracy
@@ -180,16 +230,10 @@ public final class ReportWriter {
         LineChart chart = new LineChart().title(title).xLabel("noise proportion p (share of pixels replaced)")
                 .yLabel("accuracy (%)").xRange(0, Math.max(0.5, maxLevel)).yRange(0, 100).yTickSpacing(10)
                 .xTickSpacing(maxLevel > 0.5 ? 0.1 : 0.05).legend(LineChart.LegendPosition.LOWER_LEFT);
-        LineChart.Marker[] markers = {LineChart.Marker.CIRCLE, LineChart.Marker.SQUARE, LineChart.Marker.TRIANGLE,
-                LineChart.Marker.DIAMOND};
         for (int k = 0; k < names.size(); k++) {
             double[] percent = accuracies.get(k).clone();
             for (int i = 0; i < percent.length; i++) percent[i] *= 100;
-            LineChart.Series s = LineChart.Series.of(names.get(k), levels, percent).marker(markers[k % markers.length])
-                    .lineWidth(2.5f).markerSize(8);
-            Color color = colorFor(names.get(k));
-            if (color != null) s.color(color);
-            chart.add(s);
+            chart.add(SweepReport.style(LineChart.Series.of(names.get(k), levels, percent), names.get(k), k));
         }
         chart.writePng(file);
     }
@@ -259,9 +303,7 @@ public final class ReportWriter {
             any = true;
             LineChart.Series s = LineChart.Series.of(n.label() + " (" + n.training().iterations() + " iterations)",
                     n.training().losses()).smoothing(window).rawAlpha(0.25f).lineWidth(2.5f);
-            Color color = colorFor(n.label());
-            if (color != null) s.color(color);
-            chart.add(s);
+            chart.add(s.color(SweepReport.color(n.label(), k)));
         }
         if (!any) {
             // Nothing was trained: an empty chart with a note rather than no file.
@@ -287,20 +329,31 @@ public final class ReportWriter {
         new PanelRow().title(p.count() + " random training images").gap(24).add(clean).add(noisy).writePng(file);
     }
 
-    private static void writeExample(Path file, ExperimentResult.SingleCase c) throws IOException {
-        boolean cleanOk = c.jacobianClean() == c.trueLabel() && c.referenceClean() == c.trueLabel();
-        boolean noisyOk = c.jacobianNoisy() == c.trueLabel() && c.referenceNoisy() == c.trueLabel();
+    private static void writeExample(Path file, ExperimentResult.SingleCase c, List<String> models) throws IOException {
         ImageGrid clean = new ImageGrid(c.height(), c.width()).scale(6).title("clean")
-                .add(c.clean(), caption(c.trueLabel(), c.jacobianClean(), c.referenceClean()), cleanOk ? null : WRONG);
+                .add(c.clean(), caption(c.trueLabel(), models, c.cleanPredictions()),
+                        allRight(c.cleanPredictions(), c.trueLabel()) ? null : WRONG);
         ImageGrid noisy = new ImageGrid(c.height(), c.width()).scale(6)
                 .title("noise p = " + Formats.number(c.noise()) + " (" + Formats.number(c.noise() * 100) + " %)")
-                .add(c.noisy(), caption(c.trueLabel(), c.jacobianNoisy(), c.referenceNoisy()), noisyOk ? null : WRONG);
+                .add(c.noisy(), caption(c.trueLabel(), models, c.noisyPredictions()),
+                        allRight(c.noisyPredictions(), c.trueLabel()) ? null : WRONG);
         new PanelRow().title("First test image").gap(24).add(clean).add(noisy).writePng(file);
     }
 
     private static final Color WRONG = new Color(0xb00020);
 
-    private static String caption(int truth, int jacobian, int reference) {
-        return "true " + truth + "\nJacobian: " + jacobian + "\nReference: " + reference;
+    private static boolean allRight(int[] predictions, int truth) {
+        for (int p : predictions) if (p != truth) return false;
+        return true;
+    }
+
+    /** "true 7", then one line per model: its name capitalised and its prediction. */
+    private static String caption(int truth, List<String> models, int[] predictions) {
+        StringBuilder s = new StringBuilder("true " + truth);
+        for (int k = 0; k < models.size(); k++) {
+            s.append('\n').append(Character.toUpperCase(models.get(k).charAt(0))).append(models.get(k).substring(1))
+                    .append(": ").append(predictions[k]);
+        }
+        return s.toString();
     }
 }

@@ -9,19 +9,16 @@ import java.util.Map;
  * report shows every setting), then the rows a report adds about its own run (counts, machine).
  */
 final class SettingsTable {
-    /** The section's heading line, which other sections are placed before. */
-    static final String HEADING = "## Settings";
-
     private SettingsTable() {}
 
     /**
-     * The section for {@code settings}.
+     * The section's table for {@code settings} (the heading is {@link ReportMarkdown#SETTINGS}).
      *
      * @param instead   values to show instead of a setting's own, e.g. every replicate's seed for {@link RunSetting#SEED}
      * @param extraRows the report's own rows (name to value), after the settings, in the map's order
      */
-    static String render(RunSettings settings, Map<RunSetting<?>, String> instead, Map<String, String> extraRows) {
-        StringBuilder md = new StringBuilder(HEADING).append("\n\n| setting | value |\n|---|---|\n");
+    static String table(RunSettings settings, Map<RunSetting<?>, String> instead, Map<String, String> extraRows) {
+        StringBuilder md = new StringBuilder("| setting | value |\n|---|---|\n");
         for (RunSetting<?> s : RunSetting.ALL) row(md, s.description(), instead.getOrDefault(s, s.show(settings)));
         extraRows.forEach((name, value) -> row(md, name, value));
         return md.append('\n').toString();
@@ -29,7 +26,7 @@ final class SettingsTable {
 
     /** The rows about a run rather than its nets' settings: planned iterations, the data set, the evaluation's noise. */
     static Map<String, String> runRows(ExperimentResult r) {
-        int planned = r.trainingJacobian().plannedIterations();
+        int planned = r.models().get(0).training().plannedIterations();  // the same for every model
         Map<String, String> rows = new LinkedHashMap<>();
         rows.put("iterations per net", Formats.count(planned) + " planned ("
                 + Formats.count(planned / Math.max(1, r.config().training().epochs()))

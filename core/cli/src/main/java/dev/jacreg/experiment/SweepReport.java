@@ -2,23 +2,22 @@ package dev.jacreg.experiment;
 
 import dev.jacreg.io.AtomicFile;
 import dev.jacreg.report.LineChart;
+import dev.jacreg.report.Report;
 
 import java.awt.Color;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Writes {@link SweepTable}s: {@code <name>.csv} ({@code <level>,accuracy_<net>...}), {@code <name>.png}, and a
- * Markdown section with one table and figure per sweep, for report.md ({@code jacreg experiment}) or robustness.md
+ * report section with one table and figure per sweep, for report.md ({@code jacreg experiment}) or robustness.md
  * ({@code jacreg evaluate}).
  */
 public final class SweepReport {
     /** The section's heading; report.md gets it before its settings. */
-    public static final String HEADING = "## Robustness: other corruptions and attacks";
+    public static final String HEADING = "Robustness: other corruptions and attacks";
     /** Where {@code jacreg evaluate} writes the section. */
     public static final String ROBUSTNESS_MD = "robustness.md";
 
@@ -70,26 +69,32 @@ public final class SweepReport {
             new Color(0x8c564b), new Color(0xe377c2), new Color(0x17becf), new Color(0x7f7f7f)};
 
     /**
-     * The look of the k-th net's curve: the report's colours, blue for the regularized net and red for the reference,
-     * then distinct colours for further models; markers cycle.
+     * The look of the k-th net's curve: the report's colours ({@link #color}); markers cycle.
      */
     static LineChart.Series style(LineChart.Series s, String label, int k) {
-        s.marker(MARKERS[k % MARKERS.length]).lineWidth(2.5f).markerSize(8);
-        if (label.startsWith(ReportWriter.JACOBIAN_LABEL + " ") || label.equals(ReportWriter.JACOBIAN_LABEL)) {
-            return s.color(new Color(0x1f77b4));
-        }
-        if (label.startsWith(ReportWriter.REFERENCE_LABEL)) return s.color(new Color(0xd62728));
-        return s.color(OTHER_COLORS[Math.floorMod(k - 2, OTHER_COLORS.length)]);
+        return s.marker(MARKERS[k % MARKERS.length]).lineWidth(2.5f).markerSize(8).color(color(label, k));
     }
 
     /**
-     * The Markdown section: what was done ({@code description}, one paragraph), then per table the accuracies in
-     * percent, the figure and a link to the CSV.
+     * The k-th net's colour: blue for the regularized net and red for the reference wherever they appear, then
+     * distinct colours for further models.
      */
-    public static String markdown(List<SweepTable> tables, String description) {
-        StringBuilder md = new StringBuilder(HEADING).append("\n\n").append(description).append("\n\n");
+    static Color color(String label, int k) {
+        if (label.startsWith(ReportWriter.JACOBIAN_LABEL + " ") || label.equals(ReportWriter.JACOBIAN_LABEL)) {
+            return new Color(0x1f77b4);
+        }
+        if (label.startsWith(ReportWriter.REFERENCE_LABEL)) return new Color(0xd62728);
+        return OTHER_COLORS[Math.floorMod(k - 2, OTHER_COLORS.length)];
+    }
+
+    /**
+     * The report section: what was done ({@code description}, one paragraph), then per table the accuracies in percent,
+     * the figure and a link to the CSV.
+     */
+    public static Report.Section section(List<SweepTable> tables, String description) {
+        List<String> blocks = new ArrayList<>(List.of(description));
         for (SweepTable t : tables) {
-            md.append("### ").append(t.title()).append("\n\n| ").append(t.levelColumn());
+            StringBuilder md = new StringBuilder("### ").append(t.title()).append("\n\n| ").append(t.levelColumn());
             for (String label : t.labels()) md.append(" | ").append(label);
             md.append(" |\n|---:");
             md.append("|---:".repeat(t.labels().size())).append("|\n");
@@ -100,17 +105,9 @@ public final class SweepReport {
                 md.append(" |\n");
             }
             md.append("\n![").append(t.title()).append("](").append(t.name()).append(".png)\n\nRaw numbers: [")
-                    .append(t.name()).append(".csv](").append(t.name()).append(".csv).\n\n");
+                    .append(t.name()).append(".csv](").append(t.name()).append(".csv).");
+            blocks.add(md.toString());
         }
-        return md.toString();
-    }
-
-    /** Puts the section into an existing report.md before its "## Settings" heading (at the end if it has none). */
-    public static void insertIntoReport(Path report, String section) throws IOException {
-        String text = Files.readString(report, StandardCharsets.UTF_8);
-        int at = text.indexOf("\n## Settings");
-        String updated = at < 0 ? text + (text.endsWith("\n") ? "\n" : "\n\n") + section
-                : text.substring(0, at + 1) + section + text.substring(at + 1);
-        AtomicFile.writeString(report, updated);
+        return new Report.Section(HEADING, blocks);
     }
 }

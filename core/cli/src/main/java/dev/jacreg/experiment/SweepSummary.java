@@ -2,6 +2,7 @@ package dev.jacreg.experiment;
 
 import dev.jacreg.io.AtomicFile;
 import dev.jacreg.report.LineChart;
+import dev.jacreg.report.Report;
 import dev.jacreg.stats.ConfidenceInterval;
 
 import java.io.IOException;
@@ -21,14 +22,14 @@ public final class SweepSummary {
     private SweepSummary() {}
 
     /** The files written and the report section. */
-    public record Written(List<Path> files, String markdown) {}
+    public record Written(List<Path> files, Report.Section section) {}
 
     /**
      * @param perSeed every replicate's tables, by seed; each seed has the same sweeps in the same order
      */
     public static Written write(Path out, SortedMap<Long, List<SweepTable>> perSeed, String description) throws IOException {
         List<Path> files = new ArrayList<>();
-        StringBuilder md = new StringBuilder(SweepReport.HEADING).append("\n\n").append(description)
+        StringBuilder md = new StringBuilder(description)
                 .append(" Mean over ").append(perSeed.size()).append(" replicates ± half-width of the 95 % confidence "
                         + "interval (Student t); each seed's tables are in its seed-S/ folder.\n\n");
         List<SweepTable> first = perSeed.values().iterator().next();
@@ -110,7 +111,7 @@ public final class SweepSummary {
                 files.add(writeDifferences(out, shape, values, reference, perSeed.size(), md));
             }
         }
-        return new Written(files, md.toString());
+        return new Written(files, Report.Section.of(SweepReport.HEADING, md.toString()));
     }
 
     /** The column of the net every other is compared with. */

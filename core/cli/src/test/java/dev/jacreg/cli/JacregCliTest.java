@@ -4,12 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jacreg.experiment.ModelCatalog;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -60,6 +65,22 @@ class JacregCliTest {
         assertEquals(0, r.code());
         assertTrue(r.out().startsWith("Usage: jacreg"), r.out());
         assertTrue(r.out().contains("experiment"));
+    }
+
+    /** The --models help is derived from the catalog: every recipe with its help, in order, and nothing else. */
+    @Test
+    void modelsHelpListsExactlyTheCatalog() {
+        String help = run("experiment", "--help").out().replaceAll("\\s+", " ");
+        int start = help.indexOf("--models=NAME[,NAME...] ");
+        assertTrue(start >= 0, help);
+        String text = help.substring(start, help.indexOf(" When reference is among them", start));
+        List<String> listed = new ArrayList<>();
+        Matcher m = Pattern.compile("(?:: |, )([a-z][a-z0-9-]*) \\(").matcher(text);
+        while (m.find()) listed.add(m.group(1));
+        assertEquals(ModelCatalog.NAMES, listed, text);
+        for (ModelCatalog.Declaration d : ModelCatalog.RECIPES) {
+            assertTrue(text.contains(d.name() + " (" + d.help() + ")"), d.name() + ": " + text);
+        }
     }
 
     @ParameterizedTest

@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * {@code experiment --models} end to end on a tiny set (200 training, 100 test images, 1 epoch): every model gets a
  * column in every sweep (pixel noise, attacks) with a chart, and a row with its recipe, exact Jacobian norm and training
  * time; the pair's own outputs are those of a run without --models; --jobs 1 and 2 write the same numbers; with
- * replicates the paired differences from the reference come with "ahead" counts.
+ * replicates the paired differences from the reference come with "ahead" counts; models without the pair write a full
+ * report with no paired-difference column.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ModelsCliTest {
@@ -63,9 +64,8 @@ class ModelsCliTest {
             assertEquals(3, csv.size(), name);
             assertTrue(Files.size(out.resolve(name + ".png")) > 1000, name + ".png");
         }
-        // The pair's pixel-noise numbers are the same in the models table and in the pair's own accuracy.csv.
-        assertEquals(lines("three", ReportWriter.ACCURACY_CSV).get(2),
-                lines("three", "accuracy-replace.csv").get(2).replaceAll(",[^,]*$", ""));
+        // Every model's pixel-noise numbers are the same in the models table and in accuracy.csv.
+        assertEquals(lines("three", "accuracy-replace.csv"), lines("three", ReportWriter.ACCURACY_CSV));
         List<String> models = lines("three", ModelComparison.MODELS_CSV);
         assertEquals(4, models.size(), models.toString());
         assertTrue(models.get(3).startsWith("noise-augment,\"cross-entropy\",\"pixel replacement, p ~ U(0, 0.5) per image\",0,"),
@@ -77,8 +77,8 @@ class ModelsCliTest {
         }
         assertTrue(Files.size(out.resolve("noise-augment.safetensors")) > 1000);
         String report = Files.readString(out.resolve(ReportWriter.REPORT_MD));
-        int section = report.indexOf(ModelComparison.HEADING);
-        assertTrue(section > 0 && section < report.indexOf(SweepReport.HEADING), "models section before the sweeps");
+        int section = report.indexOf("## " + ModelComparison.HEADING);
+        assertTrue(section > 0 && section < report.indexOf("## " + SweepReport.HEADING), "models section before the sweeps");
         assertTrue(report.contains("| Noise augmentation |") && report.contains("](accuracy-replace.png)"));
         assertTrue(r.out().contains("noise-augment"), r.out());
     }
@@ -100,8 +100,11 @@ class ModelsCliTest {
             assertEquals(x, y);
         }
         experiment("pair", "--jobs", "2");
-        assertEquals(lines("three", ReportWriter.ACCURACY_CSV), lines("pair", ReportWriter.ACCURACY_CSV));
-        assertEquals(lines("three", ReportWriter.LOSS_CSV), lines("pair", ReportWriter.LOSS_CSV));
+        // The third model's columns come last: without them, the pair's own files.
+        for (String file : List.of(ReportWriter.ACCURACY_CSV, ReportWriter.LOSS_CSV)) {
+            assertEquals(lines("pair", file), lines("three", file).stream().map(l -> l.replaceAll(",[^,]*$", "")).toList(),
+                    file);
+        }
         assertFalse(Files.exists(dir.resolve("pair").resolve(ModelComparison.MODELS_CSV)), "the pair alone: no models table");
     }
 
@@ -120,9 +123,33 @@ class ModelsCliTest {
         assertEquals(1 + 2 * 3, lines("reps", ModelComparison.MODELS_REPLICATES_CSV).size());
         String report = Files.readString(dir.resolve("reps").resolve(ReportWriter.REPORT_MD));
         assertTrue(report.contains("Weight decay − reference | ahead"), report);
-        assertTrue(report.contains(ModelComparison.HEADING));
+        assertTrue(report.contains("## " + ModelComparison.HEADING));
         // Seed 0 of the replicates is the single run of seed 0.
         experiment("seed0", "--models", "jacobian,reference,weight-decay", "--seed", "0", "--jobs", "1");
         assertEquals(lines("seed0", "accuracy-replace.csv"), lines("reps", "seed-0/accuracy-replace.csv"));
+    }
+
+    @Test
+    @Order(4)
+    void modelsWithoutThePairWriteAFullReportWithoutPairedDifferences() throws IOException {
+        experiment("no-pair", "--models", "noise-augment,weight-decay");
+        Path out = dir.resolve("no-pair");
+        for (String name : ReportWriter.files(List.of("noise-augment", "weight-decay"))) {
+            assertTrue(Files.size(out.resolve(name)) > 0, name);
+        }
+        assertFalse(Files.exists(out.resolve("jacobian.safetensors")));
+        assertEquals("noise,accuracy_noise-augment,accuracy_weight-decay", lines("no-pair", ReportWriter.ACCURACY_CSV).get(0));
+        assertEquals("seed,norm_noise-augment,norm_weight-decay", lines("no-pair", ReplicateReport.NORMS_CSV).get(0));
+        assertEquals("iteration,epoch,loss_noise-augment,loss_weight-decay", lines("no-pair", ReportWriter.LOSS_CSV).get(0));
+        String report = Files.readString(out.resolve(ReportWriter.REPORT_MD));
+        assertTrue(report.startsWith("# Noise augmentation vs. weight decay under pixel noise\n"), report);
+        assertTrue(report.contains("| noise | Noise augmentation | Weight decay |\n"), "no difference column: " + report);
+        assertFalse(report.contains("difference"), report);
+        for (String heading : List.of("## Accuracy under pixel noise", "## Jacobian norm", "## Training",
+                "## A single test image", "## Timings", "## Settings", "## Environment", "## " + ModelComparison.HEADING)) {
+            assertTrue(report.contains(heading + "\n"), heading);
+        }
+        // Two models: two weight files, and the models' own accuracy table agrees with accuracy.csv.
+        assertEquals(lines("no-pair", "accuracy-replace.csv"), lines("no-pair", ReportWriter.ACCURACY_CSV));
     }
 }

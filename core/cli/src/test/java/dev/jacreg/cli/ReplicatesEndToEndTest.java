@@ -69,9 +69,9 @@ class ReplicatesEndToEndTest {
 
         String report = Files.readString(dir.resolve("two").resolve(ReportWriter.REPORT_MD));
         assertTrue(report.contains("2 replicates"), report);
-        assertTrue(report.contains("| noise | Jacobian regularization | Reference | difference (points) | regularized ahead |"),
+        assertTrue(report.contains("| noise | Jacobian regularization | Reference | difference (points) | jacobian ahead |"),
                 report);
-        assertTrue(report.contains("| seed | Jacobian regularization | Reference | reference / regularized |"), report);
+        assertTrue(report.contains("| seed | Jacobian regularization | Reference | reference / jacobian |"), report);
         assertTrue(report.contains("](seed-0/report.md)") && report.contains("](accuracy.png)"), report);
         assertTrue(Files.isRegularFile(dir.resolve("two").resolve(ReportWriter.ACCURACY_PNG)));
         for (String seed : List.of("seed-0", "seed-1")) {

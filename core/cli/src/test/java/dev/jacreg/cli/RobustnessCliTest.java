@@ -54,7 +54,7 @@ class RobustnessCliTest {
         String cleanRow = Files.readAllLines(out.resolve("accuracy.csv")).get(1).substring(1);
         assertEquals(cleanRow, Files.readAllLines(out.resolve("attack-pgd.csv")).get(1).substring(1));
         String report = Files.readString(out.resolve("report.md"));
-        int section = report.indexOf(SweepReport.HEADING);
+        int section = report.indexOf("## " + SweepReport.HEADING);
         assertTrue(section > 0 && section < report.indexOf("## Settings"), "section before the settings");
         assertTrue(report.contains("](attack-fgsm.png)") && report.contains("](accuracy-gaussian.png)"));
     }
@@ -73,7 +73,7 @@ class RobustnessCliTest {
             assertEquals(Files.readAllLines(exp.resolve(name)), Files.readAllLines(out.resolve(name)), name);
         }
         assertFalse(Files.exists(out.resolve("accuracy.csv")), "replace was not asked for");
-        assertTrue(Files.readString(out.resolve(SweepReport.ROBUSTNESS_MD)).startsWith(SweepReport.HEADING));
+        assertTrue(Files.readString(out.resolve(SweepReport.ROBUSTNESS_MD)).startsWith("## " + SweepReport.HEADING));
     }
 
     @Test
@@ -85,7 +85,7 @@ class RobustnessCliTest {
             assertEquals(List.of(), files.map(p -> p.getFileName().toString())
                     .filter(n -> n.startsWith("attack-") || n.startsWith("accuracy-")).toList());
         }
-        assertFalse(Files.readString(dir.resolve("plain/report.md")).contains(SweepReport.HEADING));
+        assertFalse(Files.readString(dir.resolve("plain/report.md")).contains("## " + SweepReport.HEADING));
     }
 
     @Test
@@ -114,8 +114,8 @@ class RobustnessCliTest {
             assertEquals((Double.parseDouble(a[2]) + Double.parseDouble(b[2])) / 2, Double.parseDouble(m[5]), 1e-9);
         }
         assertEquals(5, Files.readAllLines(reps.resolve("accuracy-gaussian-replicates.csv")).size());
-        assertTrue(Files.readString(reps.resolve("report.md")).contains(SweepReport.HEADING));
-        assertTrue(Files.readString(reps.resolve("seed-0/report.md")).contains(SweepReport.HEADING));
+        assertTrue(Files.readString(reps.resolve("report.md")).contains("## " + SweepReport.HEADING));
+        assertTrue(Files.readString(reps.resolve("seed-0/report.md")).contains("## " + SweepReport.HEADING));
     }
 
     private static String[] concat(String[] a, String... b) {

@@ -145,7 +145,7 @@ class SharedSpecTest {
     void evaluateRebuildsTheExperimentsNoisyCopies() throws IOException {
         Path file = dir.resolve("experiment/jacobian.safetensors");
         SafeTensorsFile contents = SafeTensors.read(file);
-        EvaluateCommand.Inputs inputs = EvaluateCommand.inputs(file, contents.metadata(), null, null, null, cache());
+        EvaluateInputs inputs = EvaluateInputs.of(file, contents.metadata(), null, null, null, cache());
         assertEquals(SEED, inputs.noiseSeed());
         assertEquals(DATA_SEED, inputs.dataSeed());
 

@@ -66,9 +66,9 @@ class ExperimentReportTest {
         ExperimentConfig config = config(out);
         try (Experiment.Outcome outcome = runStoppingAfter(config, 5)) {
             ExperimentResult r = outcome.result();
-            assertEquals(5, r.trainingJacobian().iterations());
-            assertTrue(r.trainingJacobian().stoppedEarly());
-            assertEquals(0, r.trainingReference().iterations(), "the reference is not started after a stop");
+            assertEquals(5, r.model(Experiment.JACOBIAN).training().iterations());
+            assertTrue(r.model(Experiment.JACOBIAN).training().stoppedEarly());
+            assertEquals(0, r.model(Experiment.REFERENCE).training().iterations(), "the reference is not started after a stop");
 
             List<Path> written = new ReportWriter(out).write(outcome);
             assertEquals(ReportWriter.FILES.size(), written.size());
@@ -105,10 +105,10 @@ class ExperimentReportTest {
         int full = EPOCHS * PER_EPOCH;
         try (Experiment.Outcome outcome = runStoppingAfter(config(out), full + 3)) {
             ExperimentResult r = outcome.result();
-            assertEquals(full, r.trainingJacobian().iterations());
-            assertFalse(r.trainingJacobian().stoppedEarly());
-            assertEquals(3, r.trainingReference().iterations());
-            assertTrue(r.trainingReference().stoppedEarly());
+            assertEquals(full, r.model(Experiment.JACOBIAN).training().iterations());
+            assertFalse(r.model(Experiment.JACOBIAN).training().stoppedEarly());
+            assertEquals(3, r.model(Experiment.REFERENCE).training().iterations());
+            assertTrue(r.model(Experiment.REFERENCE).training().stoppedEarly());
 
             new ReportWriter(out).write(outcome);
             assertEquals("false", SafeTensors.read(out.resolve("jacobian.safetensors")).metadata().get("stopped_early"));
@@ -129,7 +129,7 @@ class ExperimentReportTest {
     void stopBeforeTheFirstIterationStillWritesAReport() throws IOException {
         Path out = dir.resolve("out");
         try (Experiment.Outcome outcome = runStoppingAfter(config(out), 0)) {
-            assertEquals(0, outcome.result().trainingJacobian().iterations());
+            assertEquals(0, outcome.result().model(Experiment.JACOBIAN).training().iterations());
             new ReportWriter(out).write(outcome);
             assertEquals(List.of(ReportWriter.LOSS_HEADER), Files.readAllLines(out.resolve("training-loss.csv")));
             assertTrue(ImageIO.read(out.resolve("training-loss.png").toFile()).getWidth() > 0);
@@ -149,7 +149,7 @@ class ExperimentReportTest {
         DigitDataset test = outcome.result().config().data().load(7)[1];
         try (DeviceDataset data = new DeviceDataset(test, DType.FLOAT32); TensorScope scope = TensorScope.open()) {
             for (String name : List.of(Experiment.JACOBIAN, Experiment.REFERENCE)) {
-                Sequential trained = name.equals(Experiment.JACOBIAN) ? outcome.jacobianNet() : outcome.referenceNet();
+                Sequential trained = outcome.net(name);
                 Tensor mean = Tensor.zeros(DType.FLOAT32, 1, 1, test.height(), test.width());
                 try (Sequential fresh = SeedNetwork.create(mean, test.height(), test.width(), DType.FLOAT32)) {
                     ModelFiles.load(fresh, out.resolve(name + ".safetensors"));

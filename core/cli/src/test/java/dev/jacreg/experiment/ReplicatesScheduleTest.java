@@ -90,10 +90,10 @@ class ReplicatesScheduleTest {
                     WorkerPool.inline()).run(sets)) {
                 alone.putAll(weightsOf(seed, o.nets()));
                 ExperimentResult r = o.result(), replicate = results.get(seed);
-                assertArrayEquals(r.accuracyJacobian(), replicate.accuracyJacobian(), "seed " + seed);
-                assertArrayEquals(r.accuracyReference(), replicate.accuracyReference(), "seed " + seed);
-                assertEquals(r.jacobianNormJacobian(), replicate.jacobianNormJacobian(), "seed " + seed);
-                assertEquals(r.jacobianNormReference(), replicate.jacobianNormReference(), "seed " + seed);
+                for (String name : r.names()) {
+                    assertArrayEquals(r.model(name).accuracy(), replicate.model(name).accuracy(), "seed " + seed + " " + name);
+                    assertEquals(r.model(name).jacobianNorm(), replicate.model(name).jacobianNorm(), "seed " + seed + " " + name);
+                }
             }
         }
         assertEquals(alone.keySet(), new TreeMap<>(weights).keySet());

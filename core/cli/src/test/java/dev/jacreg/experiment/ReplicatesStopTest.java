@@ -44,9 +44,9 @@ class ReplicatesStopTest {
         assertEquals(1, outcome.runs().size());
         assertEquals(List.of(1L, 2L), outcome.skipped());
         ExperimentResult r = outcome.runs().get(0).result();
-        assertTrue(r.trainingJacobian().stoppedEarly());
-        assertEquals(2, r.trainingJacobian().iterations());
-        assertEquals(2, r.accuracyJacobian().length, "the partly trained nets are still evaluated");
+        assertTrue(r.model(Experiment.JACOBIAN).training().stoppedEarly());
+        assertEquals(2, r.model(Experiment.JACOBIAN).training().iterations());
+        assertEquals(2, r.model(Experiment.JACOBIAN).accuracy().length, "the partly trained nets are still evaluated");
 
         List<Path> files = ReplicateReport.write(config.out(), outcome, ReplicateSummary.of(outcome.runs()));
         for (Path f : files) assertTrue(Files.isRegularFile(f), f.toString());

@@ -1,5 +1,6 @@
 package dev.jacreg.experiment;
 
+import dev.jacreg.report.MarkdownWriter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,10 +35,10 @@ class SettingsTableTest {
                 50, DType.FLOAT32, 0);
         try (Experiment.Outcome outcome = new Experiment(config, new ExperimentListener() {}, () -> true).run()) {
             ExperimentResult r = outcome.result();
-            Map<String, String> run = settingsRows(ReportMarkdown.render(r, List.of()));
+            Map<String, String> run = settingsRows(MarkdownWriter.render(ReportMarkdown.report(r, List.of())));
             List<Replicates.Run> runs = List.of(new Replicates.Run(7, r));
-            Map<String, String> replicates = settingsRows(ReplicateMarkdown.render(
-                    new Replicates.Outcome(runs, List.of(), 1, 1.0, OptionalLong.empty()), ReplicateSummary.of(runs)));
+            Map<String, String> replicates = settingsRows(MarkdownWriter.render(ReplicateMarkdown.report(
+                    new Replicates.Outcome(runs, List.of(), 1, 1.0, OptionalLong.empty()), ReplicateSummary.of(runs))));
 
             List<String> missing = new ArrayList<>(run.keySet());
             missing.removeAll(replicates.keySet());
@@ -59,7 +60,7 @@ class SettingsTableTest {
     private static Map<String, String> settingsRows(String report) {
         Map<String, String> rows = new LinkedHashMap<>();
         List<String> lines = report.lines().toList();
-        int i = lines.indexOf(SettingsTable.HEADING);
+        int i = lines.indexOf("## " + ReportMarkdown.SETTINGS);
         assertTrue(i >= 0, "a Settings section");
         for (i += 4; i < lines.size() && lines.get(i).startsWith("| "); i++) {  // past heading, blank, header, rule
             String[] cells = lines.get(i).substring(2, lines.get(i).length() - 2).split(" \\| ", 2);

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """cost-growth-summary.py DIR -- the tables of bench/drivers/cost-growth from DIR/raw.csv and DIR/epochs-raw.csv.
 
-Writes DIR/batch.csv, projections.csv, image-size.csv, threads.csv, variants.csv, epochs.csv (medians over rounds;
-every ratio is penalised ÷ plain within a round, then the median over rounds) and DIR/cost-growth.md: one Markdown
-table per CSV, in that order, which docs/performance.md quotes (tools/Docs.java `table`).
+Writes DIR/batch.csv, projections.csv, image-size.csv, threads.csv, variants.csv, epochs.csv, epochs-marginal.csv
+(medians over rounds; every ratio is penalised ÷ plain within a round, then the median over rounds) and
+DIR/cost-growth.md: one Markdown table per CSV, in that order, which docs/performance.md quotes (tools/Docs.java
+`table`; epochs-marginal's table only once both real epochs of a net are measured).
 """
 import csv
 import os
@@ -167,11 +168,27 @@ def main(folder):
                        "`jacreg train`, whole-process CPU seconds including JVM start, data loading and the test pass; "
                        "the rest is steps × the step CPU time above)", header, rows))
 
+    # The measured epochs' fixed part (JVM start, data loading, test pass) cancels between the 5k and the 60k run:
+    # what an extra step really costs in a run, data pipeline included.
+    header = ["net", "measured CPU ms per step, (60k − 5k) ÷ steps", "StepBench CPU ms per step", "measured ÷ StepBench"]
+    rows = []
+    for net, step in (("plain", p), ("jacobian", j)):
+        small, large = epochs.get((5000, net)), epochs.get((60000, net))
+        if small and large:
+            marginal = (float(large["process_cpu_s"]) - float(small["process_cpu_s"])) * 1000 / (60000 // 32 - 5000 // 32)
+            rows.append(["JR" if net == "jacobian" else net, marginal, step, step and marginal / step])
+    write(os.path.join(folder, "epochs-marginal.csv"), ["net", "measured_cpu_ms_per_step", "stepbench_cpu_ms_per_step",
+          "ratio"], rows)
+    if rows:
+        md.append(markdown("What one more step costs in a real run (from the 5,000 and 60,000-image epochs above)",
+                           header, rows))
+
     lo, hi = runs.loads()
     rounds = len({r["round"] for r in runs.rows})
-    head = [f"- {rounds} round(s); load average (1 min) during the step runs {fmt(lo)}–{fmt(hi)} on "
-            f"{os.cpu_count()} cores: absolute times are under that load; the ratios come from runs of the same round",
-            ""]
+    head = [f"- rounds: {rounds}",
+            f"- load average: {fmt(lo)}–{fmt(hi)} (1 min, at the start of each step run) on {os.cpu_count()} cores",
+            "- absolute times are under that load (CPU time too grows under load: caches and memory bandwidth are "
+            "shared); the ratios come from runs of the same round", ""]
     with open(os.path.join(folder, "cost-growth.md"), "w") as f:
         f.write("## How a step's cost grows\n\n" + "\n".join(head) + "\n" + "\n".join(md))
 

@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * Cross-entropy of the softmax output plus the weighted Jacobian penalty (docs/experiment.md §4):
  * total = CE + (λ/2)·R, CE = −(1/B) Σ T·log Z. With λ = 0 (the reference network) no penalty
- * graph is built at all.
+ * graph is built at all. With {@link JacobianPenalty#subset} below 1, R is computed on the first images of the batch
+ * only, in a pass of their own, and CE on all of them.
  */
 public final class RegularizedLoss {
     private final JacobianPenalty penalty;

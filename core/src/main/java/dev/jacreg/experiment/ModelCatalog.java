@@ -96,7 +96,7 @@ public final class ModelCatalog {
                     WEIGHT_DECAY_COEFFICIENT);
             case LOGITS -> new ModelRecipe(LOGITS, "Jacobian penalty on logits", new RegularizedLoss(new JacobianPenalty(
                     LOGITS_LAMBDA, penalty.projections(), JacobianPenalty.Target.LOGITS, penalty.batchNorm(), penalty.estimator(),
-                    penalty.every())),
+                    penalty.every()).withSubset(penalty.subset())),
                     Augmentation.NONE, 0);
             case EXACT -> new ModelRecipe(EXACT, "Exact Jacobian penalty", RegularizedLoss.exact(penalty), Augmentation.NONE, 0);
             case PGD_AT -> new ModelRecipe(PGD_AT, "PGD adversarial training",

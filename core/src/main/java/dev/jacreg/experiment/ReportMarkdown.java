@@ -124,6 +124,11 @@ final class ReportMarkdown {
             setting(md, "penalty computed on", "one step in " + k + " (iterations 0, " + k + ", " + 2 * k + ", …), weight "
                     + k + "·λ there");
         }
+        if (c.penalty().subset() != 1.0) {  // shown only when not the default (the whole batch)
+            long batch = c.training().batchSize();
+            setting(md, "penalty computed on images", "the first " + c.penalty().subsetSize(batch) + " of each batch's " + batch
+                    + " images (--penalty-subset " + Formats.number(c.penalty().subset()) + ")");
+        }
         setting(md, "SGD learning rate", Formats.number(c.training().learningRate()));
         setting(md, "SGD momentum", Formats.number(c.training().momentum()));
         // The remedies (off = docs/experiment.md) and whether training-loss.csv holds the diagnostics columns.

@@ -28,12 +28,13 @@ import java.util.function.Function;
  *
  * @param penaltyEstimator  how the penalty was estimated (files without {@link #PENALTY_ESTIMATOR}: projection)
  * @param penaltyEvery      the penalty was computed on every this-many-th step (files without {@link #PENALTY_EVERY}: 1)
+ * @param penaltySubset     the fraction of each batch the penalty was computed on (files without {@link #PENALTY_SUBSET}: 1)
  * @param cleanTestAccuracy the clean test accuracy {@code jacreg train} measured (empty from {@code experiment})
  */
 public record WeightsMetadata(String jacregVersion, String net, double lambda, int projections,
                               JacobianPenalty.Target target, long seed, long dataSeed, int epochs, int batchSize,
                               double learningRate, double momentum, JacobianPenalty.BatchNormMode penaltyBatchNorm,
-                              JacobianPenalty.Estimator penaltyEstimator, int penaltyEvery, String learningRateSchedule, double clipGradNorm, int penaltyWarmupEpochs, int iterations,
+                              JacobianPenalty.Estimator penaltyEstimator, int penaltyEvery, double penaltySubset, String learningRateSchedule, double clipGradNorm, int penaltyWarmupEpochs, int iterations,
                               int iterationsPlanned, boolean stoppedEarly, DType dtype, String torchVersion, String data,
                               String dataDescription, OptionalDouble cleanTestAccuracy) {
     /** The schema version this jacreg writes and reads. */
@@ -61,6 +62,8 @@ public record WeightsMetadata(String jacregVersion, String net, double lambda, i
     public static final String PENALTY_ESTIMATOR = "penalty_estimator";
     /** Optional: written only when not 1 (every step). */
     public static final String PENALTY_EVERY = "penalty_every";
+    /** Optional: written only when not 1 (the whole batch). */
+    public static final String PENALTY_SUBSET = "penalty_subset";
     public static final String LR_SCHEDULE = "lr_schedule";
     public static final String CLIP_GRAD_NORM = "clip_grad_norm";
     public static final String PENALTY_WARMUP_EPOCHS = "penalty_warmup_epochs";
@@ -87,7 +90,7 @@ public record WeightsMetadata(String jacregVersion, String net, double lambda, i
         TrainingConfig t = config.training();
         JacobianPenalty p = config.penalty();
         return new WeightsMetadata(Jacreg.version(), net, lambda, p.projections(), p.target(), t.seed(), config.dataSeed(),
-                t.epochs(), t.batchSize(), t.learningRate(), t.momentum(), p.batchNorm(), p.estimator(), p.every(),
+                t.epochs(), t.batchSize(), t.learningRate(), t.momentum(), p.batchNorm(), p.estimator(), p.every(), p.subset(),
                 t.schedule().describe(),
                 t.clipGradNorm(), t.penaltyWarmupEpochs(), training.iterations(), training.plannedIterations(),
                 training.stoppedEarly(), config.dtype(), torchVersion, config.data().argument(), dataDescription,
@@ -97,7 +100,7 @@ public record WeightsMetadata(String jacregVersion, String net, double lambda, i
     /** The same with the clean test accuracy. */
     public WeightsMetadata withCleanTestAccuracy(double accuracy) {
         return new WeightsMetadata(jacregVersion, net, lambda, projections, target, seed, dataSeed, epochs, batchSize,
-                learningRate, momentum, penaltyBatchNorm, penaltyEstimator, penaltyEvery, learningRateSchedule, clipGradNorm,
+                learningRate, momentum, penaltyBatchNorm, penaltyEstimator, penaltyEvery, penaltySubset, learningRateSchedule, clipGradNorm,
                 penaltyWarmupEpochs, iterations, iterationsPlanned, stoppedEarly, dtype, torchVersion, data, dataDescription,
                 OptionalDouble.of(accuracy));
     }
@@ -121,6 +124,7 @@ public record WeightsMetadata(String jacregVersion, String net, double lambda, i
         m.put(PENALTY_BN, lower(penaltyBatchNorm));
         if (penaltyEstimator != JacobianPenalty.Estimator.PROJECTION) m.put(PENALTY_ESTIMATOR, lower(penaltyEstimator));
         if (penaltyEvery != 1) m.put(PENALTY_EVERY, Integer.toString(penaltyEvery));
+        if (penaltySubset != 1.0) m.put(PENALTY_SUBSET, Formats.number(penaltySubset));
         m.put(LR_SCHEDULE, learningRateSchedule);
         m.put(CLIP_GRAD_NORM, Formats.number(clipGradNorm));
         m.put(PENALTY_WARMUP_EPOCHS, Integer.toString(penaltyWarmupEpochs));
@@ -167,7 +171,8 @@ public record WeightsMetadata(String jacregVersion, String net, double lambda, i
                 constant(m, PENALTY_BN, JacobianPenalty.BatchNormMode.class),
                 m.containsKey(PENALTY_ESTIMATOR) ? constant(m, PENALTY_ESTIMATOR, JacobianPenalty.Estimator.class)
                         : JacobianPenalty.Estimator.PROJECTION,
-                m.containsKey(PENALTY_EVERY) ? integer(m, PENALTY_EVERY) : 1, m.get(LR_SCHEDULE),
+                m.containsKey(PENALTY_EVERY) ? integer(m, PENALTY_EVERY) : 1,
+                m.containsKey(PENALTY_SUBSET) ? number(m, PENALTY_SUBSET) : 1.0, m.get(LR_SCHEDULE),
                 number(m, CLIP_GRAD_NORM), integer(m, PENALTY_WARMUP_EPOCHS), integer(m, ITERATIONS),
                 integer(m, ITERATIONS_PLANNED), bool(m, STOPPED_EARLY), constant(m, DTYPE, DType.class),
                 m.get(TORCH_VERSION), m.get(DATA), m.get(DATA_DESCRIPTION),

@@ -59,15 +59,18 @@ class WeightsMetadataTest {
     void recordsANonDefaultPenaltyEstimator() {
         assertFalse(written().toMap().containsKey(WeightsMetadata.PENALTY_ESTIMATOR));
         assertFalse(written().toMap().containsKey(WeightsMetadata.PENALTY_EVERY));
+        assertFalse(written().toMap().containsKey(WeightsMetadata.PENALTY_SUBSET));
+        assertEquals(1.0, WeightsMetadata.parse(written().toMap()).penaltySubset());
         assertEquals(JacobianPenalty.Estimator.PROJECTION, WeightsMetadata.parse(written().toMap()).penaltyEstimator());
         ExperimentConfig c = config();
-        c = new ExperimentConfig(c.training(), c.penalty().withEstimator(JacobianPenalty.Estimator.FINITE_DIFFERENCE).withEvery(3),
-                c.data(), c.out(), c.noiseLevels(), c.exampleNoise(), c.evalChunk(), c.dtype(), c.dataSeed());
+        c = new ExperimentConfig(c.training(), c.penalty().withEstimator(JacobianPenalty.Estimator.FINITE_DIFFERENCE).withEvery(3)
+                        .withSubset(0.25), c.data(), c.out(), c.noiseLevels(), c.exampleNoise(), c.evalChunk(), c.dtype(), c.dataSeed());
         TrainingResult training = new TrainingResult(new double[]{2.3}, new double[]{0.1}, new long[]{1}, 16, true);
         WeightsMetadata m = new ExperimentSpec(c).metadata("jacobian", 0.25, training, "1.13.1", "synthetic digits (test)");
         Map<String, String> map = m.toMap();
         assertEquals("finite_difference", map.get("penalty_estimator"));
         assertEquals("3", map.get("penalty_every"));
+        assertEquals("0.25", map.get("penalty_subset"));
         assertEquals(m, WeightsMetadata.parse(map));
         map.put("penalty_estimator", "guess");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> WeightsMetadata.parse(map));

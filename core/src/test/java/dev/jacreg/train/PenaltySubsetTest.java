@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * the whole batch) trains bit for bit as the penalty without one; with F &lt; 1 the cross-entropy is the whole batch's
  * and the penalty is the one of a batch of the first m images, recomputed independently (the exact norm from a Jacobian
  * built column by column; the estimators on a separate net), batch norm's running statistics untouched by it; and the
- * subsets of a partition of the batch average to the whole batch's penalty (no rescaling needed).
+ * subsets of a partition of the batch average to the whole batch's penalty (no rescaling needed). A LossTerm refuses a
+ * subset.
  */
 class PenaltySubsetTest {
     private static final JacobianPenalty PENALTY = new JacobianPenalty(0.5, 1, JacobianPenalty.Target.SOFTMAX);
@@ -37,6 +38,10 @@ class PenaltySubsetTest {
             assertThrows(IllegalArgumentException.class, () -> PENALTY.withSubset(bad), "subset " + bad);
         }
         assertEquals(1.0, PENALTY.subset(), "the whole batch by default");
+        // A LossTerm sees the whole batch only; the subset is RegularizedLoss's, so Fit refuses it rather than ignore it.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LossTerms.jacobian(PENALTY.withSubset(0.5)));
+        assertTrue(e.getMessage().contains("0.5"), e.getMessage());
+        assertNotNull(LossTerms.jacobian(PENALTY.withSubset(1.0)));
     }
 
     @Test

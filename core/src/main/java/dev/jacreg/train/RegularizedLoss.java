@@ -149,9 +149,13 @@ public final class RegularizedLoss {
         // With EVAL the subset's pass must see the running statistics as the whole batch's pass left them: in
         // inference mode its own cross-entropy pass leaves them alone (compute returns the model in training mode).
         if (penalty.batchNorm() == JacobianPenalty.BatchNormMode.EVAL) model.setTraining(false);
-        Tensor r = FiniteDifferencePenalty.keepingBuffers(model, () -> List.of(onWholeBatch.compute(model,
-                images.narrow(0, 0, m), oneHotTargets.narrow(0, 0, m), firstRows, lambda).penalty())).get(0);
-        model.setTraining(true);
+        Tensor r;
+        try {
+            r = FiniteDifferencePenalty.keepingBuffers(model, () -> List.of(onWholeBatch.compute(model,
+                    images.narrow(0, 0, m), oneHotTargets.narrow(0, 0, m), firstRows, lambda).penalty())).get(0);
+        } finally {
+            model.setTraining(true);
+        }
         return new Parts(logits, softmax, crossEntropy, r, crossEntropy.add(r.mul(lambda / 2)));
     }
 

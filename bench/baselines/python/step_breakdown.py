@@ -20,7 +20,7 @@ busy machine inflate far less than wall time (torch.profiler reports wall time):
 Prints markdown on stdout.
 
     OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/baselines/python/step_breakdown.py [--steps 30] [--warmup 10]
-        [--threads 1] [--mkldnn on|off|grad-off] [--json FILE]
+        [--threads 1] [--mkldnn on|off|grad-off] [--json FILE] [--batch 32]
 """
 
 import argparse
@@ -143,7 +143,11 @@ def main():
     ap.add_argument("--mkldnn", choices=["on", "off", "grad-off"], default="on",
                     help="oneDNN convolutions: on, off, or off only in the first backward (grad with create_graph)")
     ap.add_argument("--json", help="also write the numbers here")
+    ap.add_argument("--batch", type=int, default=sb.BATCH, help="images per step (bench/drivers/cost-growth: 256)")
     args = ap.parse_args()
+    if args.batch != sb.BATCH:  # the same number of pool images as at the reference batch, at least 4 batches
+        sb.POOL_BATCHES = max(4, sb.POOL_BATCHES * sb.BATCH // args.batch)
+        sb.BATCH = args.batch
     torch.set_num_interop_threads(1)
     torch.set_num_threads(args.threads)
     sb.blas_set_threads(args.threads)
@@ -187,7 +191,7 @@ def main():
     out = {"threads": args.threads, "mkldnn": args.mkldnn, "steps": n, "torch": torch.__version__,
            "step_cpu_ms_median": statistics.median(step_cpu), "step_cpu_ms_min": min(step_cpu), "phases": {}}
     print(f"## Where a penalized step goes (Python torch {torch.__version__}, {args.threads} thread(s), "
-          f"mkldnn {args.mkldnn})")
+          f"mkldnn {args.mkldnn}, batch {sb.BATCH})")
     print()
     print(f"- step CPU time, no instrumentation: median {statistics.median(step_cpu):.2f} ms, fastest "
           f"{min(step_cpu):.2f} ms ({n} steps after {args.warmup} warm-up)")

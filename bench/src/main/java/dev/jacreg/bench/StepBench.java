@@ -28,18 +28,21 @@ import java.util.Locale;
  * bench/baselines/cpp/step_bench.cpp and bench/baselines/python/step_bench.py, through jacreg's public API.
  *
  * <pre>
- * StepBench --case step_plain|step_jacobian|step_jacobian_finite_difference|inference_test_set|small_op|full_run
+ * StepBench --case step_plain|step_jacobian[_ESTIMATOR[_every2|_subset]]|inference_test_set|small_op|full_run
  *           [--threads N] [--warmup K] [--iters M] [--seed S] [--chunk C] [--calls N] [--epochs E] [--perf-ctl FIFO]
+ *           [--batch B] [--image-size S] [--projections P]
  * </pre>
  *
  * <ul>
- *   <li>step_*: one training step at batch 32 on batches pre-generated into a pool of 50 and cycled:
- *       forward, cross-entropy (+ Jacobian penalty with fresh V for step_jacobian, {@link
- *       JacobianPenalty#reference()}), backward, {@link SgdMomentum} update, loss read back — all inside
- *       one {@link TensorScope}, all timed. step_jacobian_finite_difference: the same penalty estimated with
- *       {@link JacobianPenalty.Estimator#FINITE_DIFFERENCE} (Java only: no baseline has it);
- *       step_jacobian_finite_difference_every2: that penalty on every second step only ({@link JacobianPenalty#every}),
- *       timed per pair of steps and halved.</li>
+ *   <li>step_*: one training step at batch B (default 32) of S×S images (default 28) on batches pre-generated
+ *       into a pool (50 batches, fewer above batch 32) and cycled: forward, cross-entropy (+ Jacobian penalty with
+ *       fresh V for step_jacobian, {@link JacobianPenalty#reference()} with P projections, default 1), backward,
+ *       {@link SgdMomentum} update, loss read back — all inside one {@link TensorScope}, all timed.
+ *       step_jacobian_ESTIMATOR (projection, finite_difference; Java only: the baselines have step_jacobian, which
+ *       is step_jacobian_projection): the penalty with that {@link JacobianPenalty.Estimator}; suffix _every2: on
+ *       every second step only ({@link JacobianPenalty#every}), timed per pair of steps and halved; suffix _subset:
+ *       on the first {@link #SUBSET} of each batch ({@link JacobianPenalty#subset}). Step cases also report the
+ *       process's peak resident memory (VmHWM), batch, image size and projections.</li>
  *   <li>inference_test_set: {@link Evaluator#predict} over 5,000 random images in chunks of C (eval mode,
  *       no-grad, argmax), plus the checksum read back as the baselines do.</li>
  *   <li>small_op: {@code a.add(b)} on two 1-element float32 tensors and close of the result, inside an
@@ -68,9 +71,14 @@ public final class StepBench {
     private static final int SMALL_OP_WARMUP = 50_000;  // C++ warms up with 10,000; the JIT needs more to reach steady state
 
     private static final int TRAIN_IMAGES = 5000;  // full_run
+    /** The fraction of each batch the penalty of the *_subset cases is computed on: 8 of the reference's 32 images. */
+    static final double SUBSET = 0.25;
+    /** step_jacobian[_ESTIMATOR[_every2|_subset]]. */
+    private static final java.util.regex.Pattern JACOBIAN_CASE =
+            java.util.regex.Pattern.compile("step_jacobian(?:_(projection|finite_difference)(?:_(every2|subset))?)?");
 
     record Options(String benchCase, int threads, int warmup, int iters, long seed, long chunk, long calls,
-                   int epochs, String perfControl) {}
+                   int epochs, String perfControl, int batch, int imageSize, int projections) {}
 
     private StepBench() {}
 
@@ -80,9 +88,10 @@ public final class StepBench {
             o = parse(args);
         } catch (IllegalArgumentException e) {
             System.err.println("StepBench: " + e.getMessage());
-            System.err.println("usage: StepBench --case step_plain|step_jacobian|step_jacobian_finite_difference[_every2]|"
+            System.err.println("usage: StepBench --case step_plain|step_jacobian[_projection|_finite_difference[_every2|_subset]]|"
                     + "inference_test_set|small_op|full_run"
-                    + " [--threads N] [--warmup K] [--iters M] [--seed S] [--chunk C] [--calls N] [--epochs E]");
+                    + " [--threads N] [--warmup K] [--iters M] [--seed S] [--chunk C] [--calls N] [--epochs E]"
+                    + " [--batch B] [--image-size S] [--projections P]");
             System.exit(2);
             return;
         }
@@ -90,16 +99,24 @@ public final class StepBench {
         Torch.manualSeed(o.seed());
         String json = switch (o.benchCase()) {
             case "step_plain" -> steps(o, threads, null);
-            case "step_jacobian" -> steps(o, threads, JacobianPenalty.reference());
-            case "step_jacobian_finite_difference" -> steps(o, threads,
-                    JacobianPenalty.reference().withEstimator(JacobianPenalty.Estimator.FINITE_DIFFERENCE));
-            case "step_jacobian_finite_difference_every2" -> steps(o, threads,
-                    JacobianPenalty.reference().withEstimator(JacobianPenalty.Estimator.FINITE_DIFFERENCE).withEvery(2));
             case "inference_test_set" -> inference(o, threads);
             case "full_run" -> fullRun(o, threads);
-            default -> smallOp(o, threads);
+            case "small_op" -> smallOp(o, threads);
+            default -> steps(o, threads, penaltyOf(o));
         };
         System.out.println(json);
+    }
+
+    /** The penalty of a step_jacobian* case: the reference one with the case's estimator, interval or subset. */
+    static JacobianPenalty penaltyOf(Options o) {
+        java.util.regex.Matcher m = JACOBIAN_CASE.matcher(o.benchCase());
+        if (!m.matches()) throw new IllegalArgumentException("not a penalised step case: " + o.benchCase());
+        JacobianPenalty reference = JacobianPenalty.reference();
+        JacobianPenalty p = new JacobianPenalty(reference.lambda(), o.projections(), reference.target());
+        if (m.group(1) != null) p = p.withEstimator(JacobianPenalty.Estimator.valueOf(m.group(1).toUpperCase(Locale.ROOT)));
+        if ("every2".equals(m.group(2))) p = p.withEvery(2);
+        if ("subset".equals(m.group(2))) p = p.withSubset(SUBSET);
+        return p;
     }
 
     static Options parse(String[] args) {
@@ -112,6 +129,9 @@ public final class StepBench {
         long calls = 200_000;
         int epochs = 15;
         String perfControl = null;
+        int batch = BenchSupport.BATCH;
+        int imageSize = BenchSupport.IMG;
+        int projections = 1;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String value = null;
@@ -136,16 +156,24 @@ public final class StepBench {
                     case "--calls" -> calls = Long.parseLong(value);
                     case "--epochs" -> epochs = Integer.parseInt(value);
                     case "--perf-ctl" -> perfControl = value;
+                    case "--batch" -> batch = Integer.parseInt(value);
+                    case "--image-size" -> imageSize = Integer.parseInt(value);
+                    case "--projections" -> projections = Integer.parseInt(value);
                     default -> throw new IllegalArgumentException("unknown argument " + a);
                 }
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("bad value for " + a + ": " + value);
             }
         }
-        if (!List.of("step_plain", "step_jacobian", "step_jacobian_finite_difference",
-                "step_jacobian_finite_difference_every2", "inference_test_set", "small_op", "full_run").contains(benchCase)) {
+        if (!List.of("step_plain", "inference_test_set", "small_op", "full_run").contains(benchCase)
+                && !JACOBIAN_CASE.matcher(benchCase).matches()) {
             throw new IllegalArgumentException("unknown case " + benchCase);
         }
+        if (batch < 2) throw new IllegalArgumentException("--batch must be >= 2");
+        if (imageSize < dev.jacreg.nn.SeedNetwork.MIN_SIZE) {
+            throw new IllegalArgumentException("--image-size must be >= " + dev.jacreg.nn.SeedNetwork.MIN_SIZE);
+        }
+        if (projections < 1) throw new IllegalArgumentException("--projections must be >= 1");
         if (threads < 1) throw new IllegalArgumentException("--threads must be >= 1");
         if (chunk < 1) throw new IllegalArgumentException("--chunk must be >= 1");
         if (epochs < 1) throw new IllegalArgumentException("--epochs must be >= 1");
@@ -153,28 +181,33 @@ public final class StepBench {
         if (warmup < 0) warmup = inference ? 1 : 20;
         if (iters < 0) iters = inference ? 3 : 100;
         if (iters < 1) throw new IllegalArgumentException("--iters must be >= 1");
-        return new Options(benchCase, threads, warmup, iters, seed, chunk, calls, epochs, perfControl);
+        return new Options(benchCase, threads, warmup, iters, seed, chunk, calls, epochs, perfControl, batch, imageSize,
+                projections);
     }
 
     // ---- cases -------------------------------------------------------------------------------------
 
     /** @param jacobian the penalty of step_jacobian*, null for step_plain */
     private static String steps(Options o, int threads, JacobianPenalty jacobian) {
-        int poolSize = BenchSupport.POOL_BATCHES * BenchSupport.BATCH;
+        int batch = o.batch(), size = o.imageSize();
+        // The same number of pool images as at batch 32 (at least 4 batches), so memory grows with the step, not the pool.
+        int poolBatches = Math.max(4, BenchSupport.POOL_BATCHES * BenchSupport.BATCH / batch);
+        int poolSize = poolBatches * batch;
         List<Tensor> xs = new ArrayList<>();
         List<Tensor> ts = new ArrayList<>();
         Sequential model;
         // Data pool, generated once (not timed): uniform images, one-hot float targets, contiguous batches.
         try (TensorScope setup = TensorScope.open()) {
-            Tensor poolX = Tensor.rand(DType.FLOAT32, poolSize, 1, BenchSupport.IMG, BenchSupport.IMG);
+            Tensor poolX = Tensor.rand(DType.FLOAT32, poolSize, 1, size, size);
             Tensor poolT = Functional.oneHot(Tensor.randint(0, BenchSupport.CLASSES, poolSize), BenchSupport.CLASSES)
                     .to(DType.FLOAT32);
-            for (int i = 0; i < BenchSupport.POOL_BATCHES; i++) {
-                long start = (long) i * BenchSupport.BATCH;
-                xs.add(setup.keep(poolX.narrow(0, start, BenchSupport.BATCH).contiguous()));
-                ts.add(setup.keep(poolT.narrow(0, start, BenchSupport.BATCH).contiguous()));
+            for (int i = 0; i < poolBatches; i++) {
+                long start = (long) i * batch;
+                xs.add(setup.keep(poolX.narrow(0, start, batch).contiguous()));
+                ts.add(setup.keep(poolT.narrow(0, start, batch).contiguous()));
             }
-            model = BenchSupport.seedNetwork(poolX.mean(new long[]{0}, true));
+            // The seed network built for S×S images: its fully connected layer takes 20·(S−4)² inputs.
+            model = dev.jacreg.nn.SeedNetwork.create(poolX.mean(new long[]{0}, true), size, size, DType.FLOAT32);
         }
         RegularizedLoss loss = jacobian != null ? new RegularizedLoss(jacobian) : RegularizedLoss.plain();
         int every = jacobian != null ? jacobian.every() : 1;
@@ -188,8 +221,8 @@ public final class StepBench {
                 BenchSupport.CONFIG.momentum());
              PerfControl perf = PerfControl.open(o.perfControl())) {
             for (int it = 0; it < o.warmup() + o.iters(); it++) {
-                Tensor x = xs.get(it % BenchSupport.POOL_BATCHES);
-                Tensor t = ts.get(it % BenchSupport.POOL_BATCHES);
+                Tensor x = xs.get(it % poolBatches);
+                Tensor t = ts.get(it % poolBatches);
                 if (it == o.warmup()) {
                     perf.enable();
                     process0 = processCpuNanos();
@@ -229,7 +262,21 @@ public final class StepBench {
         return head(o, threads) + stats(Stats.of(times)) + ",\"cpu_ms_median\":" + num(Stats.of(cpuTimes).median())
                 + ",\"cpu_ms_min\":" + num(Stats.of(cpuTimes).min())
                 + ",\"process_cpu_ms_per_iter\":" + num((process1 - process0) / 1e6 / o.iters()) + ",\"iters\":"
-                + o.iters() + ",\"warmup\":" + o.warmup() + tail();
+                + o.iters() + ",\"warmup\":" + o.warmup() + ",\"batch\":" + batch + ",\"image_size\":" + size
+                + ",\"projections\":" + (jacobian == null ? 0 : jacobian.projections()) + ",\"subset\":"
+                + (jacobian == null ? 0 : num(jacobian.subset())) + ",\"peak_rss_mb\":" + num(peakRssMegabytes()) + tail();
+    }
+
+    /** The process's resident-memory high-water mark (VmHWM of /proc/self/status) in MiB; NaN where there is none. */
+    static double peakRssMegabytes() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            // not Linux: no figure
+        }
+        return Double.NaN;
     }
 
     /** Means of consecutive groups of k values (a partial last group dropped); the values themselves for k = 1. */

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The Jacobian penalty estimated without a second backward ({@link JacobianPenalty.Estimator#FINITE_DIFFERENCE},
@@ -145,15 +146,27 @@ public final class FiniteDifferencePenalty {
      * were before: a training-mode pass would otherwise update batch norm's running statistics a second time.
      */
     static List<Tensor> forwardKeepingBuffers(Module model, List<Tensor> inputs) {
+        return keepingBuffers(model, () -> {
+            List<Tensor> outputs = new ArrayList<>(inputs.size());
+            for (Tensor input : inputs) outputs.add(model.forward(input));
+            return outputs;
+        });
+    }
+
+    /**
+     * The tensors work returns (in the caller's scope), with the model's buffers (batch norm's running statistics)
+     * restored to what they were before work ran, whatever it did to them.
+     */
+    static List<Tensor> keepingBuffers(Module model, Supplier<List<Tensor>> work) {
         Map<String, Tensor> buffers = model.buffers();
         Map<String, Tensor> saved = new LinkedHashMap<>();
         try (TensorScope scope = TensorScope.open()) {
             try (var off = Autograd.noGrad()) {
                 buffers.forEach((name, value) -> saved.put(name, value.clone()));
             }
-            List<Tensor> outputs = new ArrayList<>(inputs.size());
+            List<Tensor> outputs = new ArrayList<>();
             try {
-                for (Tensor input : inputs) outputs.add(scope.keep(model.forward(input)));
+                for (Tensor output : work.get()) outputs.add(scope.keep(output));
             } finally {
                 try (var off = Autograd.noGrad()) {
                     buffers.forEach((name, value) -> value.copyFrom(saved.get(name)));

@@ -27,9 +27,12 @@ import java.util.List;
  * @param every       the penalty is computed on every this-many-th training step only (0, K, 2K, …) with weight K·λ
  *                    there, so that its weight per step stays λ on average (the expected gradient over K steps is the
  *                    every-step one) while a step costs on average plain + (penalised − plain)/K; 1 = every step
+ * @param subset      the fraction F of each batch (0 &lt; F ≤ 1) the penalty is computed on: its first
+ *                    {@link #subsetSize m} images, in a forward pass of their own, while the cross-entropy keeps the
+ *                    whole batch; 1 = the whole batch, in the cross-entropy's pass (see {@link #subsetSize})
  */
 public record JacobianPenalty(double lambda, int projections, Target target, BatchNormMode batchNorm,
-                              Estimator estimator, int every) {
+                              Estimator estimator, int every, double subset) {
     /** The output whose Jacobian with respect to the input is penalised. */
     public enum Target {
         /** The softmax probabilities (docs/experiment.md: the reference's choice). */
@@ -101,13 +104,28 @@ public record JacobianPenalty(double lambda, int projections, Target target, Bat
     }
 
     /**
+     * A penalty on the whole batch.
+     *
+     * @param lambda      the weight λ
+     * @param projections random directions per batch
+     * @param target      the output whose Jacobian is penalised
+     * @param batchNorm   the batch-norm mode of the penalised pass
+     * @param estimator   projections or finite differences
+     * @param every       the penalty on every this-many-th step
+     */
+    public JacobianPenalty(double lambda, int projections, Target target, BatchNormMode batchNorm, Estimator estimator,
+                           int every) {
+        this(lambda, projections, target, batchNorm, estimator, every, 1.0);
+    }
+
+    /**
      * The same penalty with another weight λ (0: the settings of a net trained without it).
      *
      * @param value the weight λ
      * @return the new penalty
      */
     public JacobianPenalty withLambda(double value) {
-        return new JacobianPenalty(value, projections, target, batchNorm, estimator, every);
+        return new JacobianPenalty(value, projections, target, batchNorm, estimator, every, subset);
     }
 
     /**
@@ -117,7 +135,7 @@ public record JacobianPenalty(double lambda, int projections, Target target, Bat
      * @return the new penalty
      */
     public JacobianPenalty withProjections(int value) {
-        return new JacobianPenalty(lambda, value, target, batchNorm, estimator, every);
+        return new JacobianPenalty(lambda, value, target, batchNorm, estimator, every, subset);
     }
 
     /**
@@ -127,7 +145,7 @@ public record JacobianPenalty(double lambda, int projections, Target target, Bat
      * @return the new penalty
      */
     public JacobianPenalty withTarget(Target value) {
-        return new JacobianPenalty(lambda, projections, value, batchNorm, estimator, every);
+        return new JacobianPenalty(lambda, projections, value, batchNorm, estimator, every, subset);
     }
 
     /**
@@ -137,7 +155,7 @@ public record JacobianPenalty(double lambda, int projections, Target target, Bat
      * @return the new penalty
      */
     public JacobianPenalty withBatchNorm(BatchNormMode value) {
-        return new JacobianPenalty(lambda, projections, target, value, estimator, every);
+        return new JacobianPenalty(lambda, projections, target, value, estimator, every, subset);
     }
 
     /**
@@ -147,7 +165,7 @@ public record JacobianPenalty(double lambda, int projections, Target target, Bat
      * @return the new penalty
      */
     public JacobianPenalty withEstimator(Estimator value) {
-        return new JacobianPenalty(lambda, projections, target, batchNorm, value, every);
+        return new JacobianPenalty(lambda, projections, target, batchNorm, value, every, subset);
     }
 
     /**
@@ -157,7 +175,34 @@ public record JacobianPenalty(double lambda, int projections, Target target, Bat
      * @return the new penalty
      */
     public JacobianPenalty withEvery(int value) {
-        return new JacobianPenalty(lambda, projections, target, batchNorm, estimator, value);
+        return new JacobianPenalty(lambda, projections, target, batchNorm, estimator, value, subset);
+    }
+
+    /**
+     * The same penalty on the fraction value of each batch (1 = the whole batch).
+     *
+     * @param value the fraction F, in (0, 1]
+     * @return the new penalty
+     */
+    public JacobianPenalty withSubset(double value) {
+        return new JacobianPenalty(lambda, projections, target, batchNorm, estimator, every, value);
+    }
+
+    /**
+     * How many images of a batch of {@code batch} the penalty is computed on: the whole batch for {@link #subset} 1,
+     * otherwise m = ⌈F·B⌉, at least 2 (training-mode batch norm needs two images for its statistics), at most B.
+     * No rescaling is needed: R is a mean over images (it divides by m, not B), and the first m images of a shuffled
+     * batch are a uniformly random subset, so E[R on the subset] = R on the batch when images do not interact
+     * ({@link BatchNormMode#EVAL}); with TRAIN the subset's own batch statistics change each image's Jacobian slightly
+     * (batch norm's coupling term grows like 1/m).
+     *
+     * @param batch the batch size B
+     * @return the number of images m
+     */
+    public long subsetSize(long batch) {
+        if (subset == 1.0) return batch;
+        long m = (long) Math.ceil(subset * batch - 1e-9);  // 1e-9: 0.1·30 is 3.0000000000000004 in binary
+        return Math.min(batch, Math.max(Math.min(batch, 2), m));
     }
 
     /**
@@ -178,6 +223,9 @@ public record JacobianPenalty(double lambda, int projections, Target target, Bat
         if (batchNorm == null) throw new IllegalArgumentException("batch-norm mode must not be null");
         if (estimator == null) throw new IllegalArgumentException("estimator must not be null");
         if (every < 1) throw new IllegalArgumentException("penalty interval must be >= 1 (1 = every step), got " + every);
+        if (!(subset > 0 && subset <= 1)) {
+            throw new IllegalArgumentException("penalty subset must be a fraction in (0, 1] of the batch, got " + subset);
+        }
     }
 
     /** {@return the reference settings: λ = 1, n = 1, penalty on the softmax output} */

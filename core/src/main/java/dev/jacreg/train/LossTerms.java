@@ -29,7 +29,7 @@ public final class LossTerms {
      * (λ/2)·R with R the penalty's estimate of the squared Frobenius norm of the Jacobian of the output (softmax or
      * logits, as the penalty says) with respect to the input ({@link JacobianPenalty}: random projections, or
      * {@link FiniteDifferencePenalty} for its FINITE_DIFFERENCE estimator); the directions come from the context's
-     * stream. A penalty on every K-th step only (K > 1) is refused. With {@link JacobianPenalty.BatchNormMode#EVAL} the penalised pass is
+     * stream. A penalty on every K-th step only (K > 1) or on a subset of the batch is refused. With {@link JacobianPenalty.BatchNormMode#EVAL} the penalised pass is
      * a second forward pass in inference mode, as {@link RegularizedLoss} does.
      *
      * @param penalty λ, directions, target, batch-norm mode and estimator; {@code every} must be 1
@@ -54,6 +54,10 @@ public final class LossTerms {
         if (penalty.every() != 1) {
             throw new IllegalArgumentException("a loss term is computed on every step; a penalty on every "
                     + penalty.every() + "th step only is Trainer's (JacobianPenalty.every), not a LossTerm's");
+        }
+        if (penalty.subset() != 1.0) {
+            throw new IllegalArgumentException("a loss term is computed on the whole batch; a penalty on a fraction "
+                    + penalty.subset() + " of it is RegularizedLoss's (JacobianPenalty.subset), not a LossTerm's");
         }
         return new LossTerm() {
             @Override

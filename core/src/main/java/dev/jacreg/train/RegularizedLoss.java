@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * Cross-entropy of the softmax output plus the weighted Jacobian penalty (docs/experiment.md §4):
  * total = CE + (λ/2)·R, CE = −(1/B) Σ T·log Z. With λ = 0 (the reference network) no penalty
- * graph is built at all.
+ * graph is built at all. With {@link JacobianPenalty#subset} below 1, R is computed on the first images of the batch
+ * only, in a pass of their own, and CE on all of them.
  */
 public final class RegularizedLoss {
     private final JacobianPenalty penalty;
@@ -138,6 +139,9 @@ public final class RegularizedLoss {
      */
     public Parts compute(Module model, Tensor images, Tensor oneHotTargets, List<Tensor> directions, double lambda) {
         if (robust != null) return robust.compute(model, images, oneHotTargets);
+        if (penalized() && penalty.subsetSize(images.size(0)) < images.size(0)) {
+            return computeOnSubset(model, images, oneHotTargets, directions, lambda);
+        }
         if (penalized() && !exact && penalty.estimator() == JacobianPenalty.Estimator.FINITE_DIFFERENCE) {
             return computeFiniteDifference(model, images, oneHotTargets, directions, lambda);
         }
@@ -168,6 +172,34 @@ public final class RegularizedLoss {
                 : JacobianPenalty.estimate(penaltyInput, output, directions);
         Tensor total = crossEntropy.add(r.mul(lambda / 2));
         return new Parts(logits, softmax, crossEntropy, r, total);
+    }
+
+    /**
+     * The cross-entropy on the whole batch (one training-mode pass), the penalty on its first m =
+     * {@link JacobianPenalty#subsetSize} images only: exactly what this loss computes for a batch of those m images
+     * (their own forward pass, batch statistics and all), with batch norm's running statistics left as the whole
+     * batch's pass set them. Given directions are for the whole batch; their first m rows are used, so a run draws
+     * the same random numbers whatever the subset. The saving is the penalty's extra work, done on m images, not B.
+     */
+    private Parts computeOnSubset(Module model, Tensor images, Tensor oneHotTargets, List<Tensor> directions,
+                                  double lambda) {
+        long m = penalty.subsetSize(images.size(0));
+        Tensor logits = model.forward(images);
+        Tensor softmax = Functional.softmax(logits, 1);
+        Tensor crossEntropy = crossEntropy(logits, oneHotTargets);
+        RegularizedLoss onWholeBatch = new RegularizedLoss(penalty.withSubset(1.0), exact);
+        List<Tensor> firstRows = directions == null ? null : directions.stream().map(d -> d.narrow(0, 0, m)).toList();
+        // With EVAL the subset's pass must see the running statistics as the whole batch's pass left them: in
+        // inference mode its own cross-entropy pass leaves them alone (compute returns the model in training mode).
+        if (penalty.batchNorm() == JacobianPenalty.BatchNormMode.EVAL) model.setTraining(false);
+        Tensor r;
+        try {
+            r = FiniteDifferencePenalty.keepingBuffers(model, () -> List.of(onWholeBatch.compute(model,
+                    images.narrow(0, 0, m), oneHotTargets.narrow(0, 0, m), firstRows, lambda).penalty())).get(0);
+        } finally {
+            model.setTraining(true);
+        }
+        return new Parts(logits, softmax, crossEntropy, r, crossEntropy.add(r.mul(lambda / 2)));
     }
 
     /**

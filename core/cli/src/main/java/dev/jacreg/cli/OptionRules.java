@@ -107,6 +107,10 @@ final class OptionRules {
             finiteNumber("--lambda"),
             finiteNumber("--clip-grad-norm"),
             g -> {
+                Double f = g.value("--penalty-subset");
+                return f == null || (f > 0 && f <= 1) ? null : "--penalty-subset must be a fraction in (0, 1] of the batch, got " + f;
+            },
+            g -> {
                 Double m = g.value("--momentum");
                 return m == null || (m >= 0 && m < 1) ? null : "--momentum must be in [0, 1), got " + m;
             },
@@ -165,6 +169,7 @@ final class OptionRules {
             g -> withoutPenalty(g, "--penalty-warmup"),
             g -> withoutPenalty(g, "--penalty-estimator"),
             g -> withoutPenalty(g, "--penalty-every"),
+            g -> withoutPenalty(g, "--penalty-subset"),
             g -> withoutAttacks(g, "--attack-norm"),
             g -> withoutAttacks(g, "--epsilons"),
             g -> withoutAttacks(g, "--pgd-steps"),

@@ -113,7 +113,7 @@ public final class ModelCatalog {
                     p -> new Parts(RegularizedLoss.plain(), Augmentation.NONE, WEIGHT_DECAY_COEFFICIENT)),
             new Declaration(LOGITS, "Jacobian penalty on logits", "the penalty on the logits with lambda 0.01, as the "
                     + "paper's code", p -> Parts.loss(new RegularizedLoss(new JacobianPenalty(LOGITS_LAMBDA, p.projections(),
-                    JacobianPenalty.Target.LOGITS, p.batchNorm(), p.estimator(), p.every())))),
+                    JacobianPenalty.Target.LOGITS, p.batchNorm(), p.estimator(), p.every()).withSubset(p.subset())))),
             new Declaration(EXACT, "Exact Jacobian penalty", "the penalty computed exactly, C projections along the "
                     + "one-hot directions", p -> Parts.loss(RegularizedLoss.exact(p))),
             new Declaration(PGD_AT, "PGD adversarial training", "Madry: cross-entropy at PGD-7 linf adversarial "

@@ -85,6 +85,12 @@ public record RunSetting<T>(String key, String description, int since, T before,
             .describedAs(k -> k == 1 ? "every step"
                     : "one step in " + k + " (iterations 0, " + k + ", " + 2 * k + ", …), weight " + k + "·λ there")
             .addedIn(2, 1);
+    /** --penalty-subset. */
+    public static final RunSetting<Double> PENALTY_SUBSET = number("penalty_subset", "penalty computed on images",
+            s -> s.penalty().subset(), (s, v) -> s.withPenalty(s.penalty().withSubset(v)))
+            .describedAs(f -> f == 1.0 ? "the whole batch"
+                    : "the first ⌈" + Formats.number(f) + "·B⌉ images of each batch of B (at least 2; --penalty-subset)")
+            .addedIn(2, 1.0);
     /** --penalty-warmup. */
     public static final RunSetting<Integer> PENALTY_WARMUP_EPOCHS = integer("penalty_warmup_epochs", "penalty warm-up",
             s -> s.training().penaltyWarmupEpochs(), (s, v) -> s.withTraining(b -> b.penaltyWarmupEpochs(v)))
@@ -114,7 +120,7 @@ public record RunSetting<T>(String key, String description, int since, T before,
     /** Every run setting, in the order of the metadata and the reports. */
     public static final List<RunSetting<?>> ALL = List.of(EPOCHS, BATCH_SIZE, LEARNING_RATE, MOMENTUM, LR_SCHEDULE,
             CLIP_GRAD_NORM, LAMBDA, PENALTY_ESTIMATOR, PROJECTIONS, TARGET, PENALTY_BN, PENALTY_EVERY,
-            PENALTY_WARMUP_EPOCHS, DIAGNOSTICS, GRADIENT_SPLIT_INTERVAL, SEED, DATA_SEED, DTYPE, DATA);
+            PENALTY_SUBSET, PENALTY_WARMUP_EPOCHS, DIAGNOSTICS, GRADIENT_SPLIT_INTERVAL, SEED, DATA_SEED, DTYPE, DATA);
 
     // ---- one entry -----------------------------------------------------------------------------------------------
 

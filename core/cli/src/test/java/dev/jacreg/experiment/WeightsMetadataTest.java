@@ -32,7 +32,7 @@ class WeightsMetadataTest {
                 .momentum(0.8).seed(7).schedule(LearningRateSchedule.parse("step:2,3:0.5")).clipGradNorm(2.5)
                 .penaltyWarmupEpochs(1).diagnostics(true).gradientSplitInterval(4).build();
         JacobianPenalty penalty = new JacobianPenalty(0.25, 3, JacobianPenalty.Target.LOGITS,
-                JacobianPenalty.BatchNormMode.EVAL, JacobianPenalty.Estimator.FINITE_DIFFERENCE, 3);
+                JacobianPenalty.BatchNormMode.EVAL, JacobianPenalty.Estimator.FINITE_DIFFERENCE, 3, 0.375);
         return new ExperimentConfig(training, penalty, new DataSource.Synthetic(64, 32, CACHE), Path.of("out"),
                 new double[]{0, 0.5}, 0.15, 100, DType.FLOAT64, 3);
     }

@@ -81,7 +81,7 @@ NATIVE_OBJ := $(patsubst $(ROOT)/native/src/%.cpp,$(ROOT)/native/build/obj/%.o,$
 NATIVE_LIB := $(ROOT)/native/build/libjacreg.so
 NATIVE_HDR := $(wildcard $(ROOT)/native/include/*.h) $(ROOT)/native/include/jacreg_ops.def $(ROOT)/native/src/guard.hpp \
               $(ROOT)/native/src/batch_norm_autograd.hpp $(ROOT)/native/src/batch_norm_kernels.hpp \
-              $(ROOT)/native/src/conv_autograd.hpp
+              $(ROOT)/native/src/conv_autograd.hpp $(ROOT)/native/src/process_group.hpp
 
 MVN := mvn -B -q -Dstyle.color=never
 CORE_JAR := $(ROOT)/core/target/jacreg-core-0.1.0-SNAPSHOT.jar

@@ -3,18 +3,24 @@ package dev.jacreg.distributed;
 import dev.jacreg.Autograd;
 import dev.jacreg.Tensor;
 import dev.jacreg.TensorScope;
+import dev.jacreg.nn.BatchStatistics;
 import dev.jacreg.nn.Module;
 import dev.jacreg.train.DataParallel;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
  * Data-parallel training over a {@link ProcessGroup}, as PyTorch's DistributedDataParallel does it: initial
  * parameters and buffers from rank 0, gradients averaged across ranks after every backward pass (bucketed into few
- * contiguous buffers, 25 MiB each by default, one all-reduce call for them all and the loss values), batch norm with
- * each rank's own batch statistics and rank 0's running statistics broadcast before every step. Pass it to
+ * contiguous buffers, 25 MiB each by default, one all-reduce call for them all and the loss values), rank 0's buffers
+ * (batch-norm running statistics) broadcast before every step. Batch norm uses each rank's own batch statistics, as
+ * DDP's default, or, with {@code syncBatchNorm}, those of all ranks' batches together ({@link SyncBatchNorm}, as
+ * torch.nn.SyncBatchNorm): then W ranks × B/W images take the very step one process takes with B, Jacobian penalty
+ * included. Pass it to
  * {@link dev.jacreg.train.Trainer#Trainer(dev.jacreg.train.TrainingConfig, dev.jacreg.train.RegularizedLoss,
  * dev.jacreg.RandomStream, DataParallel)}. The group stays the caller's to close.
  */
@@ -24,16 +30,36 @@ public final class DistributedDataParallel implements DataParallel {
 
     private final ProcessGroup group;
     private final long bucketBytes;
+    private final boolean syncBatchNorm;
+    /** The batch-norm layers {@link #synchronize} switched to synchronized statistics, with what they had before. */
+    private final Map<BatchStatistics.Switchable, BatchStatistics> switched = new IdentityHashMap<>();
     private int lastBucketCount;
 
+    /** Default buckets, each rank's own batch-norm statistics. */
     public DistributedDataParallel(ProcessGroup group) {
-        this(group, DEFAULT_BUCKET_BYTES);
+        this(group, DEFAULT_BUCKET_BYTES, false);
     }
 
     public DistributedDataParallel(ProcessGroup group, long bucketBytes) {
+        this(group, bucketBytes, false);
+    }
+
+    /**
+     * @param bucketBytes   the gradient buckets' capacity
+     * @param syncBatchNorm whether the model's batch-norm layers ({@link BatchStatistics#layers}) normalise with the
+     *                      statistics of all ranks' batches during training ({@link SyncBatchNorm}); they get their
+     *                      own statistics back when training ends ({@link #release})
+     */
+    public DistributedDataParallel(ProcessGroup group, long bucketBytes, boolean syncBatchNorm) {
         this.group = Objects.requireNonNull(group, "group");
         if (bucketBytes < 1) throw new IllegalArgumentException("bucket capacity must be >= 1 byte, got " + bucketBytes);
         this.bucketBytes = bucketBytes;
+        this.syncBatchNorm = syncBatchNorm;
+    }
+
+    /** Whether batch-norm statistics are those of all ranks' batches (see the constructor). */
+    public boolean syncsBatchNorm() {
+        return syncBatchNorm;
     }
 
     public ProcessGroup group() {
@@ -55,6 +81,18 @@ public final class DistributedDataParallel implements DataParallel {
         List<Tensor> state = new ArrayList<>(model.parameters().values());
         state.addAll(model.buffers().values());
         broadcastFromMaster(state);
+        if (!syncBatchNorm || group.size() == 1) return;
+        SyncBatchNorm statistics = new SyncBatchNorm(group);
+        for (BatchStatistics.Switchable layer : BatchStatistics.layers(model).values()) {
+            switched.putIfAbsent(layer, layer.batchStatistics());
+            layer.setBatchStatistics(statistics);
+        }
+    }
+
+    @Override
+    public void release(Module model) {
+        switched.forEach(BatchStatistics.Switchable::setBatchStatistics);
+        switched.clear();
     }
 
     @Override

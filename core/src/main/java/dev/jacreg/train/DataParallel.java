@@ -16,8 +16,14 @@ public interface DataParallel {
 
     int worldSize();
 
-    /** Before the first step: every rank's parameters and buffers become rank 0's. */
+    /**
+     * Before the first step: every rank's parameters and buffers become rank 0's (and whatever else the run needs of
+     * the model, e.g. synchronized batch norm).
+     */
     void synchronize(Module model);
+
+    /** After the last step, also after a failure: undoes what {@link #synchronize} installed on the model. */
+    default void release(Module model) {}
 
     /** Before every step: rank 0's buffers (batch-norm running statistics) to every rank, as DDP's broadcast_buffers. */
     void broadcastBuffers(Module model);

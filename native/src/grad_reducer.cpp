@@ -3,7 +3,11 @@
 // gradients have all arrived starts an asynchronous all-reduce at once, in bucket order (buckets fill in reverse
 // parameter order, roughly the order the backward pass produces gradients, as in PyTorch's DDP), so every rank starts
 // the same collectives in the same order. finish() starts what the hooks did not (parameters the loss did not reach
-// count as zeros), waits for all, and writes the means into the caller's gradient tensors.
+// count as zeros), waits for all, and writes the means into the caller's gradient tensors. The hooks are post hooks
+// of the parameters' gradient accumulators, as PyTorch's DDP reducer uses (a leaf's tensor hooks do not run there in
+// libtorch 1.13), and see the gradient the pass accumulates.
+#include <torch/csrc/autograd/utils/lambda_post_hook.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -24,7 +28,8 @@ struct jr_grad_reducer {
 
     c10::intrusive_ptr<jr::GroupLink> link;
     std::vector<at::Tensor> parameters;
-    std::vector<unsigned> hooks;
+    // Each hook's key and the accumulator it sits on (kept alive here: a parameter holds its accumulator weakly).
+    std::vector<std::pair<uintptr_t, std::shared_ptr<torch::autograd::Node>>> hooks;
     std::vector<Bucket> buckets;
     std::vector<size_t> bucket_of;
     std::vector<bool> arrived;
@@ -34,11 +39,11 @@ struct jr_grad_reducer {
     int64_t launched_in_backward = 0;
 
     ~jr_grad_reducer() {
-        for (size_t i = 0; i < hooks.size(); ++i) parameters[i].remove_hook(hooks[i]);
+        for (auto &hook : hooks) hook.second->del_post_hook(hook.first);
     }
 
     static const std::string &what() {
-        static const std::string text = "bucketed gradient all-reduce";
+        static const std::string text = "all-reduce";  // as the synchronous one: "rank R of W: all-reduce failed: ..."
         return text;
     }
 
@@ -74,7 +79,7 @@ struct jr_grad_reducer {
         }
     }
 
-    // Called by autograd with a parameter's gradient of this backward pass, before it is accumulated into .grad.
+    // Called by autograd with a parameter's gradient of this backward pass, once it is accumulated into .grad.
     void on_gradient(size_t index, const at::Tensor &gradient) {
         if (!armed || arrived[index]) return;
         copy_in(index, gradient);
@@ -128,8 +133,14 @@ JR_API jr_grad_reducer *jr_grad_reducer_create(jr_process_group *group, jr_tenso
         reducer->reset_step();
         jr_grad_reducer *self = reducer.get();
         for (size_t k = 0; k < list.size(); ++k) {
-            at::Tensor p = list[k];
-            self->hooks.push_back(p.register_hook([self, k](const at::Tensor &gradient) { self->on_gradient(k, gradient); }));
+            auto accumulator = torch::autograd::impl::grad_accumulator(list[k]);
+            if (!accumulator) throw std::invalid_argument("parameter " + std::to_string(k) + " is not a leaf");
+            auto hook = std::make_unique<torch::autograd::utils::LambdaPostHook>(
+                [self, k](const torch::autograd::variable_list &outputs, const torch::autograd::variable_list &inputs) {
+                    self->on_gradient(k, inputs.empty() ? at::Tensor() : inputs[0]);
+                    return outputs;
+                });
+            self->hooks.emplace_back(accumulator->add_post_hook(std::move(hook)), accumulator);
         }
         return reducer.release();
     }
@@ -178,10 +189,10 @@ JR_API int32_t jr_grad_reducer_finish(jr_grad_reducer *reducer, jr_tensor *const
         jr_process_group &group = r.link->get(jr_grad_reducer::what());
         at::Tensor values = extra == nullptr ? at::Tensor() : jr::unwrap_mut(extra, "extra");
         c10::intrusive_ptr<c10d::Work> values_work;
-        if (values.defined()) values_work = jr::all_reduce_sum_async(group, values, "all-reduce of the loss values");
+        if (values.defined()) values_work = jr::all_reduce_sum_async(group, values, "all-reduce");
         auto start = std::chrono::steady_clock::now();
         for (auto &bucket : r.buckets) jr::wait_for(group, *bucket.work, jr_grad_reducer::what());
-        if (values_work) jr::wait_for(group, *values_work, "all-reduce of the loss values");
+        if (values_work) jr::wait_for(group, *values_work, "all-reduce");
         r.waited_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         at::NoGradGuard no_grad;
         const double size = static_cast<double>(r.link->size);

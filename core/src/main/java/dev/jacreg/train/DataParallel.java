@@ -28,6 +28,9 @@ public interface DataParallel {
     /** Before every step: rank 0's buffers (batch-norm running statistics) to every rank, as DDP's broadcast_buffers. */
     void broadcastBuffers(Module model);
 
+    /** Right before the backward pass that {@link #average} follows (e.g. to start exchanging gradients during it). */
+    default void beforeBackward() {}
+
     /**
      * Between the backward pass and the optimiser step: each gradient replaced in place by its mean over the ranks,
      * and each value (the loss parts, a stop vote...) by its mean. Every rank must call it at every step.

@@ -66,7 +66,7 @@ class SyncBatchNormTest {
     static List<Map<String, double[]>> trainTwoRanks(RegularizedLoss loss, boolean sync) {
         List<Object> results = Ranks.run(2, (rank, port) -> {
             try (ProcessGroup group = ProcessGroup.join(Ranks.HOST, port, 2, rank, Duration.ofSeconds(60))) {
-                return train(loss, new DistributedDataParallel(group, DistributedDataParallel.DEFAULT_BUCKET_BYTES, sync));
+                return train(loss, new DistributedDataParallel(group).withSyncBatchNorm(sync));
             }
         });
         for (Object r : results) if (r instanceof Throwable t) throw new AssertionError(t);

@@ -121,7 +121,7 @@ final class TrainCommand implements Callable<Integer>, JacregCli.Verbose {
                 ExperimentListener listener = StopSignal.tracking(display, cli.stopRequested);
                 TrainingResult result;
                 try {
-                    result = spec.trainer(loss, DistributedOptions.dataParallel(group))
+                    result = spec.trainer(loss, distributed.dataParallel(group))
                             .train(model, train, p -> listener.iteration(net, p), cli.stopRequested);
                 } catch (NonFiniteLossException e) {
                     // No weights: the net is unusable. Keep the record of its finite iterations for a post-mortem.

@@ -16,7 +16,7 @@ import java.util.Objects;
  * the mean and variance of the union of the ranks' batches (one all-reduce per layer), and its backward, double
  * backward included, sums the statistics' gradients over the ranks, so W ranks × B/W images compute what one process
  * computes with B. Running statistics are updated with the global values. Install it on a model's batch-norm layers
- * with {@link DistributedDataParallel}'s sync option; every rank must then run the same passes in the same order.
+ * with {@link DistributedDataParallel#withSyncBatchNorm}; every rank must then run the same passes in the same order.
  */
 public final class SyncBatchNorm implements BatchStatistics {
     private final ProcessGroup group;

@@ -82,7 +82,7 @@ NATIVE_OBJ := $(patsubst $(ROOT)/native/src/%.cpp,$(ROOT)/native/build/obj/%.o,$
 NATIVE_LIB := $(ROOT)/native/build/libjacreg.so
 NATIVE_HDR := $(wildcard $(ROOT)/native/include/*.h) $(ROOT)/native/include/jacreg_ops.def $(ROOT)/native/src/guard.hpp \
               $(ROOT)/native/src/batch_norm_autograd.hpp $(ROOT)/native/src/batch_norm_kernels.hpp \
-              $(ROOT)/native/src/conv_autograd.hpp
+              $(ROOT)/native/src/conv_autograd.hpp $(ROOT)/native/src/process_group.hpp
 
 MVN := mvn -B -q -Dstyle.color=never
 # The library (core, artifact jacreg-core) and the application on it (core/cli, jacreg-cli: the CLI, the experiment,

@@ -27,7 +27,7 @@
 extern "C" {
 #endif
 
-#define JR_ABI_VERSION 5
+#define JR_ABI_VERSION 6
 
 /* ---- errors ------------------------------------------------------------------------------------ */
 

@@ -20,6 +20,7 @@ extern "C" {
 typedef struct jr_error jr_error;
 typedef struct jr_tensor jr_tensor;
 typedef struct jr_process_group jr_process_group;
+typedef struct jr_grad_reducer jr_grad_reducer;
 
 #define JR_BACKEND_GLOO 0 /* CPU tensors, TCP transport */
 #define JR_BACKEND_NCCL 1 /* CUDA tensors; only in a shim built against a CUDA libtorch */
@@ -49,6 +50,44 @@ int32_t jr_process_group_all_reduce(jr_process_group *group, jr_tensor *const *t
 int32_t jr_process_group_broadcast(jr_process_group *group, jr_tensor *const *tensors, int64_t count, int32_t root,
                                    jr_error *err);
 int32_t jr_process_group_barrier(jr_process_group *group, jr_error *err);
+
+/* ---- collectives autograd can differentiate (each forward and each backward is a collective) ---- */
+
+/* A new tensor: input summed over the ranks. Differentiable: its backward sums the incoming gradient over the
+   ranks, and is differentiable in turn (double backward). */
+jr_tensor *jr_process_group_sum(jr_process_group *group, const jr_tensor *input, jr_error *err);
+/* Training-mode batch norm over N×C×... inputs with the statistics of all ranks' batches together, as
+   torch.nn.SyncBatchNorm: same result, gradients and double backward as one process normalising the union of the
+   batches. Updates the running statistics (when given) with the global mean and unbiased global variance. weight,
+   bias, running_mean, running_var may be NULL. One all-reduce forward, one per backward pass through it. */
+jr_tensor *jr_nn_sync_batch_norm(jr_process_group *group, const jr_tensor *input, const jr_tensor *weight,
+                                 const jr_tensor *bias, const jr_tensor *running_mean, const jr_tensor *running_var,
+                                 double momentum, double eps, jr_error *err);
+
+/* ---- gradients all-reduced while the backward pass runs (PyTorch DDP's reducer) ---------------------------- */
+
+/* Hooks on the parameters (which must require grad) that copy each one's gradient into a bucket of at most
+   bucket_bytes (parameters of one dtype and device, filled in reverse order) as a backward pass produces it,
+   and start an asynchronous all-reduce of each bucket, in bucket order, as soon as all its gradients are in.
+   The hooks act only between jr_grad_reducer_prepare and jr_grad_reducer_finish. Free with jr_grad_reducer_free
+   (removes the hooks) before the group. */
+jr_grad_reducer *jr_grad_reducer_create(jr_process_group *group, jr_tensor *const *parameters, int64_t count,
+                                        int64_t bucket_bytes, jr_error *err);
+void jr_grad_reducer_free(jr_grad_reducer *reducer);
+/* Arms the hooks for the next backward pass (every rank, before it). */
+int32_t jr_grad_reducer_prepare(jr_grad_reducer *reducer, jr_error *err);
+/* After the backward pass: the gradients the hooks did not see are taken from gradients[] (count = the number
+   of parameters, in their order; NULL entries count as zeros), their buckets started; then waits for every
+   bucket and writes the mean over the ranks into each non-NULL gradients[i] in place. extra (may be NULL; e.g.
+   the loss values) is averaged over the ranks alongside. Disarms the hooks. */
+int32_t jr_grad_reducer_finish(jr_grad_reducer *reducer, jr_tensor *const *gradients, int64_t count, jr_tensor *extra,
+                               jr_error *err);
+/* Seconds spent in jr_grad_reducer_finish waiting for collectives since creation (the exchange that the
+   backward pass did not hide). */
+double jr_grad_reducer_waited_seconds(const jr_grad_reducer *reducer, jr_error *err);
+int64_t jr_grad_reducer_bucket_count(const jr_grad_reducer *reducer, jr_error *err);
+/* How many buckets the hooks started during backward passes since creation (the rest started in finish). */
+int64_t jr_grad_reducer_launched_in_backward(const jr_grad_reducer *reducer, jr_error *err);
 
 #ifdef __cplusplus
 }

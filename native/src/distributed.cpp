@@ -2,6 +2,7 @@
 // three collectives data-parallel training needs. Every failure (rendezvous timeout, port in use, lost peer,
 // mismatched world size) is rethrown with what the shim was doing, so the Java exception names the problem.
 #include "guard.hpp"
+#include "process_group.hpp"
 
 #if __has_include(<torch/headeronly/version.h>)
 #include <torch/headeronly/version.h>  // where the newest libtorch keeps TORCH_VERSION_MAJOR
@@ -56,6 +57,10 @@ struct jr_process_group {
     int32_t rank;
     int32_t size;
     std::chrono::milliseconds timeout;
+    // What recorded collectives (distributed_autograd.cpp) hold instead of the group itself; cleared on free.
+    c10::intrusive_ptr<jr::GroupLink> link = c10::make_intrusive<jr::GroupLink>();
+
+    ~jr_process_group() { link->group = nullptr; }
 };
 
 namespace {
@@ -235,6 +240,40 @@ void run_each(const jr_process_group &g, std::vector<at::Tensor> &list, Issue &&
 
 }  // namespace
 
+namespace jr {
+
+jr_process_group &GroupLink::get(const std::string &what) const {
+    if (group == nullptr) throw std::runtime_error(what + ": the process group was closed");
+    return *group;
+}
+
+c10::intrusive_ptr<GroupLink> link_of(jr_process_group &group) { return group.link; }
+
+void all_reduce_sum(jr_process_group &g, std::vector<at::Tensor> &tensors, const std::string &what) {
+    in_context(who(g) + ": " + what + " failed", [&] {
+        c10d::AllreduceOptions options;
+        options.reduceOp = c10d::ReduceOp::SUM;
+        options.timeout = g.timeout;
+        run_each(g, tensors, [&](std::vector<at::Tensor> &one) { return g.backend->allreduce(one, options); });
+    });
+}
+
+c10::intrusive_ptr<c10d::Work> all_reduce_sum_async(jr_process_group &g, at::Tensor &tensor, const std::string &what) {
+    return in_context(who(g) + ": " + what + " failed", [&] {
+        c10d::AllreduceOptions options;
+        options.reduceOp = c10d::ReduceOp::SUM;
+        options.timeout = g.timeout;
+        std::vector<at::Tensor> one{tensor};
+        return g.backend->allreduce(one, options);
+    });
+}
+
+void wait_for(jr_process_group &g, c10d::Work &work, const std::string &what) {
+    in_context(who(g) + ": " + what + " failed", [&] { work.wait(g.timeout); });
+}
+
+}  // namespace jr
+
 JR_API int32_t jr_distributed_backend_available(int32_t backend, jr_error *err) {
     JR_TRY { return missing_backend(backend) == nullptr ? 1 : 0; }
     JR_CATCH(err, -1)
@@ -271,7 +310,11 @@ JR_API jr_process_group *jr_process_group_create(const char *host, int32_t port,
         in_context(self + ": rendezvous at " + where, [&] { check_world_size(*store, rank, world_size, timeout); });
         auto group = in_context(self + ": connecting the ranks at " + where + " failed",
                                 [&] { return create_backend(backend, master, store, rank, world_size, timeout); });
-        return new jr_process_group{store, group, rank, world_size, timeout};
+        auto *created = new jr_process_group{store, group, rank, world_size, timeout};
+        created->link->group = created;
+        created->link->rank = rank;
+        created->link->size = world_size;
+        return created;
     }
     JR_CATCH(err, nullptr)
 }
@@ -300,13 +343,7 @@ JR_API int32_t jr_process_group_all_reduce(jr_process_group *group, jr_tensor *c
         jr_process_group &g = unwrap_group(group);
         if (op != JR_REDUCE_SUM && op != JR_REDUCE_AVERAGE) throw std::invalid_argument("unknown reduce op " + std::to_string(op));
         auto list = jr::tensor_list(tensors, count, "tensors");
-        in_context(who(g) + ": all-reduce failed", [&] {
-            // Gloo has no average, so the sum is divided here.
-            c10d::AllreduceOptions options;
-            options.reduceOp = c10d::ReduceOp::SUM;
-            options.timeout = g.timeout;
-            run_each(g, list, [&](std::vector<at::Tensor> &one) { return g.backend->allreduce(one, options); });
-        });
+        jr::all_reduce_sum(g, list, "all-reduce");  // Gloo has no average, so the sum is divided below
         if (op == JR_REDUCE_AVERAGE) {
             at::NoGradGuard no_grad;
             for (auto &t : list) t.div_(g.size);

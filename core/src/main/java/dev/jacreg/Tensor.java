@@ -33,7 +33,7 @@ public final class Tensor implements AutoCloseable {
     private static final AtomicLong FREED_BY_CLEANER = new AtomicLong();
 
     static {
-        TensorHandles.install(Tensor::handles);  // for the collectives of dev.jacreg.distributed
+        TensorHandles.install(Tensor::handles, Tensor::wrap);  // for the collectives of dev.jacreg.distributed
     }
 
     private final MemorySegment handle;

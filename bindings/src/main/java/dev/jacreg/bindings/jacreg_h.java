@@ -68,10 +68,10 @@ public class jacreg_h {
     public static final AddressLayout C_POINTER = ValueLayout.ADDRESS
             .withTargetLayout(MemoryLayout.sequenceLayout(java.lang.Long.MAX_VALUE, JAVA_BYTE));
     public static final ValueLayout.OfLong C_LONG = ValueLayout.JAVA_LONG;
-    private static final int JR_ABI_VERSION = (int)5L;
+    private static final int JR_ABI_VERSION = (int)6L;
     /**
      * {@snippet lang=c :
-     * #define JR_ABI_VERSION 5
+     * #define JR_ABI_VERSION 6
      * }
      */
     public static int JR_ABI_VERSION() {
@@ -6139,6 +6139,549 @@ public class jacreg_h {
                 traceDowncall("jr_process_group_barrier", group, err);
             }
             return (int)mh$.invokeExact(group, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_process_group_sum {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_process_group_sum");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_process_group_sum(jr_process_group *group, const jr_tensor *input, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_process_group_sum$descriptor() {
+        return jr_process_group_sum.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_process_group_sum(jr_process_group *group, const jr_tensor *input, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_process_group_sum$handle() {
+        return jr_process_group_sum.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_process_group_sum(jr_process_group *group, const jr_tensor *input, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_process_group_sum$address() {
+        return jr_process_group_sum.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_process_group_sum(jr_process_group *group, const jr_tensor *input, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_process_group_sum(MemorySegment group, MemorySegment input, MemorySegment err) {
+        var mh$ = jr_process_group_sum.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_process_group_sum", group, input, err);
+            }
+            return (MemorySegment)mh$.invokeExact(group, input, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_nn_sync_batch_norm {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_DOUBLE,
+            jacreg_h.C_DOUBLE,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_nn_sync_batch_norm");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_nn_sync_batch_norm(jr_process_group *group, const jr_tensor *input, const jr_tensor *weight, const jr_tensor *bias, const jr_tensor *running_mean, const jr_tensor *running_var, double momentum, double eps, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_nn_sync_batch_norm$descriptor() {
+        return jr_nn_sync_batch_norm.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_nn_sync_batch_norm(jr_process_group *group, const jr_tensor *input, const jr_tensor *weight, const jr_tensor *bias, const jr_tensor *running_mean, const jr_tensor *running_var, double momentum, double eps, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_nn_sync_batch_norm$handle() {
+        return jr_nn_sync_batch_norm.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_tensor *jr_nn_sync_batch_norm(jr_process_group *group, const jr_tensor *input, const jr_tensor *weight, const jr_tensor *bias, const jr_tensor *running_mean, const jr_tensor *running_var, double momentum, double eps, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_nn_sync_batch_norm$address() {
+        return jr_nn_sync_batch_norm.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_tensor *jr_nn_sync_batch_norm(jr_process_group *group, const jr_tensor *input, const jr_tensor *weight, const jr_tensor *bias, const jr_tensor *running_mean, const jr_tensor *running_var, double momentum, double eps, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_nn_sync_batch_norm(MemorySegment group, MemorySegment input, MemorySegment weight, MemorySegment bias, MemorySegment running_mean, MemorySegment running_var, double momentum, double eps, MemorySegment err) {
+        var mh$ = jr_nn_sync_batch_norm.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_nn_sync_batch_norm", group, input, weight, bias, running_mean, running_var, momentum, eps, err);
+            }
+            return (MemorySegment)mh$.invokeExact(group, input, weight, bias, running_mean, running_var, momentum, eps, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_grad_reducer_create {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_LONG,
+            jacreg_h.C_LONG,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_grad_reducer_create");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * jr_grad_reducer *jr_grad_reducer_create(jr_process_group *group, jr_tensor *const *parameters, int64_t count, int64_t bucket_bytes, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_grad_reducer_create$descriptor() {
+        return jr_grad_reducer_create.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * jr_grad_reducer *jr_grad_reducer_create(jr_process_group *group, jr_tensor *const *parameters, int64_t count, int64_t bucket_bytes, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_grad_reducer_create$handle() {
+        return jr_grad_reducer_create.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * jr_grad_reducer *jr_grad_reducer_create(jr_process_group *group, jr_tensor *const *parameters, int64_t count, int64_t bucket_bytes, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_grad_reducer_create$address() {
+        return jr_grad_reducer_create.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * jr_grad_reducer *jr_grad_reducer_create(jr_process_group *group, jr_tensor *const *parameters, int64_t count, int64_t bucket_bytes, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_grad_reducer_create(MemorySegment group, MemorySegment parameters, long count, long bucket_bytes, MemorySegment err) {
+        var mh$ = jr_grad_reducer_create.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_grad_reducer_create", group, parameters, count, bucket_bytes, err);
+            }
+            return (MemorySegment)mh$.invokeExact(group, parameters, count, bucket_bytes, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_grad_reducer_free {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_grad_reducer_free");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void jr_grad_reducer_free(jr_grad_reducer *reducer)
+     * }
+     */
+    public static FunctionDescriptor jr_grad_reducer_free$descriptor() {
+        return jr_grad_reducer_free.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void jr_grad_reducer_free(jr_grad_reducer *reducer)
+     * }
+     */
+    public static MethodHandle jr_grad_reducer_free$handle() {
+        return jr_grad_reducer_free.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void jr_grad_reducer_free(jr_grad_reducer *reducer)
+     * }
+     */
+    public static MemorySegment jr_grad_reducer_free$address() {
+        return jr_grad_reducer_free.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void jr_grad_reducer_free(jr_grad_reducer *reducer)
+     * }
+     */
+    public static void jr_grad_reducer_free(MemorySegment reducer) {
+        var mh$ = jr_grad_reducer_free.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_grad_reducer_free", reducer);
+            }
+            mh$.invokeExact(reducer);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_grad_reducer_prepare {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_INT,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_grad_reducer_prepare");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t jr_grad_reducer_prepare(jr_grad_reducer *reducer, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_grad_reducer_prepare$descriptor() {
+        return jr_grad_reducer_prepare.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t jr_grad_reducer_prepare(jr_grad_reducer *reducer, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_grad_reducer_prepare$handle() {
+        return jr_grad_reducer_prepare.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t jr_grad_reducer_prepare(jr_grad_reducer *reducer, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_grad_reducer_prepare$address() {
+        return jr_grad_reducer_prepare.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t jr_grad_reducer_prepare(jr_grad_reducer *reducer, jr_error *err)
+     * }
+     */
+    public static int jr_grad_reducer_prepare(MemorySegment reducer, MemorySegment err) {
+        var mh$ = jr_grad_reducer_prepare.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_grad_reducer_prepare", reducer, err);
+            }
+            return (int)mh$.invokeExact(reducer, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_grad_reducer_finish {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_INT,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_LONG,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_grad_reducer_finish");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t jr_grad_reducer_finish(jr_grad_reducer *reducer, jr_tensor *const *gradients, int64_t count, jr_tensor *extra, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_grad_reducer_finish$descriptor() {
+        return jr_grad_reducer_finish.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t jr_grad_reducer_finish(jr_grad_reducer *reducer, jr_tensor *const *gradients, int64_t count, jr_tensor *extra, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_grad_reducer_finish$handle() {
+        return jr_grad_reducer_finish.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t jr_grad_reducer_finish(jr_grad_reducer *reducer, jr_tensor *const *gradients, int64_t count, jr_tensor *extra, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_grad_reducer_finish$address() {
+        return jr_grad_reducer_finish.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t jr_grad_reducer_finish(jr_grad_reducer *reducer, jr_tensor *const *gradients, int64_t count, jr_tensor *extra, jr_error *err)
+     * }
+     */
+    public static int jr_grad_reducer_finish(MemorySegment reducer, MemorySegment gradients, long count, MemorySegment extra, MemorySegment err) {
+        var mh$ = jr_grad_reducer_finish.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_grad_reducer_finish", reducer, gradients, count, extra, err);
+            }
+            return (int)mh$.invokeExact(reducer, gradients, count, extra, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_grad_reducer_waited_seconds {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_DOUBLE,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_grad_reducer_waited_seconds");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * double jr_grad_reducer_waited_seconds(const jr_grad_reducer *reducer, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_grad_reducer_waited_seconds$descriptor() {
+        return jr_grad_reducer_waited_seconds.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * double jr_grad_reducer_waited_seconds(const jr_grad_reducer *reducer, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_grad_reducer_waited_seconds$handle() {
+        return jr_grad_reducer_waited_seconds.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * double jr_grad_reducer_waited_seconds(const jr_grad_reducer *reducer, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_grad_reducer_waited_seconds$address() {
+        return jr_grad_reducer_waited_seconds.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * double jr_grad_reducer_waited_seconds(const jr_grad_reducer *reducer, jr_error *err)
+     * }
+     */
+    public static double jr_grad_reducer_waited_seconds(MemorySegment reducer, MemorySegment err) {
+        var mh$ = jr_grad_reducer_waited_seconds.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_grad_reducer_waited_seconds", reducer, err);
+            }
+            return (double)mh$.invokeExact(reducer, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_grad_reducer_bucket_count {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_LONG,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_grad_reducer_bucket_count");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int64_t jr_grad_reducer_bucket_count(const jr_grad_reducer *reducer, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_grad_reducer_bucket_count$descriptor() {
+        return jr_grad_reducer_bucket_count.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t jr_grad_reducer_bucket_count(const jr_grad_reducer *reducer, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_grad_reducer_bucket_count$handle() {
+        return jr_grad_reducer_bucket_count.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t jr_grad_reducer_bucket_count(const jr_grad_reducer *reducer, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_grad_reducer_bucket_count$address() {
+        return jr_grad_reducer_bucket_count.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int64_t jr_grad_reducer_bucket_count(const jr_grad_reducer *reducer, jr_error *err)
+     * }
+     */
+    public static long jr_grad_reducer_bucket_count(MemorySegment reducer, MemorySegment err) {
+        var mh$ = jr_grad_reducer_bucket_count.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_grad_reducer_bucket_count", reducer, err);
+            }
+            return (long)mh$.invokeExact(reducer, err);
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class jr_grad_reducer_launched_in_backward {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jacreg_h.C_LONG,
+            jacreg_h.C_POINTER,
+            jacreg_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = jacreg_h.findOrThrow("jr_grad_reducer_launched_in_backward");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int64_t jr_grad_reducer_launched_in_backward(const jr_grad_reducer *reducer, jr_error *err)
+     * }
+     */
+    public static FunctionDescriptor jr_grad_reducer_launched_in_backward$descriptor() {
+        return jr_grad_reducer_launched_in_backward.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t jr_grad_reducer_launched_in_backward(const jr_grad_reducer *reducer, jr_error *err)
+     * }
+     */
+    public static MethodHandle jr_grad_reducer_launched_in_backward$handle() {
+        return jr_grad_reducer_launched_in_backward.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t jr_grad_reducer_launched_in_backward(const jr_grad_reducer *reducer, jr_error *err)
+     * }
+     */
+    public static MemorySegment jr_grad_reducer_launched_in_backward$address() {
+        return jr_grad_reducer_launched_in_backward.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int64_t jr_grad_reducer_launched_in_backward(const jr_grad_reducer *reducer, jr_error *err)
+     * }
+     */
+    public static long jr_grad_reducer_launched_in_backward(MemorySegment reducer, MemorySegment err) {
+        var mh$ = jr_grad_reducer_launched_in_backward.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("jr_grad_reducer_launched_in_backward", reducer, err);
+            }
+            return (long)mh$.invokeExact(reducer, err);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }

@@ -153,10 +153,30 @@ public final class ProcessGroup implements AutoCloseable {
     }
 
     /**
+     * A new tensor: {@code input} summed over the ranks, recorded by autograd. Its backward sums the incoming gradient
+     * over the ranks (each rank's input reaches every rank's sum) and is differentiable in turn, so a loss that uses
+     * it differentiates twice, as the Jacobian penalty does. Every rank must call it, and run the backward passes
+     * through it, in the same order: each is a collective. A backward pass after {@link #close()} fails.
+     *
+     * @param input this rank's tensor (the same shape and dtype on every rank)
+     * @return the sum over the ranks, new, in the caller's scope
+     */
+    public synchronized Tensor sum(Tensor input) {
+        Objects.requireNonNull(input, "input");
+        NativeCall call = call();
+        try (Arena arena = Arena.ofConfined()) {
+            return TensorHandles.wrap(call.handle(jacreg_h.jr_process_group_sum(handle(), TensorHandles.of(arena, input),
+                    call.error())));
+        } finally {
+            Reference.reachabilityFence(input);
+        }
+    }
+
+    /**
      * Overwrites each tensor in place with root's.
      *
-     * @param tensors the tensors to overwrite (on root: to send), in the same order and shapes on every rank
-     * @param root the rank whose values everyone gets
+     * @param tensors the tensors, the same shapes and dtypes on every rank
+     * @param root    the rank whose values every rank gets
      */
     public synchronized void broadcast(List<Tensor> tensors, int root) {
         if (root < 0 || root >= size) throw new IllegalArgumentException("root rank must be in 0.." + (size - 1) + ", got " + root);
@@ -195,7 +215,8 @@ public final class ProcessGroup implements AutoCloseable {
         return "ProcessGroup[rank " + rank + " of " + size + (handle == null ? ", closed]" : "]");
     }
 
-    private MemorySegment handle() {
+    /** The native group, for this package's other shim calls; throws once closed. */
+    MemorySegment handle() {
         if (handle == null) throw new IllegalStateException("process group (rank " + rank + " of " + size + ") is closed");
         return handle;
     }
@@ -207,7 +228,7 @@ public final class ProcessGroup implements AutoCloseable {
         return tensors.isEmpty();
     }
 
-    private static NativeCall call() {
+    static NativeCall call() {
         Torch.libraryPath();  // loads the shim and applies -Djacreg.threads, as every other entry point does
         return NativeCall.current();
     }

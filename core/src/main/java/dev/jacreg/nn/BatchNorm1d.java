@@ -10,9 +10,10 @@ import dev.jacreg.TorchException;
  * running mean 0 and variance 1 at start, running ← (1 − momentum)·running + momentum·batch in training mode (the
  * unbiased batch variance), the running statistics in inference mode.
  */
-public final class BatchNorm1d extends Layer {
+public final class BatchNorm1d extends Layer implements BatchStatistics.Switchable {
     private final double momentum;
     private final double eps;
+    private BatchStatistics statistics = BatchStatistics.LOCAL;
     private final int features;
 
     /**
@@ -53,12 +54,28 @@ public final class BatchNorm1d extends Layer {
             throw LayerException.badInput(this, "N×" + features + " or N×" + features + "×L", input,
                     null);
         }
+        if (isTraining() && statistics != BatchStatistics.LOCAL) {
+            // Outside the bad-input translation below: a synchronized pass also fails for a lost peer.
+            return statistics.normalize(input, state("weight"), state("bias"), state("running_mean"), state("running_var"),
+                    momentum, eps);
+        }
         try {
             return Functional.batchNorm(input, state("weight"), state("bias"), state("running_mean"), state("running_var"),
                     isTraining(), momentum, eps);
         } catch (TorchException e) {
             throw LayerException.badInput(this, "N×" + features + " or N×" + features + "×L", input, e);
         }
+    }
+
+    @Override
+    public BatchStatistics batchStatistics() {
+        return statistics;
+    }
+
+    /** Where training-mode passes take their statistics from; {@link BatchStatistics#LOCAL} until set. */
+    @Override
+    public void setBatchStatistics(BatchStatistics statistics) {
+        this.statistics = java.util.Objects.requireNonNull(statistics, "statistics");
     }
 
     @Override

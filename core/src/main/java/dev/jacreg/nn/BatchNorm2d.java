@@ -10,9 +10,10 @@ import dev.jacreg.TorchException;
  * training mode it uses the batch's statistics and updates the running ones with
  * running ← (1 − momentum)·running + momentum·batch (MATLAB's decay 0.1 is momentum 0.1 here).
  */
-public final class BatchNorm2d extends Layer {
+public final class BatchNorm2d extends Layer implements BatchStatistics.Switchable {
     private final double momentum;
     private final double eps;
+    private BatchStatistics statistics = BatchStatistics.LOCAL;
     private final int channels;
     private boolean recordBatchVariance;
     private double minBatchVariance = Double.NaN;
@@ -76,12 +77,28 @@ public final class BatchNorm2d extends Layer {
     @Override
     public Tensor forward(Tensor input) {
         if (recordBatchVariance && isTraining()) record(input);
+        if (isTraining() && statistics != BatchStatistics.LOCAL) {
+            // Outside the bad-input translation below: a synchronized pass also fails for a lost peer.
+            return statistics.normalize(input, state("weight"), state("bias"), state("running_mean"), state("running_var"),
+                    momentum, eps);
+        }
         try {
             return Functional.batchNorm(input, state("weight"), state("bias"), state("running_mean"), state("running_var"),
                     isTraining(), momentum, eps);
         } catch (TorchException e) {
             throw LayerException.badInput(this, "N×" + channels + "×H×W", input, e);
         }
+    }
+
+    @Override
+    public BatchStatistics batchStatistics() {
+        return statistics;
+    }
+
+    /** Where training-mode passes take their statistics from; {@link BatchStatistics#LOCAL} until set. */
+    @Override
+    public void setBatchStatistics(BatchStatistics statistics) {
+        this.statistics = java.util.Objects.requireNonNull(statistics, "statistics");
     }
 
     @Override

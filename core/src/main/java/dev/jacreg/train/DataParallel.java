@@ -19,11 +19,19 @@ public interface DataParallel {
     int worldSize();
 
     /**
-     * Before the first step: every rank's parameters and buffers become rank 0's.
+     * Before the first step: every rank's parameters and buffers become rank 0's (and whatever else the run needs of
+     * the model, e.g. synchronized batch norm).
      *
      * @param model the model, the same architecture on every rank
      */
     void synchronize(Module model);
+
+    /**
+     * After the last step, also after a failure: undoes what {@link #synchronize} installed on the model.
+     *
+     * @param model the model given to {@link #synchronize}
+     */
+    default void release(Module model) {}
 
     /**
      * Before every step: rank 0's buffers (batch-norm running statistics) to every rank, as DDP's broadcast_buffers.
@@ -31,6 +39,9 @@ public interface DataParallel {
      * @param model the model, the same architecture on every rank
      */
     void broadcastBuffers(Module model);
+
+    /** Right before the backward pass that {@link #average} follows (e.g. to start exchanging gradients during it). */
+    default void beforeBackward() {}
 
     /**
      * Between the backward pass and the optimiser step: each gradient replaced in place by its mean over the ranks,

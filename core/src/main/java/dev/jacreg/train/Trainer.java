@@ -205,6 +205,7 @@ public final class Trainer {
             }
         } finally {
             if (config.diagnostics()) TrainingDiagnostics.recordBatchVariances(TrainingDiagnostics.batchNormLayers(model), false);
+            if (parallel != null) parallel.release(model);
             model.setTraining(false);
         }
         return new TrainingResult(Arrays.copyOf(losses, done), Arrays.copyOf(penalties, done), Arrays.copyOf(nanos, done),

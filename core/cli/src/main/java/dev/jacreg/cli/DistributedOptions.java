@@ -49,6 +49,13 @@ final class DistributedOptions {
             defaultValue = "300")
     double timeoutSeconds;
 
+    @Option(names = "--sync-batch-norm",
+            description = "Data-parallel: batch norm with the statistics of all ranks' batches together (as PyTorch's "
+                    + "SyncBatchNorm, its backward and the penalty's double backward too), so that N ranks compute the "
+                    + "steps of one process with the whole batch; one small all-reduce per batch-norm layer and pass. "
+                    + "Only with --nproc or --world-size.")
+    boolean syncBatchNorm;
+
     @Option(names = "--master-wait", paramLabel = "SECONDS",
             description = "Data-parallel, ranks other than 0: how long to keep retrying while nothing accepts connections at "
                     + "--master (rank 0 not started yet) before failing (default: ${DEFAULT-VALUE}).", defaultValue = "30")
@@ -66,6 +73,9 @@ final class DistributedOptions {
 
     /** Checks the combination before any work (the values themselves: {@link OptionRules}). */
     void validate() {
+        if (syncBatchNorm && nproc == null && worldSize == null) {
+            throw new UsageException("--sync-batch-norm needs --nproc or --world-size (it synchronizes the ranks' batch norm)");
+        }
         if (nproc != null) {
             if (worldSize != null || rank != null || master != null) {
                 throw new UsageException("--nproc starts the ranks itself: give it without --world-size, --rank or --master");
@@ -108,8 +118,8 @@ final class DistributedOptions {
     }
 
     /** The trainer's hook for the group, or null for a single process. */
-    static DataParallel dataParallel(ProcessGroup group) {
-        return group == null ? null : new DistributedDataParallel(group);
+    DataParallel dataParallel(ProcessGroup group) {
+        return group == null ? null : new DistributedDataParallel(group).withSyncBatchNorm(syncBatchNorm);
     }
 
     /**

@@ -169,7 +169,7 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
                 cli.stopRequested, pool);
         Experiment.Outcome run;
         try (ProcessGroup group = distributed.join(cli.err)) {
-            run = experiment.dataParallel(DistributedOptions.dataParallel(group)).run();
+            run = experiment.dataParallel(distributed.dataParallel(group)).run();
         } catch (NonFiniteLossException e) {
             // No report and no weights; only the diverged net's record, under its own name.
             if (distributed.writesOutputs()) {

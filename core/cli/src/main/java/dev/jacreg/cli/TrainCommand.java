@@ -94,7 +94,7 @@ final class TrainCommand implements Callable<Integer>, JacregCli.Verbose {
         ProgressDisplay display = ProgressDisplay.forTerminal(cli.err);
         SingleNetStudy.Outcome o;
         try {
-            o = SingleNetStudy.run(config, net, DistributedOptions.dataParallel(group), distributed.writesOutputs(),
+            o = SingleNetStudy.run(config, net, distributed.dataParallel(group), distributed.writesOutputs(),
                     StopSignal.tracking(display, cli.stopRequested), cli.stopRequested);
         } catch (NonFiniteLossException e) {
             // No weights: the net is unusable. Keep the record of its finite iterations for a post-mortem.

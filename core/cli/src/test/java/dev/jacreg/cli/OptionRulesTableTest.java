@@ -48,6 +48,7 @@ class OptionRulesTableTest {
                 // item 4: --nproc and data-parallel runs, all decided before a JVM is started
                 Row.of("train --nproc " + (CAP + 1), "--nproc " + (CAP + 1), PROCESSORS + " available processors"),
                 Row.of("train --nproc 0", "--nproc must be >= 1, got 0"),
+                Row.of("train --sync-batch-norm", "--sync-batch-norm needs --nproc or --world-size"),
                 Row.of("train --nproc 3", "--batch-size 32 is not a multiple of --nproc 3"),
                 Row.of("train --nproc 2 --batch-size 31", "--batch-size 31 is not a multiple of --nproc 2"),
                 Row.of("train --world-size 3 --rank 0 --master 127.0.0.1:29500", "--batch-size 32", "--world-size 3"),

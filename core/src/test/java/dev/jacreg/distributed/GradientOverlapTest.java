@@ -1,0 +1,73 @@
+package dev.jacreg.distributed;
+
+import dev.jacreg.DType;
+import dev.jacreg.RandomStream;
+import dev.jacreg.TensorScope;
+import dev.jacreg.data.DeviceDataset;
+import dev.jacreg.nn.SeedNetwork;
+import dev.jacreg.nn.Sequential;
+import dev.jacreg.train.JacobianPenalty;
+import dev.jacreg.train.RegularizedLoss;
+import dev.jacreg.train.Trainer;
+import dev.jacreg.train.TrainingConfig;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Gradients all-reduced per bucket during the backward pass (the default) against the second method, one all-reduce
+ * after it: the same training, weights equal to rounding, for the penalized seed network (whose backward runs through
+ * the double-backward graph) with synchronized batch norm (whose collectives interleave with the buckets'). Small
+ * buckets, so that there are several and the hooks start some of them while the backward pass is still running.
+ */
+class GradientOverlapTest {
+    static final long BUCKET_BYTES = 16 << 10;
+
+    record Run(Map<String, double[]> state, int buckets, long startedInBackward, int exchanges) {}
+
+    static Run train(DistributedDataParallel parallel) {
+        try (TensorScope scope = TensorScope.open();
+             DeviceDataset data = new DeviceDataset(SyncBatchNormTest.DATA, DType.FLOAT64);
+             Sequential net = SeedNetwork.create(data.meanImage(), 28, 28, DType.FLOAT64, RandomStream.seeded(3))) {
+            TrainingConfig config = TrainingConfig.builder().epochs(1).batchSize(32).learningRate(0.05).seed(3).build().withClipGradNorm(0.5);
+            new Trainer(config, new RegularizedLoss(JacobianPenalty.reference()), RandomStream.seeded(4), parallel)
+                    .train(net, data, p -> {}, () -> false);
+            return new Run(SyncBatchNormTest.state(net), parallel.lastBucketCount(), parallel.bucketsStartedInBackward(),
+                    parallel.exchanges());
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<Run> twoRanks(boolean overlap) {
+        List<Object> results = Ranks.run(2, (rank, port) -> {
+            try (ProcessGroup group = ProcessGroup.join(Ranks.HOST, port, 2, rank, Duration.ofSeconds(60))) {
+                return train(new DistributedDataParallel(group, BUCKET_BYTES).withSyncBatchNorm(true).withOverlap(overlap));
+            }
+        });
+        for (Object r : results) if (r instanceof Throwable t) throw new AssertionError(t);
+        return (List<Run>) (List<?>) results;
+    }
+
+    @Test
+    void bucketsReducedDuringTheBackwardPassGiveTheWeightsOfOneAllReduceAfterIt() {
+        if (!Ranks.glooBuilt()) return;
+        List<Run> after = twoRanks(false);
+        List<Run> during = twoRanks(true);
+        for (int r = 0; r < 2; r++) {
+            Run run = during.get(r);
+            assertEquals(10, run.exchanges());
+            assertTrue(run.buckets() > 2, "buckets: " + run.buckets());
+            // Every step's buckets but the last one (the first layers' gradients come last) start during the backward.
+            assertTrue(run.startedInBackward() >= (long) run.exchanges() * (run.buckets() - 1),
+                    run.startedInBackward() + " buckets started during " + run.exchanges() + " backward passes of "
+                            + run.buckets() + " buckets");
+            SyncBatchNormTest.Difference worst = SyncBatchNormTest.worstRelativeDifference(after.get(r).state(), run.state());
+            assertTrue(worst.relative() <= 1e-12, "rank " + r + ": " + worst);
+        }
+        assertEquals(0, after.get(0).startedInBackward());
+    }
+}

@@ -57,8 +57,9 @@ def diff_cell(values, base):
 def table(title, level_column, levels, models, acc):
     """acc[model][level] = list of per-seed accuracies (seed order shared by all models)."""
     n = len(next(iter(acc[models[0]].values())))
-    out = [f"**{title}** — accuracy in %, mean ± 95 % interval over {n} replicates; below each, the difference from "
-           "the Jacobian penalty in points, paired by seed (replicates ahead of the penalty):", "",
+    over = f"mean ± 95 % interval over {n} replicates" if n > 1 else "one replicate, so no interval"
+    out = [f"**{title}** — accuracy in %, {over}; below each, the difference from the Jacobian penalty in points, "
+           "paired by seed (replicates ahead of the penalty):", "",
            "| " + level_column + " | " + " | ".join(LABELS.get(m, m) for m in models) + " |",
            "|---:|" + "---:|" * len(models)]
     for level in levels:
@@ -88,16 +89,32 @@ def write_summary_csv(path, level_column, levels, models, acc):
             w.writerow(row)
 
 
+def replicate_rows(folder, name):
+    """The experiment's NAME-replicates.csv, or where the run was cut short (no such file) the same rows gathered from
+    the seed folders it wrote, seeds/seed-S/NAME.csv, each row prefixed with its seed."""
+    path = os.path.join(folder, name + "-replicates.csv")
+    if os.path.isfile(path):
+        return rows(path)
+    gathered = []
+    for seed_dir in sorted(glob.glob(os.path.join(folder, "seeds", "seed-*")), key=lambda d: int(d.rsplit("-", 1)[1])):
+        seed_file = os.path.join(seed_dir, name + ".csv")
+        if os.path.isfile(seed_file):
+            gathered += [{"seed": seed_dir.rsplit("-", 1)[1], **r} for r in rows(seed_file)]
+    return gathered
+
+
 def noise_section(folder, models):
-    reps = rows(os.path.join(folder, "accuracy-replace-replicates.csv"))
+    reps = replicate_rows(folder, "accuracy-replace")
     acc = {m: {} for m in models}
     for r in reps:
         if r["noise"] in NOISE_LEVELS:
             for m in models:
                 acc[m].setdefault(r["noise"], []).append(float(r["accuracy_" + m]))
     levels = [lv for lv in NOISE_LEVELS if lv in acc[models[0]]]
+    seeds = sorted({int(r["seed"]) for r in reps})
     write_summary_csv(os.path.join(folder, "noise-summary.csv"), "noise", levels, models, acc)
-    return table("Pixel-replacement noise p (whole test set)", "noise", levels, models, acc)
+    return table(f"Pixel-replacement noise p (whole test set; seeds {', '.join(map(str, seeds))})", "noise", levels,
+                 models, acc)
 
 
 def attack_runs(folder, norm):
@@ -216,7 +233,7 @@ def crosscheck_section(folder, name, models):
 
 
 def training_section(folder, models):
-    reps = rows(os.path.join(folder, "models-replicates.csv"))
+    reps = replicate_rows(folder, "models")
     out = ["**Training** (seconds per replicate and median ms per iteration, mean ± 95 % interval; models trained two "
            "at a time):", "", "| model | training s | ms / iteration |", "|---|---:|---:|"]
     for m in models:
@@ -239,10 +256,10 @@ def main():
     print()
     for name in ("digits", "fashion-mnist"):
         folder = os.path.join(root, name)
-        if not os.path.isfile(os.path.join(folder, "accuracy-replace-replicates.csv")):
+        noise = replicate_rows(folder, "accuracy-replace")
+        if not noise:
             continue
-        models = [c[len("accuracy_"):] for c in rows(os.path.join(folder, "accuracy-replace-replicates.csv"))[0]
-                  if c.startswith("accuracy_")]
+        models = [c[len("accuracy_"):] for c in noise[0] if c.startswith("accuracy_")]
         print(f"## {name}\n")
         out = training_section(folder, models) + noise_section(folder, models)
         flags = []

@@ -174,9 +174,10 @@ class AttackOnTrainedNetTest {
 
     /**
      * bench/baselines/python/apgd_check.py, a PyTorch implementation of APGD-CE on the same weights and test set, gets
-     * the same robust accuracies within 3 points. Not exactly: its random starts come from torch's generator, not
-     * jacreg's stream, and an image near the boundary of the attack's reach may fall either way with the start; 3 points
-     * is 9 of the 300 images. (When written, both gave identical accuracies at every radius and norm.)
+     * the same robust accuracies within 1 point, the bar of issue 21. Not exactly: its random starts come from torch's
+     * generator, not jacreg's stream, and an image near the boundary of the attack's reach may fall either way with the
+     * start; 1 point is 3 of the 300 images. (Both give identical accuracies at every radius and norm here; the
+     * robustness study found one pair 2 images of 100 apart, inside PyTorch's own spread over random starts.)
      */
     @Test
     void pythonApgdComputesTheSameRobustAccuracies() throws Exception {
@@ -194,7 +195,7 @@ class AttackOnTrainedNetTest {
             System.out.printf("%s APGD-CE: Java %s, Python %s%n", norm, java.util.Arrays.toString(ours),
                     java.util.Arrays.toString(py));
             assertTrue(ours[eps.length - 1] < ours[0] - 0.2, "the comparison must cover radii that bite");
-            assertArrayEquals(py, ours, 0.03, norm + " APGD-CE, Python " + r.output);
+            assertArrayEquals(py, ours, 0.01 + 1e-9, norm + " APGD-CE, Python " + r.output);
         }
     }
 

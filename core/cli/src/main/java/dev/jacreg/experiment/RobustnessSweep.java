@@ -11,6 +11,7 @@ import dev.jacreg.nn.Module;
 import dev.jacreg.train.Evaluator;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -96,8 +97,11 @@ public final class RobustnessSweep {
                 listener.phase("attacking " + n.label() + " with " + attack + " at " + epsilons.length + " radii");
                 try (TensorScope scope = TensorScope.open()) {
                     Tensor input = images.dtype() == n.dtype() ? images : images.to(n.dtype());
-                    return AttackSweep.accuracy(n.model(), attack, input, labels, epsilons, chunk,
+                    long start = System.nanoTime();
+                    double[] accuracy = AttackSweep.accuracy(n.model(), attack, input, labels, epsilons, chunk,
                             i -> attackStream(seed, attack.name(), (int) i));
+                    listener.phase(throughput(n.label(), attack, images.size(0), epsilons, System.nanoTime() - start));
+                    return accuracy;
                 }
             });
         }
@@ -106,6 +110,18 @@ public final class RobustnessSweep {
                 "attack radius ε (" + attack.norm().symbol() + " norm, pixels in [0, 1])",
                 "Accuracy under " + attack + " (" + Formats.count(images.size(0)) + " test images)",
                 epsilons, columns(nets), netLabels(nets), accuracy);
+    }
+
+    /**
+     * The attack's throughput on one net, one line for the terminal and the study drivers (bench/drivers/robustness-study
+     * reads it): "throughput: NET under ATTACK: N images x R radii in S s, T images/s", counting only the non-zero
+     * radii (ε = 0 is a plain evaluation).
+     */
+    static String throughput(String net, Attack attack, long images, double[] epsilons, long nanos) {
+        long radii = Arrays.stream(epsilons).filter(e -> e > 0).count();
+        double seconds = nanos / 1e9;
+        return String.format(Locale.ROOT, "throughput: %s under %s: %d images x %d radii in %.1f s, %.1f images/s", net,
+                attack, images, radii, seconds, seconds > 0 ? images * radii / seconds : 0.0);
     }
 
     private static List<String> columns(List<Net> nets) {

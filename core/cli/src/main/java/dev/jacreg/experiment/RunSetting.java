@@ -90,7 +90,7 @@ public record RunSetting<T>(String key, String description, int since, T before,
             s -> s.penalty().subset(), (s, v) -> s.withPenalty(s.penalty().withSubset(v)))
             .describedAs(f -> f == 1.0 ? "the whole batch"
                     : "the first ⌈" + Formats.number(f) + "·B⌉ images of each batch of B (at least 2; --penalty-subset)")
-            .addedIn(2, 1.0);
+            .addedIn(3, 1.0);
     /** --penalty-warmup. */
     public static final RunSetting<Integer> PENALTY_WARMUP_EPOCHS = integer("penalty_warmup_epochs", "penalty warm-up",
             s -> s.training().penaltyWarmupEpochs(), (s, v) -> s.withTraining(b -> b.penaltyWarmupEpochs(v)))

@@ -43,7 +43,7 @@ public record WeightsMetadata(String jacregVersion, String net, RunSettings sett
                               int iterationsPlanned, boolean stoppedEarly, String torchVersion, String dataDescription,
                               OptionalDouble cleanTestAccuracy, Map<String, String> recipe) {
     /** The schema version this jacreg writes, and the newest it reads. */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
 
     /** Marks jacreg's metadata. */
     public static final String FORMAT = "format";

@@ -162,28 +162,37 @@ class WeightsMetadataTest {
     }
 
     @Test
+    void version2FilesReadAsAPenaltyOnTheWholeBatch() {
+        Map<String, String> map = new LinkedHashMap<>(written().toMap());
+        assertEquals("0.375", map.get("penalty_subset"));
+        map.put(WeightsMetadata.METADATA_VERSION, "2");
+        map.remove("penalty_subset");
+        assertEquals(1.0, WeightsMetadata.parse(map).settings().penalty().subset());
+    }
+
+    @Test
     void refusesMissingNewerOrUnknownVersionsKeysAndValues() {
         Map<String, String> map = new LinkedHashMap<>(written().toMap());
 
         map.remove(WeightsMetadata.METADATA_VERSION);
         assertMessage(map, "no 'metadata_version'");
-        map.put(WeightsMetadata.METADATA_VERSION, "3");
-        assertMessage(map, "metadata version 3 is newer than this jacreg reads (1 to 2)");
+        map.put(WeightsMetadata.METADATA_VERSION, "4");
+        assertMessage(map, "metadata version 4 is newer than this jacreg reads (1 to 3)");
         map.put(WeightsMetadata.METADATA_VERSION, "0");
         assertMessage(map, "'metadata_version' is '0': not a version");
         map.put(WeightsMetadata.METADATA_VERSION, "two");
         assertMessage(map, "'metadata_version' is 'two': not an integer");
-        map.put(WeightsMetadata.METADATA_VERSION, "2");
+        map.put(WeightsMetadata.METADATA_VERSION, "3");
 
         map.put("learning_rat", "0.01");
         map.put("colour", "blue");
-        assertMessage(map, "metadata version 2 has no key 'learning_rat', 'colour'");
+        assertMessage(map, "metadata version 3 has no key 'learning_rat', 'colour'");
         map.remove("learning_rat");
         map.remove("colour");
 
         map.remove("seed");
         map.remove("penalty_every");
-        assertMessage(map, "metadata version 2 lacks 'penalty_every', 'seed'");
+        assertMessage(map, "metadata version 3 lacks 'penalty_every', 'seed'");
         map.put("penalty_every", "3");
 
         map.put("seed", "banana");

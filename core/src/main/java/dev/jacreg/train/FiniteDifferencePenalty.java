@@ -1,6 +1,5 @@
 package dev.jacreg.train;
 
-import dev.jacreg.Autograd;
 import dev.jacreg.DType;
 import dev.jacreg.Functional;
 import dev.jacreg.RandomStream;
@@ -9,9 +8,7 @@ import dev.jacreg.TensorScope;
 import dev.jacreg.nn.Module;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -158,19 +155,13 @@ public final class FiniteDifferencePenalty {
      * restored to what they were before work ran, whatever it did to them.
      */
     static List<Tensor> keepingBuffers(Module model, Supplier<List<Tensor>> work) {
-        Map<String, Tensor> buffers = model.buffers();
-        Map<String, Tensor> saved = new LinkedHashMap<>();
         try (TensorScope scope = TensorScope.open()) {
-            try (var off = Autograd.noGrad()) {
-                buffers.forEach((name, value) -> saved.put(name, value.clone()));
-            }
+            BufferSnapshot saved = new BufferSnapshot(model);
             List<Tensor> outputs = new ArrayList<>();
             try {
                 for (Tensor output : work.get()) outputs.add(scope.keep(output));
             } finally {
-                try (var off = Autograd.noGrad()) {
-                    buffers.forEach((name, value) -> value.copyFrom(saved.get(name)));
-                }
+                saved.restore();
             }
             return outputs;
         }

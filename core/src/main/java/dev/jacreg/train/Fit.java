@@ -1,6 +1,5 @@
 package dev.jacreg.train;
 
-import dev.jacreg.Autograd;
 import dev.jacreg.Functional;
 import dev.jacreg.RandomStream;
 import dev.jacreg.Tensor;
@@ -346,8 +345,7 @@ public final class Fit {
     private double step(Batch batch, int numClasses, boolean needsInputGradient, RandomStream termRandom, double rate,
                         double[] termSums, int epoch, int batchNumber, int iteration) {
         try (TensorScope scope = TensorScope.open()) {
-            Map<String, Tensor> buffersBefore = new LinkedHashMap<>();
-            model.buffers().forEach((name, buffer) -> buffersBefore.put(name, buffer.clone()));
+            BufferSnapshot buffersBefore = new BufferSnapshot(model);
             Tensor features = batch.features();
             Tensor input = needsInputGradient ? features.detach().requiresGrad(true) : features;
             Tensor output = model.forward(input);
@@ -367,7 +365,7 @@ public final class Fit {
             }
             double loss = total.item();
             if (!Double.isFinite(loss)) {
-                restore(buffersBefore);
+                buffersBefore.restore();
                 throw nonFinite(NonFiniteLossException.Part.LOSS, "loss " + loss, epoch, batchNumber, iteration,
                         "terms " + describe(values));
             }
@@ -379,7 +377,7 @@ public final class Fit {
             }
             double norm = Gradients.norm(gradients);
             if (!Double.isFinite(norm)) {  // checked before clipping, which would hide an infinity
-                restore(buffersBefore);
+                buffersBefore.restore();
                 throw nonFinite(NonFiniteLossException.Part.GRADIENT, "gradient (norm " + norm + ")", epoch, batchNumber,
                         iteration, "loss " + loss + " (" + describe(values) + ")");
             }
@@ -391,13 +389,6 @@ public final class Fit {
             optimizer.step(gradients, rate);
             for (int t = 0; t < values.length; t++) termSums[t] += values[t];
             return loss;
-        }
-    }
-
-    /** Puts the buffers back to their values before the failed batch (its forward pass updated running statistics). */
-    private void restore(Map<String, Tensor> buffersBefore) {
-        try (var off = Autograd.noGrad()) {
-            model.buffers().forEach((name, buffer) -> buffer.copyFrom(buffersBefore.get(name)));
         }
     }
 

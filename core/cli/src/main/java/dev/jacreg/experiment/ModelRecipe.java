@@ -29,18 +29,6 @@ public record ModelRecipe(String name, String label, RegularizedLoss loss, Augme
         return loss.penalized() ? loss.penalty().lambda() : 0;
     }
 
-    /**
-     * The recipe as weights-file metadata: {@code loss}, {@code augmentation} and {@code weight_decay} in words (keys the
-     * {@link WeightsMetadata} schema's reader ignores), added beside the settings.
-     */
-    public java.util.Map<String, String> metadata() {
-        java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
-        m.put("loss", describeLoss());
-        m.put("augmentation", augmentation.describe());
-        m.put("weight_decay", Formats.number(weightDecay));
-        return m;
-    }
-
     /** The loss in words, for reports. */
     public String describeLoss() {
         if (loss.robustObjective() != null) return loss.robustObjective().describe();

@@ -37,7 +37,7 @@ import java.util.Set;
  * @param torchVersion      the libtorch it trained on
  * @param dataDescription   the data in words
  * @param cleanTestAccuracy the clean test accuracy {@code jacreg train} measured (empty from {@code experiment})
- * @param recipe            a recipe's description beyond the pair ({@link #RECIPE_KEYS}; empty for the pair and train)
+ * @param recipe            a recipe's description beyond the pair ({@link #RECIPE_KEYS}; empty without {@link #withRecipe})
  */
 public record WeightsMetadata(String jacregVersion, String net, RunSettings settings, int iterations,
                               int iterationsPlanned, boolean stoppedEarly, String torchVersion, String dataDescription,

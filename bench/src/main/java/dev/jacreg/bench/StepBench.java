@@ -28,7 +28,7 @@ import java.util.Locale;
  * bench/baselines/cpp/step_bench.cpp and bench/baselines/python/step_bench.py, through jacreg's public API.
  *
  * <pre>
- * StepBench --case step_plain|step_jacobian[_ESTIMATOR[_every2|_subset]]|inference_test_set|small_op|full_run
+ * StepBench --case step_plain|step_jacobian[_ESTIMATOR[_everyK|_subset]]|inference_test_set|small_op|full_run
  *           [--threads N] [--warmup K] [--iters M] [--seed S] [--chunk C] [--calls N] [--epochs E] [--perf-ctl FIFO]
  *           [--batch B] [--image-size S] [--projections P]
  * </pre>
@@ -39,8 +39,8 @@ import java.util.Locale;
  *       fresh V for step_jacobian, {@link JacobianPenalty#reference()} with P projections, default 1), backward,
  *       {@link SgdMomentum} update, loss read back — all inside one {@link TensorScope}, all timed.
  *       step_jacobian_ESTIMATOR (projection, finite_difference; Java only: the baselines have step_jacobian, which
- *       is step_jacobian_projection): the penalty with that {@link JacobianPenalty.Estimator}; suffix _every2: on
- *       every second step only ({@link JacobianPenalty#every}), timed per pair of steps and halved; suffix _subset:
+ *       is step_jacobian_projection): the penalty with that {@link JacobianPenalty.Estimator}; suffix _everyK (K = 2 … 9): on
+ *       every K-th step only ({@link JacobianPenalty#every}), timed per group of K steps and divided by K; suffix _subset:
  *       on the first {@link #SUBSET} of each batch ({@link JacobianPenalty#subset}). Step cases also report the
  *       process's peak resident memory (VmHWM), batch, image size and projections.</li>
  *   <li>inference_test_set: {@link Evaluator#predict} over 5,000 random images in chunks of C (eval mode,
@@ -73,9 +73,9 @@ public final class StepBench {
     private static final int TRAIN_IMAGES = 5000;  // full_run
     /** The fraction of each batch the penalty of the *_subset cases is computed on: 8 of the reference's 32 images. */
     static final double SUBSET = 0.25;
-    /** step_jacobian[_ESTIMATOR[_every2|_subset]]. */
+    /** step_jacobian[_ESTIMATOR[_everyK|_subset]]. */
     private static final java.util.regex.Pattern JACOBIAN_CASE =
-            java.util.regex.Pattern.compile("step_jacobian(?:_(projection|finite_difference)(?:_(every2|subset))?)?");
+            java.util.regex.Pattern.compile("step_jacobian(?:_(projection|finite_difference)(?:_(every([2-9])|subset))?)?");
 
     record Options(String benchCase, int threads, int warmup, int iters, long seed, long chunk, long calls,
                    int epochs, String perfControl, int batch, int imageSize, int projections) {}
@@ -88,7 +88,7 @@ public final class StepBench {
             o = parse(args);
         } catch (IllegalArgumentException e) {
             System.err.println("StepBench: " + e.getMessage());
-            System.err.println("usage: StepBench --case step_plain|step_jacobian[_projection|_finite_difference[_every2|_subset]]|"
+            System.err.println("usage: StepBench --case step_plain|step_jacobian[_projection|_finite_difference[_everyK|_subset]]|"
                     + "inference_test_set|small_op|full_run"
                     + " [--threads N] [--warmup K] [--iters M] [--seed S] [--chunk C] [--calls N] [--epochs E]"
                     + " [--batch B] [--image-size S] [--projections P]");
@@ -114,7 +114,7 @@ public final class StepBench {
         JacobianPenalty reference = JacobianPenalty.reference();
         JacobianPenalty p = new JacobianPenalty(reference.lambda(), o.projections(), reference.target());
         if (m.group(1) != null) p = p.withEstimator(JacobianPenalty.Estimator.valueOf(m.group(1).toUpperCase(Locale.ROOT)));
-        if ("every2".equals(m.group(2))) p = p.withEvery(2);
+        if (m.group(3) != null) p = p.withEvery(Integer.parseInt(m.group(3)));
         if ("subset".equals(m.group(2))) p = p.withSubset(SUBSET);
         return p;
     }

@@ -27,6 +27,12 @@ public final class ExperimentRandom {
         return RandomStream.seeded(RandomStream.derive(seed, "augmentation"));
     }
 
+    /** The inner attack of a robust-training recipe (pgd-at's random starts, trades's start): one stream per trained net,
+     *  so nets trained at the same time on threads of one process (--jobs) do not share libtorch's generator. */
+    public static RandomStream robustTraining(long seed) {
+        return RandomStream.seeded(RandomStream.derive(seed, "robust-training"));
+    }
+
     /** The noisy copy of the test set at the {@code level}-th noise level, shared by both nets. */
     public static RandomStream noise(long seed, int level) {
         return RandomStream.seeded(RandomStream.derive(RandomStream.derive(seed, "noise"), Integer.toString(level)));

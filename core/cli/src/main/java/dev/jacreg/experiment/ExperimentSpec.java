@@ -72,7 +72,8 @@ public final class ExperimentSpec {
      * and weight decay, as one rank of {@code parallel} (null: a single process).
      */
     public Trainer trainer(ModelRecipe model, DataParallel parallel) {
-        RegularizedLoss loss = model.loss().drawingFrom(ExperimentRandom.robustTraining(seed()));
+        RegularizedLoss loss = model.loss().drawingFrom(ExperimentRandom.robustTraining(seed(),
+                parallel == null ? 0 : parallel.rank()));
         return new Trainer(config.training(), loss, ExperimentRandom.training(seed()), parallel,
                 model.augmentation(), ExperimentRandom.augmentation(seed()), model.weightDecay());
     }

@@ -59,6 +59,11 @@ public final class AdversarialTraining implements RobustObjective {
     }
 
     @Override
+    public AdversarialTraining drawingFrom(RandomStream random) {
+        return new AdversarialTraining(attack, epsilon, random);
+    }
+
+    @Override
     public String describe() {
         return "cross-entropy at " + attack + " adversarial copies, ε = " + epsilon + " (PGD adversarial training)";
     }

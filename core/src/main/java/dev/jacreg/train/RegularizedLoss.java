@@ -48,6 +48,17 @@ public final class RegularizedLoss {
         return new RegularizedLoss(null, false, objective);
     }
 
+    /**
+     * This loss with its robustness objective's random draws from {@code random} ({@link RobustObjective#drawingFrom}):
+     * one training run's own copy. The penalty's directions come from the {@link Trainer}'s stream, not from here.
+     *
+     * @param random the stream of the objective's draws
+     * @return the copy, or this loss when it has no robustness objective
+     */
+    public RegularizedLoss drawingFrom(RandomStream random) {
+        return robust == null ? this : new RegularizedLoss(null, false, robust.drawingFrom(random));
+    }
+
     /** {@return the robustness objective that replaces cross-entropy, or null} */
     public RobustObjective robustObjective() {
         return robust;

@@ -1,5 +1,6 @@
 package dev.jacreg.train;
 
+import dev.jacreg.RandomStream;
 import dev.jacreg.Tensor;
 import dev.jacreg.nn.Module;
 
@@ -21,6 +22,18 @@ public interface RobustObjective {
      * @return the parts
      */
     RegularizedLoss.Parts compute(Module model, Tensor images, Tensor oneHotTargets);
+
+    /**
+     * This objective with its random draws (an inner attack's starts) from {@code random} instead: a copy for one
+     * training run, so that runs at the same time on threads of one process do not share a stream. An objective that
+     * draws nothing returns itself.
+     *
+     * @param random the stream the copy draws from
+     * @return the copy, or this objective when it draws nothing
+     */
+    default RobustObjective drawingFrom(RandomStream random) {
+        return this;
+    }
 
     /** {@return the objective in words, for reports, e.g. "TRADES, β = 6, …"} */
     String describe();

@@ -107,6 +107,11 @@ public final class Trades implements RobustObjective {
     }
 
     @Override
+    public Trades drawingFrom(RandomStream random) {
+        return new Trades(beta, epsilon, steps, stepSize, random);
+    }
+
+    @Override
     public String describe() {
         return "TRADES: cross-entropy + β·KL(f(x) ‖ f(x')), β = " + beta + ", x' by " + steps + " signed steps of "
                 + stepSize + " in the " + Norm.LINF.symbol() + " ball of ε = " + epsilon;

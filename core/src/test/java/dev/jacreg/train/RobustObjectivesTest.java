@@ -195,6 +195,35 @@ class RobustObjectivesTest {
         }
     }
 
+    /**
+     * drawingFrom gives a copy whose draws come from the stream given: its loss is that of the objective built with that
+     * stream, bit for bit, and differs from the original's, which draws from another stream.
+     */
+    @Test
+    void aCopyDrawingFromAnotherStreamIsTheObjectiveBuiltWithIt() {
+        try (TensorScope scope = TensorScope.open(); var on = Autograd.enableGrad()) {
+            Case c = linearCase(6);
+            // One short step from the start: with more, both attacks end in the same corner of the ball whatever the start.
+            Pgd pgd = new Pgd(Norm.LINF, 1, 0.01, true);
+            RegularizedLoss at = RegularizedLoss.robust(new AdversarialTraining(pgd, 0.1, RandomStream.seeded(99)));
+            RegularizedLoss trades = RegularizedLoss.robust(new Trades(6, 0.1, 1, 0.001, RandomStream.seeded(99)));
+            RegularizedLoss[][] pairs = {
+                    {at.drawingFrom(RandomStream.seeded(7)),
+                            RegularizedLoss.robust(new AdversarialTraining(pgd, 0.1, RandomStream.seeded(7))), at},
+                    {trades.drawingFrom(RandomStream.seeded(7)),
+                            RegularizedLoss.robust(new Trades(6, 0.1, 1, 0.001, RandomStream.seeded(7))), trades}};
+            for (RegularizedLoss[] p : pairs) {
+                double copy = p[0].compute(c.model, c.images, c.oneHot).total().item();
+                assertEquals(p[1].compute(c.model, c.images, c.oneHot).total().item(), copy);
+                assertNotEquals(p[2].compute(c.model, c.images, c.oneHot).total().item(), copy);
+            }
+            RegularizedLoss plain = RegularizedLoss.plain(), gradient = RegularizedLoss.robust(new InputGradientPenalty(1));
+            assertSame(plain, plain.drawingFrom(RandomStream.seeded(7)), "nothing to draw");
+            assertSame(gradient.robustObjective(), gradient.drawingFrom(RandomStream.seeded(7)).robustObjective());
+            c.model.close();
+        }
+    }
+
     @Test
     void badSettingsAreRejected() {
         assertThrows(IllegalArgumentException.class, () -> new InputGradientPenalty(-1));

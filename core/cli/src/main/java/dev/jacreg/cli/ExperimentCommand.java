@@ -98,6 +98,9 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
     List<String> models = ModelCatalog.DEFAULT;
 
     @Mixin
+    Options.RobustTraining robustTraining;
+
+    @Mixin
     RobustnessOptions robustness;
 
     @Mixin
@@ -121,7 +124,7 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
     public Integer call() throws Exception {
         List<Long> seeds = replicates.seeds(data.seed);
         ExperimentConfig config = Options.config(training, data, compute, runtime, noiseLevels, DIAGNOSTICS_BY_DEFAULT)
-                .withSeed(seeds.get(0));
+                .withSeed(seeds.get(0)).withRobust(robustTraining.settings());
         List<ModelRecipe> recipes = modelList(config);
         RobustnessPlan plan = robustness.plan(noiseLevels);  // checks --corruption and --attacks before training
         distributed.validate();
@@ -157,7 +160,7 @@ final class ExperimentCommand implements Callable<Integer>, JacregCli.Verbose {
     /** The recipes of --models; a usage error names a bad list. */
     private List<ModelRecipe> modelList(ExperimentConfig config) {
         try {
-            return ModelCatalog.parse(models, config.penalty());
+            return ModelCatalog.parse(models, ModelCatalog.RecipeSettings.of(config));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

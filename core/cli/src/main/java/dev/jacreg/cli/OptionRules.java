@@ -3,6 +3,7 @@ package dev.jacreg.cli;
 import dev.jacreg.Device;
 import dev.jacreg.Torch;
 import dev.jacreg.experiment.ModelCatalog;
+import dev.jacreg.experiment.RobustSettings;
 import dev.jacreg.train.LearningRateSchedule;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -111,6 +112,20 @@ final class OptionRules {
                 return f == null || (f > 0 && f <= 1) ? null : "--penalty-subset must be a fraction in (0, 1] of the batch, got " + f;
             },
             g -> {
+                Double e = g.value("--robust-epsilon");
+                return e == null || (e > 0 && e <= RobustSettings.MAX_EPSILON) ? null
+                        : "--robust-epsilon must be an L∞ radius in (0, 1] (the whole pixel range), got " + e;
+            },
+            g -> {
+                Integer k = g.value("--robust-steps");
+                return k == null || (k >= 1 && k <= RobustSettings.MAX_STEPS) ? null
+                        : "--robust-steps must be in [1, " + RobustSettings.MAX_STEPS + "], got " + k;
+            },
+            g -> {
+                Double b = g.value("--trades-beta");
+                return b == null || (b > 0 && !b.isInfinite()) ? null : "--trades-beta must be a finite number > 0, got " + b;
+            },
+            g -> {
                 Double m = g.value("--momentum");
                 return m == null || (m >= 0 && m < 1) ? null : "--momentum must be in [0, 1), got " + m;
             },
@@ -170,6 +185,9 @@ final class OptionRules {
             g -> withoutPenalty(g, "--penalty-estimator"),
             g -> withoutPenalty(g, "--penalty-every"),
             g -> withoutPenalty(g, "--penalty-subset"),
+            g -> withoutModels(g, "--robust-epsilon", ModelCatalog.PGD_AT, ModelCatalog.TRADES),
+            g -> withoutModels(g, "--robust-steps", ModelCatalog.PGD_AT, ModelCatalog.TRADES),
+            g -> withoutModels(g, "--trades-beta", ModelCatalog.TRADES),
             g -> withoutAttacks(g, "--attack-norm"),
             g -> withoutAttacks(g, "--epsilons"),
             g -> withoutAttacks(g, "--pgd-steps"),
@@ -303,6 +321,15 @@ final class OptionRules {
         List<String> models = g.lowerCase("--models");
         if (models != null && (models.contains(ModelCatalog.LOGITS) || models.contains(ModelCatalog.EXACT))) return null;
         return option + " has no effect with --lambda 0 (no net is penalised)";
+    }
+
+    /** An option of some recipes typed while --models lists none of them. */
+    private static String withoutModels(Given g, String option, String... readers) {
+        if (!g.typed(option)) return null;
+        List<String> models = g.lowerCase("--models");
+        if (models == null || List.of(readers).stream().anyMatch(models::contains)) return null;
+        return option + " has no effect without " + String.join(" or ", readers) + " in --models (got "
+                + String.join(",", models) + ")";
     }
 
     /** A wait in seconds: positive and at most a day. */

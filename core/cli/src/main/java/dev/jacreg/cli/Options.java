@@ -5,6 +5,7 @@ import dev.jacreg.Device;
 import dev.jacreg.Torch;
 import dev.jacreg.experiment.DataSource;
 import dev.jacreg.experiment.ExperimentConfig;
+import dev.jacreg.experiment.RobustSettings;
 import dev.jacreg.train.JacobianPenalty;
 import dev.jacreg.train.LearningRateSchedule;
 import dev.jacreg.train.TrainingConfig;
@@ -142,6 +143,28 @@ final class Options {
                         + "costs one more backward pass (+20 %% of that step); 1 = every iteration; refused when diagnostics are "
                         + "off (default: ${DEFAULT-VALUE}).")
         int gradientSplitEvery = TrainingConfig.DEFAULT_GRADIENT_SPLIT_INTERVAL;
+    }
+
+    /** The settings of the robust-training recipes (--models pgd-at, trades); only experiment has --models. */
+    static final class RobustTraining {
+        @Option(names = "--robust-epsilon", paramLabel = "E",
+                description = "L-infinity radius of the inner attack of --models pgd-at and trades, in (0, 1] "
+                        + "(default: ${DEFAULT-VALUE}).")
+        double epsilon = RobustSettings.DEFAULT_EPSILON;
+
+        @Option(names = "--robust-steps", paramLabel = "K",
+                description = "Steps of that inner attack, 1 to " + RobustSettings.MAX_STEPS + ", each of 2.5*E/K; each "
+                        + "costs one more forward and backward pass per batch (default: ${DEFAULT-VALUE}).")
+        int steps = RobustSettings.DEFAULT_STEPS;
+
+        @Option(names = "--trades-beta", paramLabel = "B",
+                description = "Weight of the KL term of --models trades, > 0 (default: ${DEFAULT-VALUE}).")
+        double tradesBeta = RobustSettings.DEFAULT_TRADES_BETA;
+
+        /** The settings, once {@link OptionRules} has checked them. */
+        RobustSettings settings() {
+            return new RobustSettings(epsilon, steps, tradesBeta);
+        }
     }
 
     /** Batch-norm mode of the penalty's forward pass. */

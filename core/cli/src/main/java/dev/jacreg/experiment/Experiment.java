@@ -52,7 +52,8 @@ public final class Experiment {
 
     /** The regularized and reference pair, one after the other on the calling thread. */
     public Experiment(ExperimentConfig config, ExperimentListener listener, BooleanSupplier stopRequested) {
-        this(config, ModelCatalog.parse(ModelCatalog.DEFAULT, config.penalty()), listener, stopRequested, WorkerPool.inline());
+        this(config, ModelCatalog.parse(ModelCatalog.DEFAULT, ModelCatalog.RecipeSettings.of(config)), listener, stopRequested,
+                WorkerPool.inline());
     }
 
     /**

@@ -20,9 +20,11 @@ import java.nio.file.Path;
  * @param dtype        element type of images and weights
  * @param dataSeed     seed of generated data (synthetic digits); independent of the training seed, so
  *                     replicates with different training seeds share the same data
+ * @param robust       the robust-training recipes' settings (--robust-epsilon, --robust-steps, --trades-beta)
  */
 public record ExperimentConfig(TrainingConfig training, JacobianPenalty penalty, DataSource data, Path out,
-                               double[] noiseLevels, double exampleNoise, int evalChunk, DType dtype, long dataSeed) {
+                               double[] noiseLevels, double exampleNoise, int evalChunk, DType dtype, long dataSeed,
+                               RobustSettings robust) {
     /** Where results go by default: {@link #reference()}'s out, and the folder of the command line's runs. */
     public static final String RUNS_FOLDER = "results";
 
@@ -33,7 +35,14 @@ public record ExperimentConfig(TrainingConfig training, JacobianPenalty penalty,
         }
         if (evalChunk < 1) throw new IllegalArgumentException("evaluation chunk must be >= 1");
         if (!dtype.isFloatingPoint()) throw new IllegalArgumentException("dtype must be floating point, got " + dtype);
+        java.util.Objects.requireNonNull(robust, "robust");
         noiseLevels = noiseLevels.clone();
+    }
+
+    /** The robust recipes' default settings ({@link RobustSettings#DEFAULT}). */
+    public ExperimentConfig(TrainingConfig training, JacobianPenalty penalty, DataSource data, Path out,
+                            double[] noiseLevels, double exampleNoise, int evalChunk, DType dtype, long dataSeed) {
+        this(training, penalty, data, out, noiseLevels, exampleNoise, evalChunk, dtype, dataSeed, RobustSettings.DEFAULT);
     }
 
     /** Data generated with the training seed, as before the two seeds were separate. */
@@ -45,17 +54,23 @@ public record ExperimentConfig(TrainingConfig training, JacobianPenalty penalty,
     /** The same settings with another training seed (the data seed stays). */
     public ExperimentConfig withSeed(long seed) {
         return new ExperimentConfig(training.withSeed(seed), penalty, data, out, noiseLevels, exampleNoise, evalChunk,
-                dtype, dataSeed);
+                dtype, dataSeed, robust);
     }
 
     /** The same settings with another training loop (seed included). */
     public ExperimentConfig withTraining(TrainingConfig training) {
-        return new ExperimentConfig(training, penalty, data, out, noiseLevels, exampleNoise, evalChunk, dtype, dataSeed);
+        return new ExperimentConfig(training, penalty, data, out, noiseLevels, exampleNoise, evalChunk, dtype, dataSeed, robust);
     }
 
     /** The same settings with another output folder. */
     public ExperimentConfig withOut(Path out) {
-        return new ExperimentConfig(training, penalty, data, out, noiseLevels, exampleNoise, evalChunk, dtype, dataSeed);
+        return new ExperimentConfig(training, penalty, data, out, noiseLevels, exampleNoise, evalChunk, dtype, dataSeed, robust);
+    }
+
+    /** The same settings with other robust-recipe settings. */
+    public ExperimentConfig withRobust(RobustSettings robust) {
+        return new ExperimentConfig(training, penalty, data, out, noiseLevels, exampleNoise, evalChunk, dtype, dataSeed,
+                robust);
     }
 
     /** 0, 0.05, …, 0.50. */

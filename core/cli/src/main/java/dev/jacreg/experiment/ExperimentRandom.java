@@ -27,6 +27,17 @@ public final class ExperimentRandom {
         return RandomStream.seeded(RandomStream.derive(seed, "augmentation"));
     }
 
+    /**
+     * The inner attack of a robust-training recipe (pgd-at's random starts, trades's start) on rank {@code rank} of a
+     * data-parallel run (0: a single process): one stream per trained net, so nets trained at the same time on threads
+     * of one process (--jobs) do not share libtorch's generator, and one per rank, so the ranks' rows of a batch do not
+     * all start from the same noise.
+     */
+    public static RandomStream robustTraining(long seed, int rank) {
+        long base = RandomStream.derive(seed, "robust-training");
+        return RandomStream.seeded(rank == 0 ? base : RandomStream.derive(base, "rank " + rank));
+    }
+
     /** The noisy copy of the test set at the {@code level}-th noise level, shared by both nets. */
     public static RandomStream noise(long seed, int level) {
         return RandomStream.seeded(RandomStream.derive(RandomStream.derive(seed, "noise"), Integer.toString(level)));

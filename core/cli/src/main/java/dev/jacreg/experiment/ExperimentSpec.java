@@ -67,11 +67,14 @@ public final class ExperimentSpec {
     }
 
     /**
-     * The training loop of a {@link ModelRecipe}: its loss, augmentation (from a stream of its own, so the batches stay
-     * those of every other net of the seed) and weight decay, as one rank of {@code parallel} (null: a single process).
+     * The training loop of a {@link ModelRecipe}: its loss (a robust objective's inner attack drawing from a stream of
+     * this net's own), augmentation (from a stream of its own, so the batches stay those of every other net of the seed)
+     * and weight decay, as one rank of {@code parallel} (null: a single process).
      */
     public Trainer trainer(ModelRecipe model, DataParallel parallel) {
-        return new Trainer(config.training(), model.loss(), ExperimentRandom.training(seed()), parallel,
+        RegularizedLoss loss = model.loss().drawingFrom(ExperimentRandom.robustTraining(seed(),
+                parallel == null ? 0 : parallel.rank()));
+        return new Trainer(config.training(), loss, ExperimentRandom.training(seed()), parallel,
                 model.augmentation(), ExperimentRandom.augmentation(seed()), model.weightDecay());
     }
 

@@ -50,29 +50,44 @@ public final class ModelCatalog {
     /** λ of the paper's code for the logits target (Hoffman, Roberts & Yaida 2019). */
     public static final double LOGITS_LAMBDA = 0.01;
 
-    /**
-     * L∞ radius of the robust recipes' inner attacks. Madry et al. train MNIST at 0.3 with a network several times the
-     * seed network's width for 100,000 iterations; the seed network trained for a few epochs does not fit 0.3 (its
-     * clean accuracy collapses), while 0.1 is the middle of the attack sweep's default grid (0 to 0.2).
-     */
-    public static final double ROBUST_EPSILON = 0.1;
-    /** Steps of the inner attacks: 7, Madry et al.'s CIFAR-10 count, each of 2.5·ε/7 so the boundary is reachable. */
-    public static final int ROBUST_STEPS = 7;
-    /** TRADES's β (1/λ in the paper): 6, the paper's headline setting. */
-    public static final double TRADES_BETA = 6;
-
     private ModelCatalog() {}
 
-    /** PGD adversarial training with ε and k settable (the recipe uses {@link #ROBUST_EPSILON}, {@link #ROBUST_STEPS}). */
-    public static RegularizedLoss adversarialTraining(double epsilon, int steps) {
-        return RegularizedLoss.robust(new AdversarialTraining(new Pgd(Norm.LINF, steps, Double.NaN, true), epsilon,
+    /**
+     * PGD adversarial training with the inner attack of {@code robust} (ε, steps). Its random starts come from libtorch's
+     * generator here; {@link ExperimentSpec#trainer(ModelRecipe, dev.jacreg.train.DataParallel)} gives every training
+     * run a seeded stream of its own instead ({@link RegularizedLoss#drawingFrom}).
+     */
+    public static RegularizedLoss adversarialTraining(RobustSettings robust) {
+        return RegularizedLoss.robust(new AdversarialTraining(new Pgd(Norm.LINF, robust.steps(), Double.NaN, true),
+                robust.epsilon(), RandomStream.libtorch()));
+    }
+
+    /** TRADES with β, ε and steps of {@code robust}, each step 2.5·ε/steps as for PGD; its stream as above. */
+    public static RegularizedLoss trades(RobustSettings robust) {
+        return RegularizedLoss.robust(new Trades(robust.tradesBeta(), robust.epsilon(), robust.steps(), robust.stepSize(),
                 RandomStream.libtorch()));
     }
 
-    /** TRADES with β, ε and k settable; the step is 2.5·ε/k as for PGD. */
-    public static RegularizedLoss trades(double beta, double epsilon, int steps) {
-        return RegularizedLoss.robust(new Trades(beta, epsilon, steps, Pgd.DEFAULT_STEP_FACTOR * epsilon / steps,
-                RandomStream.libtorch()));
+    /**
+     * What the recipes build from: the experiment's penalty (--lambda, --projections, --target, --penalty-bn, ...) and
+     * the robust recipes' settings (--robust-epsilon, --robust-steps, --trades-beta).
+     */
+    public record RecipeSettings(JacobianPenalty penalty, RobustSettings robust) {
+        /** Checks that both are given. */
+        public RecipeSettings {
+            java.util.Objects.requireNonNull(penalty, "penalty");
+            java.util.Objects.requireNonNull(robust, "robust");
+        }
+
+        /** An experiment's. */
+        public static RecipeSettings of(ExperimentConfig config) {
+            return new RecipeSettings(config.penalty(), config.robust());
+        }
+
+        /** {@code penalty} with the robust recipes' defaults. */
+        public static RecipeSettings of(JacobianPenalty penalty) {
+            return new RecipeSettings(penalty, RobustSettings.DEFAULT);
+        }
     }
 
     /**
@@ -88,12 +103,12 @@ public final class ModelCatalog {
 
     /**
      * One --models entry, declared once: its name, its label in reports, its one-line help in {@code --models}, and how
-     * it builds its training from the experiment's penalty (--lambda, --projections, --target, --penalty-bn).
+     * it builds its training from the experiment's settings ({@link RecipeSettings}).
      */
-    public record Declaration(String name, String label, String help, Function<JacobianPenalty, Parts> parts) {
-        /** This recipe with the experiment's penalty. */
-        public ModelRecipe recipe(JacobianPenalty penalty) {
-            Parts p = parts.apply(penalty);
+    public record Declaration(String name, String label, String help, Function<RecipeSettings, Parts> parts) {
+        /** This recipe with the experiment's settings. */
+        public ModelRecipe recipe(RecipeSettings settings) {
+            Parts p = parts.apply(settings);
             return new ModelRecipe(name, label, p.loss(), p.augmentation(), p.weightDecay());
         }
     }
@@ -101,30 +116,34 @@ public final class ModelCatalog {
     /** Every recipe, in the order of the reports and of the --models help. Adding a recipe = one line here + its test. */
     public static final List<Declaration> RECIPES = List.of(
             new Declaration(JACOBIAN, "Jacobian regularization", "the penalty of --lambda, --projections, --target",
-                    p -> Parts.loss(new RegularizedLoss(p))),
-            new Declaration(REFERENCE, "Reference", "no penalty", p -> Parts.loss(RegularizedLoss.plain())),
+                    s -> Parts.loss(new RegularizedLoss(s.penalty()))),
+            new Declaration(REFERENCE, "Reference", "no penalty", s -> Parts.loss(RegularizedLoss.plain())),
             new Declaration(NOISE_AUGMENT, "Noise augmentation", "each training image gets pixel-replacement noise "
-                    + "with p ~ U(0, 0.5), fresh every batch", p -> new Parts(RegularizedLoss.plain(),
+                    + "with p ~ U(0, 0.5), fresh every batch", s -> new Parts(RegularizedLoss.plain(),
                     new PixelReplacementAugmentation(NOISE_AUGMENT_MAX_P), 0)),
             new Declaration(GAUSSIAN_AUGMENT, "Gaussian augmentation", "additive N(0, sigma^2), sigma ~ U(0, 0.5) per "
-                    + "image, clipped", p -> new Parts(RegularizedLoss.plain(),
+                    + "image, clipped", s -> new Parts(RegularizedLoss.plain(),
                     new GaussianAugmentation(GAUSSIAN_AUGMENT_MAX_SIGMA), 0)),
             new Declaration(WEIGHT_DECAY, "Weight decay", "L2 5e-4 in the SGD update, as PyTorch's weight_decay",
-                    p -> new Parts(RegularizedLoss.plain(), Augmentation.NONE, WEIGHT_DECAY_COEFFICIENT)),
+                    s -> new Parts(RegularizedLoss.plain(), Augmentation.NONE, WEIGHT_DECAY_COEFFICIENT)),
             new Declaration(LOGITS, "Jacobian penalty on logits", "the penalty on the logits with lambda 0.01, as the "
-                    + "paper's code", p -> Parts.loss(new RegularizedLoss(new JacobianPenalty(LOGITS_LAMBDA, p.projections(),
-                    JacobianPenalty.Target.LOGITS, p.batchNorm(), p.estimator(), p.every()).withSubset(p.subset())))),
+                    + "paper's code", s -> {
+                        JacobianPenalty p = s.penalty();
+                        return Parts.loss(new RegularizedLoss(new JacobianPenalty(LOGITS_LAMBDA, p.projections(),
+                                JacobianPenalty.Target.LOGITS, p.batchNorm(), p.estimator(), p.every()).withSubset(p.subset())));
+                    }),
             new Declaration(EXACT, "Exact Jacobian penalty", "the penalty computed exactly, C projections along the "
-                    + "one-hot directions", p -> Parts.loss(RegularizedLoss.exact(p))),
-            new Declaration(PGD_AT, "PGD adversarial training", "Madry: cross-entropy at PGD-7 linf adversarial "
-                    + "copies, epsilon 0.1", p -> Parts.loss(adversarialTraining(ROBUST_EPSILON, ROBUST_STEPS))),
-            new Declaration(TRADES, "TRADES", "beta 6, the same inner attack on the KL",
-                    p -> Parts.loss(trades(TRADES_BETA, ROBUST_EPSILON, ROBUST_STEPS))),
+                    + "one-hot directions", s -> Parts.loss(RegularizedLoss.exact(s.penalty()))),
+            new Declaration(PGD_AT, "PGD adversarial training", "Madry: cross-entropy at linf PGD adversarial copies, "
+                    + "radius --robust-epsilon, --robust-steps steps from a random start",
+                    s -> Parts.loss(adversarialTraining(s.robust()))),
+            new Declaration(TRADES, "TRADES", "cross-entropy + --trades-beta * KL(clean || attacked), pgd-at's inner "
+                    + "attack on the KL", s -> Parts.loss(trades(s.robust()))),
             // λ/2, the weight the Jacobian penalty's squared norm gets, so the two penalties compare like with like.
             new Declaration(INPUT_GRADIENT, "Input-gradient penalty", "lambda/2 * mean ||grad_x CE||^2, double backprop",
-                    p -> Parts.loss(RegularizedLoss.robust(new InputGradientPenalty(p.lambda() / 2)))),
+                    s -> Parts.loss(RegularizedLoss.robust(new InputGradientPenalty(s.penalty().lambda() / 2)))),
             new Declaration(JACOBIAN_NOISE, "Jacobian penalty + noise augmentation", "the penalty plus noise-augment's "
-                    + "augmentation", p -> new Parts(new RegularizedLoss(p),
+                    + "augmentation", s -> new Parts(new RegularizedLoss(s.penalty()),
                     new PixelReplacementAugmentation(NOISE_AUGMENT_MAX_P), 0)));
 
     /** Every name, in the order of the reports. */
@@ -141,16 +160,16 @@ public final class ModelCatalog {
         return String.join(", ", RECIPES.stream().map(d -> d.name() + " (" + d.help() + ")").toList());
     }
 
-    /** The recipe of a name with the experiment's penalty. */
-    public static ModelRecipe recipe(String name, JacobianPenalty penalty) {
-        return declaration(name).recipe(penalty);
+    /** The recipe of a name with the experiment's settings. */
+    public static ModelRecipe recipe(String name, RecipeSettings settings) {
+        return declaration(name).recipe(settings);
     }
 
     /**
      * The recipes of a --models list, in the order given, each named once. When reference is among them the reports
      * compare every other model with it (paired differences).
      */
-    public static List<ModelRecipe> parse(List<String> names, JacobianPenalty penalty) {
+    public static List<ModelRecipe> parse(List<String> names, RecipeSettings settings) {
         if (names == null || names.isEmpty()) throw new IllegalArgumentException("--models needs at least one model");
         LinkedHashSet<String> seen = new LinkedHashSet<>();
         List<ModelRecipe> out = new ArrayList<>();
@@ -159,7 +178,7 @@ public final class ModelCatalog {
             if (name.isEmpty()) throw new IllegalArgumentException("--models has an empty name");
             if (!seen.add(name)) throw new IllegalArgumentException("--models lists '" + name + "' twice");
             try {
-                out.add(recipe(name, penalty));
+                out.add(recipe(name, settings));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--models: " + e.getMessage(), e);
             }

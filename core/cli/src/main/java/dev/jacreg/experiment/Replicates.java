@@ -71,8 +71,8 @@ public final class Replicates {
      */
     public Replicates(ExperimentConfig config, List<Long> seeds, int jobs, int threadsEach,
                       LongFunction<ExperimentListener> listeners, BooleanSupplier stopRequested) {
-        this(config, ModelCatalog.parse(ModelCatalog.DEFAULT, config.penalty()), seeds, jobs, threadsEach, listeners,
-                stopRequested);
+        this(config, ModelCatalog.parse(ModelCatalog.DEFAULT, ModelCatalog.RecipeSettings.of(config)), seeds, jobs, threadsEach,
+                listeners, stopRequested);
     }
 
     /** As above with the given models: each replicate trains them all. */

@@ -105,6 +105,19 @@ public record RunSetting<T>(String key, String description, int since, T before,
             (s, v) -> s.withTraining(b -> b.gradientSplitInterval(v)))
             .describedAs(k -> k == 1 ? "every iteration" : "iterations 0, " + k + ", " + 2 * k + ", …")
             .addedIn(2, dev.jacreg.train.TrainingConfig.DEFAULT_GRADIENT_SPLIT_INTERVAL);
+    /** --robust-epsilon. */
+    public static final RunSetting<Double> ROBUST_EPSILON = number("robust_epsilon",
+            "inner attack's L∞ radius ε (pgd-at, trades)", s -> s.robust().epsilon(),
+            (s, v) -> s.withRobust(s.robust().withEpsilon(v))).addedIn(4, RobustSettings.DEFAULT_EPSILON);
+    /** --robust-steps. */
+    public static final RunSetting<Integer> ROBUST_STEPS = integer("robust_steps", "inner attack's steps (pgd-at, trades)",
+            s -> s.robust().steps(), (s, v) -> s.withRobust(s.robust().withSteps(v)))
+            .describedAs(k -> k + ", each of " + Formats.number(dev.jacreg.attack.Pgd.DEFAULT_STEP_FACTOR) + "·ε/" + k)
+            .addedIn(4, RobustSettings.DEFAULT_STEPS);
+    /** --trades-beta. */
+    public static final RunSetting<Double> TRADES_BETA = number("trades_beta", "TRADES β (weight of the KL term)",
+            s -> s.robust().tradesBeta(), (s, v) -> s.withRobust(s.robust().withTradesBeta(v)))
+            .addedIn(4, RobustSettings.DEFAULT_TRADES_BETA);
     /** --seed: initial weights, shuffling, penalty directions and the test noise. */
     public static final RunSetting<Long> SEED = longInteger("seed", "seed", s -> s.training().seed(),
             (s, v) -> s.withTraining(b -> b.seed(v)));
@@ -120,7 +133,8 @@ public record RunSetting<T>(String key, String description, int since, T before,
     /** Every run setting, in the order of the metadata and the reports. */
     public static final List<RunSetting<?>> ALL = List.of(EPOCHS, BATCH_SIZE, LEARNING_RATE, MOMENTUM, LR_SCHEDULE,
             CLIP_GRAD_NORM, LAMBDA, PENALTY_ESTIMATOR, PROJECTIONS, TARGET, PENALTY_BN, PENALTY_EVERY,
-            PENALTY_SUBSET, PENALTY_WARMUP_EPOCHS, DIAGNOSTICS, GRADIENT_SPLIT_INTERVAL, SEED, DATA_SEED, DTYPE, DATA);
+            PENALTY_SUBSET, PENALTY_WARMUP_EPOCHS, DIAGNOSTICS, GRADIENT_SPLIT_INTERVAL, ROBUST_EPSILON, ROBUST_STEPS, TRADES_BETA,
+            SEED, DATA_SEED, DTYPE, DATA);
 
     // ---- one entry -----------------------------------------------------------------------------------------------
 

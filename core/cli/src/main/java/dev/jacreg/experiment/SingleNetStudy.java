@@ -69,7 +69,7 @@ public final class SingleNetStudy {
                 Path weights = config.out().resolve(net + ReportWriter.WEIGHTS_SUFFIX);
                 // The recipe this loss is, as the experiment records it: jacobian with a penalty, else reference.
                 ModelRecipe recipe = ModelCatalog.recipe(penalized ? ModelCatalog.JACOBIAN : ModelCatalog.REFERENCE,
-                        config.penalty());
+                        ModelCatalog.RecipeSettings.of(config));
                 Map<String, String> metadata = spec.metadata(net, loss, result, Torch.version(), config.data().describe())
                         .withCleanTestAccuracy(accuracy).withRecipe(recipe).toMap();
                 ModelFiles.save(model, weights, metadata);

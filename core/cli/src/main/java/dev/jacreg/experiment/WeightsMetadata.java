@@ -23,7 +23,8 @@ import java.util.Set;
  * or a {@link #METADATA_VERSION} newer than {@link #VERSION} is an error naming it.
  *
  * <p>Versions: 1 lacked {@code penalty_estimator} and {@code penalty_every} unless they differed from projection and
- * 1, and lacked {@code diagnostics} and {@code gradient_split_interval}; such files still read, each missing key as
+ * 1, and lacked {@code diagnostics} and {@code gradient_split_interval}; 1 and 2 lack {@code penalty_subset}; 1 to 3
+ * lack {@code robust_epsilon}, {@code robust_steps} and {@code trades_beta}. Such files still read, each missing key as
  * {@link RunSetting#before} says. Files without a {@link #METADATA_VERSION} (other tools, e.g.
  * bench/baselines/python/experiment.py) are still evaluated:
  * {@link #seedOf}, {@link #dataSeedOf}, {@link #dataOf} and {@link #lambdaOf} read whichever of those keys they have.
@@ -43,7 +44,7 @@ public record WeightsMetadata(String jacregVersion, String net, RunSettings sett
                               int iterationsPlanned, boolean stoppedEarly, String torchVersion, String dataDescription,
                               OptionalDouble cleanTestAccuracy, Map<String, String> recipe) {
     /** The schema version this jacreg writes, and the newest it reads. */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
 
     /** Marks jacreg's metadata. */
     public static final String FORMAT = "format";

@@ -83,7 +83,7 @@ class ReplicatesScheduleTest {
 
         // Sequential truth: each seed alone, its nets one after the other on this thread.
         DigitDataset[] sets = new ExperimentSpec(config).loadData();
-        List<ModelRecipe> models = ModelCatalog.parse(ModelCatalog.DEFAULT, config.penalty());
+        List<ModelRecipe> models = ModelCatalog.parse(ModelCatalog.DEFAULT, ModelCatalog.RecipeSettings.of(config));
         Map<String, float[]> alone = new TreeMap<>();
         for (long seed : SEEDS) {
             try (Experiment.Outcome o = new Experiment(config.withSeed(seed), models, ExperimentListener.SILENT, () -> false,

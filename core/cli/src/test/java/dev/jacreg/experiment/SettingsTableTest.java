@@ -32,7 +32,7 @@ class SettingsTableTest {
         ExperimentConfig config = new ExperimentConfig(training,
                 JacobianPenalty.reference().withEstimator(JacobianPenalty.Estimator.FINITE_DIFFERENCE).withEvery(2),
                 new DataSource.Synthetic(64, 32, dir.resolve("cache")), dir.resolve("out"), new double[]{0, 0.3}, 0.15,
-                50, DType.FLOAT32, 0);
+                50, DType.FLOAT32, 0, new RobustSettings(0.05, 3, 2));
         try (Experiment.Outcome outcome = new Experiment(config, new ExperimentListener() {}, () -> true).run()) {
             ExperimentResult r = outcome.result();
             Map<String, String> run = settingsRows(MarkdownWriter.render(ReportMarkdown.report(r, List.of())));
@@ -51,6 +51,9 @@ class SettingsTableTest {
             assertEquals("1 epoch", replicates.get("penalty warm-up"));
             assertTrue(replicates.get("penalty estimator").startsWith("finite differences"), replicates.toString());
             assertTrue(replicates.get("penalty computed on").startsWith("one step in 2 "), replicates.toString());
+            assertEquals("0.05", replicates.get(RunSetting.ROBUST_EPSILON.description()));
+            assertEquals("3, each of 2.5·ε/3", replicates.get(RunSetting.ROBUST_STEPS.description()));
+            assertEquals("2", replicates.get(RunSetting.TRADES_BETA.description()));
             assertEquals("7 (one per replicate)", replicates.get("seed"));
             assertEquals("7", run.get("seed"));
         }

@@ -34,7 +34,7 @@ class WeightsMetadataTest {
         JacobianPenalty penalty = new JacobianPenalty(0.25, 3, JacobianPenalty.Target.LOGITS,
                 JacobianPenalty.BatchNormMode.EVAL, JacobianPenalty.Estimator.FINITE_DIFFERENCE, 3, 0.375);
         return new ExperimentConfig(training, penalty, new DataSource.Synthetic(64, 32, CACHE), Path.of("out"),
-                new double[]{0, 0.5}, 0.15, 100, DType.FLOAT64, 3);
+                new double[]{0, 0.5}, 0.15, 100, DType.FLOAT64, 3, new RobustSettings(0.05, 3, 2));
     }
 
     private static final TrainingResult TRAINED = new TrainingResult(new double[]{2.3, 2.1, 1.9},
@@ -68,7 +68,7 @@ class WeightsMetadataTest {
         assertEquals(map, back.toMap());
 
         WeightsMetadata more = m.withCleanTestAccuracy(0.9375).withRecipe(ModelCatalog.recipe(ModelCatalog.NOISE_AUGMENT,
-                config().penalty()));
+                ModelCatalog.RecipeSettings.of(config())));
         assertEquals("0.9375", more.toMap().get(WeightsMetadata.CLEAN_TEST_ACCURACY));
         assertEquals(WeightsMetadata.RECIPE_KEYS, List.copyOf(more.recipe().keySet()));
         assertEquals(more, WeightsMetadata.parse(more.toMap()));
@@ -116,7 +116,7 @@ class WeightsMetadataTest {
         assertEquals("0", reference.toMap().get("lambda"));
 
         ModelRecipe logits = ModelCatalog.recipe(ModelCatalog.LOGITS,
-                config().penalty().withTarget(JacobianPenalty.Target.SOFTMAX));
+                ModelCatalog.RecipeSettings.of(config().penalty().withTarget(JacobianPenalty.Target.SOFTMAX)));
         WeightsMetadata variant = spec.metadata("logits", logits.loss(), TRAINED, "1.13.1", "d");
         assertEquals(Formats.number(ModelCatalog.LOGITS_LAMBDA), variant.toMap().get("lambda"));
         assertEquals("logits", variant.toMap().get("target"));
@@ -166,8 +166,32 @@ class WeightsMetadataTest {
         Map<String, String> map = new LinkedHashMap<>(written().toMap());
         assertEquals("0.375", map.get("penalty_subset"));
         map.put(WeightsMetadata.METADATA_VERSION, "2");
-        map.remove("penalty_subset");
+        for (String key : List.of("penalty_subset", "robust_epsilon", "robust_steps", "trades_beta")) map.remove(key);
         assertEquals(1.0, WeightsMetadata.parse(map).settings().penalty().subset());
+    }
+
+    /** Files of versions 1 to 3 lack the robust recipes' keys: they were trained with the constants of their time. */
+    @Test
+    void version3FilesReadWithTheRobustRecipesDefaults() {
+        Map<String, String> map = new LinkedHashMap<>(written().toMap());
+        assertEquals("0.05", map.get("robust_epsilon"));
+        assertEquals("3", map.get("robust_steps"));
+        assertEquals("2", map.get("trades_beta"));
+        map.put(WeightsMetadata.METADATA_VERSION, "3");
+        for (String key : List.of("robust_epsilon", "robust_steps", "trades_beta")) map.remove(key);
+        RobustSettings read = WeightsMetadata.parse(map).settings().robust();
+        assertEquals(new RobustSettings(0.1, 7, 6), read, "the constants pgd-at and trades had before the options");
+        assertEquals(RobustSettings.DEFAULT, read);
+
+        Map<String, String> missing = new LinkedHashMap<>(written().toMap());
+        missing.remove("robust_steps");
+        assertMessage(missing, "metadata version 4 lacks 'robust_steps'");
+        Map<String, String> bad = new LinkedHashMap<>(written().toMap());
+        bad.put("robust_epsilon", "2");
+        assertMessage(bad, "metadata 'robust_epsilon' is '2': the robust recipes' ε must be in (0, 1]");
+        bad.put("robust_epsilon", "0.05");
+        bad.put("trades_beta", "0");
+        assertMessage(bad, "metadata 'trades_beta' is '0': TRADES β must be a finite number > 0, got 0.0");
     }
 
     @Test
@@ -176,23 +200,23 @@ class WeightsMetadataTest {
 
         map.remove(WeightsMetadata.METADATA_VERSION);
         assertMessage(map, "no 'metadata_version'");
-        map.put(WeightsMetadata.METADATA_VERSION, "4");
-        assertMessage(map, "metadata version 4 is newer than this jacreg reads (1 to 3)");
+        map.put(WeightsMetadata.METADATA_VERSION, "5");
+        assertMessage(map, "metadata version 5 is newer than this jacreg reads (1 to 4)");
         map.put(WeightsMetadata.METADATA_VERSION, "0");
         assertMessage(map, "'metadata_version' is '0': not a version");
         map.put(WeightsMetadata.METADATA_VERSION, "two");
         assertMessage(map, "'metadata_version' is 'two': not an integer");
-        map.put(WeightsMetadata.METADATA_VERSION, "3");
+        map.put(WeightsMetadata.METADATA_VERSION, "4");
 
         map.put("learning_rat", "0.01");
         map.put("colour", "blue");
-        assertMessage(map, "metadata version 3 has no key 'learning_rat', 'colour'");
+        assertMessage(map, "metadata version 4 has no key 'learning_rat', 'colour'");
         map.remove("learning_rat");
         map.remove("colour");
 
         map.remove("seed");
         map.remove("penalty_every");
-        assertMessage(map, "metadata version 3 lacks 'penalty_every', 'seed'");
+        assertMessage(map, "metadata version 4 lacks 'penalty_every', 'seed'");
         map.put("penalty_every", "3");
 
         map.put("seed", "banana");

@@ -12,8 +12,8 @@ import java.util.Objects;
 
 /**
  * Square Attack, Andriushchenko et al. 2020: a score-based black box that only reads the logits, in L∞ or L2. From a
- * random starting point on the boundary of the ε-ball it tries, per query, a change of the current point in random
- * square windows and keeps it if it lowers the margin z_y − max_{k≠y} z_k. An image stops as soon as it is
+ * random starting point on the boundary of the ε-ball (before clipping to [0, 1]) it tries, per query, a change of the
+ * current point in random square windows and keeps it if it lowers the margin z_y − max_{k≠y} z_k. An image stops as soon as it is
  * misclassified.
  *
  * <ul>
@@ -26,8 +26,9 @@ import java.util.Objects;
  * </ul>
  *
  * The window side follows the published schedule ({@link #fraction}, {@link #windowSide}): p = p_init halved at 10,
- * 50, 200, 500, 1000, 2000, 4000, 6000 and 8000 of 10,000 iterations (rescaled to the budget), s = round(√(p·H·W)),
- * for L∞ clamped to [1, H − 1], for L2 at least 3, odd and at most min(H, W).
+ * 50, 200, 500, 1000, 2000, 4000, 6000 and 8000 of 10,000 iterations, rescaled to the budget as in the authors' code
+ * (AutoAttack's standard version runs it unrescaled over its 5,000 queries, so its windows stop shrinking at
+ * p_init/128), s = round(√(p·H·W)), for L∞ clamped to [1, H − 1], for L2 at least 3, odd and at most min(H, W).
  *
  * <p>The query budget counts every forward pass of an image, the clean one included: at most {@code queries} per
  * image, exactly (see {@link #run}).

@@ -105,7 +105,7 @@ class SquareL2Test {
                     if (!(q[r * d + j] >= 0 && q[r * d + j] <= 1)) outside.add("pixel " + q[r * d + j]);
                 }
                 // The attack computes in doubles and rescales δ to ε/(‖δ‖ + 1e-12): a few ulps at most.
-                if (nearest > epsilon * (1 + 1e-12)) outside.add("query " + images + r + " at ‖δ‖₂ " + nearest);
+                if (nearest > epsilon * (1 + 1e-12)) outside.add("query " + (images + r) + " at ‖δ‖₂ " + nearest);
             }
             images += rows;
             return inner.forward(input);

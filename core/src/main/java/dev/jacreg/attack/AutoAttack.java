@@ -11,8 +11,7 @@ import java.util.Objects;
 
 /**
  * AutoAttack, Croce and Hein 2020: APGD-CE, then APGD-T (targeted DLR over the top {@link Apgd#DEFAULT_TARGETS}
- * classes), then Square (L∞ only: the L2 Square is not implemented here), each attacking only the images every earlier
- * one failed on. The result is the per-image worst case: an image stays correctly classified only if every attack
+ * classes), then Square, in L∞ or L2, each attacking only the images every earlier one failed on. The result is the per-image worst case: an image stays correctly classified only if every attack
  * fails on it. FAB-T is left out (not implemented), so this is the standard version less FAB-T.
  */
 public final class AutoAttack implements Attack {
@@ -26,16 +25,16 @@ public final class AutoAttack implements Attack {
      *
      * @param norm the ball the perturbation stays in
      * @param iterations    APGD iterations per run (standard: {@value Apgd#DEFAULT_ITERATIONS})
-     * @param squareQueries Square's budget per image (standard: {@value Square#DEFAULT_QUERIES}); ignored for L2
+     * @param squareQueries Square's budget per image (standard: {@value Square#DEFAULT_QUERIES}), &gt;= 2
      */
     public AutoAttack(Norm norm, int iterations, int squareQueries) {
-        this(norm, iterations, squareQueries, norm == Norm.LINF);
+        this(norm, iterations, squareQueries, true);
     }
 
     private AutoAttack(Norm norm, int iterations, int squareQueries, boolean withSquare) {
         this.norm = Objects.requireNonNull(norm, "norm");
         if (iterations < 1) throw new IllegalArgumentException("AutoAttack needs at least 1 APGD iteration, got " + iterations);
-        if (norm == Norm.LINF && squareQueries < 2) {
+        if (squareQueries < 2) {
             throw new IllegalArgumentException("AutoAttack's Square needs at least 2 queries, got " + squareQueries);
         }
         this.iterations = iterations;
@@ -75,9 +74,9 @@ public final class AutoAttack implements Attack {
         return new AutoAttack(norm, iterations, squareQueries, false);
     }
 
-    /** {@return Square alone, or null where the ensemble has none (L2)} */
+    /** {@return Square alone, for the same check} */
     public Square blackBoxPart() {
-        return norm == Norm.LINF ? new Square(norm, squareQueries, Square.DEFAULT_P_INIT) : null;
+        return new Square(norm, squareQueries, Square.DEFAULT_P_INIT);
     }
 
     /** {@return the APGD iterations per run} */
@@ -85,7 +84,7 @@ public final class AutoAttack implements Attack {
         return iterations;
     }
 
-    /** {@return Square's query budget per image (unused for L2)} */
+    /** {@return Square's query budget per image} */
     public int squareQueries() {
         return squareQueries;
     }
@@ -129,12 +128,7 @@ public final class AutoAttack implements Attack {
                 + "published checkpoints (halving the step and restarting from the best point when the loss rose in "
                 + "fewer than 75 % of the steps or stalled); APGD-T maximises the targeted DLR loss for each of the ");
         s.append(Apgd.DEFAULT_TARGETS).append(" most likely wrong classes. ");
-        if (withSquare) {
-            s.append("Square is a black box (logits only) with the published window schedule, p_init ")
-                    .append(Square.DEFAULT_P_INIT).append(". ");
-        } else {
-            s.append("The L2 Square attack is not implemented, so the L2 version is white-box only. ");
-        }
+        if (withSquare) s.append(blackBoxPart().describe()).append(' ');
         s.append("FAB-T of the standard version is not implemented.");
         return s.toString();
     }

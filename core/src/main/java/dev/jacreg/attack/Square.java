@@ -11,11 +11,24 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * Square Attack, Andriushchenko et al. 2020, L∞: a score-based black box that only reads the logits. It starts from
- * vertical stripes x + ε·(±1 per column and channel), then, per query, sets one random s×s window to a random corner
- * ±ε per channel and keeps the change if it lowers the margin z_y − max_{k≠y} z_k. The window side follows the
- * published schedule: s = round(√(p·H·W)) clamped to [1, H − 1], p = p_init halved at 10, 50, 200, 500, 1000, 2000,
- * 4000, 6000 and 8000 of 10,000 iterations (rescaled to the budget). An image stops as soon as it is misclassified.
+ * Square Attack, Andriushchenko et al. 2020: a score-based black box that only reads the logits, in L∞ or L2. From a
+ * random starting point on the boundary of the ε-ball (before clipping to [0, 1]) it tries, per query, a change of the
+ * current point in random square windows and keeps it if it lowers the margin z_y − max_{k≠y} z_k. An image stops as soon as it is
+ * misclassified.
+ *
+ * <ul>
+ * <li>L∞ ({@link SquareLinf}): vertical stripes x + ε·(±1 per column and channel), then one s×s window at a time set
+ * to a random corner ±ε per channel.
+ * <li>L2 ({@link SquareL2}, as in fra31/auto-attack {@code autoattack/square.py}, {@code attack_single_run}, the
+ * {@code norm == 'L2'} branch): a grid of pseudo-Gaussian bumps with random signs scaled to the sphere, then per query
+ * a fresh bump in one window that takes over the perturbation's mass of a second window, the whole rescaled to the
+ * sphere of radius ε before clipping to [0, 1].
+ * </ul>
+ *
+ * The window side follows the published schedule ({@link #fraction}, {@link #windowSide}): p = p_init halved at 10,
+ * 50, 200, 500, 1000, 2000, 4000, 6000 and 8000 of 10,000 iterations, rescaled to the budget as in the authors' code
+ * (AutoAttack's standard version runs it unrescaled over its 5,000 queries, so its windows stop shrinking at
+ * p_init/128), s = round(√(p·H·W)), for L∞ clamped to [1, H − 1], for L2 at least 3, odd and at most min(H, W).
  *
  * <p>The query budget counts every forward pass of an image, the clean one included: at most {@code queries} per
  * image, exactly (see {@link #run}).
@@ -25,9 +38,8 @@ public final class Square implements Attack {
     public static final int DEFAULT_QUERIES = 5000;
     /** AutoAttack's standard p_init (the fraction of pixels the first windows cover). */
     public static final double DEFAULT_P_INIT = 0.8;
-    /** Redraws of a window that would not change the image before the change is tried anyway. */
-    private static final int MAX_REDRAWS = 100;
 
+    private final Norm norm;
     private final int queries;
     private final double pInit;
 
@@ -35,12 +47,11 @@ public final class Square implements Attack {
      * Square with a given budget.
      *
      * @param norm the ball the perturbation stays in
-     * @param queries forward passes per image, >= 2 (the clean image and the stripes); pInit in (0, 1]
+     * @param queries forward passes per image, >= 2 (the clean image and the starting point)
      * @param pInit the fraction of the image the first window covers, in (0, 1]
      */
     public Square(Norm norm, int queries, double pInit) {
-        Objects.requireNonNull(norm, "norm");
-        if (norm != Norm.LINF) throw new IllegalArgumentException("the Square attack is implemented for linf only, got " + norm.label());
+        this.norm = Objects.requireNonNull(norm, "norm");
         if (queries < 2) throw new IllegalArgumentException("Square needs a budget of at least 2 queries, got " + queries);
         if (!(pInit > 0 && pInit <= 1)) throw new IllegalArgumentException("Square's p_init must be in (0, 1], got " + pInit);
         this.queries = queries;
@@ -63,7 +74,7 @@ public final class Square implements Attack {
 
     @Override
     public Norm norm() {
-        return Norm.LINF;
+        return norm;
     }
 
     /** {@return the forward passes allowed per image} */
@@ -78,7 +89,7 @@ public final class Square implements Attack {
 
     @Override
     public Square withDoubledBudget() {
-        return new Square(Norm.LINF, 2 * queries, pInit);
+        return new Square(norm, 2 * queries, pInit);
     }
 
     @Override
@@ -105,18 +116,20 @@ public final class Square implements Attack {
     }
 
     /**
-     * Window side s at iteration {@code it}: round(√(p·H·W)), at least 1 and at most H − 1.
+     * Window side s at iteration {@code it}: round(√(p·H·W)), for L∞ at least 1 and at most H − 1, for L2 at least 3,
+     * made odd and at most min(H, W).
      *
+     * @param norm the attack's norm
      * @param pInit the first iteration's fraction, in (0, 1]
      * @param it the iteration, from 0
      * @param total the iterations of the run (the query budget)
-     * @param height the image height H, &gt;= 2
-     * @param width the image width W
+     * @param height the image height H, &gt;= 2 (&gt;= 5 for L2)
+     * @param width the image width W (&gt;= 5 for L2)
      * @return the side s, in pixels
      */
-    public static int windowSide(double pInit, int it, int total, int height, int width) {
-        int s = (int) Math.round(Math.sqrt(fraction(pInit, it, total) * height * width));
-        return Math.max(1, Math.min(s, height - 1));
+    public static int windowSide(Norm norm, double pInit, int it, int total, int height, int width) {
+        double p = fraction(pInit, it, total);
+        return norm == Norm.LINF ? SquareLinf.windowSide(p, height, width) : SquareL2.windowSide(p, height, width);
     }
 
     @Override
@@ -136,7 +149,7 @@ public final class Square implements Attack {
      * The attack, with the queries each image took.
      *
      * @param model the classifier attacked (only its outputs are read)
-     * @param images the clean images, N×C×H×W, pixels in [0, 1]
+     * @param images the clean images, N×C×H×W, pixels in [0, 1] (for L2 at least 5×5)
      * @param labels int64 true labels, N
      * @param epsilon the radius, &gt;= 0
      * @param random where the windows and their signs are drawn from
@@ -151,6 +164,7 @@ public final class Square implements Attack {
         int n = (int) images.size(0), c = (int) images.size(1), h = (int) images.size(2), w = (int) images.size(3);
         if (h < 2) throw new IllegalArgumentException("Square needs images at least 2 pixels high, got " + h);
         if (random == null) throw new IllegalArgumentException("Square needs a random stream");
+        SquareSteps steps = norm == Norm.LINF ? new SquareLinf(c, h, w, pInit) : new SquareL2(c, h, w, pInit);
         DType dtype = images.dtype();
         long[] shape = images.shape();
         int size = c * h * w;
@@ -163,19 +177,9 @@ public final class Square implements Attack {
         double[] cleanMargin = marginsOfRows(model, clean, all(n), y, shape, dtype, spent);
         for (int i = 0; i < n; i++) done[i] = misclassifiedByMargin(cleanMargin[i]);
 
-        // Stripes: one sign per image, channel and column.
-        double[] best = clean.clone();
-        double[] signs = random.uniform(DType.FLOAT64, (long) n * c * w).toDoubleArray();
-        for (int i = 0; i < n; i++) {
-            for (int ch = 0; ch < c; ch++) {
-                for (int col = 0; col < w; col++) {
-                    double step = signs[(i * c + ch) * w + col] < 0.5 ? -epsilon : epsilon;
-                    for (int row = 0; row < h; row++) {
-                        int at = i * size + (ch * h + row) * w + col;
-                        best[at] = clip(clean[at] + step);
-                    }
-                }
-            }
+        double[] best;
+        try (TensorScope draws = TensorScope.open()) {
+            best = steps.start(clean, n, epsilon, random);
         }
         int[] open = openImages(done);
         double[] margin = new double[n];
@@ -192,29 +196,10 @@ public final class Square implements Attack {
         for (int it = 1; it <= iterations; it++) {
             open = openImages(done);
             if (open.length == 0) break;
-            int s = windowSide(pInit, it, queries, h, w);
-            double[] candidate = new double[open.length * size];
-            for (int k = 0; k < open.length; k++) {
-                int i = open[k];
-                System.arraycopy(best, i * size, candidate, k * size, size);
-                double[] draw = random.uniform(DType.FLOAT64, 2).toDoubleArray();
-                int top = (int) (draw[0] * (h - s + 1)), left = (int) (draw[1] * (w - s + 1));
-                for (int tries = 0; tries < MAX_REDRAWS; tries++) {
-                    double[] corner = random.uniform(DType.FLOAT64, c).toDoubleArray();
-                    boolean changed = false;
-                    for (int ch = 0; ch < c; ch++) {
-                        double step = corner[ch] < 0.5 ? -epsilon : epsilon;
-                        for (int row = top; row < top + s; row++) {
-                            for (int col = left; col < left + s; col++) {
-                                int pixel = (ch * h + row) * w + col;
-                                double v = clip(clean[i * size + pixel] + step);
-                                changed |= Math.abs(v - best[i * size + pixel]) > 1e-7;
-                                candidate[k * size + pixel] = v;
-                            }
-                        }
-                    }
-                    if (changed) break;
-                }
+            double[] candidate;
+            // The draws of an iteration are freed with it, not held to the end of the run.
+            try (TensorScope draws = TensorScope.open()) {
+                candidate = steps.candidates(clean, best, open, it, queries, epsilon, random);
             }
             double[] tried = margins(model, candidate, open, y, shape, dtype, spent);
             for (int k = 0; k < open.length; k++) {
@@ -232,10 +217,6 @@ public final class Square implements Attack {
     /** A margin z_y − max_{k≠y} z_k below 0 means another class scores higher: misclassified. */
     private static boolean misclassifiedByMargin(double margin) {
         return margin < 0;
-    }
-
-    private static double clip(double v) {
-        return Math.min(1, Math.max(0, v));
     }
 
     private static int[] all(int n) {
@@ -284,8 +265,17 @@ public final class Square implements Attack {
         return margin;
     }
 
+    /** {@return how the attack searches, in words, for reports} */
+    public String describe() {
+        String changes = norm == Norm.LINF ? "random ±ε squares"
+                : "pseudo-Gaussian bumps in random square windows (from a grid of bumps; each new bump takes over the "
+                + "perturbation of a second window, and the whole is rescaled to the sphere of radius ε before clipping)";
+        return this + " is a black box (logits only): " + changes + " kept when they lower the margin, the window side "
+                + "on the published schedule; the budget counts every forward pass of an image.";
+    }
+
     @Override
     public String toString() {
-        return "Square (" + Norm.LINF.symbol() + ", " + queries + " queries, p_init " + pInit + ")";
+        return "Square (" + norm.symbol() + ", " + queries + " queries, p_init " + pInit + ")";
     }
 }

@@ -19,12 +19,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * APGD-CE, APGD-T, Square, PGD with restarts and AutoAttack against the exact optimum on a linear classifier
- * z = Wx + b over 1×5×5 images and 10 classes. For a linear model the best an attack can do is closed-form: image x
- * with label y can be misclassified within the ball iff for some class k ≠ y
- * m_k = (z_k − z_y)(x) + max_{δ ∈ ball, x + δ ∈ [0,1]} (w_k − w_y)·δ > 0. For L∞ the inner maximum is separable (each
- * pixel goes to the end of its interval [max(−ε, −x_j), min(ε, 1 − x_j)] on the side of v_j); for L2 it is
- * δ_j = clip(v_j/μ, lo_j, hi_j) with μ found by bisection so that ‖δ‖₂ = ε (the KKT conditions), or the L∞-box corner
- * when that is already inside the ball. All of it in plain Java doubles, independent of libtorch.
+ * z = Wx + b over 1×5×5 images and 10 classes. For a linear model the best an attack can do is closed-form
+ * ({@link LinearOptimum}, in plain Java doubles, independent of libtorch).
  */
 class AutoAttackClosedFormTest {
     private static final int H = 5, D = H * H, N = 40;
@@ -67,73 +63,16 @@ class AutoAttackClosedFormTest {
     }
 
     private static double[] logits(double[][] w, double[] b, double[] x) {
-        double[] z = b.clone();
-        for (int k = 0; k < z.length; k++) for (int j = 0; j < D; j++) z[k] += w[k][j] * x[j];
-        return z;
+        return LinearOptimum.logits(w, b, x);
     }
 
     private static int argmax(double[] z) {
-        int best = 0;
-        for (int k = 1; k < z.length; k++) if (z[k] > z[best]) best = k;
-        return best;
+        return LinearOptimum.argmax(z);
     }
 
     /** max_{k≠y} m_k, the optimal attack's margin (> 0: the image can be misclassified). */
     static double optimalMargin(Case c, int i, double eps, Norm norm) {
-        double[] z = logits(c.w, c.b, c.x[i]);
-        int classes = z.length;
-        double best = Double.NEGATIVE_INFINITY;
-        double[] lo = new double[D], hi = new double[D];
-        for (int j = 0; j < D; j++) {
-            lo[j] = norm == Norm.LINF ? Math.max(-eps, -c.x[i][j]) : -c.x[i][j];
-            hi[j] = norm == Norm.LINF ? Math.min(eps, 1 - c.x[i][j]) : 1 - c.x[i][j];
-        }
-        for (int k = 0; k < classes; k++) {
-            if (k == c.y[i]) continue;
-            double[] v = new double[D];
-            for (int j = 0; j < D; j++) v[j] = c.w[k][j] - c.w[c.y[i]][j];
-            double gain = norm == Norm.LINF ? boxGain(v, lo, hi) : l2Gain(v, lo, hi, eps);
-            best = Math.max(best, z[k] - z[c.y[i]] + gain);
-        }
-        return best;
-    }
-
-    private static double boxGain(double[] v, double[] lo, double[] hi) {
-        double g = 0;
-        for (int j = 0; j < v.length; j++) g += v[j] * (v[j] > 0 ? hi[j] : lo[j]);
-        return g;
-    }
-
-    /** max v·δ over ‖δ‖₂ ≤ ε, lo ≤ δ ≤ hi. */
-    private static double l2Gain(double[] v, double[] lo, double[] hi, double eps) {
-        if (norm(delta(v, lo, hi, 0)) <= eps) return dot(v, delta(v, lo, hi, 0));
-        double low = 0, high = 1;
-        while (norm(delta(v, lo, hi, high)) > eps) high *= 2;
-        for (int it = 0; it < 200; it++) {
-            double mid = (low + high) / 2;
-            if (norm(delta(v, lo, hi, mid)) > eps) low = mid; else high = mid;
-        }
-        return dot(v, delta(v, lo, hi, high));
-    }
-
-    /** clip(v/μ, lo, hi); μ = 0 means the box corner on the side of v. */
-    private static double[] delta(double[] v, double[] lo, double[] hi, double mu) {
-        double[] d = new double[v.length];
-        for (int j = 0; j < v.length; j++) {
-            double t = mu == 0 ? (v[j] > 0 ? hi[j] : v[j] < 0 ? lo[j] : 0) : v[j] / mu;
-            d[j] = Math.min(hi[j], Math.max(lo[j], t));
-        }
-        return d;
-    }
-
-    private static double norm(double[] d) {
-        return Math.sqrt(dot(d, d));
-    }
-
-    private static double dot(double[] a, double[] b) {
-        double s = 0;
-        for (int j = 0; j < a.length; j++) s += a[j] * b[j];
-        return s;
+        return LinearOptimum.margin(c.w, c.b, c.x[i], c.y[i], eps, norm);
     }
 
     /** The attacks that seek the margin of every wrong class (APGD-T's targets, Square's margin loss). */
@@ -315,8 +254,8 @@ class AutoAttackClosedFormTest {
         assertEquals(0.4, Square.fraction(0.8, 11, 10000));
         assertEquals(0.8 / 512, Square.fraction(0.8, 9000, 10000), 1e-15);
         assertEquals(0.8 / 4, Square.fraction(0.8, 10, 500), 1e-15);  // iteration 10 of 500 is 200 of 10,000
-        assertEquals(25, Square.windowSide(0.8, 1, 5000, 28, 28));     // round(√(0.8·784)) = 25
-        assertEquals(1, Square.windowSide(0.8, 9000, 10000, 28, 28));  // round(√(0.8/512·784)) = 1
+        assertEquals(25, Square.windowSide(Norm.LINF, 0.8, 1, 5000, 28, 28));     // round(√(0.8·784)) = 25
+        assertEquals(1, Square.windowSide(Norm.LINF, 0.8, 9000, 10000, 28, 28));  // round(√(0.8/512·784)) = 1
     }
 
     @Test
@@ -339,7 +278,6 @@ class AutoAttackClosedFormTest {
     void badSettingsAreRejectedClearly() {
         assertThrows(IllegalArgumentException.class, () -> new Apgd(Norm.LINF, Apgd.Loss.CE, 0, 1, 9));
         assertThrows(IllegalArgumentException.class, () -> new Apgd(Norm.LINF, Apgd.Loss.CE, 10, 0, 9));
-        assertThrows(IllegalArgumentException.class, () -> new Square(Norm.L2));
         assertThrows(IllegalArgumentException.class, () -> new Square(Norm.LINF, 1, 0.8));
         assertThrows(IllegalArgumentException.class, () -> new Pgd(Norm.LINF, 5, Double.NaN, false, 2));
         assertThrows(IllegalArgumentException.class, () -> new AutoAttack(Norm.LINF, 0, 100));

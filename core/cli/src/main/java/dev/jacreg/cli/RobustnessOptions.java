@@ -26,7 +26,7 @@ final class RobustnessOptions {
 
     @Option(names = "--attacks", paramLabel = "NAME", split = ",",
             description = "Attacks to measure accuracy under, one or more of fgsm, pgd, apgd-ce, apgd-t, square (black "
-                    + "box, linf only) and autoattack (per-image worst case of apgd-ce, apgd-t and, for linf, square); "
+                    + "box) and autoattack (per-image worst case of apgd-ce, apgd-t and square); "
                     + "each net is attacked through its own gradients or outputs (default: none).")
     List<String> attacks = List.of();
 
@@ -99,16 +99,12 @@ final class RobustnessOptions {
                             apgdIterations, 1, Apgd.DEFAULT_TARGETS));
                 }
                 case "square" -> {
-                    if (norm != Norm.LINF) {
-                        throw new UsageException("--attacks square needs --attack-norm linf (the L2 Square attack is "
-                                + "not implemented), got " + norm.label());
-                    }
                     checkSquareQueries();
                     list.add(new Square(norm, squareQueries, Square.DEFAULT_P_INIT));
                 }
                 case "autoattack" -> {
                     checkApgdIterations();
-                    if (norm == Norm.LINF) checkSquareQueries();
+                    checkSquareQueries();
                     list.add(new AutoAttack(norm, apgdIterations, squareQueries));
                 }
                 default -> throw new UsageException("--attacks: unknown attack '" + name
@@ -124,7 +120,7 @@ final class RobustnessOptions {
 
     private void checkSquareQueries() {
         if (squareQueries < 2) {
-            throw new UsageException("--square-queries must be >= 2 (the clean image and the first stripes), got "
+            throw new UsageException("--square-queries must be >= 2 (the clean image and the starting point), got "
                     + squareQueries);
         }
     }

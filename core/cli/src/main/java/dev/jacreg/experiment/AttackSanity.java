@@ -35,7 +35,7 @@ public final class AttackSanity {
         double destroying = SanityChecks.destroyingEpsilon(attack.norm(), images.numel() / images.size(0));
         double budget = budgetEpsilon(eps);
         Attack doubled = attack.withDoubledBudget();
-        AutoAttack ensemble = attack instanceof AutoAttack a && a.blackBoxPart() != null ? a : null;
+        AutoAttack ensemble = attack instanceof AutoAttack a ? a : null;
         List<Callable<List<SanityChecks.Measurement>>> tasks = new ArrayList<>();
         for (int k = 0; k < nets.size(); k++) {
             RobustnessSweep.Net n = nets.get(k);

@@ -111,9 +111,7 @@ public final class RobustnessRun {
                         + "(restarting from the best point) when the loss rose in fewer than 75 % of the steps or "
                         + "stalled.");
             } else if (a instanceof Square square) {
-                s.append(' ').append(square).append(" is a black box (logits only): random ±ε squares kept when "
-                        + "they lower the margin, the window side on the published schedule; the budget counts every "
-                        + "forward pass of an image.");
+                s.append(' ').append(square.describe());
             } else {
                 s.append(" FGSM takes one step of length ε along ").append(direction).append('.');
             }

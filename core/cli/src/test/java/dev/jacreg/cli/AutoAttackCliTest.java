@@ -45,6 +45,35 @@ class AutoAttackCliTest {
         assertTrue(r.out().contains("Sanity checks of the attacks"), r.out());
     }
 
+    /**
+     * The L2 Square attack from the command line: {@code experiment} and {@code evaluate} on its saved nets give the
+     * same table, and AutoAttack in L2 runs its Square part, which the black-box sanity check compares with the APGD
+     * part.
+     */
+    @Test
+    void l2SquareRunsAloneAndInAutoAttackAndEvaluateReproducesIt() throws IOException {
+        JacregCliTest.Run r = JacregCliTest.run(args("l2", "--attacks", "square", "--attack-norm", "l2",
+                "--epsilons", "0,1", "--square-queries", "20"));
+        assertEquals(0, r.code(), r.err());
+        Path exp = dir.resolve("l2"), eval = dir.resolve("l2-eval");
+        JacregCliTest.Run e = JacregCliTest.run(new String[]{"evaluate", "--out", eval.toString(),
+                "--model", exp.resolve("jacobian.safetensors").toString(),
+                "--model", exp.resolve("reference.safetensors").toString(), "--attacks", "square,autoattack",
+                "--attack-norm", "l2", "--epsilons", "0,1", "--square-queries", "20", "--apgd-iterations", "3"});
+        assertEquals(0, e.code(), e.err());
+        List<String> table = Files.readAllLines(exp.resolve("attack-square.csv"));
+        assertEquals(3, table.size(), table.toString());
+        assertEquals(table, Files.readAllLines(eval.resolve("attack-square.csv")));
+        String report = Files.readString(eval.resolve("robustness.md"));
+        assertTrue(report.contains("Square (L2, 20 queries, p_init 0.8) is a black box"), "Square's settings");
+        assertTrue(report.contains("APGD-T (L2, 3 iterations, 9 targets) and Square (L2, 20 queries"), "in AutoAttack");
+        String squarePart = report.lines()
+                .filter(l -> l.startsWith("| Reference") && l.contains(" | autoattack: Square part | "))
+                .findFirst().orElseThrow(() -> new AssertionError("no Square part row in\n" + report));
+        String blackBoxCell = squarePart.split(" \\| ")[4];
+        assertTrue(blackBoxCell.startsWith("ok (ε 1:") || blackBoxCell.startsWith("**FLAG**"), squarePart);
+    }
+
     @Test
     void badAttackOptionsAreUsageErrorsBeforeAnyWork() {
         String[][] bad = {
@@ -52,11 +81,11 @@ class AutoAttackCliTest {
                 args("bad2", "--attacks", "pgd", "--pgd-random-start", "--pgd-restarts", "0"),
                 args("bad3", "--attacks", "apgd-ce", "--apgd-iterations", "0"),
                 args("bad4", "--attacks", "square", "--square-queries", "1"),
-                args("bad5", "--attacks", "square", "--attack-norm", "l2"),
+                args("bad5", "--attacks", "autoattack", "--attack-norm", "l2", "--square-queries", "0"),
                 args("bad6", "--attacks", "autoattack", "--apgd-iterations", "-2"),
         };
-        String[] options = {"--pgd-restarts", "--pgd-restarts", "--apgd-iterations", "--square-queries", "square",
-                "--apgd-iterations"};
+        String[] options = {"--pgd-restarts", "--pgd-restarts", "--apgd-iterations", "--square-queries",
+                "--square-queries", "--apgd-iterations"};
         for (int i = 0; i < bad.length; i++) {
             String[] a = bad[i];
             JacregCliTest.Run r = JacregCliTest.run(a);

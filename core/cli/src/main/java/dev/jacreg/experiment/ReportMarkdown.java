@@ -177,12 +177,12 @@ final class ReportMarkdown {
         StringBuilder md = new StringBuilder();
         ExperimentResult.Environment e = r.environment();
         md.append("| | |\n|---|---|\n");
-        setting(md, "device", e.device());
-        setting(md, "libtorch", e.torchVersion());
-        setting(md, "intra-op threads", Integer.toString(e.threads()));
-        setting(md, "CPU", e.cpu());
-        setting(md, "Java", e.javaVersion());
-        setting(md, "jacreg", Jacreg.version());
+        SettingsTable.row(md, "device", e.device());
+        SettingsTable.row(md, "libtorch", e.torchVersion());
+        SettingsTable.row(md, "intra-op threads", Integer.toString(e.threads()));
+        SettingsTable.row(md, "CPU", e.cpu());
+        SettingsTable.row(md, "Java", e.javaVersion());
+        SettingsTable.row(md, "jacreg", Jacreg.version());
         md.append('\n');
 
         return Report.Section.of("Environment", md.toString());
@@ -306,10 +306,6 @@ final class ReportMarkdown {
                 .append(Formats.count(t.plannedIterations())).append(t.stoppedEarly() ? " (stopped early)" : "").append(" | ")
                 .append(Double.isNaN(last) ? "–" : String.format(Locale.ROOT, "%.4f", last)).append(" | ")
                 .append(Formats.millis(t.medianIterationMillis())).append(" | ").append(Formats.seconds(t.totalSeconds())).append(" |\n");
-    }
-
-    private static void setting(StringBuilder md, String name, String value) {
-        md.append("| ").append(name).append(" | ").append(value.replace("|", "\\|")).append(" |\n");
     }
 
     private static int indexOf(double[] levels, double value) {

@@ -39,7 +39,8 @@ final class SettingsTable {
         return rows;
     }
 
-    private static void row(StringBuilder md, String name, String value) {
+    /** One "| name | value |" row, a '|' in the value escaped. */
+    static void row(StringBuilder md, String name, String value) {
         md.append("| ").append(name).append(" | ").append(value.replace("|", "\\|")).append(" |\n");
     }
 }

@@ -26,7 +26,8 @@ public final class AutoAttack implements Attack {
      * AutoAttack with other budgets than the standard version's (e.g. smaller ones for a quick look).
      *
      * @param norm the ball the perturbation stays in
-     * @param iterations    APGD iterations per run and FAB-T iterations per target (standard: {@value Apgd#DEFAULT_ITERATIONS})
+     * @param iterations    APGD iterations per run and FAB-T iterations per target (standard:
+     *                      {@value Apgd#DEFAULT_ITERATIONS})
      * @param squareQueries Square's budget per image (standard: {@value Square#DEFAULT_QUERIES}), &gt;= 2
      */
     public AutoAttack(Norm norm, int iterations, int squareQueries) {

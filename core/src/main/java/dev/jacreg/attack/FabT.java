@@ -15,14 +15,15 @@ import java.util.Objects;
  * and {@code get_diff_logits_grads_batch_targeted}. FAB seeks the smallest perturbation that misclassifies an image;
  * as an attack at radius ε an image counts as broken when the point it found is within ε, as AutoAttack uses it.
  *
- * <p>For each target t in turn, the {@link #DEFAULT_TARGETS} classes with the highest clean logits other than the label,
- * on the images no earlier target broke: from x₁ = x₀ (the clean image; AutoAttack's first and only restart has no
- * random start) each of the N iterations linearises z_t − z_y at x₁ into the hyperplane w·x = b (w = ∇(z_t − z_y),
+ * <p>For each target t in turn, the {@link #DEFAULT_TARGETS} classes with the highest clean logits other than the
+ * label, on the images no earlier target broke: from x₁ = x₀ (the clean image; AutoAttack's first and only restart has
+ * no random start) each of the N iterations linearises z_t − z_y at x₁ into the hyperplane w·x = b (w = ∇(z_t − z_y),
  * b = w·x₁ − (z_t − z_y)(x₁)), projects both x₁ and x₀ onto it within the box [0, 1] ({@link FabProjection}), giving
- * moves d₁ and d₂, and steps to clip((x₁ + η·d₁)(1 − α) + (x₀ + η·d₂)·α, 0, 1) with α = min(‖d₁‖/(‖d₁‖ + ‖d₂‖),
- * α_max), the norms floored at 1e-8. An iterate the model misclassifies (any wrong class) is remembered if it is the
- * closest to x₀ yet, and x₁ is pulled back to x₀ + β·(x₁ − x₀). Settings: α_max = 0.1, η = 1.05, β = 0.9. The
- * projection is per image in doubles; the model's gradients are batched.
+ * moves d₁ and d₂, and steps to clip((x₁ + η·d₁)(1 − α) + (x₀ + η·d₂)·α, 0, 1) with α = min(‖d₁‖/(‖d₁‖ + ‖d₂‖), α_max),
+ * the norms floored at 1e-8. An iterate the model misclassifies (any wrong class) is remembered if it is the closest to
+ * x₀ yet, and x₁ is pulled back to x₀ + β·(x₁ − x₀). Settings: α_max = 0.1, η = 1.05, β = 0.9. The projection is per
+ * image in doubles; the model's gradients are batched. On a linear model the linearisation is exact and the closest
+ * point FAB-T keeps lies about 0.5 % beyond the boundary (the overshoot η is never annealed), as in the reference.
  *
  * <p>An image that is not broken is returned unchanged; so is one the model already misclassifies.
  */
@@ -115,13 +116,16 @@ public final class FabT implements Attack {
                 if (open.length == 0) break;
                 try (TensorScope runScope = TensorScope.open()) {
                     long[] t = new long[open.length];
-                    for (int k = 0; k < open.length; k++) t[k] = targetClass(ranking[(int) open[k]], y[(int) open[k]], target);
+                    for (int k = 0; k < open.length; k++) {
+                        t[k] = targetClass(ranking[(int) open[k]], y[(int) open[k]], target);
+                    }
                     Tensor openImages = AttackMath.rows(clean, open);
                     Tensor openLabels = AttackMath.rows(labels, open);
                     Minimal found = run(model, openImages, openLabels, t);
                     // The points were found in doubles: projected onto the ball so that the images' dtype's rounding
                     // cannot leave it, and judged again in that dtype, as the reference judges its float32 points.
-                    Tensor points = AttackMath.clipPixels(AttackMath.project(found.points(), openImages, epsilon, norm));
+                    Tensor points =
+                            AttackMath.clipPixels(AttackMath.project(found.points(), openImages, epsilon, norm));
                     boolean[] wrong = AttackMath.misclassified(model, points, openLabels);
                     boolean[] broken = new boolean[open.length];
                     for (int k = 0; k < open.length; k++) {
@@ -239,10 +243,10 @@ public final class FabT implements Attack {
     public String describe() {
         return "FAB-T (Croce & Hein 2020, targeted, as in AutoAttack) seeks the smallest " + norm.symbol()
                 + " perturbation that misclassifies each image, for each of the " + targets + " most likely wrong "
-                + "classes in turn: " + iterations + " steps towards the linearised decision boundary, each a projection "
-                + "onto the hyperplane within [0, 1] with overshoot η = " + ETA + ", mixed with the clean image's "
-                + "projection by at most α_max = " + ALPHA_MAX + ", pulled back by β = " + BETA
-                + " after each misclassified point; an image counts as broken when the closest point found is within ε.";
+                + "classes in turn: " + iterations + " steps towards the linearised decision boundary, each a "
+                + "projection onto the hyperplane within [0, 1] with overshoot η = " + ETA + ", mixed with the clean "
+                + "image's projection by at most α_max = " + ALPHA_MAX + ", pulled back by β = " + BETA + " after each "
+                + "misclassified point; an image counts as broken when the closest point found is within ε.";
     }
 
     @Override

@@ -109,7 +109,8 @@ class FabProjectionTest {
                     double x0 = s[0] + a * u[0], x1 = s[1] + a * u[1];
                     if (x0 < 0 || x0 > 1 || x1 < 0 || x1 > 1) continue;
                     double dx = x0 - t[0], dy = x1 - t[1];
-                    best = Math.min(best, norm == Norm.LINF ? Math.max(Math.abs(dx), Math.abs(dy)) : Math.hypot(dx, dy));
+                    double distance = norm == Norm.LINF ? Math.max(Math.abs(dx), Math.abs(dy)) : Math.hypot(dx, dy);
+                    best = Math.min(best, distance);
                 }
                 double[] d = FabProjection.project(norm, t, w, b);
                 double found = norm == Norm.LINF ? maxAbs(d) : Math.hypot(d[0], d[1]);

@@ -127,7 +127,8 @@ class FabTTest {
 
     /**
      * Ten classes, as an attack at radius ε: an image is broken when some wrong class's half-space is within ε/s (s
-     * FAB's excess on a ray, {@link #fabOnARay}) and never when none is within ε (the box inactive); and every returned point is in [0, 1] and in the ε-ball, the unbroken ones unchanged.
+     * FAB's excess on a ray, {@link #fabOnARay}) and never when none is within ε (the box inactive); and every
+     * returned point is in [0, 1] and in the ε-ball, the unbroken ones unchanged.
      */
     @Test
     void asAnAttackItBreaksExactlyTheImagesWithinEpsilonOfABoundary() {

@@ -10,9 +10,11 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * AutoAttack, Croce and Hein 2020: APGD-CE, then APGD-T (targeted DLR over the top {@link Apgd#DEFAULT_TARGETS}
- * classes), then Square, in L∞ or L2, each attacking only the images every earlier one failed on. The result is the per-image worst case: an image stays correctly classified only if every attack
- * fails on it. FAB-T is left out (not implemented), so this is the standard version less FAB-T.
+ * AutoAttack, Croce and Hein 2020, the standard version: APGD-CE, then APGD-T (targeted DLR over the top
+ * {@link Apgd#DEFAULT_TARGETS} classes), then FAB-T ({@link FabT}, over the top {@link FabT#DEFAULT_TARGETS} classes),
+ * then Square, in L∞ or L2, each attacking only the images every earlier one failed on. The result is the per-image
+ * worst case: an image stays correctly classified only if every attack fails on it. FAB-T runs as many iterations per
+ * target as APGD (both 100 in the standard version), so one budget sets both.
  */
 public final class AutoAttack implements Attack {
     private final Norm norm;
@@ -24,7 +26,8 @@ public final class AutoAttack implements Attack {
      * AutoAttack with other budgets than the standard version's (e.g. smaller ones for a quick look).
      *
      * @param norm the ball the perturbation stays in
-     * @param iterations    APGD iterations per run (standard: {@value Apgd#DEFAULT_ITERATIONS})
+     * @param iterations    APGD iterations per run and FAB-T iterations per target (standard:
+     *                      {@value Apgd#DEFAULT_ITERATIONS})
      * @param squareQueries Square's budget per image (standard: {@value Square#DEFAULT_QUERIES}), &gt;= 2
      */
     public AutoAttack(Norm norm, int iterations, int squareQueries) {
@@ -64,12 +67,17 @@ public final class AutoAttack implements Attack {
     /** {@return the attacks, in the order they run} */
     public List<Attack> stages() {
         List<Attack> stages = new ArrayList<>(List.of(new Apgd(norm, Apgd.Loss.CE, iterations, 1, Apgd.DEFAULT_TARGETS),
-                new Apgd(norm, Apgd.Loss.TARGETED_DLR, iterations, 1, Apgd.DEFAULT_TARGETS)));
+                new Apgd(norm, Apgd.Loss.TARGETED_DLR, iterations, 1, Apgd.DEFAULT_TARGETS), fab()));
         if (withSquare) stages.add(blackBoxPart());
         return stages;
     }
 
-    /** {@return the white-box attacks alone (APGD-CE then APGD-T), for the check that Square does not beat them} */
+    /** {@return FAB-T with this version's iterations} */
+    public FabT fab() {
+        return new FabT(norm, iterations, FabT.DEFAULT_TARGETS);
+    }
+
+    /** {@return the white-box attacks alone (APGD-CE, APGD-T, FAB-T), for the check that Square does not beat them} */
     public AutoAttack whiteBoxPart() {
         return new AutoAttack(norm, iterations, squareQueries, false);
     }
@@ -79,7 +87,7 @@ public final class AutoAttack implements Attack {
         return new Square(norm, squareQueries, Square.DEFAULT_P_INIT);
     }
 
-    /** {@return the APGD iterations per run} */
+    /** {@return the APGD iterations per run, also FAB-T's per target} */
     public int iterations() {
         return iterations;
     }
@@ -127,15 +135,14 @@ public final class AutoAttack implements Attack {
                 + "if all fail. APGD starts from a random point of the ball (on its sphere for L2) with step 2ε, momentum 0.75 and the "
                 + "published checkpoints (halving the step and restarting from the best point when the loss rose in "
                 + "fewer than 75 % of the steps or stalled); APGD-T maximises the targeted DLR loss for each of the ");
-        s.append(Apgd.DEFAULT_TARGETS).append(" most likely wrong classes. ");
-        if (withSquare) s.append(blackBoxPart().describe()).append(' ');
-        s.append("FAB-T of the standard version is not implemented.");
+        s.append(Apgd.DEFAULT_TARGETS).append(" most likely wrong classes. ").append(fab().describe());
+        if (withSquare) s.append(' ').append(blackBoxPart().describe());
         return s.toString();
     }
 
     @Override
     public String toString() {
-        return "AutoAttack (" + norm.symbol() + ", APGD " + iterations + " iterations"
+        return "AutoAttack (" + norm.symbol() + ", APGD and FAB-T " + iterations + " iterations"
                 + (withSquare ? ", Square " + squareQueries + " queries" : ", white box only") + ")";
     }
 }

@@ -18,7 +18,7 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * APGD-CE, APGD-T, Square, PGD with restarts and AutoAttack against the exact optimum on a linear classifier
+ * APGD-CE, APGD-T, FAB-T, Square, PGD with restarts and AutoAttack against the exact optimum on a linear classifier
  * z = Wx + b over 1×5×5 images and 10 classes. For a linear model the best an attack can do is closed-form
  * ({@link LinearOptimum}, in plain Java doubles, independent of libtorch).
  */
@@ -75,10 +75,11 @@ class AutoAttackClosedFormTest {
         return LinearOptimum.margin(c.w, c.b, c.x[i], c.y[i], eps, norm);
     }
 
-    /** The attacks that seek the margin of every wrong class (APGD-T's targets, Square's margin loss). */
+    /** The attacks that seek the margin of every wrong class (APGD-T's and FAB-T's targets, Square's margin loss). */
     private static List<Attack> marginAttacks(Norm norm) {
         List<Attack> attacks = new java.util.ArrayList<>(List.of(
                 new Apgd(norm, Apgd.Loss.TARGETED_DLR, 50, 1, 9),
+                new FabT(norm, 50, 9),
                 new AutoAttack(norm, 50, 1000)));
         if (norm == Norm.LINF) attacks.add(new Square(norm, 2000, Square.DEFAULT_P_INIT));
         return attacks;
@@ -274,6 +275,17 @@ class AutoAttackClosedFormTest {
         }
     }
 
+    /** The standard version's order, FAB-T sharing APGD's iterations; the white-box part is all but Square. */
+    @Test
+    void autoAttackRunsTheStandardOrder() {
+        AutoAttack aa = new AutoAttack(Norm.L2, 7, 100);
+        assertEquals(List.of("apgd-ce", "apgd-t", "fab-t", "square"), aa.stages().stream().map(Attack::name).toList());
+        assertEquals(7, ((FabT) aa.stages().get(2)).iterations());
+        assertEquals(FabT.DEFAULT_TARGETS, ((FabT) aa.stages().get(2)).targets());
+        assertEquals(List.of("apgd-ce", "apgd-t", "fab-t"), aa.whiteBoxPart().stages().stream().map(Attack::name).toList());
+        assertTrue(aa.describe().contains("FAB-T"), aa.describe());
+    }
+
     @Test
     void badSettingsAreRejectedClearly() {
         assertThrows(IllegalArgumentException.class, () -> new Apgd(Norm.LINF, Apgd.Loss.CE, 0, 1, 9));
@@ -281,5 +293,7 @@ class AutoAttackClosedFormTest {
         assertThrows(IllegalArgumentException.class, () -> new Square(Norm.LINF, 1, 0.8));
         assertThrows(IllegalArgumentException.class, () -> new Pgd(Norm.LINF, 5, Double.NaN, false, 2));
         assertThrows(IllegalArgumentException.class, () -> new AutoAttack(Norm.LINF, 0, 100));
+        assertThrows(IllegalArgumentException.class, () -> new FabT(Norm.LINF, 0, 9));
+        assertThrows(IllegalArgumentException.class, () -> new FabT(Norm.L2, 10, 0));
     }
 }

@@ -344,7 +344,7 @@ final class OptionRules {
     /** Which attacks each attack-specific option configures (the others, such as --epsilons, configure them all). */
     private static final Map<String, List<String>> ATTACKS_TAKING = Map.of(
             "--pgd-", List.of("pgd"),
-            "--apgd-", List.of("apgd-ce", "apgd-t", "autoattack"),
+            "--apgd-", List.of("apgd-ce", "apgd-t", "fab-t", "autoattack"),
             "--square-", List.of("square", "autoattack"));
 
     /** An attack option typed without --attacks, or one that none of the chosen attacks takes. */

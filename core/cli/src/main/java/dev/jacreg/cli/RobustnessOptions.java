@@ -3,6 +3,7 @@ package dev.jacreg.cli;
 import dev.jacreg.attack.Apgd;
 import dev.jacreg.attack.Attack;
 import dev.jacreg.attack.AutoAttack;
+import dev.jacreg.attack.FabT;
 import dev.jacreg.attack.Fgsm;
 import dev.jacreg.attack.Norm;
 import dev.jacreg.attack.Pgd;
@@ -25,8 +26,8 @@ final class RobustnessOptions {
     List<String> corruptions = List.of("replace");
 
     @Option(names = "--attacks", paramLabel = "NAME", split = ",",
-            description = "Attacks to measure accuracy under, one or more of fgsm, pgd, apgd-ce, apgd-t, square (black "
-                    + "box) and autoattack (per-image worst case of apgd-ce, apgd-t and square); "
+            description = "Attacks to measure accuracy under, one or more of fgsm, pgd, apgd-ce, apgd-t, fab-t, square "
+                    + "(black box) and autoattack (per-image worst case of apgd-ce, apgd-t, fab-t and square); "
                     + "each net is attacked through its own gradients or outputs (default: none).")
     List<String> attacks = List.of();
 
@@ -54,8 +55,8 @@ final class RobustnessOptions {
     int pgdRestarts = 1;
 
     @Option(names = "--apgd-iterations", paramLabel = "N",
-            description = "Iterations of each APGD run, in apgd-ce, apgd-t and autoattack (default: ${DEFAULT-VALUE}, "
-                    + "AutoAttack's standard version).")
+            description = "Iterations of each APGD run and of FAB-T per target class, in apgd-ce, apgd-t, fab-t and "
+                    + "autoattack (default: ${DEFAULT-VALUE}, AutoAttack's standard version).")
     int apgdIterations = Apgd.DEFAULT_ITERATIONS;
 
     @Option(names = "--square-queries", paramLabel = "N",
@@ -98,6 +99,10 @@ final class RobustnessOptions {
                     list.add(new Apgd(norm, name.equals("apgd-ce") ? Apgd.Loss.CE : Apgd.Loss.TARGETED_DLR,
                             apgdIterations, 1, Apgd.DEFAULT_TARGETS));
                 }
+                case "fab-t" -> {
+                    checkApgdIterations();
+                    list.add(new FabT(norm, apgdIterations, FabT.DEFAULT_TARGETS));
+                }
                 case "square" -> {
                     checkSquareQueries();
                     list.add(new Square(norm, squareQueries, Square.DEFAULT_P_INIT));
@@ -108,7 +113,7 @@ final class RobustnessOptions {
                     list.add(new AutoAttack(norm, apgdIterations, squareQueries));
                 }
                 default -> throw new UsageException("--attacks: unknown attack '" + name
-                        + "' (expected fgsm, pgd, apgd-ce, apgd-t, square or autoattack)");
+                        + "' (expected fgsm, pgd, apgd-ce, apgd-t, fab-t, square or autoattack)");
             }
         }
         return list;

@@ -4,6 +4,7 @@ import dev.jacreg.Tensor;
 import dev.jacreg.attack.Apgd;
 import dev.jacreg.attack.Attack;
 import dev.jacreg.attack.AutoAttack;
+import dev.jacreg.attack.FabT;
 import dev.jacreg.attack.Norm;
 import dev.jacreg.attack.Pgd;
 import dev.jacreg.attack.SanityChecks;
@@ -112,6 +113,8 @@ public final class RobustnessRun {
                         + "stalled.");
             } else if (a instanceof Square square) {
                 s.append(' ').append(square.describe());
+            } else if (a instanceof FabT fab) {
+                s.append(' ').append(fab.describe());
             } else {
                 s.append(" FGSM takes one step of length ε along ").append(direction).append('.');
             }

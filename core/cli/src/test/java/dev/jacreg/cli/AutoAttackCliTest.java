@@ -66,12 +66,29 @@ class AutoAttackCliTest {
         assertEquals(table, Files.readAllLines(eval.resolve("attack-square.csv")));
         String report = Files.readString(eval.resolve("robustness.md"));
         assertTrue(report.contains("Square (L2, 20 queries, p_init 0.8) is a black box"), "Square's settings");
-        assertTrue(report.contains("APGD-T (L2, 3 iterations, 9 targets) and Square (L2, 20 queries"), "in AutoAttack");
+        assertTrue(report.contains("APGD-T (L2, 3 iterations, 9 targets), FAB-T (L2, 3 iterations, 9 targets) and "
+                + "Square (L2, 20 queries"), "in AutoAttack, in the standard order");
         String squarePart = report.lines()
                 .filter(l -> l.startsWith("| Reference") && l.contains(" | autoattack: Square part | "))
                 .findFirst().orElseThrow(() -> new AssertionError("no Square part row in\n" + report));
         String blackBoxCell = squarePart.split(" \\| ")[4];
         assertTrue(blackBoxCell.startsWith("ok (ε 1:") || blackBoxCell.startsWith("**FLAG**"), squarePart);
+    }
+
+    /** FAB-T alone: its table and settings, its iterations from --apgd-iterations, in the report. */
+    @Test
+    void fabTRunsAlone() throws IOException {
+        JacregCliTest.Run r = JacregCliTest.run(args("fab", "--attacks", "fab-t", "--attack-norm", "l2",
+                "--epsilons", "0,1", "--apgd-iterations", "3"));
+        assertEquals(0, r.code(), r.err());
+        Path out = dir.resolve("fab");
+        List<String> csv = Files.readAllLines(out.resolve("attack-fab-t.csv"));
+        assertEquals(List.of("epsilon,accuracy_jacobian,accuracy_reference"), csv.subList(0, 1));
+        assertEquals(3, csv.size(), csv.toString());
+        String report = Files.readString(out.resolve("report.md"));
+        assertTrue(report.contains("FAB-T (Croce & Hein 2020, targeted, as in AutoAttack) seeks the smallest L2 "
+                + "perturbation"), "FAB-T's settings");
+        assertTrue(report.contains("| Reference | fab-t |"), "its sanity checks");
     }
 
     @Test
@@ -83,9 +100,11 @@ class AutoAttackCliTest {
                 args("bad4", "--attacks", "square", "--square-queries", "1"),
                 args("bad5", "--attacks", "autoattack", "--attack-norm", "l2", "--square-queries", "0"),
                 args("bad6", "--attacks", "autoattack", "--apgd-iterations", "-2"),
+                args("bad7", "--attacks", "fab-t", "--apgd-iterations", "0"),
+                args("bad8", "--attacks", "fab-t", "--square-queries", "30"),
         };
         String[] options = {"--pgd-restarts", "--pgd-restarts", "--apgd-iterations", "--square-queries",
-                "--square-queries", "--apgd-iterations"};
+                "--square-queries", "--apgd-iterations", "--apgd-iterations", "--square-queries"};
         for (int i = 0; i < bad.length; i++) {
             String[] a = bad[i];
             JacregCliTest.Run r = JacregCliTest.run(a);

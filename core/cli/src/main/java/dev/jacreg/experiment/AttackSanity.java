@@ -54,7 +54,7 @@ public final class AttackSanity {
                     if (ensemble != null && !Double.isNaN(budget)) {
                         double white = run(n, ensemble.whiteBoxPart(), input, labels, budget, seed, "white-box", chunk);
                         double black = run(n, ensemble.blackBoxPart(), input, labels, budget, seed, "black-box", chunk);
-                        out.add(part(n, attack.name() + ": APGD part", SanityChecks.Access.WHITE_BOX, budget, white));
+                        out.add(part(n, attack.name() + ": white-box part", SanityChecks.Access.WHITE_BOX, budget, white));
                         out.add(part(n, attack.name() + ": Square part", SanityChecks.Access.BLACK_BOX, budget, black));
                     }
                     return out;

@@ -152,7 +152,7 @@ public final class Apgd implements Attack {
         try (TensorScope scope = TensorScope.open()) {
             Tensor clean = images.detach();
             Tensor best = clean.clone();
-            Tensor cleanLogits = logits(model, clean);
+            Tensor cleanLogits = AttackMath.logits(model, clean);
             boolean[] fooled = AttackMath.misclassified(cleanLogits, labels);
             int n = fooled.length;
             int[][] ranking = loss == Loss.TARGETED_DLR ? AttackMath.classRanking(cleanLogits) : null;
@@ -170,7 +170,7 @@ public final class Apgd implements Attack {
                         objective = AttackMath.crossEntropy(openLabels);
                     } else {
                         long[] t = new long[open.length];
-                        for (int k = 0; k < open.length; k++) t[k] = targetClass(ranking[(int) open[k]], y[(int) open[k]], target);
+                        for (int k = 0; k < open.length; k++) t[k] = AttackMath.targetClass(ranking[(int) open[k]], y[(int) open[k]], target);
                         objective = AttackMath.targetedDlr(openLabels, t);
                     }
                     try (TensorScope runScope = TensorScope.open()) {
@@ -196,22 +196,6 @@ public final class Apgd implements Attack {
         }
     }
 
-    /** The target-th (0-based) class by decreasing clean logit, skipping the label. */
-    private static long targetClass(int[] ranking, long label, int target) {
-        int seen = 0;
-        for (int c : ranking) {
-            if (c == label) continue;
-            if (seen++ == target) return c;
-        }
-        throw new IllegalStateException("no target " + target);
-    }
-
-    private static Tensor logits(Module model, Tensor x) {
-        model.setTraining(false);
-        try (var off = dev.jacreg.Autograd.noGrad()) {
-            return model.forward(x);
-        }
-    }
 
     /**
      * What one run gave, per image.

@@ -248,4 +248,22 @@ final class AttackMath {
             return misclassified(model.forward(x), labels);
         }
     }
+
+    /** The target-th (0-based) class by decreasing clean logit ({@link #classRanking}), skipping the label. */
+    static long targetClass(int[] ranking, long label, int target) {
+        int seen = 0;
+        for (int c : ranking) {
+            if (c == label) continue;
+            if (seen++ == target) return c;
+        }
+        throw new IllegalStateException("no target " + target);
+    }
+
+    /** The model's logits for x in inference mode, without a graph. */
+    static Tensor logits(Module model, Tensor x) {
+        model.setTraining(false);
+        try (var off = Autograd.noGrad()) {
+            return model.forward(x);
+        }
+    }
 }

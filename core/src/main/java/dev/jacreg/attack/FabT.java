@@ -105,7 +105,7 @@ public final class FabT implements Attack {
         if (epsilon == 0) return images.detach().clone();
         try (TensorScope scope = TensorScope.open()) {
             Tensor clean = images.detach();
-            Tensor cleanLogits = logits(model, clean);
+            Tensor cleanLogits = AttackMath.logits(model, clean);
             boolean[] done = AttackMath.misclassified(cleanLogits, labels);  // broken, or wrong from the start
             int[][] ranking = AttackMath.classRanking(cleanLogits);
             long[] y = labels.toLongArray();
@@ -117,7 +117,7 @@ public final class FabT implements Attack {
                 try (TensorScope runScope = TensorScope.open()) {
                     long[] t = new long[open.length];
                     for (int k = 0; k < open.length; k++) {
-                        t[k] = targetClass(ranking[(int) open[k]], y[(int) open[k]], target);
+                        t[k] = AttackMath.targetClass(ranking[(int) open[k]], y[(int) open[k]], target);
                     }
                     Tensor openImages = AttackMath.rows(clean, open);
                     Tensor openLabels = AttackMath.rows(labels, open);
@@ -222,22 +222,6 @@ public final class FabT implements Attack {
         return Tensor.of(flat, shape).to(dtype);
     }
 
-    /** The target-th (0-based) class by decreasing clean logit, skipping the label. */
-    private static long targetClass(int[] ranking, long label, int target) {
-        int seen = 0;
-        for (int c : ranking) {
-            if (c == label) continue;
-            if (seen++ == target) return c;
-        }
-        throw new IllegalStateException("no target " + target);
-    }
-
-    private static Tensor logits(Module model, Tensor x) {
-        model.setTraining(false);
-        try (var off = dev.jacreg.Autograd.noGrad()) {
-            return model.forward(x);
-        }
-    }
 
     /** {@return the settings in words, for reports} */
     public String describe() {

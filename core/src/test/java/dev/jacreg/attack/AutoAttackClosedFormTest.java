@@ -1,19 +1,13 @@
 package dev.jacreg.attack;
 
-import dev.jacreg.Autograd;
-import dev.jacreg.DType;
 import dev.jacreg.RandomStream;
 import dev.jacreg.Tensor;
 import dev.jacreg.TensorScope;
-import dev.jacreg.nn.Activations;
-import dev.jacreg.nn.Linear;
 import dev.jacreg.nn.Module;
-import dev.jacreg.nn.Sequential;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -30,36 +24,12 @@ class AutoAttackClosedFormTest {
      */
     private static final double BORDER = 0.02;
 
-    private record Case(Sequential model, double[][] w, double[] b, double[][] x, int[] y, Tensor images, Tensor labels) {}
-
-    private static Case linearCase(long seed) {
+    private static LinearOptimum.Case linearCase(long seed) {
         return linearCase(seed, 10);
     }
 
-    private static Case linearCase(long seed, int classes) {
-        Linear linear = new Linear(D, classes, DType.FLOAT64, RandomStream.seeded(seed));
-        SplittableRandom random = new SplittableRandom(seed + 1);
-        double[] b = new double[classes];
-        for (int k = 0; k < classes; k++) b[k] = random.nextDouble(-0.3, 0.3);
-        try (var off = Autograd.noGrad()) {
-            linear.parameters().get("bias").copyFrom(Tensor.of(b, classes));
-        }
-        double[] wFlat = linear.parameters().get("weight").toDoubleArray();
-        double[][] w = new double[classes][D];
-        for (int k = 0; k < classes; k++) System.arraycopy(wFlat, k * D, w[k], 0, D);
-        Sequential model = new Sequential().add("flatten", Activations.flatten()).add("fc", linear);
-        double[][] x = new double[N][D];
-        double[] flat = new double[N * D];
-        int[] y = new int[N];
-        for (int i = 0; i < N; i++) {
-            for (int j = 0; j < D; j++) {
-                double u = random.nextDouble();
-                x[i][j] = u < 0.15 ? 0 : u > 0.85 ? 1 : random.nextDouble();
-                flat[i * D + j] = x[i][j];
-            }
-            y[i] = argmax(logits(w, b, x[i]));  // correctly classified clean images, so every flip is the attack's
-        }
-        return new Case(model, w, b, x, y, Tensor.of(flat, N, 1, H, H), Tensor.of(y, N));
+    private static LinearOptimum.Case linearCase(long seed, int classes) {
+        return LinearOptimum.randomCase(seed, classes, N, 1, H);
     }
 
     private static double[] logits(double[][] w, double[] b, double[] x) {
@@ -71,8 +41,8 @@ class AutoAttackClosedFormTest {
     }
 
     /** max_{k≠y} m_k, the optimal attack's margin (> 0: the image can be misclassified). */
-    static double optimalMargin(Case c, int i, double eps, Norm norm) {
-        return LinearOptimum.margin(c.w, c.b, c.x[i], c.y[i], eps, norm);
+    static double optimalMargin(LinearOptimum.Case c, int i, double eps, Norm norm) {
+        return LinearOptimum.margin(c.w(), c.b(), c.x()[i], c.y()[i], eps, norm);
     }
 
     /** The attacks that seek the margin of every wrong class (APGD-T's and FAB-T's targets, Square's margin loss). */
@@ -108,18 +78,18 @@ class AutoAttackClosedFormTest {
         double[] radii = norm == Norm.LINF ? new double[]{0.03 * scale, 0.08 * scale, 0.15 * scale}
                 : new double[]{0.2 * scale, 0.5 * scale, 1.0 * scale};
         try (TensorScope scope = TensorScope.open()) {
-            Case c = linearCase(norm.ordinal(), classes);
+            LinearOptimum.Case c = linearCase(norm.ordinal(), classes);
             int judged = 0, flippable = 0;
             for (double eps : radii) {
-                double[] adv = attack.perturb(c.model, c.images, c.labels, eps, RandomStream.seeded(9)).toDoubleArray();
+                double[] adv = attack.perturb(c.model(), c.images(), c.labels(), eps, RandomStream.seeded(9)).toDoubleArray();
                 for (int i = 0; i < N; i++) {
                     double[] a = java.util.Arrays.copyOfRange(adv, i * D, (i + 1) * D);
-                    assertInBall(a, c.x[i], eps, norm, attack + " image " + i);
+                    assertInBall(a, c.x()[i], eps, norm, attack + " image " + i);
                     double optimum = optimalMargin(c, i, eps, norm);
                     if (Math.abs(optimum) < BORDER) continue;
                     judged++;
                     if (optimum > 0) flippable++;
-                    boolean fooled = argmax(logits(c.w, c.b, a)) != c.y[i];
+                    boolean fooled = argmax(logits(c.w(), c.b(), a)) != c.y()[i];
                     assertEquals(optimum > 0, fooled, attack + " on " + classes + " classes at ε " + eps + ", image "
                             + i + ": optimal margin " + optimum);
                 }
@@ -127,7 +97,7 @@ class AutoAttackClosedFormTest {
             // The radii must leave both kinds of image, or the test would prove little.
             assertTrue(flippable > judged / 5 && flippable < judged * 4 / 5,
                     attack + ": " + flippable + " of " + judged + " judged images flippable");
-            c.model.close();
+            c.model().close();
         }
     }
 
@@ -162,10 +132,10 @@ class AutoAttackClosedFormTest {
     void apgdBestLossNeverDecreasesAcrossCheckpoints() {
         for (Norm norm : Norm.values()) {
             try (TensorScope scope = TensorScope.open()) {
-                Case c = linearCase(5);
+                LinearOptimum.Case c = linearCase(5);
                 Apgd apgd = new Apgd(norm, Apgd.Loss.CE, 30, 1, 9);
                 double eps = norm == Norm.LINF ? 0.05 : 0.3;
-                Apgd.Run run = apgd.run(c.model, c.images, c.labels, AttackMath.crossEntropy(c.labels), eps,
+                Apgd.Run run = apgd.run(c.model(), c.images(), c.labels(), AttackMath.crossEntropy(c.labels()), eps,
                         RandomStream.seeded(3));
                 assertEquals(Apgd.checkpoints(30).length + 1, run.checkpointBest().size());
                 for (int k = 1; k < run.checkpointBest().size(); k++) {
@@ -179,14 +149,14 @@ class AutoAttackClosedFormTest {
                 double[] adv = run.adversarial().toDoubleArray();
                 for (int i = 0; i < N; i++) {
                     if (run.fooled()[i]) continue;
-                    double[] z = logits(c.w, c.b, java.util.Arrays.copyOfRange(adv, i * D, (i + 1) * D));
+                    double[] z = logits(c.w(), c.b(), java.util.Arrays.copyOfRange(adv, i * D, (i + 1) * D));
                     double max = java.util.Arrays.stream(z).max().orElseThrow(), sum = 0;
                     for (double v : z) sum += Math.exp(v - max);
-                    double ce = max + Math.log(sum) - z[c.y[i]];
+                    double ce = max + Math.log(sum) - z[c.y()[i]];
                     assertEquals(run.bestLoss()[i], ce, 1e-9, norm + " image " + i);
                     assertTrue(ce >= run.checkpointBest().get(0)[i], "no worse than the start");
                 }
-                c.model.close();
+                c.model().close();
             }
         }
     }
@@ -218,34 +188,34 @@ class AutoAttackClosedFormTest {
     @Test
     void squareSpendsExactlyItsBudgetAndStaysInTheBall() {
         try (TensorScope scope = TensorScope.open()) {
-            Case c = linearCase(2);
+            LinearOptimum.Case c = linearCase(2);
             // At ε 0.01 the images whose optimal margin is negative cannot be misclassified, so each of them spends
             // its whole budget.
             double eps = 0.01;
             long[] safe = java.util.stream.IntStream.range(0, N).filter(i -> optimalMargin(c, i, eps, Norm.LINF) < 0)
                     .asLongStream().toArray();
             assertTrue(safe.length > N / 2, "most images are safe at ε 0.01: " + safe.length);
-            Tensor images = AttackMath.rows(c.images, safe), labels = AttackMath.rows(c.labels, safe);
+            Tensor images = AttackMath.rows(c.images(), safe), labels = AttackMath.rows(c.labels(), safe);
             for (int budget : new int[]{2, 3, 57}) {
-                Counting counting = new Counting(c.model);
+                Counting counting = new Counting(c.model());
                 Square.Result r = new Square(Norm.LINF, budget, 0.8).run(counting, images, labels, eps,
                         RandomStream.seeded(budget));
                 assertEquals((long) safe.length * budget, counting.images, "forward passes");
                 for (int q : r.queries()) assertEquals(budget, q);
             }
             // At a radius that fools some, each image spends at most its budget, and the counts add up.
-            Counting counting = new Counting(c.model);
-            Square.Result r = new Square(Norm.LINF, 300, 0.8).run(counting, c.images, c.labels, 0.15, RandomStream.seeded(1));
+            Counting counting = new Counting(c.model());
+            Square.Result r = new Square(Norm.LINF, 300, 0.8).run(counting, c.images(), c.labels(), 0.15, RandomStream.seeded(1));
             long total = 0;
             double[] adv = r.adversarial().toDoubleArray();
             for (int i = 0; i < N; i++) {
                 assertTrue(r.queries()[i] >= 2 && r.queries()[i] <= 300, "image " + i + ": " + r.queries()[i]);
                 total += r.queries()[i];
-                assertInBall(java.util.Arrays.copyOfRange(adv, i * D, (i + 1) * D), c.x[i], 0.15, Norm.LINF, "square");
+                assertInBall(java.util.Arrays.copyOfRange(adv, i * D, (i + 1) * D), c.x()[i], 0.15, Norm.LINF, "square");
             }
             assertEquals(total, counting.images);
             assertTrue(total < (long) N * 300, "some image stopped early when fooled");
-            c.model.close();
+            c.model().close();
         }
     }
 
@@ -262,16 +232,16 @@ class AutoAttackClosedFormTest {
     @Test
     void attacksFreeTheirTemporaries() {
         try (TensorScope scope = TensorScope.open()) {
-            Case c = linearCase(4);
+            LinearOptimum.Case c = linearCase(4);
             long before = Tensor.liveCount();
             for (Attack a : attacks(Norm.LINF)) {
                 try (TensorScope inner = TensorScope.open()) {
-                    a.perturb(c.model, c.images, c.labels, 0.05, RandomStream.seeded(1));
+                    a.perturb(c.model(), c.images(), c.labels(), 0.05, RandomStream.seeded(1));
                 }
             }
             // Not equality: the Cleaner may free other tests' dropped tensors meanwhile; a leak adds dozens per step.
             assertTrue(Tensor.liveCount() <= before, "live tensors " + before + " → " + Tensor.liveCount());
-            c.model.close();
+            c.model().close();
         }
     }
 

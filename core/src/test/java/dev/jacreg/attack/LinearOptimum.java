@@ -1,5 +1,16 @@
 package dev.jacreg.attack;
 
+import dev.jacreg.Autograd;
+import dev.jacreg.DType;
+import dev.jacreg.RandomStream;
+import dev.jacreg.Tensor;
+import dev.jacreg.nn.Activations;
+import dev.jacreg.nn.Linear;
+import dev.jacreg.nn.Sequential;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
 /**
  * The best any attack can do on a linear classifier z = Wx + b, in closed form, in plain Java doubles (independent of
  * libtorch). Image x with label y can be misclassified within the ball iff for some class k ≠ y
@@ -10,6 +21,56 @@ package dev.jacreg.attack;
  */
 final class LinearOptimum {
     private LinearOptimum() {}
+
+    /** A seeded random linear classifier (float64) with its weights as plain arrays, and images it classifies right. */
+    record Case(Sequential model, double[][] w, double[] b, double[][] x, int[] y, Tensor images, Tensor labels) {
+        int n() {
+            return x.length;
+        }
+
+        /** The smallest radius at which the optimal attack in {@code norm} flips image i ({@link #flipRadius}). */
+        double flipRadius(int i, Norm norm) {
+            return LinearOptimum.flipRadius(w, b, x[i], y[i], norm);
+        }
+
+        /** Whether image i of a flat batch of adversarial images is misclassified. */
+        boolean fooled(double[] adversarial, int i) {
+            int d = x[i].length;
+            double[] a = Arrays.copyOfRange(adversarial, i * d, (i + 1) * d);
+            return argmax(logits(w, b, a)) != y[i];
+        }
+    }
+
+    /**
+     * n images of channels × side × side pixels (15 % at 0, 15 % at 1, the rest uniform), each labelled with the
+     * model's own clean prediction, so that every flip is the attack's.
+     */
+    static Case randomCase(long seed, int classes, int n, int channels, int side) {
+        int d = channels * side * side;
+        Linear linear = new Linear(d, classes, DType.FLOAT64, RandomStream.seeded(seed));
+        SplittableRandom random = new SplittableRandom(seed + 1);
+        double[] b = new double[classes];
+        for (int k = 0; k < classes; k++) b[k] = random.nextDouble(-0.3, 0.3);
+        try (var off = Autograd.noGrad()) {
+            linear.parameters().get("bias").copyFrom(Tensor.of(b, classes));
+        }
+        double[] wFlat = linear.parameters().get("weight").toDoubleArray();
+        double[][] w = new double[classes][d];
+        for (int k = 0; k < classes; k++) System.arraycopy(wFlat, k * d, w[k], 0, d);
+        Sequential model = new Sequential().add("flatten", Activations.flatten()).add("fc", linear);
+        double[][] x = new double[n][d];
+        double[] flat = new double[n * d];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < d; j++) {
+                double u = random.nextDouble();
+                x[i][j] = u < 0.15 ? 0 : u > 0.85 ? 1 : random.nextDouble();
+                flat[i * d + j] = x[i][j];
+            }
+            y[i] = argmax(logits(w, b, x[i]));
+        }
+        return new Case(model, w, b, x, y, Tensor.of(flat, n, channels, side, side), Tensor.of(y, n));
+    }
 
     static double[] logits(double[][] w, double[] b, double[] x) {
         double[] z = b.clone();

@@ -1,21 +1,15 @@
 package dev.jacreg.attack;
 
-import dev.jacreg.Autograd;
-import dev.jacreg.DType;
 import dev.jacreg.RandomStream;
 import dev.jacreg.Tensor;
 import dev.jacreg.TensorScope;
-import dev.jacreg.nn.Activations;
-import dev.jacreg.nn.Linear;
 import dev.jacreg.nn.Module;
-import dev.jacreg.nn.Sequential;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -28,49 +22,9 @@ import static org.junit.jupiter.api.Assertions.*;
 class SquareL2Test {
     private static final int CLASSES = 10;
 
-    private record Case(Sequential model, double[][] w, double[] b, double[][] x, int[] y, Tensor images, Tensor labels) {
-        int n() {
-            return x.length;
-        }
-
-        double flipRadius(int i) {
-            return LinearOptimum.flipRadius(w, b, x[i], y[i], Norm.L2);
-        }
-
-        boolean fooled(double[] adversarial, int i) {
-            int d = x[i].length;
-            double[] a = Arrays.copyOfRange(adversarial, i * d, (i + 1) * d);
-            return LinearOptimum.argmax(LinearOptimum.logits(w, b, a)) != y[i];
-        }
-    }
-
     /** n images of c×h×h pixels (15 % black, 15 % white, the rest uniform), labelled as the model classifies them. */
-    private static Case linearCase(long seed, int n, int c, int h) {
-        int d = c * h * h;
-        Linear linear = new Linear(d, CLASSES, DType.FLOAT64, RandomStream.seeded(seed));
-        SplittableRandom random = new SplittableRandom(seed + 1);
-        double[] b = new double[CLASSES];
-        for (int k = 0; k < CLASSES; k++) b[k] = random.nextDouble(-0.3, 0.3);
-        try (var off = Autograd.noGrad()) {
-            linear.parameters().get("bias").copyFrom(Tensor.of(b, CLASSES));
-        }
-        double[] wFlat = linear.parameters().get("weight").toDoubleArray();
-        double[][] w = new double[CLASSES][d];
-        for (int k = 0; k < CLASSES; k++) System.arraycopy(wFlat, k * d, w[k], 0, d);
-        Sequential model = new Sequential().add("flatten", Activations.flatten()).add("fc", linear);
-        double[][] x = new double[n][d];
-        double[] flat = new double[n * d];
-        int[] y = new int[n];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < d; j++) {
-                double u = random.nextDouble();
-                x[i][j] = u < 0.15 ? 0 : u > 0.85 ? 1 : random.nextDouble();
-                flat[i * d + j] = x[i][j];
-            }
-            // Correctly classified clean images, so every flip is the attack's.
-            y[i] = LinearOptimum.argmax(LinearOptimum.logits(w, b, x[i]));
-        }
-        return new Case(model, w, b, x, y, Tensor.of(flat, n, c, h, h), Tensor.of(y, n));
+    private static LinearOptimum.Case linearCase(long seed, int n, int c, int h) {
+        return LinearOptimum.randomCase(seed, CLASSES, n, c, h);
     }
 
     /**
@@ -125,15 +79,15 @@ class SquareL2Test {
         // One channel at the size that matters, and three channels of 8×8 for the per-channel windows.
         for (int[] geometry : new int[][]{{1, 28}, {3, 8}}) {
             try (TensorScope scope = TensorScope.open()) {
-                Case c = linearCase(2, 30, geometry[0], geometry[1]);
+                LinearOptimum.Case c = linearCase(2, 30, geometry[0], geometry[1]);
                 // Images whose optimal attack needs more than ε cannot be misclassified: each spends its whole budget.
                 double eps = 0.1;
-                long[] safe = java.util.stream.IntStream.range(0, c.n()).filter(i -> c.flipRadius(i) > eps)
+                long[] safe = java.util.stream.IntStream.range(0, c.n()).filter(i -> c.flipRadius(i, Norm.L2) > eps)
                         .asLongStream().toArray();
                 assertTrue(safe.length > c.n() / 2, "most images are safe at ε " + eps + ": " + safe.length);
-                Tensor images = AttackMath.rows(c.images, safe), labels = AttackMath.rows(c.labels, safe);
+                Tensor images = AttackMath.rows(c.images(), safe), labels = AttackMath.rows(c.labels(), safe);
                 for (int budget : new int[]{2, 3, 57}) {
-                    Checking checking = new Checking(c.model, c.x, eps);
+                    Checking checking = new Checking(c.model(), c.x(), eps);
                     Square.Result r = new Square(Norm.L2, budget, 0.8).run(checking, images, labels, eps,
                             RandomStream.seeded(budget));
                     assertEquals(List.of(), checking.outside, "budget " + budget);
@@ -142,8 +96,8 @@ class SquareL2Test {
                 }
                 // At a radius that fools some, each image spends at most its budget, and the counts add up.
                 double wide = 0.6;
-                Checking checking = new Checking(c.model, c.x, wide);
-                Square.Result r = new Square(Norm.L2, 300, 0.8).run(checking, c.images, c.labels, wide,
+                Checking checking = new Checking(c.model(), c.x(), wide);
+                Square.Result r = new Square(Norm.L2, 300, 0.8).run(checking, c.images(), c.labels(), wide,
                         RandomStream.seeded(1));
                 assertEquals(List.of(), checking.outside, geometry[0] + "×" + geometry[1] + "²");
                 long total = 0;
@@ -153,7 +107,7 @@ class SquareL2Test {
                 }
                 assertEquals(total, checking.images);
                 assertTrue(total < (long) c.n() * 300, "some image stopped early when fooled");
-                c.model.close();
+                c.model().close();
             }
         }
     }
@@ -171,12 +125,12 @@ class SquareL2Test {
     @Test
     void reachesTheLinearModelsOptimumWithinAFactorThreeOfTheRadius() {
         try (TensorScope scope = TensorScope.open()) {
-            Case c = linearCase(1, 60, 1, 28);
+            LinearOptimum.Case c = linearCase(1, 60, 1, 28);
             double[] flip = new double[c.n()];
-            for (int i = 0; i < c.n(); i++) flip[i] = c.flipRadius(i);
+            for (int i = 0; i < c.n(); i++) flip[i] = c.flipRadius(i, Norm.L2);
             int mustFool = 0, mayNot = 0;
             for (double eps : new double[]{0.3, 0.5, 0.8}) {
-                double[] adv = new Square(Norm.L2, 1000, 0.8).perturb(c.model, c.images, c.labels, eps,
+                double[] adv = new Square(Norm.L2, 1000, 0.8).perturb(c.model(), c.images(), c.labels(), eps,
                         RandomStream.seeded(9)).toDoubleArray();
                 for (int i = 0; i < c.n(); i++) {
                     boolean fooled = c.fooled(adv, i);
@@ -191,22 +145,22 @@ class SquareL2Test {
             }
             // Both kinds must be there, or the test would prove little.
             assertTrue(mustFool >= 40 && mayNot >= 20, mustFool + " images must be fooled, " + mayNot + " cannot be");
-            c.model.close();
+            c.model().close();
         }
     }
 
     @Test
     void aSeededRunRepeatsAndAnotherSeedSearchesElsewhere() {
         try (TensorScope scope = TensorScope.open()) {
-            Case c = linearCase(3, 10, 1, 28);
+            LinearOptimum.Case c = linearCase(3, 10, 1, 28);
             Square square = new Square(Norm.L2, 60, 0.8);
-            Square.Result a = square.run(c.model, c.images, c.labels, 0.2, RandomStream.seeded(11));
-            Square.Result b = square.run(c.model, c.images, c.labels, 0.2, RandomStream.seeded(11));
-            Square.Result other = square.run(c.model, c.images, c.labels, 0.2, RandomStream.seeded(12));
+            Square.Result a = square.run(c.model(), c.images(), c.labels(), 0.2, RandomStream.seeded(11));
+            Square.Result b = square.run(c.model(), c.images(), c.labels(), 0.2, RandomStream.seeded(11));
+            Square.Result other = square.run(c.model(), c.images(), c.labels(), 0.2, RandomStream.seeded(12));
             assertArrayEquals(a.adversarial().toDoubleArray(), b.adversarial().toDoubleArray());
             assertArrayEquals(a.queries(), b.queries());
             assertFalse(Arrays.equals(a.adversarial().toDoubleArray(), other.adversarial().toDoubleArray()));
-            c.model.close();
+            c.model().close();
         }
     }
 
@@ -214,14 +168,14 @@ class SquareL2Test {
     @Test
     void misclassifiedImagesCostOneQueryAndStayClean() {
         try (TensorScope scope = TensorScope.open()) {
-            Case c = linearCase(4, 6, 1, 28);
+            LinearOptimum.Case c = linearCase(4, 6, 1, 28);
             long[] wrong = new long[c.n()];
-            for (int i = 0; i < c.n(); i++) wrong[i] = (c.y[i] + 1) % CLASSES;
-            Square.Result r = new Square(Norm.L2, 50, 0.8).run(c.model, c.images, Tensor.of(wrong, c.n()), 0.5,
+            for (int i = 0; i < c.n(); i++) wrong[i] = (c.y()[i] + 1) % CLASSES;
+            Square.Result r = new Square(Norm.L2, 50, 0.8).run(c.model(), c.images(), Tensor.of(wrong, c.n()), 0.5,
                     RandomStream.seeded(1));
-            assertArrayEquals(c.images.toDoubleArray(), r.adversarial().toDoubleArray());
+            assertArrayEquals(c.images().toDoubleArray(), r.adversarial().toDoubleArray());
             for (int q : r.queries()) assertEquals(1, q);
-            c.model.close();
+            c.model().close();
         }
     }
 
@@ -264,11 +218,11 @@ class SquareL2Test {
     @Test
     void imagesTooSmallForTheFirstBumpsAreRejectedClearly() {
         try (TensorScope scope = TensorScope.open()) {
-            Case c = linearCase(5, 2, 1, 4);
+            LinearOptimum.Case c = linearCase(5, 2, 1, 4);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> new Square(Norm.L2).run(c.model, c.images, c.labels, 0.5, RandomStream.seeded(1)));
+                    () -> new Square(Norm.L2).run(c.model(), c.images(), c.labels(), 0.5, RandomStream.seeded(1)));
             assertTrue(e.getMessage().contains("5×5") && e.getMessage().contains("4×4"), e.getMessage());
-            c.model.close();
+            c.model().close();
         }
     }
 }

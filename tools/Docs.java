@@ -12,7 +12,7 @@
 //   table PATH [N]               the N-th (default 1st) Markdown table of a results file
 //   figure PATH ALT...           an image link to PATH
 //   link PATH [TEXT...]          a link to PATH (the text defaults to the resolved path)
-//   csv PATH ROW COLUMN [FMT] [xK]  one cell of a CSV file (the row whose first cell is ROW), printf-formatted,
+//   csv PATH ROW COLUMN [FMT] [xK]  one cell of a CSV file (the row whose first cells are ROW, comma-joined), printf-formatted,
 //                                   multiplied by K first
 //   field PATH KEY               the value of "- KEY: value", "KEY: value" or "| KEY | value |" in a text file
 //   date PATH                    the dated folder PATH's LATEST resolves to
@@ -194,7 +194,8 @@ public class Docs {
         String cell(String row, String column) {
             int c = header.indexOf(column);
             if (c < 0) throw new IllegalArgumentException("no column '" + column + "' in " + header);
-            for (List<String> r : rows) if (r.get(0).equals(row)) return r.get(c);
+            // ROW names the first cell, or the first cells joined by commas ("jacobian,2")
+            for (List<String> r : rows) if (String.join(",", r).startsWith(row + ",")) return r.get(c);
             throw new IllegalArgumentException("no row '" + row + "'");
         }
 

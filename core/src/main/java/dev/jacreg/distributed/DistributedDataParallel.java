@@ -18,7 +18,8 @@ import java.util.Objects;
  * parameters and buffers from rank 0, gradients averaged across ranks (bucketed into few contiguous buffers, 25 MiB
  * each by default, each bucket's all-reduce started during the backward pass as soon as its gradients are ready, or,
  * {@link #withOverlap without the overlap}, one all-reduce call for all after it), rank 0's buffers
- * (batch-norm running statistics) broadcast before every step. Batch norm uses each rank's own batch statistics, as
+ * (batch-norm running statistics) broadcast before every step that reads them, else once after the last
+ * ({@link DataParallel#broadcastBuffers}). Batch norm uses each rank's own batch statistics, as
  * DDP's default, or, {@link #withSyncBatchNorm with the sync}, those of all ranks' batches together ({@link SyncBatchNorm}, as
  * torch.nn.SyncBatchNorm): then W ranks × B/W images take the very step one process takes with B, Jacobian penalty
  * included. Pass it to

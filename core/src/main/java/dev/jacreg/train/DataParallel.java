@@ -34,7 +34,9 @@ public interface DataParallel {
     default void release(Module model) {}
 
     /**
-     * Before every step: rank 0's buffers (batch-norm running statistics) to every rank, as DDP's broadcast_buffers.
+     * Rank 0's buffers (batch-norm running statistics) to every rank, as DDP's broadcast_buffers: the trainer calls it
+     * before every step when a step reads them ({@link RegularizedLoss#readsRunningStatistics}), else once after the
+     * last step. Every rank calls it at the same points.
      *
      * @param model the model, the same architecture on every rank
      */

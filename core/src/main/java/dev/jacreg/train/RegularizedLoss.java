@@ -98,6 +98,16 @@ public final class RegularizedLoss {
     }
 
     /**
+     * {@return whether a training step reads batch norm's running statistics: a pass in inference mode inside the loss
+     * (a robustness objective's attack or TRADES term, a penalty with {@link JacobianPenalty.BatchNormMode#EVAL})}
+     * A data-parallel {@link Trainer} then gives every rank rank 0's statistics before every step; otherwise no step
+     * reads them and one broadcast after the last step leaves the ranks as a broadcast before every step would.
+     */
+    public boolean readsRunningStatistics() {
+        return robust != null || penalized() && penalty.batchNorm() == JacobianPenalty.BatchNormMode.EVAL;
+    }
+
+    /**
      * The parts of one evaluation; all tensors live in the caller's scope. penalty is null when unpenalized.
      *
      * @param logits the model's B×C output

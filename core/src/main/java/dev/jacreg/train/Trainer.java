@@ -25,7 +25,9 @@ import java.util.function.Consumer;
  * <p>With a {@link DataParallel} this trainer is one rank of a data-parallel run: the batch size is the global batch,
  * every rank draws the same shuffle and penalty directions and trains on its rows of each batch (the directions' rows
  * that go with them), and the ranks average gradients and losses before each step. Batch norm uses each rank's own
- * batch statistics and rank 0's running statistics (broadcast before every step), as PyTorch's DDP does by default.
+ * batch statistics and rank 0's running statistics, as PyTorch's DDP does by default: broadcast before every step
+ * when the loss reads them ({@link RegularizedLoss#readsRunningStatistics}), else once after the last step (rank 0's
+ * evolve from its own shards either way, so the trained model is the same, with one collective fewer per step).
  * Ranks that share a process (threads) must each pass their own seeded {@link RandomStream}: libtorch's generator is
  * one per process.
  */
@@ -151,6 +153,7 @@ public final class Trainer {
         int shard = parallel == null ? config.batchSize() : config.batchSize() / parallel.worldSize();
         long shardStart = parallel == null ? 0 : (long) parallel.rank() * shard;
         if (parallel != null) parallel.synchronize(model);
+        boolean buffersEveryStep = parallel != null && loss.readsRunningStatistics();
         model.setTraining(true);
         try (SgdMomentum optimizer = new SgdMomentum(model.parameters(), config.learningRate(), config.momentum(),
                 weightDecay)) {
@@ -180,7 +183,7 @@ public final class Trainer {
                                     : directions == null ? null
                                     : loss.penalty().stepDirections(directions, images.dtype(), config.batchSize(),
                                             data.numClasses(), imageShape(images));
-                            if (parallel != null) parallel.broadcastBuffers(model);
+                            if (buffersEveryStep) parallel.broadcastBuffers(model);
                             TrainingStep.Outcome outcome = step.run(done, images, targets, v, stopVote);
                             if (outcome.failure() != null) {
                                 throw new NonFiniteLossException(done + 1, epoch, outcome.failure(), outcome.detail(),
@@ -203,6 +206,8 @@ public final class Trainer {
                     }
                 }
             }
+            // Every rank gets here after the same step (all complete, or all agreed to stop).
+            if (parallel != null && !buffersEveryStep) parallel.broadcastBuffers(model);
         } finally {
             if (config.diagnostics()) TrainingDiagnostics.recordBatchVariances(TrainingDiagnostics.batchNormLayers(model), false);
             if (parallel != null) parallel.release(model);

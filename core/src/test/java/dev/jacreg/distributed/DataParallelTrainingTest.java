@@ -135,6 +135,91 @@ class DataParallelTrainingTest {
         }
     }
 
+    /**
+     * A loss that never reads the running statistics broadcasts them once, after the last step, instead of before every
+     * step: the second method here is the per-step broadcast (done by a wrapper at the end of each step, i.e. before the
+     * next one; the first step starts from rank 0's buffers either way). Rank 0 must end bit for bit as with the
+     * per-step broadcast, and rank 1 (trained on other shards, so its own statistics differ) with rank 0's buffers.
+     */
+    @Test
+    void withoutAStepThatReadsRunningStatisticsTheBuffersReachTheRanksOnceAtTheEndAndTrainTheSame() {
+        if (!Ranks.glooBuilt()) return;
+        TrainingConfig config = TrainingConfig.builder().epochs(1).seed(SEED).build().withStabilisation();
+        RegularizedLoss loss = new RegularizedLoss(new JacobianPenalty(1.0, 1, JacobianPenalty.Target.SOFTMAX));
+        assertFalse(loss.readsRunningStatistics());
+        List<Map<String, double[]>> once = trainBatchNormRanks(config, loss, false);
+        List<Map<String, double[]>> everyStep = trainBatchNormRanks(config, loss, true);
+        assertTrue(once.get(0).keySet().stream().anyMatch(name -> name.endsWith("running_mean")), once.get(0).keySet().toString());
+        for (String name : once.get(0).keySet()) {
+            assertArrayEquals(everyStep.get(0).get(name), once.get(0).get(name), 0.0, "rank 0 vs per-step broadcast: " + name);
+            assertArrayEquals(once.get(0).get(name), once.get(1).get(name), 0.0, "rank 1 vs rank 0: " + name);
+        }
+    }
+
+    @Test
+    void aLossThatReadsRunningStatisticsGetsRankZerosBeforeEveryStep() {
+        RegularizedLoss eval = new RegularizedLoss(new JacobianPenalty(1.0, 1, JacobianPenalty.Target.SOFTMAX,
+                JacobianPenalty.BatchNormMode.EVAL));
+        RegularizedLoss train = new RegularizedLoss(new JacobianPenalty(1.0, 1, JacobianPenalty.Target.SOFTMAX));
+        assertTrue(eval.readsRunningStatistics());
+        assertEquals(6, broadcastsIn(eval), "one before each of 6 steps");
+        assertEquals(1, broadcastsIn(train), "once, after the last step");
+        assertEquals(1, broadcastsIn(RegularizedLoss.plain()), "once, after the last step");
+    }
+
+    /** How many times a 6-step training broadcasts buffers, as rank 0 of a world of 1 (a stand-in that counts). */
+    private static int broadcastsIn(RegularizedLoss loss) {
+        int[] calls = {0};
+        DataParallel counting = new DataParallel() {
+            public int rank() { return 0; }
+            public int worldSize() { return 1; }
+            public void synchronize(Module model) {}
+            public void broadcastBuffers(Module model) { calls[0]++; }
+            public void average(List<Tensor> gradients, double[] values) {}
+        };
+        try (TensorScope scope = TensorScope.open(); DeviceDataset data = new DeviceDataset(DATA, DType.FLOAT32);
+             Sequential net = SeedNetwork.create(data.meanImage(), 28, 28, DType.FLOAT32, RandomStream.seeded(SEED))) {
+            new Trainer(TrainingConfig.builder().epochs(2).seed(SEED).build(), loss, RandomStream.seeded(SEED), counting)
+                    .train(net, data, p -> {}, () -> false);
+        }
+        return calls[0];
+    }
+
+    /** Two ranks of the seed network (batch norm); each rank's parameters and buffers after training. */
+    private static List<Map<String, double[]>> trainBatchNormRanks(TrainingConfig config, RegularizedLoss loss,
+                                                                   boolean broadcastEveryStep) {
+        List<Object> results = Ranks.run(2, (rank, port) -> {
+            try (ProcessGroup group = ProcessGroup.join(HOST, port, 2, rank, Duration.ofSeconds(30));
+                 TensorScope scope = TensorScope.open(); DeviceDataset data = new DeviceDataset(DATA, DType.FLOAT32);
+                 Sequential net = SeedNetwork.create(data.meanImage(), 28, 28, DType.FLOAT32, RandomStream.seeded(SEED))) {
+                DistributedDataParallel ddp = new DistributedDataParallel(group);
+                DataParallel parallel = !broadcastEveryStep ? ddp : new DataParallel() {
+                    public int rank() { return ddp.rank(); }
+                    public int worldSize() { return ddp.worldSize(); }
+                    public void synchronize(Module model) { ddp.synchronize(model); }
+                    public void release(Module model) { ddp.release(model); }
+                    public void broadcastBuffers(Module model) { ddp.broadcastBuffers(model); }
+                    public void beforeBackward() { ddp.beforeBackward(); }
+                    public void average(List<Tensor> gradients, double[] values) {
+                        ddp.average(gradients, values);
+                        ddp.broadcastBuffers(net);
+                    }
+                };
+                new Trainer(config, loss, RandomStream.seeded(SEED), parallel).train(net, data, p -> {}, () -> false);
+                Map<String, double[]> state = snapshot(net);
+                net.buffers().forEach((name, t) -> state.put(name, t.to(DType.FLOAT64).toDoubleArray()));
+                return state;
+            }
+        });
+        List<Map<String, double[]>> states = new ArrayList<>();
+        for (Object r : results) {
+            if (r instanceof Throwable t) throw new AssertionError(t);
+            @SuppressWarnings("unchecked") Map<String, double[]> state = (Map<String, double[]>) r;
+            states.add(state);
+        }
+        return states;
+    }
+
     @Test
     void aRankThatLeavesMidTrainingMakesTheOthersFailWithAClearMessage() {
         if (!Ranks.glooBuilt()) return;

@@ -74,12 +74,16 @@ jr_tensor *jr_nn_sync_batch_norm(jr_process_group *group, const jr_tensor *input
 jr_grad_reducer *jr_grad_reducer_create(jr_process_group *group, jr_tensor *const *parameters, int64_t count,
                                         int64_t bucket_bytes, jr_error *err);
 void jr_grad_reducer_free(jr_grad_reducer *reducer);
-/* Arms the hooks for the next backward pass (every rank, before it). */
-int32_t jr_grad_reducer_prepare(jr_grad_reducer *reducer, jr_error *err);
+/* Arms the hooks for the next backward pass (every rank, before it, with the same extra_count). extra_count > 0
+   announces that jr_grad_reducer_finish will pass that many extra values: the last bucket then waits for them in
+   finish and carries them in its all-reduce (one collective per step instead of two). */
+int32_t jr_grad_reducer_prepare(jr_grad_reducer *reducer, int64_t extra_count, jr_error *err);
 /* After the backward pass: the gradients the hooks did not see are taken from gradients[] (count = the number
    of parameters, in their order; NULL entries count as zeros), their buckets started; then waits for every
    bucket and writes the mean over the ranks into each non-NULL gradients[i] in place. extra (may be NULL; e.g.
-   the loss values) is averaged over the ranks alongside. Disarms the hooks. */
+   the loss values, a contiguous 1-D tensor) is averaged over the ranks alongside: inside the last bucket's
+   all-reduce, in its dtype, when that bucket has not started yet (always after a prepare that announced them), else
+   in an all-reduce of its own. Disarms the hooks. */
 int32_t jr_grad_reducer_finish(jr_grad_reducer *reducer, jr_tensor *const *gradients, int64_t count, jr_tensor *extra,
                                jr_error *err);
 /* Seconds spent in jr_grad_reducer_finish waiting for collectives since creation (the exchange that the

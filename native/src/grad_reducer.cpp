@@ -21,6 +21,7 @@ struct jr_grad_reducer {
     struct Bucket {
         std::vector<size_t> members;  // parameter indices
         std::vector<int64_t> offsets;
+        int64_t gradient_numel = 0;  // the gradients' part of flat (the last bucket may carry extra values after it)
         at::Tensor flat;
         size_t missing = 0;  // gradients not yet copied in this step
         c10::intrusive_ptr<c10d::Work> work;
@@ -35,6 +36,8 @@ struct jr_grad_reducer {
     std::vector<bool> arrived;
     size_t next_launch = 0;
     bool armed = false;
+    int64_t extra_count = 0;  // values announced by prepare: the last bucket waits for them
+    bool extra_in = false;
     double waited_seconds = 0;  // in finish(), for gradients the backward pass did not hide
     int64_t launched_in_backward = 0;
 
@@ -54,6 +57,17 @@ struct jr_grad_reducer {
         }
         std::fill(arrived.begin(), arrived.end(), false);
         next_launch = 0;
+        extra_count = 0;
+        extra_in = false;
+    }
+
+    // The last bucket resized to carry `count` values after its gradients (what is in it so far kept).
+    void make_room(int64_t count) {
+        Bucket &last = buckets.back();
+        if (last.flat.numel() == last.gradient_numel + count) return;
+        at::Tensor grown = at::empty({last.gradient_numel + count}, last.flat.options());
+        grown.narrow(0, 0, last.gradient_numel).copy_(last.flat.narrow(0, 0, last.gradient_numel));
+        last.flat = grown;
     }
 
     void copy_in(size_t index, const at::Tensor &gradient) {
@@ -72,7 +86,8 @@ struct jr_grad_reducer {
 
     // Starts every bucket, in order, whose gradients are all in.
     void launch_ready(bool in_backward) {
-        while (next_launch < buckets.size() && buckets[next_launch].missing == 0) {
+        while (next_launch < buckets.size() && buckets[next_launch].missing == 0 &&
+               (next_launch + 1 < buckets.size() || extra_count == 0 || extra_in)) {
             Bucket &bucket = buckets[next_launch++];
             bucket.work = jr::all_reduce_sum_async(link->get(what()), bucket.flat, what());
             if (in_backward) ++launched_in_backward;
@@ -128,7 +143,8 @@ JR_API jr_grad_reducer *jr_grad_reducer_create(jr_process_group *group, jr_tenso
         }
         for (auto &bucket : reducer->buckets) {
             const at::Tensor &last = list[bucket.members.back()];
-            bucket.flat = at::empty({bucket.offsets.back() + last.numel()}, last.options().requires_grad(false));
+            bucket.gradient_numel = bucket.offsets.back() + last.numel();
+            bucket.flat = at::empty({bucket.gradient_numel}, last.options().requires_grad(false));
         }
         reducer->reset_step();
         jr_grad_reducer *self = reducer.get();
@@ -153,10 +169,12 @@ JR_API void jr_grad_reducer_free(jr_grad_reducer *reducer) {
     JR_CATCH(err, )
 }
 
-JR_API int32_t jr_grad_reducer_prepare(jr_grad_reducer *reducer, jr_error *err) {
+JR_API int32_t jr_grad_reducer_prepare(jr_grad_reducer *reducer, int64_t extra_count, jr_error *err) {
     JR_TRY {
         jr_grad_reducer &r = unwrap_reducer(reducer);
+        if (extra_count < 0) throw std::invalid_argument("extra_count must be >= 0, got " + std::to_string(extra_count));
         r.reset_step();
+        r.extra_count = r.buckets.empty() ? 0 : extra_count;
         r.armed = true;
         return JR_OK;
     }
@@ -185,11 +203,26 @@ JR_API int32_t jr_grad_reducer_finish(jr_grad_reducer *reducer, jr_tensor *const
             for (size_t k : r.buckets[b].members)
                 if (!r.arrived[k]) r.copy_in(k, grads[k]);
         }
+        at::Tensor values = extra == nullptr ? at::Tensor() : jr::unwrap_mut(extra, "extra");
+        if (values.defined() && values.dim() != 1) throw std::invalid_argument("extra must be 1-D, got " + std::to_string(values.dim()) + "-D");
+        if (r.extra_count > 0 && (!values.defined() || values.numel() != r.extra_count)) {
+            throw std::invalid_argument("prepare announced " + std::to_string(r.extra_count) + " extra values, finish got " +
+                                        std::to_string(values.defined() ? values.numel() : 0));
+        }
+        // The values ride in the last bucket's all-reduce when it has not started (one collective fewer).
+        bool packed = values.defined() && !r.buckets.empty() && r.next_launch < r.buckets.size();
+        if (packed) {
+            r.make_room(values.numel());
+            jr_grad_reducer::Bucket &last = r.buckets.back();
+            at::NoGradGuard no_grad;
+            last.flat.narrow(0, last.gradient_numel, values.numel()).copy_(values);
+            r.extra_count = values.numel();
+            r.extra_in = true;
+        }
         r.launch_ready(false);
         jr_process_group &group = r.link->get(jr_grad_reducer::what());
-        at::Tensor values = extra == nullptr ? at::Tensor() : jr::unwrap_mut(extra, "extra");
         c10::intrusive_ptr<c10d::Work> values_work;
-        if (values.defined()) values_work = jr::all_reduce_sum_async(group, values, "all-reduce");
+        if (values.defined() && !packed) values_work = jr::all_reduce_sum_async(group, values, "all-reduce");
         auto start = std::chrono::steady_clock::now();
         for (auto &bucket : r.buckets) jr::wait_for(group, *bucket.work, jr_grad_reducer::what());
         if (values_work) jr::wait_for(group, *values_work, "all-reduce");
@@ -204,7 +237,12 @@ JR_API int32_t jr_grad_reducer_finish(jr_grad_reducer *reducer, jr_tensor *const
                 grads[k].copy_(bucket.flat.narrow(0, bucket.offsets[slot], grads[k].numel()).view(grads[k].sizes()));
             }
         }
-        if (values.defined()) values.div_(size);
+        if (packed) {
+            const jr_grad_reducer::Bucket &last = r.buckets.back();
+            values.copy_(last.flat.narrow(0, last.gradient_numel, values.numel()));
+        } else if (values.defined()) {
+            values.div_(size);
+        }
         r.reset_step();
         return JR_OK;
     }

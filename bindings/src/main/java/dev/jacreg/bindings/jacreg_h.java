@@ -6393,6 +6393,7 @@ public class jacreg_h {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             jacreg_h.C_INT,
             jacreg_h.C_POINTER,
+            jacreg_h.C_LONG,
             jacreg_h.C_POINTER
         );
 
@@ -6404,7 +6405,7 @@ public class jacreg_h {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int32_t jr_grad_reducer_prepare(jr_grad_reducer *reducer, jr_error *err)
+     * int32_t jr_grad_reducer_prepare(jr_grad_reducer *reducer, int64_t extra_count, jr_error *err)
      * }
      */
     public static FunctionDescriptor jr_grad_reducer_prepare$descriptor() {
@@ -6414,7 +6415,7 @@ public class jacreg_h {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int32_t jr_grad_reducer_prepare(jr_grad_reducer *reducer, jr_error *err)
+     * int32_t jr_grad_reducer_prepare(jr_grad_reducer *reducer, int64_t extra_count, jr_error *err)
      * }
      */
     public static MethodHandle jr_grad_reducer_prepare$handle() {
@@ -6424,7 +6425,7 @@ public class jacreg_h {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int32_t jr_grad_reducer_prepare(jr_grad_reducer *reducer, jr_error *err)
+     * int32_t jr_grad_reducer_prepare(jr_grad_reducer *reducer, int64_t extra_count, jr_error *err)
      * }
      */
     public static MemorySegment jr_grad_reducer_prepare$address() {
@@ -6433,16 +6434,16 @@ public class jacreg_h {
 
     /**
      * {@snippet lang=c :
-     * int32_t jr_grad_reducer_prepare(jr_grad_reducer *reducer, jr_error *err)
+     * int32_t jr_grad_reducer_prepare(jr_grad_reducer *reducer, int64_t extra_count, jr_error *err)
      * }
      */
-    public static int jr_grad_reducer_prepare(MemorySegment reducer, MemorySegment err) {
+    public static int jr_grad_reducer_prepare(MemorySegment reducer, long extra_count, MemorySegment err) {
         var mh$ = jr_grad_reducer_prepare.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("jr_grad_reducer_prepare", reducer, err);
+                traceDowncall("jr_grad_reducer_prepare", reducer, extra_count, err);
             }
-            return (int)mh$.invokeExact(reducer, err);
+            return (int)mh$.invokeExact(reducer, extra_count, err);
         } catch (Throwable ex$) {
            throw new AssertionError("should not reach here", ex$);
         }

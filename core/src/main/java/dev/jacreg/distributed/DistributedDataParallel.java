@@ -145,8 +145,8 @@ public final class DistributedDataParallel implements DataParallel {
     }
 
     @Override
-    public void beforeBackward() {
-        if (reducer != null) reducer.prepare();
+    public void beforeBackward(int valueCount) {
+        if (reducer != null) reducer.prepare(valueCount);
     }
 
     @Override

@@ -16,6 +16,9 @@ import java.util.List;
  * backward pass produces it, and a bucket whose gradients are all in starts its asynchronous all-reduce at once (in
  * bucket order; buckets fill in reverse parameter order), so the exchange overlaps the rest of the backward pass.
  * {@link #finish} takes what the hooks did not see, waits, and leaves each gradient's mean over the ranks in place.
+ * Values announced to {@link #prepare} (the loss parts and the stop vote) travel in the last bucket's all-reduce, in
+ * the gradients' dtype: each collective is a latency-bound chain of Gloo messages and thread hand-overs, so one per
+ * step instead of two saves milliseconds (bench/results/distributed/2026-12-08/notes.md).
  */
 final class GradientReducer implements AutoCloseable {
     private final List<Tensor> parameters;
@@ -32,10 +35,15 @@ final class GradientReducer implements AutoCloseable {
         }
     }
 
-    /** Arms the hooks for the next backward pass; every rank calls it before that pass. */
-    void prepare() {
+    /**
+     * Arms the hooks for the next backward pass; every rank calls it before that pass.
+     *
+     * @param valueCount how many values the next {@link #finish} passes: the last bucket waits for them and carries
+     *                   them (one collective per step instead of two; 0 = none announced)
+     */
+    void prepare(int valueCount) {
         NativeCall call = ProcessGroup.call();
-        call.status(jacreg_h.jr_grad_reducer_prepare(handle(), call.error()));
+        call.status(jacreg_h.jr_grad_reducer_prepare(handle(), valueCount, call.error()));
     }
 
     /** Each gradient (in parameter order; null counts as zeros) and each value replaced by its mean over the ranks. */

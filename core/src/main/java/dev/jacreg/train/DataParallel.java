@@ -42,8 +42,12 @@ public interface DataParallel {
      */
     void broadcastBuffers(Module model);
 
-    /** Right before the backward pass that {@link #average} follows (e.g. to start exchanging gradients during it). */
-    default void beforeBackward() {}
+    /**
+     * Right before the backward pass that {@link #average} follows (e.g. to start exchanging gradients during it).
+     *
+     * @param valueCount how many values that {@link #average} will pass (they may travel with the last gradients)
+     */
+    default void beforeBackward(int valueCount) {}
 
     /**
      * Between the backward pass and the optimiser step: each gradient replaced in place by its mean over the ranks,

@@ -103,7 +103,7 @@ final class TrainingStep {
             normPenalty = Gradients.norm(penaltyGradients);
             gradients = Gradients.sum(ceGradients, penaltyGradients);
         } else {
-            if (parallel != null) parallel.beforeBackward();
+            if (parallel != null) parallel.beforeBackward(values.length);
             parts.total().backward();
             gradients = new ArrayList<>(parameters.size());
             for (Tensor p : parameters) {

@@ -199,7 +199,7 @@ class DataParallelTrainingTest {
                     public void synchronize(Module model) { ddp.synchronize(model); }
                     public void release(Module model) { ddp.release(model); }
                     public void broadcastBuffers(Module model) { ddp.broadcastBuffers(model); }
-                    public void beforeBackward() { ddp.beforeBackward(); }
+                    public void beforeBackward(int valueCount) { ddp.beforeBackward(valueCount); }
                     public void average(List<Tensor> gradients, double[] values) {
                         ddp.average(gradients, values);
                         ddp.broadcastBuffers(net);

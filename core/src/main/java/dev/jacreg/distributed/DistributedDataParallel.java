@@ -16,7 +16,8 @@ import java.util.Objects;
 /**
  * Data-parallel training over a {@link ProcessGroup}, as PyTorch's DistributedDataParallel does it: initial
  * parameters and buffers from rank 0, gradients averaged across ranks (bucketed into few contiguous buffers, 25 MiB
- * each by default, each bucket's all-reduce started during the backward pass as soon as its gradients are ready, or,
+ * each by default, each bucket's all-reduce started during the backward pass as soon as its gradients are ready, the last one right
+ * after it with the step's loss values appended (one collective per step for a net of one bucket), or,
  * {@link #withOverlap without the overlap}, one all-reduce call for all after it), rank 0's buffers
  * (batch-norm running statistics) broadcast before every step that reads them, else once after the last
  * ({@link DataParallel#broadcastBuffers}). Batch norm uses each rank's own batch statistics, as
@@ -182,7 +183,10 @@ public final class DistributedDataParallel implements DataParallel {
         return exchanges;
     }
 
-    /** {@return with the overlap, how many buckets started during backward passes so far (the rest after them)} */
+    /**
+     * {@return with the overlap, how many buckets started during backward passes so far (the rest after them: always
+     * the last, which waits for the step's values)}
+     */
     public long bucketsStartedInBackward() {
         return startedInBackwardBefore + (reducer == null ? 0 : reducer.launchedInBackward());
     }

@@ -195,7 +195,7 @@ def throughput_section(folder, models):
         a, p = statistics.median(per_iteration["apgd-ce"]), statistics.median(per_iteration["pgd"])
         out += [f"APGD-CE costs {a:.2f} ms per image and iteration, PGD {p:.2f} ms (medians over "
                 f"{len(per_iteration['apgd-ce'])} and {len(per_iteration['pgd'])} runs on the first seed's nets, same "
-                f"images and radii): a ratio of {a / p:.2f}.", ""]
+                f"images and radii)" + (f": a ratio of {a / p:.2f}." if p > 0 else ", too short to time."), ""]
     return out
 
 

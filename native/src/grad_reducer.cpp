@@ -36,8 +36,7 @@ struct jr_grad_reducer {
     std::vector<bool> arrived;
     size_t next_launch = 0;
     bool armed = false;
-    int64_t extra_count = 0;  // values announced by prepare: the last bucket waits for them
-    bool extra_in = false;
+    int64_t extra_count = 0;  // values announced by prepare and not yet in: the last bucket waits while > 0
     double waited_seconds = 0;  // in finish(), for gradients the backward pass did not hide
     int64_t launched_in_backward = 0;
 
@@ -58,7 +57,6 @@ struct jr_grad_reducer {
         std::fill(arrived.begin(), arrived.end(), false);
         next_launch = 0;
         extra_count = 0;
-        extra_in = false;
     }
 
     // The last bucket resized to carry `count` values after its gradients (what is in it so far kept).
@@ -87,7 +85,7 @@ struct jr_grad_reducer {
     // Starts every bucket, in order, whose gradients are all in.
     void launch_ready(bool in_backward) {
         while (next_launch < buckets.size() && buckets[next_launch].missing == 0 &&
-               (next_launch + 1 < buckets.size() || extra_count == 0 || extra_in)) {
+               (next_launch + 1 < buckets.size() || extra_count == 0)) {
             Bucket &bucket = buckets[next_launch++];
             bucket.work = jr::all_reduce_sum_async(link->get(what()), bucket.flat, what());
             if (in_backward) ++launched_in_backward;
@@ -216,8 +214,7 @@ JR_API int32_t jr_grad_reducer_finish(jr_grad_reducer *reducer, jr_tensor *const
             jr_grad_reducer::Bucket &last = r.buckets.back();
             at::NoGradGuard no_grad;
             last.flat.narrow(0, last.gradient_numel, values.numel()).copy_(values);
-            r.extra_count = values.numel();
-            r.extra_in = true;
+            r.extra_count = 0;  // in: the last bucket may start
         }
         r.launch_ready(false);
         jr_process_group &group = r.link->get(jr_grad_reducer::what());

@@ -170,13 +170,7 @@ class DataParallelTrainingTest {
     /** How many times a 6-step training broadcasts buffers, as rank 0 of a world of 1 (a stand-in that counts). */
     private static int broadcastsIn(RegularizedLoss loss) {
         int[] calls = {0};
-        DataParallel counting = new DataParallel() {
-            public int rank() { return 0; }
-            public int worldSize() { return 1; }
-            public void synchronize(Module model) {}
-            public void broadcastBuffers(Module model) { calls[0]++; }
-            public void average(List<Tensor> gradients, double[] values) {}
-        };
+        DataParallel counting = new RankZeroStub(1, () -> calls[0]++);
         try (TensorScope scope = TensorScope.open(); DeviceDataset data = new DeviceDataset(DATA, DType.FLOAT32);
              Sequential net = SeedNetwork.create(data.meanImage(), 28, 28, DType.FLOAT32, RandomStream.seeded(SEED))) {
             new Trainer(TrainingConfig.builder().epochs(2).seed(SEED).build(), loss, RandomStream.seeded(SEED), counting)
@@ -247,13 +241,7 @@ class DataParallelTrainingTest {
 
     @Test
     void theGlobalBatchMustSplitEvenlyOverTheRanks() {
-        DataParallel three = new DataParallel() {
-            public int rank() { return 0; }
-            public int worldSize() { return 3; }
-            public void synchronize(Module model) {}
-            public void broadcastBuffers(Module model) {}
-            public void average(List<Tensor> gradients, double[] values) {}
-        };
+        DataParallel three = new RankZeroStub(3, () -> {});
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new Trainer(TrainingConfig.builder().epochs(1).learningRate(0.05).seed(SEED).build(),
                         RegularizedLoss.plain(), null, three));
@@ -276,5 +264,13 @@ class DataParallelTrainingTest {
             assertArrayEquals(new double[]{12, 14}, tensors.get(2).toDoubleArray());
             assertArrayEquals(new float[]{16, 18, 20}, tensors.get(3).toFloatArray());
         }
+    }
+
+    /** Rank 0 of a world that exchanges nothing; {@code onBroadcast} runs at each buffer broadcast. */
+    private record RankZeroStub(int worldSize, Runnable onBroadcast) implements DataParallel {
+        public int rank() { return 0; }
+        public void synchronize(Module model) {}
+        public void broadcastBuffers(Module model) { onBroadcast.run(); }
+        public void average(List<Tensor> gradients, double[] values) {}
     }
 }
